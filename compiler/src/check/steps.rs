@@ -1,0 +1,1477 @@
+//! Statements inside stages and functions: each becomes IR instructions. Function calls expand
+//! here, with their arguments checked against the parameters.
+
+use super::Checker;
+use super::literals::{check_mode, is_env_name};
+use super::scope::{Binding, Env};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{
+    self, Command, Copy, CopySource, EnvScope, Instruction, InstructionKind, Mount, MountKind,
+    Text, TextPart,
+};
+use crate::source::Span;
+use crate::syntax::ast::{self, Clause, Expr, StatementKind};
+use crate::types::Type;
+use crate::value::{Typed, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where a step is being elaborated from.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StepContext {
+    /// The outermost call in the compiled file, when inside a function.
+    pub origin: Option<Span>,
+    /// Inside `onbuild { … }`: every instruction is wrapped in `ONBUILD`.
+    pub onbuild: bool,
+}
+
+/// Instructions of the stage being elaborated, and its runtime env (emitted once at the end).
+#[derive(Default)]
+pub(super) struct StageBuilder {
+    instructions: Vec<Instruction>,
+    runtime_env: BTreeMap<String, Text>,
+    runtime_env_span: Option<(Span, Span)>,
+    /// Names declared in the stage by `arg` or `env build`, which need no global `ARG`.
+    local_args: Vec<String>,
+}
+
+impl StageBuilder {
+    fn push(&mut self, kind: InstructionKind, span: Span, context: StepContext) {
+        let kind = if context.onbuild {
+            InstructionKind::OnBuild(Box::new(kind))
+        } else {
+            kind
+        };
+        self.instructions.push(Instruction {
+            kind,
+            span,
+            origin: context.origin.unwrap_or(span),
+        });
+    }
+
+    /// Closes the stage: runtime env after the last step, sorted; `ARG` redeclarations for the
+    /// global build arguments the stage uses, at its start.
+    pub(super) fn finish(
+        mut self,
+        global_args: &HashMap<String, Type>,
+        _stage_span: Span,
+    ) -> Vec<Instruction> {
+        if let Some((span, origin)) = self.runtime_env_span {
+            let vars: Vec<(String, Text)> =
+                std::mem::take(&mut self.runtime_env).into_iter().collect();
+            self.instructions.push(Instruction {
+                kind: InstructionKind::Env {
+                    scope: EnvScope::Runtime,
+                    vars,
+                },
+                span,
+                origin,
+            });
+        }
+        let mut used: Vec<(String, Span, Span)> = Vec::new();
+        for instruction in &self.instructions {
+            let mut names = Vec::new();
+            collect_args(&instruction.kind, &mut names);
+            for name in names {
+                let global = global_args.contains_key(&name) && !self.local_args.contains(&name);
+                if global && !used.iter().any(|(n, _, _)| *n == name) {
+                    used.push((name, instruction.span, instruction.origin));
+                }
+            }
+        }
+        let declarations = used.into_iter().map(|(name, span, origin)| Instruction {
+            kind: InstructionKind::Arg(ir::ArgDef {
+                name,
+                default: None,
+                span,
+            }),
+            span,
+            origin,
+        });
+        declarations.chain(self.instructions).collect()
+    }
+}
+
+/// The build-argument names an instruction refers to.
+fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
+    let mut texts: Vec<&Text> = Vec::new();
+    let command_texts = |command: &'_ Command| -> Vec<Text> {
+        match command {
+            Command::Exec(words) => words.clone(),
+            Command::Shell(text) => vec![text.clone()],
+        }
+    };
+    let mut owned: Vec<Text> = Vec::new();
+    match kind {
+        InstructionKind::Arg(def) => texts.extend(def.default.iter()),
+        InstructionKind::Run(run) => {
+            owned.extend(command_texts(&run.command));
+            for mount in &run.mounts {
+                texts.extend(mount.options.iter().map(|(_, v)| v));
+            }
+        }
+        InstructionKind::Copy(copy) => {
+            texts.extend(copy.sources.iter());
+            texts.push(&copy.dest);
+            texts.extend(copy.chown.iter());
+            texts.extend(copy.exclude.iter());
+            if let Some(CopySource::Image(image)) = &copy.from {
+                texts.push(image);
+            }
+        }
+        InstructionKind::Env { vars, .. } | InstructionKind::Label(vars) => {
+            texts.extend(vars.iter().map(|(_, v)| v))
+        }
+        InstructionKind::Workdir(t) | InstructionKind::User(t) | InstructionKind::StopSignal(t) => {
+            texts.push(t)
+        }
+        InstructionKind::Expose(list) | InstructionKind::Volume(list) => texts.extend(list.iter()),
+        InstructionKind::Cmd(_)
+        | InstructionKind::Entrypoint(_)
+        | InstructionKind::Healthcheck(_) => {}
+        InstructionKind::Shell(_) | InstructionKind::LayerBoundary => {}
+        InstructionKind::OnBuild(inner) => collect_args(inner, out),
+    }
+    for text in texts.into_iter().chain(owned.iter()) {
+        out.extend(text.args().map(str::to_string));
+    }
+}
+
+/// Which options a step takes.
+const RUN_CLAUSES: &[&str] = &[
+    "cache", "bind", "tmpfs", "secret", "ssh", "network", "security",
+];
+const COPY_CLAUSES: &[&str] = &["from", "chown", "chmod", "link", "exclude", "parents"];
+const ADD_CLAUSES: &[&str] = &[
+    "chown",
+    "chmod",
+    "link",
+    "exclude",
+    "checksum",
+    "keep_git_dir",
+    "unpack",
+];
+const HEALTHCHECK_CLAUSES: &[&str] = &[
+    "interval",
+    "timeout",
+    "start_period",
+    "start_interval",
+    "retries",
+];
+/// Options that may be given more than once.
+const REPEATABLE: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "exclude"];
+
+impl Checker<'_> {
+    pub(super) fn step(
+        &mut self,
+        statement: &ast::Statement,
+        env: &mut Env,
+        builder: &mut StageBuilder,
+        context: StepContext,
+    ) {
+        let span = statement.span;
+        match &statement.kind {
+            StatementKind::Let(decl) => {
+                if let Some(value) = self.let_value(decl, env) {
+                    if let Some(earlier) =
+                        env.bind(&decl.name.name, Binding::Value(value), decl.name.span)
+                    {
+                        self.duplicate(&decl.name, earlier);
+                    }
+                }
+            }
+            StatementKind::Arg(decl)
+                if env.module == 0 && self.call_stack.is_empty() && !context.onbuild =>
+            {
+                if self.global_args.contains_key(&decl.name.name) {
+                    self.error(Code::Duplicate, decl.name.span, format!("build argument `{}` is already declared at the top", decl.name.name), "declared again", "a stage uses the top-level argument directly; remove this declaration or rename it");
+                    return;
+                }
+                let given = self
+                    .cli_args
+                    .iter()
+                    .position(|(k, _)| *k == decl.name.name)
+                    .map(|i| self.cli_args.remove(i).1);
+                let Some(def) = self.arg_decl(decl, given.as_deref(), env) else {
+                    return;
+                };
+                let ty = decl
+                    .ty
+                    .as_ref()
+                    .and_then(|t| self.resolve_type(t))
+                    .unwrap_or(Type::String);
+                if let Some(earlier) = env.bind(
+                    &decl.name.name,
+                    Binding::Value(Typed::new(ty, Value::Arg(decl.name.name.clone()))),
+                    decl.name.span,
+                ) {
+                    self.duplicate(&decl.name, earlier);
+                    return;
+                }
+                builder.local_args.push(def.name.clone());
+                builder.push(InstructionKind::Arg(def), span, context);
+            }
+            StatementKind::Run { command, clauses } => {
+                if let Some(run) = self.run(command, clauses, env) {
+                    builder.push(InstructionKind::Run(run), span, context);
+                }
+            }
+            StatementKind::Copy {
+                from,
+                sources,
+                dest,
+                clauses,
+            } => {
+                if let Some(copy) = self.copy(from.as_ref(), sources, dest, clauses, false, env) {
+                    builder.push(InstructionKind::Copy(copy), span, context);
+                }
+            }
+            StatementKind::Add {
+                sources,
+                dest,
+                clauses,
+            } => {
+                if let Some(copy) = self.copy(None, sources, dest, clauses, true, env) {
+                    builder.push(InstructionKind::Copy(copy), span, context);
+                }
+            }
+            StatementKind::Env { scope, entries } => {
+                self.env_step(*scope, entries, span, env, builder, context)
+            }
+            StatementKind::Workdir(expr) => {
+                if let Some(text) = self.operand(expr, &Type::Path, env, "a directory") {
+                    builder.push(InstructionKind::Workdir(text), span, context);
+                }
+            }
+            StatementKind::User(expr) => {
+                if let Some(text) = self.operand(expr, &Type::String, env, "a user") {
+                    if text
+                        .as_literal()
+                        .is_some_and(|u| u.is_empty() || u.contains(char::is_whitespace))
+                    {
+                        self.error(
+                            Code::InvalidLiteral,
+                            expr.span,
+                            "a user is a name or id without spaces",
+                            "not a user",
+                            "write `\"app\"`, `\"10001\"` or `\"app:app\"`",
+                        );
+                        return;
+                    }
+                    builder.push(InstructionKind::User(text), span, context);
+                }
+            }
+            StatementKind::Expose(exprs) => {
+                let ports = self.flat_operands(exprs, &Type::Port, env, "a port");
+                if let Some(ports) = ports {
+                    builder.push(InstructionKind::Expose(ports), span, context);
+                }
+            }
+            StatementKind::Volume(exprs) => {
+                if let Some(paths) = self.flat_operands(exprs, &Type::Path, env, "a volume path") {
+                    builder.push(InstructionKind::Volume(paths), span, context);
+                }
+            }
+            StatementKind::Label(entries) => {
+                let mut labels = Vec::new();
+                for entry in entries {
+                    if entry.key.is_empty() {
+                        self.error(
+                            Code::InvalidLiteral,
+                            entry.key_span,
+                            "a label key cannot be empty",
+                            "empty key",
+                            "use a reverse-DNS key like `org.opencontainers.image.version`",
+                        );
+                        continue;
+                    }
+                    let Some(typed) = self.eval(&entry.value, None, env) else {
+                        continue;
+                    };
+                    let Some(text) =
+                        self.instruction_text(&typed, entry.value.span, "a label value")
+                    else {
+                        continue;
+                    };
+                    self.check_expressible(&text, entry.value.span, "a label value");
+                    labels.push((entry.key.clone(), text));
+                }
+                builder.push(InstructionKind::Label(labels), span, context);
+            }
+            StatementKind::Cmd(expr) => {
+                if let Some(command) = self.runtime_command(expr, env, "cmd") {
+                    builder.push(InstructionKind::Cmd(command), span, context);
+                }
+            }
+            StatementKind::Entrypoint(expr) => {
+                if let Some(command) = self.runtime_command(expr, env, "entrypoint") {
+                    builder.push(InstructionKind::Entrypoint(command), span, context);
+                }
+            }
+            StatementKind::Healthcheck(None) => {
+                builder.push(InstructionKind::Healthcheck(None), span, context)
+            }
+            StatementKind::Healthcheck(Some((command, clauses))) => {
+                if let Some(health) = self.healthcheck(command, clauses, env) {
+                    builder.push(InstructionKind::Healthcheck(Some(health)), span, context);
+                }
+            }
+            StatementKind::StopSignal(expr) => {
+                if let Some(text) = self.operand(expr, &Type::Signal, env, "a signal") {
+                    builder.push(InstructionKind::StopSignal(text), span, context);
+                }
+            }
+            StatementKind::Shell(expr) => {
+                let Some(typed) = self.eval(expr, Some(&Type::List(Box::new(Type::String))), env)
+                else {
+                    return;
+                };
+                let Value::List(items) = typed.value else {
+                    return;
+                };
+                let words: Vec<String> = items
+                    .iter()
+                    .filter_map(|v| v.scalar_text().and_then(|t| t.as_literal()))
+                    .collect();
+                if words.len() != items.len() || words.is_empty() {
+                    self.error(
+                        Code::InvalidLiteral,
+                        expr.span,
+                        "a shell is a non-empty list of plain strings",
+                        "not a shell",
+                        "for example `shell [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`",
+                    );
+                    return;
+                }
+                builder.push(InstructionKind::Shell(words), span, context);
+            }
+            StatementKind::OnBuild(body) => {
+                if context.onbuild {
+                    self.error(
+                        Code::Misplaced,
+                        span,
+                        "`onbuild` cannot be nested",
+                        "inside another onbuild",
+                        "put all triggers in one `onbuild { … }` block",
+                    );
+                    return;
+                }
+                let inner = StepContext {
+                    onbuild: true,
+                    ..context
+                };
+                env.frames.push(HashMap::new());
+                for statement in body {
+                    if let StatementKind::Arg(_) = statement.kind {
+                        self.error(
+                            Code::Misplaced,
+                            statement.span,
+                            "`arg` is not allowed in `onbuild`",
+                            "in onbuild",
+                            "declare build arguments in the stage",
+                        );
+                        continue;
+                    }
+                    self.step(statement, env, builder, inner);
+                }
+                env.frames.pop();
+            }
+            StatementKind::Layer(body) => {
+                builder.push(
+                    InstructionKind::LayerBoundary,
+                    span,
+                    StepContext {
+                        onbuild: false,
+                        ..context
+                    },
+                );
+                env.frames.push(HashMap::new());
+                for statement in body {
+                    self.step(statement, env, builder, context);
+                }
+                env.frames.pop();
+                builder.push(
+                    InstructionKind::LayerBoundary,
+                    span,
+                    StepContext {
+                        onbuild: false,
+                        ..context
+                    },
+                );
+            }
+            StatementKind::Call(call) => self.call_step(call, env, builder, context),
+            other => {
+                let keyword = other.keyword();
+                let help = match other {
+                    StatementKind::Arg(_) => {
+                        "declare build arguments at the top of the file or directly in a stage"
+                    }
+                    StatementKind::Stage(_) => {
+                        "stages are declared at the top level, one after another"
+                    }
+                    StatementKind::Import(_) => "imports go at the top of the file",
+                    StatementKind::Fn(_) => "functions are declared at the top level",
+                    _ => "see the language reference for where each statement goes",
+                };
+                self.error(
+                    Code::Misplaced,
+                    span,
+                    format!("`{keyword}` is not allowed here"),
+                    "not allowed in this block",
+                    help,
+                );
+            }
+        }
+    }
+
+    fn duplicate(&mut self, name: &ast::Ident, earlier: Span) {
+        self.push(
+            Diagnostic::error(
+                Code::Duplicate,
+                format!("`{}` is defined twice in this block", name.name),
+            )
+            .with_label(name.span, "defined again here")
+            .with_secondary(earlier, "first defined here")
+            .with_help("rename one of them"),
+        );
+    }
+
+    /// One operand of an instruction that the builder expands (`WORKDIR`, `USER`, …).
+    fn operand(&mut self, expr: &Expr, ty: &Type, env: &Env, what: &str) -> Option<Text> {
+        let typed = self.eval(expr, Some(ty), env)?;
+        let text = self.instruction_text(&typed, expr.span, what)?;
+        self.check_expressible(&text, expr.span, what)?;
+        Some(text)
+    }
+
+    /// Operands that may each be a value or a list of values (`expose 80, 443`, `expose ports`).
+    fn flat_operands(
+        &mut self,
+        exprs: &[Expr],
+        ty: &Type,
+        env: &Env,
+        what: &str,
+    ) -> Option<Vec<Text>> {
+        let mut out = Vec::new();
+        for expr in exprs {
+            let list_type = Type::List(Box::new(ty.clone()));
+            let expected = if matches!(expr.kind, ast::ExprKind::List(_)) {
+                &list_type
+            } else {
+                ty
+            };
+            let typed = self.eval(expr, None, env).and_then(|t| {
+                if matches!(t.value, Value::List(_)) {
+                    self.expect(t, Some(&list_type), expr.span)
+                } else {
+                    None
+                }
+            });
+            let typed = match typed {
+                Some(t) => t,
+                None => self.eval(expr, Some(expected), env)?,
+            };
+            match &typed.value {
+                Value::List(items) => {
+                    for item in items {
+                        out.push(self.instruction_text(
+                            &Typed::new(ty.clone(), item.clone()),
+                            expr.span,
+                            what,
+                        )?);
+                    }
+                }
+                _ => out.push(self.instruction_text(&typed, expr.span, what)?),
+            }
+        }
+        for text in &out {
+            self.check_expressible(text, exprs[0].span, what)?;
+        }
+        Some(out)
+    }
+
+    /// Newlines cannot be written in Dockerfile operands (only commands can carry them).
+    fn check_expressible(&mut self, text: &Text, span: Span, what: &str) -> Option<()> {
+        if text.display().contains(['\n', '\r']) {
+            self.error(
+                Code::NotExpressible,
+                span,
+                format!("{what} cannot contain a line break in a Dockerfile"),
+                "has a line break",
+                "remove the line break; only run commands can span lines",
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn run(&mut self, command_expr: &Expr, clauses: &[Clause], env: &Env) -> Option<ir::Run> {
+        let command = self.command(command_expr, env, "run")?;
+        if let Command::Exec(words) = &command {
+            if words.iter().any(|w| w.args().next().is_some()) {
+                self.error(
+                    Code::ArgAtRuntime,
+                    command_expr.span,
+                    "build arguments are not expanded in an exec-form `run`",
+                    "exec form",
+                    "use the shell form (`run \"cmd ${arg}\"`), where the shell expands it",
+                );
+                return None;
+            }
+        }
+        let clauses = self.clauses(clauses, RUN_CLAUSES, "run")?;
+        let mut run = ir::Run {
+            command,
+            mounts: Vec::new(),
+            network: None,
+            security: None,
+        };
+        for clause in clauses {
+            match clause.keyword.name.as_str() {
+                "network" => {
+                    run.network = Some(self.choice(clause, &["none", "host", "default"], env)?)
+                }
+                "security" => {
+                    run.security = Some(self.choice(clause, &["insecure", "sandbox"], env)?)
+                }
+                _ => run.mounts.push(self.mount(clause, env)?),
+            }
+        }
+        Some(run)
+    }
+
+    /// A shell-form (string) or exec-form (list) command.
+    fn command(&mut self, expr: &Expr, env: &Env, what: &str) -> Option<Command> {
+        let typed = self.eval(expr, None, env)?;
+        match typed.value {
+            Value::Text(text) | Value::Raw(text) => {
+                if text.display().trim().is_empty() {
+                    self.error(
+                        Code::InvalidLiteral,
+                        expr.span,
+                        format!("`{what}` needs a command"),
+                        "empty command",
+                        "write the command to run",
+                    );
+                    return None;
+                }
+                Some(Command::Shell(text))
+            }
+            Value::List(items)
+                if typed.ty.fits(&Type::List(Box::new(Type::String))) && !items.is_empty() =>
+            {
+                let mut words = Vec::new();
+                for item in items {
+                    let word = match item {
+                        Value::Secret(_) => {
+                            self.secret_misuse(expr.span);
+                            return None;
+                        }
+                        other => other.scalar_text()?,
+                    };
+                    words.push(word);
+                }
+                Some(Command::Exec(words))
+            }
+            Value::Secret(_) => {
+                self.secret_misuse(expr.span);
+                None
+            }
+            _ => {
+                self.error(Code::TypeMismatch, expr.span, format!("`{what}` takes a string (shell form) or a non-empty list of strings (exec form), found `{}`", typed.ty), "not a command", "write `\"cmd args\"` or `[\"cmd\", \"args\"]`");
+                None
+            }
+        }
+    }
+
+    /// `cmd`, `entrypoint` and healthcheck commands run in the container, where build arguments
+    /// have no value.
+    fn runtime_command(&mut self, expr: &Expr, env: &Env, what: &str) -> Option<Command> {
+        let command = self.command(expr, env, what)?;
+        let words: Vec<&Text> = match &command {
+            Command::Exec(words) => words.iter().collect(),
+            Command::Shell(text) => vec![text],
+        };
+        if let Some(name) = words.iter().flat_map(|w| w.args()).next() {
+            self.error(
+                Code::ArgAtRuntime,
+                expr.span,
+                format!("build argument `{name}` has no value when the container runs"),
+                "used in a runtime command",
+                format!("pass it through the environment: `env {{ {} = {name} }}`, then use `$${}` in a shell-form command", name.to_uppercase(), name.to_uppercase()),
+            );
+            return None;
+        }
+        Some(command)
+    }
+
+    /// Checks a step's options: known for this step, and not repeated unless repeatable.
+    fn clauses<'c>(
+        &mut self,
+        clauses: &'c [Clause],
+        allowed: &[&str],
+        step: &str,
+    ) -> Option<Vec<&'c Clause>> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut ok = true;
+        for clause in clauses {
+            let name = clause.keyword.name.as_str();
+            if !allowed.contains(&name) {
+                self.error(
+                    Code::UnknownClause,
+                    clause.keyword.span,
+                    format!("`{step}` has no option `{name}`"),
+                    "unknown option",
+                    format!("`{step}` takes: {}", allowed.join(", ")),
+                );
+                ok = false;
+            } else if seen.contains(&name) && !REPEATABLE.contains(&name) {
+                self.error(
+                    Code::UnknownClause,
+                    clause.keyword.span,
+                    format!("option `{name}` is given twice"),
+                    "repeated",
+                    "give each option once",
+                );
+                ok = false;
+            }
+            seen.push(name);
+        }
+        ok.then(|| clauses.iter().collect())
+    }
+
+    /// The value of an option that must be one of a few words.
+    fn choice(&mut self, clause: &Clause, choices: &[&str], env: &Env) -> Option<String> {
+        let value = self.clause_value(clause)?;
+        let typed = self.eval(value, Some(&Type::String), env)?;
+        let text = typed
+            .value
+            .scalar_text()
+            .and_then(|t| t.as_literal())
+            .unwrap_or_default();
+        if !choices.contains(&text.as_str()) {
+            self.error(
+                Code::InvalidLiteral,
+                value.span,
+                format!(
+                    "`{}` must be one of: {}",
+                    clause.keyword.name,
+                    choices.join(", ")
+                ),
+                "not one of the choices",
+                format!("write one of: {}", choices.join(", ")),
+            );
+            return None;
+        }
+        self.no_options(clause)?;
+        Some(text)
+    }
+
+    fn clause_value<'c>(&mut self, clause: &'c Clause) -> Option<&'c Expr> {
+        if clause.value.is_none() {
+            self.error(
+                Code::MissingArgument,
+                clause.span,
+                format!("option `{}` needs a value", clause.keyword.name),
+                "no value",
+                format!("write `{} VALUE`", clause.keyword.name),
+            );
+        }
+        clause.value.as_ref()
+    }
+
+    fn no_options(&mut self, clause: &Clause) -> Option<()> {
+        if let Some(option) = clause.options.first() {
+            self.error(
+                Code::UnknownNamedArgument,
+                option.name.span,
+                format!("option `{}` takes no `(…)` settings", clause.keyword.name),
+                "unexpected",
+                "remove the parenthesised settings",
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// A flag option (`link`, `parents`): true when present, or the bool it is given.
+    fn flag(&mut self, clause: &Clause, env: &Env) -> Option<bool> {
+        self.no_options(clause)?;
+        match &clause.value {
+            None => Some(true),
+            Some(expr) => match self.eval(expr, Some(&Type::Bool), env)?.value {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            },
+        }
+    }
+
+    fn mount(&mut self, clause: &Clause, env: &Env) -> Option<Mount> {
+        let kind = match clause.keyword.name.as_str() {
+            "cache" => MountKind::Cache,
+            "bind" => MountKind::Bind,
+            "tmpfs" => MountKind::Tmpfs,
+            "secret" => MountKind::Secret,
+            _ => MountKind::Ssh,
+        };
+        let allowed: &[(&str, Type)] = match kind {
+            MountKind::Cache => &[
+                ("id", Type::String),
+                ("sharing", Type::String),
+                ("from", Type::Image),
+                ("source", Type::Path),
+                ("mode", Type::String),
+                ("uid", Type::Int),
+                ("gid", Type::Int),
+                ("readonly", Type::Bool),
+            ],
+            MountKind::Bind => &[
+                ("from", Type::Image),
+                ("source", Type::Path),
+                ("readwrite", Type::Bool),
+            ],
+            MountKind::Tmpfs => &[("size", Type::Int)],
+            MountKind::Secret => &[
+                ("target", Type::Path),
+                ("env", Type::String),
+                ("required", Type::Bool),
+                ("mode", Type::String),
+                ("uid", Type::Int),
+                ("gid", Type::Int),
+            ],
+            MountKind::Ssh => &[
+                ("target", Type::Path),
+                ("required", Type::Bool),
+                ("mode", Type::String),
+                ("uid", Type::Int),
+                ("gid", Type::Int),
+            ],
+        };
+        let mut options: Vec<(String, Text)> = Vec::new();
+        match kind {
+            MountKind::Secret => {
+                let value = self.clause_value(clause)?;
+                let typed = self.eval(value, Some(&Type::Secret), env)?;
+                let Value::Secret(id) = typed.value else {
+                    return None;
+                };
+                options.push(("id".into(), Text::value(id)));
+            }
+            MountKind::Ssh => {
+                if let Some(value) = &clause.value {
+                    let text = self.operand(value, &Type::String, env, "an ssh id")?;
+                    options.push(("id".into(), text));
+                }
+            }
+            _ => {
+                let value = self.clause_value(clause)?;
+                let text = self.operand(value, &Type::Path, env, "a mount target")?;
+                options.push(("target".into(), text));
+            }
+        }
+        for option in &clause.options {
+            let name = option.name.name.as_str();
+            let Some((_, ty)) = allowed.iter().find(|(n, _)| *n == name) else {
+                let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
+                self.error(
+                    Code::UnknownNamedArgument,
+                    option.name.span,
+                    format!("a {} mount has no setting `{name}`", kind.as_str()),
+                    "unknown setting",
+                    format!("settings: {}", names.join(", ")),
+                );
+                return None;
+            };
+            if options.iter().any(|(n, _)| n == name) {
+                self.error(
+                    Code::UnknownNamedArgument,
+                    option.name.span,
+                    format!("setting `{name}` is given twice"),
+                    "repeated",
+                    "give each setting once",
+                );
+                return None;
+            }
+            let typed = self.eval(&option.value, Some(ty), env)?;
+            let text = match &typed.value {
+                Value::Stage(index) => {
+                    Text::value(self.stages[*index].name.clone().unwrap_or_default())
+                }
+                Value::Image(None) => {
+                    self.error(
+                        Code::TypeMismatch,
+                        option.value.span,
+                        "a mount cannot come from `scratch`",
+                        "scratch",
+                        "mount from a stage or an image",
+                    );
+                    return None;
+                }
+                _ => self.instruction_text(&typed, option.value.span, "a mount setting")?,
+            };
+            let literal = text.as_literal().unwrap_or_default();
+            let problem = match name {
+                "sharing" if !matches!(literal.as_str(), "shared" | "private" | "locked") => {
+                    Some("`sharing` is `shared`, `private` or `locked`".to_string())
+                }
+                "mode" => check_mode(&literal).err(),
+                "env" if !is_env_name(&literal) => {
+                    Some(format!("`{literal}` is not an environment variable name"))
+                }
+                "size" | "uid" | "gid" if literal.starts_with('-') => {
+                    Some(format!("`{name}` cannot be negative"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                self.error(
+                    Code::InvalidLiteral,
+                    option.value.span,
+                    problem,
+                    "invalid setting",
+                    "see the mount settings in the language reference",
+                );
+                return None;
+            }
+            options.push((name.to_string(), text));
+        }
+        Some(Mount { kind, options })
+    }
+
+    fn copy(
+        &mut self,
+        from: Option<&Expr>,
+        sources: &[Expr],
+        dest: &Expr,
+        clauses: &[Clause],
+        is_add: bool,
+        env: &Env,
+    ) -> Option<Copy> {
+        let allowed = if is_add { ADD_CLAUSES } else { COPY_CLAUSES };
+        let step = if is_add { "add" } else { "copy" };
+        let clauses = self.clauses(clauses, allowed, step)?;
+        let mut copy = Copy {
+            is_add,
+            from: None,
+            sources: Vec::new(),
+            dest: Text::default(),
+            chown: None,
+            chmod: None,
+            link: false,
+            parents: false,
+            exclude: Vec::new(),
+            checksum: None,
+            keep_git_dir: None,
+            unpack: None,
+        };
+        let from_clause = clauses
+            .iter()
+            .find(|c| c.keyword.name == "from")
+            .and_then(|c| c.value.as_ref());
+        if let Some(from_expr) = from.or(from_clause) {
+            copy.from = Some(self.copy_source(from_expr, env)?);
+        }
+        let mut ok = true;
+        for source in sources {
+            let Some(typed) = self.eval(source, None, env) else {
+                ok = false;
+                continue;
+            };
+            let items = match typed.value {
+                Value::List(items) => items
+                    .into_iter()
+                    .map(|v| Typed::new(Type::Path, v))
+                    .collect(),
+                _ => match self.expect(typed, Some(&Type::Path), source.span) {
+                    Some(t) => vec![t],
+                    None => {
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            for item in items {
+                let Some(text) = self.instruction_text(&item, source.span, "a source path") else {
+                    ok = false;
+                    continue;
+                };
+                if self
+                    .check_expressible(&text, source.span, "a path")
+                    .is_none()
+                {
+                    ok = false;
+                    continue;
+                }
+                if copy.from.is_none() && !self.check_context_path(&text, source.span, is_add) {
+                    ok = false;
+                    continue;
+                }
+                copy.sources.push(text);
+            }
+        }
+        if copy.sources.is_empty() && ok {
+            self.error(
+                Code::MissingArgument,
+                dest.span,
+                format!("`{step}` needs at least one source"),
+                "nothing to copy",
+                format!("write `{step} \"src\" to \"/dest\"`"),
+            );
+            return None;
+        }
+        copy.dest = self.operand(dest, &Type::Path, env, "a destination")?;
+        for clause in clauses {
+            match clause.keyword.name.as_str() {
+                "chown" => {
+                    let value = self.clause_value(clause)?;
+                    copy.chown = Some(self.operand(value, &Type::String, env, "an owner")?);
+                }
+                "chmod" => {
+                    let value = self.clause_value(clause)?;
+                    let mode = match self.eval(value, None, env)?.value {
+                        Value::Int(n) => format!("{n:o}"),
+                        other => other
+                            .scalar_text()
+                            .and_then(|t| t.as_literal())
+                            .unwrap_or_default(),
+                    };
+                    if let Err(problem) = check_mode(&mode) {
+                        self.error(
+                            Code::InvalidLiteral,
+                            value.span,
+                            problem,
+                            "not a mode",
+                            "write `\"755\"`, `0o755` or `\"u+x\"`",
+                        );
+                        return None;
+                    }
+                    copy.chmod = Some(mode);
+                }
+                "link" => copy.link = self.flag(clause, env)?,
+                "parents" => copy.parents = self.flag(clause, env)?,
+                "keep_git_dir" => copy.keep_git_dir = Some(self.flag(clause, env)?),
+                "unpack" => copy.unpack = Some(self.flag(clause, env)?),
+                "exclude" => {
+                    let value = self.clause_value(clause)?;
+                    let patterns = self.flat_operands(
+                        std::slice::from_ref(value),
+                        &Type::Path,
+                        env,
+                        "an exclude pattern",
+                    )?;
+                    copy.exclude.extend(patterns);
+                }
+                "checksum" => {
+                    let value = self.clause_value(clause)?;
+                    let text = self
+                        .operand(value, &Type::String, env, "a checksum")?
+                        .as_literal()
+                        .unwrap_or_default();
+                    let valid = text
+                        .strip_prefix("sha256:")
+                        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+                    if !valid {
+                        self.error(
+                            Code::InvalidLiteral,
+                            value.span,
+                            "a checksum is `sha256:` and 64 hex digits",
+                            "not a checksum",
+                            "write `checksum \"sha256:…\"`",
+                        );
+                        return None;
+                    }
+                    copy.checksum = Some(text);
+                }
+                _ => {}
+            }
+        }
+        ok.then_some(copy)
+    }
+
+    fn copy_source(&mut self, expr: &Expr, env: &Env) -> Option<CopySource> {
+        if let ast::ExprKind::Name(name) = &expr.kind {
+            if self.lookup(env, name).is_none() {
+                self.unknown_stage(name, expr.span);
+                return None;
+            }
+        }
+        let typed = self.eval(expr, Some(&Type::Image), env)?;
+        match typed.value {
+            Value::Stage(index) => Some(CopySource::Stage(index)),
+            Value::Image(Some(text)) => Some(CopySource::Image(text)),
+            Value::Arg(name) => Some(CopySource::Image(Text(vec![TextPart::Arg(name)]))),
+            _ => {
+                self.error(
+                    Code::TypeMismatch,
+                    expr.span,
+                    "files cannot be copied from `scratch`",
+                    "scratch is empty",
+                    "copy from a stage or an image",
+                );
+                None
+            }
+        }
+    }
+
+    /// A source read from the build context must stay inside it.
+    fn check_context_path(&mut self, text: &Text, span: Span, is_add: bool) -> bool {
+        let Some(path) = text.as_literal() else {
+            return true;
+        };
+        if is_add && (path.contains("://") || path.starts_with("git@")) {
+            return true;
+        }
+        let mut depth: i64 = 0;
+        for component in path.split('/') {
+            match component {
+                "" | "." => {}
+                ".." => {
+                    depth -= 1;
+                    if depth < 0 {
+                        self.error(
+                            Code::ContextEscape,
+                            span,
+                            format!("`{path}` is outside the build context"),
+                            "escapes the context",
+                            "a build can only read files inside its context folder; move the file into it or widen the context",
+                        );
+                        return false;
+                    }
+                }
+                _ => depth += 1,
+            }
+        }
+        true
+    }
+
+    fn env_step(
+        &mut self,
+        scope: ast::EnvScope,
+        entries: &[ast::Entry],
+        span: Span,
+        env: &Env,
+        builder: &mut StageBuilder,
+        context: StepContext,
+    ) {
+        let mut vars = Vec::new();
+        for entry in entries {
+            if !is_env_name(&entry.key) {
+                self.error(
+                    Code::InvalidLiteral,
+                    entry.key_span,
+                    format!("`{}` is not an environment variable name", entry.key),
+                    "invalid name",
+                    "names are letters, digits and `_`, not starting with a digit",
+                );
+                continue;
+            }
+            if vars.iter().any(|(k, _): &(String, Text)| *k == entry.key) {
+                self.error(
+                    Code::Duplicate,
+                    entry.key_span,
+                    format!("`{}` is set twice in this block", entry.key),
+                    "set again",
+                    "set each variable once per block",
+                );
+                continue;
+            }
+            let Some(typed) = self.eval(&entry.value, None, env) else {
+                continue;
+            };
+            let Some(text) =
+                self.instruction_text(&typed, entry.value.span, "an environment value")
+            else {
+                continue;
+            };
+            if self
+                .check_expressible(&text, entry.value.span, "an environment value")
+                .is_none()
+            {
+                continue;
+            }
+            vars.push((entry.key.clone(), text));
+        }
+        let scope = match scope {
+            ast::EnvScope::Runtime if context.onbuild => EnvScope::Both,
+            ast::EnvScope::Runtime => {
+                for (key, value) in vars {
+                    builder.runtime_env.insert(key, value);
+                }
+                builder
+                    .runtime_env_span
+                    .get_or_insert((span, context.origin.unwrap_or(span)));
+                return;
+            }
+            ast::EnvScope::Build => {
+                if context.onbuild {
+                    self.error(
+                        Code::Misplaced,
+                        span,
+                        "`env build` is not allowed in `onbuild`",
+                        "in onbuild",
+                        "use `env both` for a trigger's environment",
+                    );
+                    return;
+                }
+                for (key, _) in &vars {
+                    if self.global_args.contains_key(key) {
+                        self.error(
+                            Code::Duplicate,
+                            span,
+                            format!("`{key}` is already a build argument"),
+                            "same name as an `arg`",
+                            "build env is written as a Dockerfile ARG; give it another name",
+                        );
+                        return;
+                    }
+                    builder.local_args.push(key.clone());
+                }
+                EnvScope::Build
+            }
+            ast::EnvScope::Both => EnvScope::Both,
+        };
+        builder.push(InstructionKind::Env { scope, vars }, span, context);
+    }
+
+    fn healthcheck(
+        &mut self,
+        command: &Expr,
+        clauses: &[Clause],
+        env: &Env,
+    ) -> Option<ir::Healthcheck> {
+        let command = self.runtime_command(command, env, "healthcheck")?;
+        let clauses = self.clauses(clauses, HEALTHCHECK_CLAUSES, "healthcheck")?;
+        let mut health = ir::Healthcheck {
+            command,
+            interval_ms: None,
+            timeout_ms: None,
+            start_period_ms: None,
+            start_interval_ms: None,
+            retries: None,
+        };
+        for clause in clauses {
+            self.no_options(clause)?;
+            let value = self.clause_value(clause)?;
+            if clause.keyword.name == "retries" {
+                let Value::Int(n) = self.eval(value, Some(&Type::Int), env)?.value else {
+                    return None;
+                };
+                if n < 0 {
+                    self.error(
+                        Code::InvalidLiteral,
+                        value.span,
+                        "`retries` cannot be negative",
+                        "negative",
+                        "give 0 or more",
+                    );
+                    return None;
+                }
+                health.retries = Some(n);
+                continue;
+            }
+            let Value::Duration { millis } = self.eval(value, Some(&Type::Duration), env)?.value
+            else {
+                return None;
+            };
+            match clause.keyword.name.as_str() {
+                "interval" => health.interval_ms = Some(millis),
+                "timeout" => health.timeout_ms = Some(millis),
+                "start_period" => health.start_period_ms = Some(millis),
+                _ => health.start_interval_ms = Some(millis),
+            }
+        }
+        Some(health)
+    }
+
+    /// Expands a function call in place: arguments checked against parameters, body elaborated
+    /// in the function's own module with the parameters bound.
+    fn call_step(
+        &mut self,
+        call: &ast::Call,
+        env: &mut Env,
+        builder: &mut StageBuilder,
+        context: StepContext,
+    ) {
+        let Some((module, statement)) = self.resolve_function(call, env) else {
+            return;
+        };
+        let graph = self.graph;
+        let StatementKind::Fn(decl) = &graph.modules[module].ast.statements[statement].kind else {
+            return;
+        };
+        let callee = call
+            .callee
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        if self.call_stack.contains(&(module, statement)) {
+            self.push(
+                Diagnostic::error(Code::RecursiveFunction, format!("`{callee}` calls itself"))
+                    .with_label(call.span, "recursive call")
+                    .with_secondary(decl.name.span, "function declared here")
+                    .with_help("functions expand at compile time, so they cannot recurse; write the steps out"),
+            );
+            return;
+        }
+        let Some(frame) = self.bind_arguments(call, decl, &callee, env, module) else {
+            return;
+        };
+        let mut inner_env = Env {
+            module,
+            frames: vec![frame],
+        };
+        let inner_context = StepContext {
+            origin: Some(context.origin.unwrap_or(call.span)),
+            onbuild: context.onbuild,
+        };
+        self.call_stack.push((module, statement));
+        for statement in &decl.body {
+            self.step(statement, &mut inner_env, builder, inner_context);
+        }
+        self.call_stack.pop();
+    }
+
+    fn resolve_function(&mut self, call: &ast::Call, env: &Env) -> Option<(usize, usize)> {
+        let names: Vec<&str> = call.callee.iter().map(|i| i.name.as_str()).collect();
+        let (binding, span) = match names.as_slice() {
+            [name] => (self.lookup(env, name), call.callee[0].span),
+            [module, member] => match self.lookup(env, module) {
+                Some(Binding::Module(target)) => {
+                    let found = self
+                        .module_scope(target)
+                        .get(*member)
+                        .map(|(b, _)| b.clone());
+                    if found.is_none() {
+                        let members: Vec<String> = self
+                            .module_scope(target)
+                            .iter()
+                            .filter(|(_, (b, _))| matches!(b, Binding::Function { .. }))
+                            .map(|(k, _)| k.clone())
+                            .collect();
+                        let help = match super::scope::closest(member, &members) {
+                            Some(close) => format!("did you mean `{module}.{close}`?"),
+                            None => {
+                                let mut members = members;
+                                members.sort();
+                                format!("module `{module}` has: {}", members.join(", "))
+                            }
+                        };
+                        self.error(
+                            Code::UnknownName,
+                            call.callee[1].span,
+                            format!("module `{module}` has no function `{member}`"),
+                            "not in the module",
+                            help,
+                        );
+                        return None;
+                    }
+                    (found, call.callee[1].span)
+                }
+                None => {
+                    self.unknown_name(env, module, call.callee[0].span);
+                    return None;
+                }
+                Some(_) => {
+                    self.error(
+                        Code::TypeMismatch,
+                        call.callee[0].span,
+                        format!("`{module}` is not a module"),
+                        "not a module",
+                        "call `module.function(…)` on an imported module",
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                let span = call.callee.first().map_or(call.span, |i| i.span);
+                self.error(
+                    Code::UnknownName,
+                    span,
+                    format!("`{}` is not a function", names.join(".")),
+                    "not a function",
+                    "call a function as `name(…)` or `module.name(…)`",
+                );
+                return None;
+            }
+        };
+        match binding {
+            Some(Binding::Function { module, statement }) => Some((module, statement)),
+            None => {
+                self.unknown_name(env, names[0], span);
+                None
+            }
+            Some(_) => {
+                self.error(
+                    Code::TypeMismatch,
+                    span,
+                    format!("`{}` is not a function", names.join(".")),
+                    "not a function",
+                    "only functions declared with `fn` can be called",
+                );
+                None
+            }
+        }
+    }
+
+    /// Matches call arguments to parameters: positional first, then named; every parameter
+    /// without a default must be given.
+    fn bind_arguments(
+        &mut self,
+        call: &ast::Call,
+        decl: &ast::FnDecl,
+        callee: &str,
+        env: &Env,
+        fn_module: usize,
+    ) -> Option<HashMap<String, (Binding, Span)>> {
+        let mut frame: HashMap<String, (Binding, Span)> = HashMap::new();
+        let mut ok = true;
+        let positional: Vec<&ast::Argument> =
+            call.args.iter().take_while(|a| a.name.is_none()).collect();
+        if positional.len() > decl.params.len() {
+            let extra = &positional[decl.params.len()];
+            self.push(
+                Diagnostic::error(
+                    Code::ArgumentCount,
+                    format!(
+                        "`{callee}` takes {} argument{}, {} given",
+                        decl.params.len(),
+                        if decl.params.len() == 1 { "" } else { "s" },
+                        positional.len()
+                    ),
+                )
+                .with_label(extra.value.span, "extra argument")
+                .with_secondary(decl.name.span, "function declared here")
+                .with_help(format!("`{callee}({})`", signature(decl))),
+            );
+            return None;
+        }
+        for (param, argument) in decl.params.iter().zip(&positional) {
+            ok &= self.bind_parameter(&mut frame, param, &argument.value, env, call.span);
+        }
+        for argument in &call.args[positional.len()..] {
+            let Some(name) = &argument.name else {
+                self.error(
+                    Code::ArgumentCount,
+                    argument.value.span,
+                    "a positional argument cannot follow a named one",
+                    "positional after named",
+                    "put positional arguments first",
+                );
+                ok = false;
+                continue;
+            };
+            let Some(param) = decl.params.iter().find(|p| p.name.name == name.name) else {
+                let names: Vec<String> = decl.params.iter().map(|p| p.name.name.clone()).collect();
+                let help = match super::scope::closest(&name.name, &names) {
+                    Some(close) => {
+                        format!("did you mean `{close}`? `{callee}({})`", signature(decl))
+                    }
+                    None => format!("`{callee}({})`", signature(decl)),
+                };
+                self.push(
+                    Diagnostic::error(
+                        Code::UnknownNamedArgument,
+                        format!("`{callee}` has no parameter `{}`", name.name),
+                    )
+                    .with_label(name.span, "unknown parameter")
+                    .with_secondary(decl.name.span, "function declared here")
+                    .with_help(help),
+                );
+                ok = false;
+                continue;
+            };
+            if frame.contains_key(&name.name) {
+                self.error(
+                    Code::UnknownNamedArgument,
+                    name.span,
+                    format!("`{}` is given twice", name.name),
+                    "given again",
+                    "give each argument once",
+                );
+                ok = false;
+                continue;
+            }
+            ok &= self.bind_parameter(&mut frame, param, &argument.value, env, call.span);
+        }
+        for param in &decl.params {
+            if frame.contains_key(&param.name.name) {
+                continue;
+            }
+            match &param.default {
+                Some(default) => {
+                    let Some(ty) = self.resolve_type(&param.ty) else {
+                        ok = false;
+                        continue;
+                    };
+                    // A default may refer to the other parameters (`gid: int = uid`).
+                    let mut fn_env = self.env(fn_module);
+                    fn_env.frames[0] = frame.clone();
+                    match self.eval(default, Some(&ty), &fn_env) {
+                        Some(value) => {
+                            frame.insert(
+                                param.name.name.clone(),
+                                (Binding::Value(value), param.name.span),
+                            );
+                        }
+                        None => ok = false,
+                    }
+                }
+                None => {
+                    self.push(
+                        Diagnostic::error(
+                            Code::MissingArgument,
+                            format!("`{callee}` needs argument `{}`", param.name.name),
+                        )
+                        .with_label(call.span, format!("`{}` is missing", param.name.name))
+                        .with_secondary(param.name.span, "parameter declared here")
+                        .with_help(format!("`{callee}({})`", signature(decl))),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(frame)
+    }
+
+    fn bind_parameter(
+        &mut self,
+        frame: &mut HashMap<String, (Binding, Span)>,
+        param: &ast::Param,
+        value: &Expr,
+        env: &Env,
+        _call: Span,
+    ) -> bool {
+        let Some(ty) = self.resolve_type(&param.ty) else {
+            return false;
+        };
+        match self.eval(value, Some(&ty), env) {
+            Some(typed) => {
+                frame.insert(
+                    param.name.name.clone(),
+                    (Binding::Value(typed), param.name.span),
+                );
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// `name: type = default, …` for messages.
+fn signature(decl: &ast::FnDecl) -> String {
+    decl.params
+        .iter()
+        .map(|p| {
+            let ty = match &p.ty.param {
+                Some(inner) => format!("{}[{}]", p.ty.name.name, inner.name.name),
+                None => p.ty.name.name.clone(),
+            };
+            if p.default.is_some() {
+                format!("{}: {ty} = …", p.name.name)
+            } else {
+                format!("{}: {ty}", p.name.name)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

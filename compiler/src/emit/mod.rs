@@ -1,0 +1,3 @@
+//! Emitters: from the IR to output formats.
+
+pub mod dockerfile;

@@ -1,0 +1,149 @@
+//! imgc compiles `.img` programs, a typed language for container images, into Dockerfiles.
+//!
+//! The pipeline runs one way: [`syntax`] parses, [`modules`] loads imports, [`check`] resolves
+//! names, checks types and lowers to the [`ir`], and [`emit`] writes output. Every stage reports
+//! problems as [`diagnostics::Diagnostic`]s; none panics on bad input.
+//!
+//! ```
+//! let source = r#"
+//! image from "debian:bookworm-slim" {
+//!     run "echo hello"
+//!     cmd ["bash"]
+//! }
+//! "#;
+//! let compilation = imgc::compile_source("app.img", source, &imgc::Options::default());
+//! let dockerfile = compilation.dockerfile(imgc::Target::Buildkit).expect("compiles");
+//! assert!(dockerfile.contains("RUN echo hello"));
+//! ```
+
+pub mod check;
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod modules;
+pub mod shell;
+pub mod source;
+pub mod stdlib;
+pub mod syntax;
+pub mod types;
+pub mod value;
+
+pub use emit::dockerfile::Target;
+
+use diagnostics::{Code, Diagnostic, Diagnostics};
+use modules::{FsLoader, Loader};
+use source::SourceMap;
+use std::path::{Path, PathBuf};
+
+/// What a compilation may be told from outside the program.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Build-argument values (`--arg name=value`), overriding the program's defaults.
+    pub args: Vec<(String, String)>,
+}
+
+/// The result of checking a program: its sources (for rendering diagnostics), the diagnostics,
+/// and the IR when there were no errors.
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub program: Option<ir::Program>,
+    /// Every file the compilation read from disk: the program and its user modules.
+    pub files_read: Vec<PathBuf>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Emits the Dockerfile, or the errors that prevent it (compile errors, or features the
+    /// target cannot build).
+    pub fn dockerfile(&self, target: Target) -> Result<String, Vec<Diagnostic>> {
+        match &self.program {
+            Some(program) if !self.has_errors() => emit::dockerfile::emit(program, target),
+            _ => Err(self
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect()),
+        }
+    }
+
+    /// Renders diagnostics for a terminal.
+    pub fn render(&self, diagnostics: &[Diagnostic], color: bool) -> String {
+        diagnostics::render_human(&self.sources, diagnostics, color)
+    }
+}
+
+/// Compiles the file at `path`, reading it and its imports from disk.
+pub fn compile_file(path: &Path, options: &Options) -> Compilation {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => compile_with_loader(path, text, &FsLoader, options),
+            Err(error) => failed(format!(
+                "`{}` is not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                error.utf8_error().valid_up_to()
+            )),
+        },
+        Err(error) => failed(format!("cannot read `{}`: {error}", path.display())),
+    }
+}
+
+/// Compiles source text given by the caller; `name` is used in messages and for resolving
+/// relative imports.
+pub fn compile_source(name: &str, text: &str, options: &Options) -> Compilation {
+    compile_with_loader(Path::new(name), text.to_string(), &FsLoader, options)
+}
+
+/// Compiles with a custom loader for imported files.
+pub fn compile_with_loader(
+    path: &Path,
+    text: String,
+    loader: &dyn Loader,
+    options: &Options,
+) -> Compilation {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Diagnostics::default();
+    let source_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let graph = modules::load(path, text, loader, &mut sources, &mut diagnostics);
+    let mut files_read = Vec::new();
+    let program = graph.and_then(|graph| {
+        files_read = graph.files_read.clone();
+        if diagnostics.has_errors() {
+            // A module that did not parse would only cause follow-on errors.
+            None
+        } else {
+            check::check(
+                &graph,
+                &source_name,
+                &check::ArgValues(options.args.clone()),
+                &mut diagnostics,
+            )
+        }
+    });
+    Compilation {
+        sources,
+        diagnostics: diagnostics.into_sorted(),
+        program,
+        files_read,
+    }
+}
+
+fn failed(message: String) -> Compilation {
+    Compilation {
+        sources: SourceMap::new(),
+        diagnostics: vec![
+            Diagnostic::error(Code::ImportNotFound, message)
+                .with_help("check the path and that the file is a `.img` text file"),
+        ],
+        program: None,
+        files_read: Vec::new(),
+    }
+}

@@ -1,0 +1,205 @@
+//! The `imgc` command: a thin layer over the library.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use imgc::diagnostics::{Diagnostic, render_json};
+use imgc::{Compilation, Options, Target};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  imgc check app.img                      check a program, print any problems
+  imgc dockerfile app.img                 print the Dockerfile
+  imgc dockerfile app.img -o Dockerfile   write it to a file (only when it compiles)
+  imgc dockerfile app.img --arg version=1.5.0 --target classic
+  imgc check --message-format json *.img  problems as JSON, one object a line
+
+Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
+
+#[derive(Parser)]
+#[command(name = "imgc", version, about = "Compile .img programs into container images", after_help = EXAMPLES)]
+struct Cli {
+    /// When to colour messages [default: auto, off when not a terminal or NO_COLOR is set]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// How to print problems
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check programs for errors without writing anything
+    #[command(after_help = "Example:\n  imgc check examples/nginx/app.img")]
+    Check {
+        /// The .img files to check
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Set a build argument: --arg NAME=VALUE (repeatable)
+        #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+        args: Vec<(String, String)>,
+    },
+    /// Compile a program into a Dockerfile
+    #[command(
+        after_help = "Examples:\n  imgc dockerfile app.img -o Dockerfile\n  imgc dockerfile app.img --target classic | buildah bud -f - ."
+    )]
+    Dockerfile {
+        /// The .img file to compile
+        file: PathBuf,
+        /// Write the Dockerfile here instead of standard output (replaced atomically)
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// Set a build argument: --arg NAME=VALUE (repeatable)
+        #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+        args: Vec<(String, String)>,
+        /// The builders the Dockerfile must work with
+        #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
+        target: TargetArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    /// BuildKit: every feature, `# syntax=` added when needed
+    Buildkit,
+    /// docker's classic builder, buildah, kaniko: BuildKit-only features are refused
+    Classic,
+}
+
+fn parse_arg(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+struct Reporter {
+    color: bool,
+    format: MessageFormat,
+}
+
+impl Reporter {
+    fn report(&self, compilation: &Compilation, diagnostics: &[Diagnostic]) {
+        if diagnostics.is_empty() {
+            return;
+        }
+        let text = match self.format {
+            MessageFormat::Human => compilation.render(diagnostics, self.color),
+            MessageFormat::Json => render_json(&compilation.sources, diagnostics),
+        };
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let reporter = Reporter {
+        color,
+        format: cli.message_format,
+    };
+    match cli.command {
+        Command::Check { files, args } => {
+            let options = Options { args };
+            let mut failed = false;
+            for file in &files {
+                let compilation = imgc::compile_file(file, &options);
+                reporter.report(&compilation, &compilation.diagnostics);
+                failed |= compilation.has_errors();
+            }
+            if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Dockerfile {
+            file,
+            output,
+            args,
+            target,
+        } => {
+            let compilation = imgc::compile_file(&file, &Options { args });
+            let target = match target {
+                TargetArg::Buildkit => Target::Buildkit,
+                TargetArg::Classic => Target::Classic,
+            };
+            let warnings: Vec<Diagnostic> = compilation
+                .diagnostics
+                .iter()
+                .filter(|d| !d.is_error())
+                .cloned()
+                .collect();
+            match compilation.dockerfile(target) {
+                Ok(text) => {
+                    reporter.report(&compilation, &warnings);
+                    match write_output(output.as_deref(), &text) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(message) => {
+                            eprintln!("error: {message}");
+                            ExitCode::from(2)
+                        }
+                    }
+                }
+                Err(errors) => {
+                    let mut all = errors;
+                    all.extend(warnings);
+                    reporter.report(&compilation, &all);
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+/// Writes to a temporary file beside the output and renames it over, so the output is whole or
+/// untouched.
+fn write_output(output: Option<&Path>, text: &str) -> Result<(), String> {
+    let Some(path) = output else {
+        let mut stdout = std::io::stdout().lock();
+        return stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|e| format!("cannot write output: {e}"));
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Dockerfile".into());
+    let temp = dir.join(format!(".{name}.imgc-{}.tmp", std::process::id()));
+    let result = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(format!("cannot write `{}`: {error}", path.display()));
+    }
+    Ok(())
+}

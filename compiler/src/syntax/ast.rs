@@ -1,0 +1,235 @@
+//! The `.img` syntax tree: owned data with spans, built from the pest parse by `builder`.
+
+use crate::source::Span;
+
+/// A parsed file: its statements in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Module {
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub kind: StatementKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatementKind {
+    Import(Import),
+    Arg(ArgDecl),
+    Let(LetDecl),
+    Fn(FnDecl),
+    Stage(StageDecl),
+    Run {
+        command: Expr,
+        clauses: Vec<Clause>,
+    },
+    Copy {
+        from: Option<Expr>,
+        sources: Vec<Expr>,
+        dest: Expr,
+        clauses: Vec<Clause>,
+    },
+    Add {
+        sources: Vec<Expr>,
+        dest: Expr,
+        clauses: Vec<Clause>,
+    },
+    Env {
+        scope: EnvScope,
+        entries: Vec<Entry>,
+    },
+    Workdir(Expr),
+    User(Expr),
+    Expose(Vec<Expr>),
+    Label(Vec<Entry>),
+    Volume(Vec<Expr>),
+    Cmd(Expr),
+    Entrypoint(Expr),
+    /// `None` is `healthcheck none`.
+    Healthcheck(Option<(Expr, Vec<Clause>)>),
+    StopSignal(Expr),
+    Shell(Expr),
+    OnBuild(Vec<Statement>),
+    Layer(Vec<Statement>),
+    Call(Call),
+}
+
+impl StatementKind {
+    /// The keyword a user wrote for this statement, for messages.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            StatementKind::Import(_) => "import",
+            StatementKind::Arg(_) => "arg",
+            StatementKind::Let(_) => "let",
+            StatementKind::Fn(_) => "fn",
+            StatementKind::Stage(s) if s.is_image => "image",
+            StatementKind::Stage(_) => "stage",
+            StatementKind::Run { .. } => "run",
+            StatementKind::Copy { .. } => "copy",
+            StatementKind::Add { .. } => "add",
+            StatementKind::Env { .. } => "env",
+            StatementKind::Workdir(_) => "workdir",
+            StatementKind::User(_) => "user",
+            StatementKind::Expose(_) => "expose",
+            StatementKind::Label(_) => "label",
+            StatementKind::Volume(_) => "volume",
+            StatementKind::Cmd(_) => "cmd",
+            StatementKind::Entrypoint(_) => "entrypoint",
+            StatementKind::Healthcheck(_) => "healthcheck",
+            StatementKind::StopSignal(_) => "stopsignal",
+            StatementKind::Shell(_) => "shell",
+            StatementKind::OnBuild(_) => "onbuild",
+            StatementKind::Layer(_) => "layer",
+            StatementKind::Call(_) => "function call",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Import {
+    /// `import std.apt`: a module of the embedded standard library, bound to its last segment.
+    Std { path: Vec<Ident> },
+    /// `import "./common.img" as common`: a file relative to the importing file.
+    File {
+        path: String,
+        path_span: Span,
+        alias: Ident,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LetDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FnDecl {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub body: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageDecl {
+    /// `None` only for an unnamed `image`.
+    pub name: Option<Ident>,
+    pub is_image: bool,
+    pub base: Expr,
+    pub platform: Option<Expr>,
+    pub body: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvScope {
+    /// `env { … }`: the container's configuration only.
+    Runtime,
+    /// `env build { … }`: visible to later build steps of the stage, absent from the image config.
+    Build,
+    /// `env both { … }`: Dockerfile `ENV` semantics.
+    Both,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeExpr {
+    pub name: Ident,
+    pub param: Option<Box<TypeExpr>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A trailing option of a step: `cache "/root/.cache" (sharing: "locked")`, `network "none"`, `link`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    pub keyword: Ident,
+    pub value: Option<Expr>,
+    pub options: Vec<NamedArg>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedArg {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Bool(bool),
+    Int(i64),
+    /// `80/tcp`; the number is range-checked by the checker.
+    Port {
+        number: i64,
+        protocol: String,
+    },
+    Duration {
+        millis: u64,
+    },
+    Str(Vec<StrPart>),
+    List(Vec<Expr>),
+    Map(Vec<Entry>),
+    Name(String),
+    Field {
+        base: Box<Expr>,
+        field: Ident,
+    },
+    Call(Call),
+    /// `a + b + …`
+    Concat(Vec<Expr>),
+    Scratch,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrPart {
+    Text(String),
+    Interpolation(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// `apt.install` is `["apt", "install"]`.
+    pub callee: Vec<Ident>,
+    pub args: Vec<Argument>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Argument {
+    pub name: Option<Ident>,
+    pub value: Expr,
+}

@@ -1,0 +1,580 @@
+//! Builds the owned syntax tree from pest pairs.
+
+use super::Rule;
+use super::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::iterators::{Pair, Pairs};
+
+pub(super) struct Builder {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder {
+    pub(super) fn new(file: FileId) -> Builder {
+        Builder {
+            file,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start()..s.end())
+    }
+
+    pub(super) fn module(&mut self, file: Pair<'_, Rule>) -> Module {
+        let statements = self.statements(file.into_inner());
+        Module { statements }
+    }
+
+    fn statements(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Statement> {
+        pairs
+            .filter(|p| p.as_rule() != Rule::EOI)
+            .map(|p| self.statement(p))
+            .collect()
+    }
+
+    fn block(&mut self, pair: Pair<'_, Rule>) -> Vec<Statement> {
+        self.statements(pair.into_inner())
+    }
+
+    fn statement(&mut self, pair: Pair<'_, Rule>) -> Statement {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        let kind = match rule {
+            Rule::import => {
+                let first = next(&mut inner);
+                if first.as_rule() == Rule::string {
+                    let path_span = self.span(&first);
+                    let path = self.plain_string(first);
+                    let alias = self.ident(next(&mut inner));
+                    StatementKind::Import(Import::File {
+                        path,
+                        path_span,
+                        alias,
+                    })
+                } else {
+                    let path = first.into_inner().map(|w| self.ident(w)).collect();
+                    StatementKind::Import(Import::Std { path })
+                }
+            }
+            Rule::arg_decl => {
+                let name = self.ident(next(&mut inner));
+                let (mut ty, mut default) = (None, None);
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::type_expr => ty = Some(self.type_expr(p)),
+                        _ => default = Some(self.expr(p)),
+                    }
+                }
+                StatementKind::Arg(ArgDecl { name, ty, default })
+            }
+            Rule::let_decl => {
+                let name = self.ident(next(&mut inner));
+                let mut ty = None;
+                let mut value = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::type_expr => ty = Some(self.type_expr(p)),
+                        _ => value = Some(self.expr(p)),
+                    }
+                }
+                let value = value.unwrap_or(Expr {
+                    kind: ExprKind::Bool(false),
+                    span,
+                });
+                StatementKind::Let(LetDecl { name, ty, value })
+            }
+            Rule::fn_decl => {
+                let name = self.ident(next(&mut inner));
+                let mut params = Vec::new();
+                let mut body = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::param => {
+                            let mut parts = p.into_inner();
+                            let name = self.ident(next(&mut parts));
+                            let ty = self.type_expr(next(&mut parts));
+                            let default = parts.next().map(|d| self.expr(d));
+                            params.push(Param { name, ty, default });
+                        }
+                        _ => body = self.block(p),
+                    }
+                }
+                StatementKind::Fn(FnDecl { name, params, body })
+            }
+            Rule::stage_decl | Rule::image_decl => {
+                let is_image = rule == Rule::image_decl;
+                let mut name = None;
+                let mut base = None;
+                let mut platform = None;
+                let mut body = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::ident => name = Some(self.ident(p)),
+                        Rule::expr => base = Some(self.expr(p)),
+                        Rule::platform => platform = p.into_inner().next().map(|e| self.expr(e)),
+                        _ => body = self.block(p),
+                    }
+                }
+                let base = base.unwrap_or(Expr {
+                    kind: ExprKind::Scratch,
+                    span,
+                });
+                StatementKind::Stage(StageDecl {
+                    name,
+                    is_image,
+                    base,
+                    platform,
+                    body,
+                })
+            }
+            Rule::run => {
+                let command = self.expr(next(&mut inner));
+                let clauses = self.clauses(next(&mut inner));
+                StatementKind::Run { command, clauses }
+            }
+            Rule::copy => {
+                let parts: Vec<Pair<'_, Rule>> = inner.collect();
+                let (from, rest) = match parts.as_slice() {
+                    [from @ _, list, dest, clauses] if list.as_rule() == Rule::expr_list => (
+                        Some(self.expr(from.clone())),
+                        (list.clone(), dest.clone(), clauses.clone()),
+                    ),
+                    [list, dest, clauses] => (None, (list.clone(), dest.clone(), clauses.clone())),
+                    _ => unreachable_shape(),
+                };
+                let sources = self.expr_list(rest.0);
+                let dest = self.expr(rest.1);
+                let clauses = self.clauses(rest.2);
+                StatementKind::Copy {
+                    from,
+                    sources,
+                    dest,
+                    clauses,
+                }
+            }
+            Rule::add => {
+                let sources = self.expr_list(next(&mut inner));
+                let dest = self.expr(next(&mut inner));
+                let clauses = self.clauses(next(&mut inner));
+                StatementKind::Add {
+                    sources,
+                    dest,
+                    clauses,
+                }
+            }
+            Rule::env => {
+                let mut scope = EnvScope::Runtime;
+                let mut entries = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::env_scope => {
+                            scope = match p.as_str() {
+                                "build" => EnvScope::Build,
+                                "both" => EnvScope::Both,
+                                _ => EnvScope::Runtime,
+                            }
+                        }
+                        _ => entries = self.entries(p),
+                    }
+                }
+                StatementKind::Env { scope, entries }
+            }
+            Rule::workdir => StatementKind::Workdir(self.expr(next(&mut inner))),
+            Rule::user => StatementKind::User(self.expr(next(&mut inner))),
+            Rule::expose => StatementKind::Expose(self.expr_list(next(&mut inner))),
+            Rule::label => {
+                let p = next(&mut inner);
+                let entries = match p.as_rule() {
+                    Rule::entries => self.entries(p),
+                    _ => vec![self.entry(p)],
+                };
+                StatementKind::Label(entries)
+            }
+            Rule::volume => StatementKind::Volume(self.expr_list(next(&mut inner))),
+            Rule::cmd => StatementKind::Cmd(self.expr(next(&mut inner))),
+            Rule::entrypoint => StatementKind::Entrypoint(self.expr(next(&mut inner))),
+            Rule::healthcheck => {
+                let first = next(&mut inner);
+                if first.as_rule() == Rule::kw_none {
+                    StatementKind::Healthcheck(None)
+                } else {
+                    let command = self.expr(first);
+                    let clauses = self.clauses(next(&mut inner));
+                    StatementKind::Healthcheck(Some((command, clauses)))
+                }
+            }
+            Rule::stopsignal => StatementKind::StopSignal(self.expr(next(&mut inner))),
+            Rule::shell => StatementKind::Shell(self.expr(next(&mut inner))),
+            Rule::onbuild => StatementKind::OnBuild(self.block(next(&mut inner))),
+            Rule::layer => StatementKind::Layer(self.block(next(&mut inner))),
+            Rule::call_stmt => StatementKind::Call(self.call(next(&mut inner))),
+            _ => unreachable_shape(),
+        };
+        Statement { kind, span }
+    }
+
+    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(next(&mut inner));
+        let param = inner.next().map(|p| Box::new(self.type_expr(p)));
+        TypeExpr { name, param, span }
+    }
+
+    fn expr_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Expr> {
+        pair.into_inner().map(|p| self.expr(p)).collect()
+    }
+
+    fn entries(&mut self, pair: Pair<'_, Rule>) -> Vec<Entry> {
+        pair.into_inner().map(|p| self.entry(p)).collect()
+    }
+
+    fn entry(&mut self, pair: Pair<'_, Rule>) -> Entry {
+        let mut inner = pair.into_inner();
+        let key_pair = next(&mut inner);
+        let key_span = self.span(&key_pair);
+        let key_inner = next(&mut key_pair.into_inner());
+        let key = match key_inner.as_rule() {
+            Rule::string => self.plain_string(key_inner),
+            _ => key_inner.as_str().to_string(),
+        };
+        let value = self.expr(next(&mut inner));
+        Entry {
+            key,
+            key_span,
+            value,
+        }
+    }
+
+    fn clauses(&mut self, pair: Pair<'_, Rule>) -> Vec<Clause> {
+        pair.into_inner()
+            .map(|clause| {
+                let span = self.span(&clause);
+                let mut inner = clause.into_inner();
+                let keyword = self.ident(next(&mut inner));
+                let mut value = None;
+                let mut options = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::clause_options => {
+                            for named in p.into_inner() {
+                                let mut parts = named.into_inner();
+                                let name = self.ident(next(&mut parts));
+                                let value = self.expr(next(&mut parts));
+                                options.push(NamedArg { name, value });
+                            }
+                        }
+                        _ => value = Some(self.expr(p)),
+                    }
+                }
+                Clause {
+                    keyword,
+                    value,
+                    options,
+                    span,
+                }
+            })
+            .collect()
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => {
+                let mut terms: Vec<Expr> = pair.into_inner().map(|t| self.term(t)).collect();
+                if terms.len() == 1 {
+                    terms.pop().unwrap_or(Expr {
+                        kind: ExprKind::Scratch,
+                        span,
+                    })
+                } else {
+                    Expr {
+                        kind: ExprKind::Concat(terms),
+                        span,
+                    }
+                }
+            }
+            Rule::term => self.term(pair),
+            _ => self.primary(pair),
+        }
+    }
+
+    fn term(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let mut inner = pair.into_inner();
+        let first = next(&mut inner);
+        if first.as_rule() == Rule::call {
+            let span = self.span(&first);
+            return Expr {
+                kind: ExprKind::Call(self.call(first)),
+                span,
+            };
+        }
+        let mut expr = self.primary(first);
+        for field in inner {
+            let field_span = self.span(&field);
+            let name = self.ident(next(&mut field.into_inner()));
+            let span = expr.span.to(field_span);
+            expr = Expr {
+                kind: ExprKind::Field {
+                    base: Box::new(expr),
+                    field: name,
+                },
+                span,
+            };
+        }
+        expr
+    }
+
+    fn call(&mut self, pair: Pair<'_, Rule>) -> Call {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let callee_pair = next(&mut inner);
+        let callee_start = callee_pair.as_span().start();
+        let mut offset = callee_start;
+        let callee = callee_pair
+            .as_str()
+            .split('.')
+            .map(|segment| {
+                let ident = Ident {
+                    name: segment.to_string(),
+                    span: Span::new(self.file, offset..offset + segment.len()),
+                };
+                offset += segment.len() + 1;
+                ident
+            })
+            .collect();
+        let args = next(&mut inner)
+            .into_inner()
+            .map(|argument| {
+                let parts: Vec<Pair<'_, Rule>> = argument.into_inner().collect();
+                match parts.as_slice() {
+                    [name, value] => Argument {
+                        name: Some(self.ident(name.clone())),
+                        value: self.expr(value.clone()),
+                    },
+                    [value] => Argument {
+                        name: None,
+                        value: self.expr(value.clone()),
+                    },
+                    _ => unreachable_shape(),
+                }
+            })
+            .collect();
+        Call { callee, args, span }
+    }
+
+    fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::scratch => ExprKind::Scratch,
+            Rule::number => self.number(pair.as_str(), span),
+            Rule::string => ExprKind::Str(self.string_parts(pair)),
+            Rule::list => ExprKind::List(pair.into_inner().map(|p| self.expr(p)).collect()),
+            Rule::map => ExprKind::Map(pair.into_inner().map(|p| self.entry(p)).collect()),
+            Rule::ident => ExprKind::Name(pair.as_str().to_string()),
+            Rule::expr => return self.expr(pair),
+            _ => unreachable_shape(),
+        };
+        Expr { kind, span }
+    }
+
+    /// Classifies a number-like token: integer, port, or duration.
+    fn number(&mut self, text: &str, span: Span) -> ExprKind {
+        if let Some((number, protocol)) = text.split_once('/') {
+            let Ok(number) = number.parse::<i64>() else {
+                self.error(
+                    Code::InvalidLiteral,
+                    span,
+                    format!("`{text}` is not a port"),
+                    "a port is written `8080/tcp` or `53/udp`",
+                );
+                return ExprKind::Int(0);
+            };
+            if !matches!(protocol, "tcp" | "udp" | "sctp") {
+                self.error(
+                    Code::InvalidLiteral,
+                    span,
+                    format!("unknown protocol `{protocol}`"),
+                    "a port's protocol is `tcp`, `udp` or `sctp`",
+                );
+            }
+            return ExprKind::Port {
+                number,
+                protocol: protocol.to_string(),
+            };
+        }
+        if let Some(int) = parse_int(text) {
+            return ExprKind::Int(int);
+        }
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            self.error(
+                Code::InvalidLiteral,
+                span,
+                format!("`{text}` is too large"),
+                "integers are 64-bit",
+            );
+            return ExprKind::Int(0);
+        }
+        match parse_duration(text) {
+            Some(millis) => ExprKind::Duration { millis },
+            None => {
+                self.error(
+                    Code::MalformedDuration,
+                    span,
+                    format!("`{text}` is not a duration"),
+                    "write a duration as numbers with units `ms`, `s`, `m`, `h`: `30s`, `1m30s`, `500ms`",
+                );
+                ExprKind::Duration { millis: 0 }
+            }
+        }
+    }
+
+    fn string_parts(&mut self, pair: Pair<'_, Rule>) -> Vec<StrPart> {
+        let mut parts: Vec<StrPart> = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::text => push_text(&mut parts, part.as_str()),
+                Rule::escape => {
+                    let span = self.span(&part);
+                    let escaped = match part.as_str().chars().nth(1) {
+                        Some('n') => "\n",
+                        Some('t') => "\t",
+                        Some('r') => "\r",
+                        Some('\\') => "\\",
+                        Some('"') => "\"",
+                        Some('$') => "$",
+                        Some('0') => "\0",
+                        Some('\n') => "",
+                        _ => {
+                            self.error(
+                                Code::InvalidLiteral,
+                                span,
+                                format!("unknown escape `{}`", part.as_str().escape_debug()),
+                                "strings know `\\n`, `\\t`, `\\r`, `\\\\`, `\\\"`, `\\$` and a backslash before a line break",
+                            );
+                            ""
+                        }
+                    };
+                    push_text(&mut parts, escaped);
+                }
+                Rule::interpolation => {
+                    if let Some(expr) = part.into_inner().next() {
+                        parts.push(StrPart::Interpolation(self.expr(expr)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        parts
+    }
+
+    /// A string that must not interpolate (import paths, keys).
+    fn plain_string(&mut self, pair: Pair<'_, Rule>) -> String {
+        let span = self.span(&pair);
+        let mut out = String::new();
+        for part in self.string_parts(pair) {
+            match part {
+                StrPart::Text(text) => out.push_str(&text),
+                StrPart::Interpolation(expr) => self.error(
+                    Code::Misplaced,
+                    expr.span.to(span),
+                    "interpolation is not allowed here".to_string(),
+                    "import paths and keys are plain strings",
+                ),
+            }
+        }
+        out
+    }
+
+    fn error(&mut self, code: Code, span: Span, message: String, help: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(code, message)
+                .with_label(span, "here")
+                .with_help(help),
+        );
+    }
+}
+
+fn push_text(parts: &mut Vec<StrPart>, text: &str) {
+    if let Some(StrPart::Text(last)) = parts.last_mut() {
+        last.push_str(text);
+    } else {
+        parts.push(StrPart::Text(text.to_string()));
+    }
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let clean: String = text.chars().filter(|&c| c != '_').collect();
+    if let Some(octal) = clean.strip_prefix("0o") {
+        i64::from_str_radix(octal, 8).ok()
+    } else if let Some(hex) = clean.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()
+    } else if clean.bytes().all(|b| b.is_ascii_digit()) {
+        clean.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// `1h30m`, `30s`, `500ms`: a sequence of number-unit pairs.
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit, len) = if rest.starts_with("ms") {
+            (1, 2)
+        } else if rest.starts_with('s') {
+            (1000, 1)
+        } else if rest.starts_with('m') {
+            (60_000, 1)
+        } else if rest.starts_with('h') {
+            (3_600_000, 1)
+        } else {
+            return None;
+        };
+        rest = &rest[len..];
+        total = total.checked_add(number.checked_mul(unit)?)?;
+    }
+    Some(total)
+}
+
+fn next<'i>(pairs: &mut Pairs<'i, Rule>) -> Pair<'i, Rule> {
+    match pairs.next() {
+        Some(pair) => pair,
+        None => unreachable_shape(),
+    }
+}
+
+/// The grammar guarantees each rule's children; a mismatch is a bug in this builder.
+#[track_caller]
+fn unreachable_shape() -> ! {
+    unreachable!("the parse tree does not have the shape the grammar promises")
+}

@@ -1,0 +1,98 @@
+//! Parsing `.img` text into the syntax tree. The pest grammar stays behind [`parse`]: nothing
+//! outside this module sees a pest type.
+
+pub mod ast;
+mod builder;
+
+pub(crate) use builder::parse_duration;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "syntax/grammar.pest"]
+struct ImgParser;
+
+/// Parses one file. A syntax error gives one diagnostic (parsing stops there); malformed literals
+/// are collected and the tree is still returned.
+pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>) {
+    match ImgParser::parse(Rule::file, text) {
+        Ok(mut pairs) => match pairs.next() {
+            Some(pair) => {
+                let mut builder = builder::Builder::new(file);
+                let module = builder.module(pair);
+                (Some(module), builder.into_diagnostics())
+            }
+            None => (None, vec![Diagnostic::error(Code::Syntax, "empty parse")]),
+        },
+        Err(error) => (None, vec![syntax_error(file, text, error)]),
+    }
+}
+
+fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    let (start, end) = match error.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((s, e)) => (s, e),
+    };
+    // Point at the whole offending token where there is one, so the label is readable.
+    let token_end = text
+        .get(start..)
+        .and_then(|rest| {
+            let len = rest
+                .find(|c: char| c.is_whitespace() || "()[]{},;\"".contains(c))
+                .unwrap_or(rest.len());
+            Some(start + len.max(rest.chars().next().map_or(0, char::len_utf8)))
+        })
+        .unwrap_or(start);
+    let end = end.max(token_end).min(text.len());
+    let found = text.get(start..end).filter(|s| !s.is_empty());
+    let expected = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let message = match found {
+        Some(found) => format!("unexpected `{}`", found.escape_debug()),
+        None if start >= text.len() => "unexpected end of file".to_string(),
+        None => "unexpected line break".to_string(),
+    };
+    Diagnostic::error(Code::Syntax, message)
+        .with_label(Span::new(file, start..end), format!("expected {expected}"))
+        .with_help("see the language reference in the book for the shape of each statement")
+}
+
+/// Turns pest's expected-rule list into words a user knows.
+fn describe_expected(rules: &[Rule]) -> String {
+    let mut words: Vec<&str> = rules.iter().map(|rule| rule_description(*rule)).collect();
+    words.sort_unstable();
+    words.dedup();
+    match words.as_slice() {
+        [] => "something else".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+fn rule_description(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::expr
+        | Rule::term
+        | Rule::number
+        | Rule::string
+        | Rule::list
+        | Rule::map
+        | Rule::boolean => "a value",
+        Rule::ident | Rule::word | Rule::callee => "a name",
+        Rule::type_expr => "a type",
+        Rule::block => "`{`",
+        Rule::entries | Rule::entry => "`{ KEY = value }`",
+        Rule::key => "a key",
+        Rule::clause | Rule::clause_keyword => "an option",
+        Rule::arguments | Rule::clause_options => "`(`",
+        Rule::env_scope => "`build`, `both` or `{`",
+        Rule::kw_none => "`none`",
+        Rule::interpolation | Rule::escape | Rule::text => "string text",
+        _ => "a statement",
+    }
+}

@@ -1,0 +1,302 @@
+//! buildah wrappers. Everything uses `--storage-driver vfs` (the store that
+//! scripts/setup-test-env fills with the base images), chroot isolation and
+//! `--pull=never`, so nothing ever asks a registry.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::cmd::{Output, ToolError, display_command, run_command, run_ok, wait_with_timeout};
+use crate::image::{BuildOptions, Dockerfile, ImageConfig, unique_tag};
+
+/// Timeout of one build.
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// Timeout of one `run`/`exec` and of the small buildah commands.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// `buildah --storage-driver vfs` (the program can be overridden with
+/// `IMGC_BUILDAH`).
+pub fn command() -> Command {
+    let program = std::env::var("IMGC_BUILDAH").unwrap_or_else(|_| "buildah".to_string());
+    let mut cmd = Command::new(program);
+    cmd.args(["--storage-driver", "vfs"]);
+    cmd
+}
+
+/// `buildah bud --isolation chroot --layers --pull=never --format docker -f
+/// DOCKERFILE -t TAG CONTEXT`. The docker format keeps HEALTHCHECK (the OCI
+/// format drops it). `Err` if the build fails, with the build log.
+pub fn build(
+    dockerfile: Dockerfile<'_>,
+    context: &Path,
+    tag: &str,
+    options: &BuildOptions,
+) -> Result<Output, ToolError> {
+    let file = dockerfile.on_disk()?;
+    let mut cmd = command();
+    cmd.args([
+        "bud",
+        "--isolation",
+        "chroot",
+        "--layers",
+        "--pull=never",
+        "--format",
+        "docker",
+    ]);
+    cmd.arg("-f").arg(&file.path).args(["-t", tag]);
+    for (key, value) in &options.build_args {
+        cmd.arg("--build-arg").arg(format!("{key}={value}"));
+    }
+    if let Some(target) = &options.target {
+        cmd.args(["--target", target]);
+    }
+    if options.no_cache {
+        cmd.arg("--no-cache");
+    }
+    cmd.args(&options.extra_args);
+    cmd.arg(context);
+    run_ok(&mut cmd, BUILD_TIMEOUT)
+}
+
+/// A working container (`buildah from`), removed when dropped.
+pub struct WorkingContainer {
+    pub name: String,
+}
+
+/// `buildah from --pull=never IMAGE` under a unique container name.
+pub fn from(image: &str) -> Result<WorkingContainer, ToolError> {
+    let name = unique_tag(crate::Engine::Docker, "ctr")
+        .replace([':', '/'], "-")
+        .replace('.', "-");
+    run_ok(
+        command().args(["from", "--pull=never", "--name", &name, image]),
+        RUN_TIMEOUT,
+    )?;
+    Ok(WorkingContainer { name })
+}
+
+impl WorkingContainer {
+    /// `buildah run --isolation chroot CTR -- ARGV` as the image's user, with
+    /// `env` added. A non-zero exit is returned as an `Output`.
+    pub fn run_with_env(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Output, ToolError> {
+        run_command(&mut self.run_command(argv, env), None, RUN_TIMEOUT)
+    }
+
+    pub fn run(&self, argv: &[&str]) -> Result<Output, ToolError> {
+        self.run_with_env(argv, &[])
+    }
+
+    /// Like [`WorkingContainer::run`] with `input` on stdin.
+    pub fn run_with_stdin(&self, argv: &[&str], input: &[u8]) -> Result<Output, ToolError> {
+        run_command(&mut self.run_command(argv, &[]), Some(input), RUN_TIMEOUT)
+    }
+
+    fn run_command(&self, argv: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = command();
+        cmd.args(["run", "--isolation", "chroot"]);
+        for (key, value) in env {
+            cmd.arg("--env").arg(format!("{key}={value}"));
+        }
+        cmd.arg(&self.name).arg("--").args(argv);
+        cmd
+    }
+}
+
+impl Drop for WorkingContainer {
+    fn drop(&mut self) {
+        let _ = run_command(command().args(["rm", &self.name]), None, RUN_TIMEOUT);
+    }
+}
+
+/// Runs `argv` in a fresh working container of `image` (bypassing ENTRYPOINT).
+pub fn exec(image: &str, argv: &[&str]) -> Result<Output, ToolError> {
+    if argv.is_empty() {
+        return Err(ToolError::new("buildah run", "exec needs a command"));
+    }
+    from(image)?.run(argv)
+}
+
+/// Runs `image` like `docker run IMAGE ARGS...` (ENTRYPOINT + ARGS, or + CMD).
+pub fn run(image: &str, args: &[&str]) -> Result<Output, ToolError> {
+    let argv = image_config(image)?.command_line(args);
+    if argv.is_empty() {
+        return Err(ToolError::new(
+            format!("buildah run {image}"),
+            "the image has neither ENTRYPOINT nor CMD",
+        ));
+    }
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    exec(image, &argv)
+}
+
+/// The image's configuration from `buildah inspect --type image`.
+pub fn image_config(image: &str) -> Result<ImageConfig, ToolError> {
+    let out = run_ok(
+        command().args(["inspect", "--type", "image", image]),
+        RUN_TIMEOUT,
+    )?;
+    let json: Value = serde_json::from_str(&out.stdout).map_err(|e| {
+        ToolError::new(
+            &out.command,
+            format!("printed JSON that does not parse: {e}"),
+        )
+    })?;
+    let docker = &json["Docker"]["config"];
+    let config = if docker.is_object() {
+        docker
+    } else {
+        &json["OCIv1"]["config"]
+    };
+    Ok(ImageConfig::from_json(config))
+}
+
+pub fn image_exists(image: &str) -> bool {
+    run_command(
+        command().args(["inspect", "--type", "image", image]),
+        None,
+        RUN_TIMEOUT,
+    )
+    .is_ok_and(|out| out.success())
+}
+
+/// `buildah rmi IMAGE` (intermediate layer images stay as the build cache).
+pub fn remove_image(image: &str) -> Result<(), ToolError> {
+    run_ok(command().args(["rmi", image]), RUN_TIMEOUT).map(|_| ())
+}
+
+/// An image's default command running in the background under `buildah run`
+/// (chroot isolation shares the host network, so it serves on host ports).
+/// Its stdout and stderr are collected while it runs. Stopped (SIGTERM, then
+/// SIGKILL after 5 s) by [`Server::stop`] or when dropped.
+///
+/// Needs `/bin/sh` in the image: a small shell wrapper runs the command and
+/// kills it once our end of its stdin closes.
+pub struct Server {
+    pub command: String,
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<thread::JoinHandle<()>>,
+    _container: WorkingContainer,
+}
+
+const SERVE_WRAPPER: &str = r#""$@" &
+pid=$!
+read -r _ignored
+kill "$pid" 2>/dev/null
+i=0
+while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+kill -9 "$pid" 2>/dev/null
+wait "$pid""#;
+
+/// Starts `image`'s ENTRYPOINT+CMD (with `env` added) in the background.
+pub fn serve(image: &str, env: &[(&str, &str)]) -> Result<Server, ToolError> {
+    let argv = image_config(image)?.command_line(&[]);
+    if argv.is_empty() {
+        return Err(ToolError::new(
+            format!("buildah serve {image}"),
+            "the image has neither ENTRYPOINT nor CMD",
+        ));
+    }
+    let container = from(image)?;
+    let mut wrapped = vec!["/bin/sh", "-c", SERVE_WRAPPER, "imgc-serve"];
+    wrapped.extend(argv.iter().map(String::as_str));
+    let mut cmd = container.run_command(&wrapped, env);
+    let command = display_command(&cmd);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| ToolError::new(&command, format!("could not be started: {e}")))?;
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let readers = vec![
+        spawn_collector(child.stdout.take().expect("piped"), stdout.clone()),
+        spawn_collector(child.stderr.take().expect("piped"), stderr.clone()),
+    ];
+    Ok(Server {
+        command,
+        stdin: child.stdin.take(),
+        child: Some(child),
+        stdout,
+        stderr,
+        readers,
+        _container: container,
+    })
+}
+
+fn spawn_collector(
+    mut pipe: impl Read + Send + 'static,
+    sink: Arc<Mutex<Vec<u8>>>,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => sink
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+}
+
+impl Server {
+    /// (stdout, stderr) so far.
+    pub fn logs(&self) -> (String, String) {
+        let read = |buf: &Arc<Mutex<Vec<u8>>>| {
+            String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+        };
+        (read(&self.stdout), read(&self.stderr))
+    }
+
+    /// `false` once the server (its wrapper) has exited.
+    pub fn is_running(&mut self) -> bool {
+        match &mut self.child {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// Stops the server and returns its exit status (of the served command,
+    /// so usually a "killed by SIGTERM" status or its own exit code) and
+    /// complete logs.
+    pub fn stop(mut self) -> Result<(Option<ExitStatus>, String, String), ToolError> {
+        let status = self.shutdown();
+        let (stdout, stderr) = self.logs();
+        match status {
+            Some(status) => Ok((Some(status), stdout, stderr)),
+            None => Err(ToolError {
+                command: self.command.clone(),
+                message: "did not stop within 60s and was killed".to_string(),
+                stdout,
+                stderr,
+            }),
+        }
+    }
+
+    fn shutdown(&mut self) -> Option<ExitStatus> {
+        drop(self.stdin.take());
+        let mut child = self.child.take()?;
+        let status = wait_with_timeout(&mut child, Duration::from_secs(60));
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
