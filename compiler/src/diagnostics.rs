@@ -99,25 +99,16 @@ impl Diagnostic {
     }
 
     pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.primary = Some(Label {
-            span,
-            message: message.into(),
-        });
+        self.primary = Some(Label { span, message: message.into() });
         self
     }
 
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.secondary.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.secondary.push(Label { span, message: message.into() });
         self
     }
 
@@ -160,11 +151,7 @@ impl Diagnostics {
 
     /// In source order, so output does not depend on the order checks ran in.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by_key(|d| {
-            d.primary
-                .as_ref()
-                .map(|l| (l.span.file, l.span.start, l.span.end))
-        });
+        self.items.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.file, l.span.start, l.span.end)));
         self.items.dedup();
         self.items
     }
@@ -180,11 +167,7 @@ impl IntoIterator for Diagnostics {
 
 /// Renders diagnostics for a terminal, with or without colour.
 pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool) -> String {
-    let mut buffer = if color {
-        term::termcolor::Buffer::ansi()
-    } else {
-        term::termcolor::Buffer::no_color()
-    };
+    let mut buffer = if color { term::termcolor::Buffer::ansi() } else { term::termcolor::Buffer::no_color() };
     let config = term::Config::default();
     for diagnostic in diagnostics {
         let mut cs_diagnostic = match diagnostic.severity {
@@ -195,16 +178,10 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], color: bool
         .with_message(&diagnostic.message);
         let mut labels = Vec::new();
         if let Some(primary) = &diagnostic.primary {
-            labels.push(
-                cs::Label::primary(primary.span.file, primary.span.range())
-                    .with_message(&primary.message),
-            );
+            labels.push(cs::Label::primary(primary.span.file, primary.span.range()).with_message(&primary.message));
         }
         for label in &diagnostic.secondary {
-            labels.push(
-                cs::Label::secondary(label.span.file, label.span.range())
-                    .with_message(&label.message),
-            );
+            labels.push(cs::Label::secondary(label.span.file, label.span.range()).with_message(&label.message));
         }
         cs_diagnostic = cs_diagnostic.with_labels(labels);
         if let Some(help) = &diagnostic.help {
@@ -278,15 +255,8 @@ pub fn render_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
             severity: diagnostic.severity,
             code: diagnostic.code.as_str(),
             message: &diagnostic.message,
-            location: diagnostic
-                .primary
-                .as_ref()
-                .and_then(|l| json_location(sources, l)),
-            related: diagnostic
-                .secondary
-                .iter()
-                .filter_map(|l| json_location(sources, l))
-                .collect(),
+            location: diagnostic.primary.as_ref().and_then(|l| json_location(sources, l)),
+            related: diagnostic.secondary.iter().filter_map(|l| json_location(sources, l)).collect(),
             help: diagnostic.help.as_deref(),
         };
         if let Ok(line) = serde_json::to_string(&json) {

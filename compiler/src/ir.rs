@@ -89,10 +89,7 @@ impl InstructionKind {
             InstructionKind::Run(_) => "RUN",
             InstructionKind::Copy(c) if c.is_add => "ADD",
             InstructionKind::Copy(_) => "COPY",
-            InstructionKind::Env {
-                scope: EnvScope::Build,
-                ..
-            } => "ARG",
+            InstructionKind::Env { scope: EnvScope::Build, .. } => "ARG",
             InstructionKind::Env { .. } => "ENV",
             InstructionKind::Workdir(_) => "WORKDIR",
             InstructionKind::User(_) => "USER",
@@ -145,12 +142,11 @@ impl Text {
     }
 
     pub fn push(&mut self, part: TextPart) {
-        let is_empty = self.0.is_empty();
+        // An empty value is kept: in a shell it is an empty word (`''`).
         match (self.0.last_mut(), part) {
             (Some(TextPart::Code(a)), TextPart::Code(b)) => a.push_str(&b),
             (Some(TextPart::Value(a)), TextPart::Value(b)) => a.push_str(&b),
             (_, TextPart::Code(b)) if b.is_empty() => {}
-            (_, TextPart::Value(b)) if b.is_empty() && !is_empty => {}
             (_, part) => self.0.push(part),
         }
     }

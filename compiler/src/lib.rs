@@ -63,12 +63,7 @@ impl Compilation {
     pub fn dockerfile(&self, target: Target) -> Result<String, Vec<Diagnostic>> {
         match &self.program {
             Some(program) if !self.has_errors() => emit::dockerfile::emit(program, target),
-            _ => Err(self
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect()),
+            _ => Err(self.diagnostics.iter().filter(|d| d.is_error()).cloned().collect()),
         }
     }
 
@@ -100,18 +95,10 @@ pub fn compile_source(name: &str, text: &str, options: &Options) -> Compilation 
 }
 
 /// Compiles with a custom loader for imported files.
-pub fn compile_with_loader(
-    path: &Path,
-    text: String,
-    loader: &dyn Loader,
-    options: &Options,
-) -> Compilation {
+pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, options: &Options) -> Compilation {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::default();
-    let source_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let source_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let graph = modules::load(path, text, loader, &mut sources, &mut diagnostics);
     let mut files_read = Vec::new();
     let program = graph.and_then(|graph| {
@@ -120,20 +107,10 @@ pub fn compile_with_loader(
             // A module that did not parse would only cause follow-on errors.
             None
         } else {
-            check::check(
-                &graph,
-                &source_name,
-                &check::ArgValues(options.args.clone()),
-                &mut diagnostics,
-            )
+            check::check(&graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
         }
     });
-    Compilation {
-        sources,
-        diagnostics: diagnostics.into_sorted(),
-        program,
-        files_read,
-    }
+    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
 }
 
 fn failed(message: String) -> Compilation {

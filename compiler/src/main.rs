@@ -115,14 +115,10 @@ fn main() -> ExitCode {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let reporter = Reporter {
-        color,
-        format: cli.message_format,
-    };
+    let reporter = Reporter { color, format: cli.message_format };
     match cli.command {
         Command::Check { files, args } => {
             let options = Options { args };
@@ -132,29 +128,15 @@ fn main() -> ExitCode {
                 reporter.report(&compilation, &compilation.diagnostics);
                 failed |= compilation.has_errors();
             }
-            if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
-        Command::Dockerfile {
-            file,
-            output,
-            args,
-            target,
-        } => {
+        Command::Dockerfile { file, output, args, target } => {
             let compilation = imgc::compile_file(&file, &Options { args });
             let target = match target {
                 TargetArg::Buildkit => Target::Buildkit,
                 TargetArg::Classic => Target::Classic,
             };
-            let warnings: Vec<Diagnostic> = compilation
-                .diagnostics
-                .iter()
-                .filter(|d| !d.is_error())
-                .cloned()
-                .collect();
+            let warnings: Vec<Diagnostic> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
             match compilation.dockerfile(target) {
                 Ok(text) => {
                     reporter.report(&compilation, &warnings);
@@ -187,14 +169,8 @@ fn write_output(output: Option<&Path>, text: &str) -> Result<(), String> {
             .and_then(|()| stdout.flush())
             .map_err(|e| format!("cannot write output: {e}"));
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "Dockerfile".into());
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "Dockerfile".into());
     let temp = dir.join(format!(".{name}.imgc-{}.tmp", std::process::id()));
     let result = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
     if let Err(error) = result {

@@ -83,29 +83,18 @@ pub fn load(
 impl GraphLoader<'_> {
     fn load_text(&mut self, key: ModuleKey, name: String, text: String) -> Option<usize> {
         let file = self.sources.add(name, text);
-        let text = self
-            .sources
-            .get(file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
+        let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
         let (module, errors) = syntax::parse(file, &text);
         self.diagnostics.extend(errors);
         let module = module?;
         let index = self.graph.modules.len();
-        self.graph.modules.push(LoadedModule {
-            key: key.clone(),
-            file,
-            ast: module.clone(),
-            imports: HashMap::new(),
-        });
+        self.graph.modules.push(LoadedModule { key: key.clone(), file, ast: module.clone(), imports: HashMap::new() });
         self.index.insert(key.clone(), index);
         self.stack.push(key.clone());
         for statement in &module.statements {
             if let ast::StatementKind::Import(import) = &statement.kind {
                 if let Some(target) = self.import(&key, import, statement.span) {
-                    self.graph.modules[index]
-                        .imports
-                        .insert(statement.span, target);
+                    self.graph.modules[index].imports.insert(statement.span, target);
                 }
             }
         }
@@ -121,10 +110,7 @@ impl GraphLoader<'_> {
                 let module_name = match names.as_slice() {
                     ["std", name] if stdlib::module(name).is_some() => (*name).to_string(),
                     _ => {
-                        let available: Vec<String> = stdlib::MODULES
-                            .iter()
-                            .map(|(n, _)| format!("std.{n}"))
-                            .collect();
+                        let available: Vec<String> = stdlib::MODULES.iter().map(|(n, _)| format!("std.{n}")).collect();
                         self.diagnostics.push(
                             Diagnostic::error(Code::ImportNotFound, format!("there is no module `{full}`"))
                                 .with_label(span, "not in the standard library")
@@ -138,31 +124,20 @@ impl GraphLoader<'_> {
                 };
                 (ModuleKey::Std(module_name), span)
             }
-            ast::Import::File {
-                path, path_span, ..
-            } => {
+            ast::Import::File { path, path_span, .. } => {
                 let base = match from {
-                    ModuleKey::File(file) => {
-                        file.parent().map(Path::to_path_buf).unwrap_or_default()
-                    }
+                    ModuleKey::File(file) => file.parent().map(Path::to_path_buf).unwrap_or_default(),
                     ModuleKey::Std(_) => PathBuf::new(),
                 };
                 (ModuleKey::File(normalize(&base.join(path))), *path_span)
             }
         };
         if let Some(position) = self.stack.iter().position(|k| *k == key) {
-            let chain: Vec<String> = self.stack[position..]
-                .iter()
-                .chain(std::iter::once(&key))
-                .map(describe)
-                .collect();
+            let chain: Vec<String> = self.stack[position..].iter().chain(std::iter::once(&key)).map(describe).collect();
             self.diagnostics.push(
-                Diagnostic::error(
-                    Code::ImportCycle,
-                    format!("import cycle: {}", chain.join(" → ")),
-                )
-                .with_label(shown_span, "this import closes the cycle")
-                .with_help("move what both modules need into a third module that imports neither"),
+                Diagnostic::error(Code::ImportCycle, format!("import cycle: {}", chain.join(" → ")))
+                    .with_label(shown_span, "this import closes the cycle")
+                    .with_help("move what both modules need into a third module that imports neither"),
             );
             return None;
         }
@@ -181,12 +156,9 @@ impl GraphLoader<'_> {
                 }
                 Err(error) => {
                     self.diagnostics.push(
-                        Diagnostic::error(
-                            Code::ImportNotFound,
-                            format!("cannot read `{}`: {error}", path.display()),
-                        )
-                        .with_label(shown_span, "imported here")
-                        .with_help("a file import is relative to the importing file"),
+                        Diagnostic::error(Code::ImportNotFound, format!("cannot read `{}`: {error}", path.display()))
+                            .with_label(shown_span, "imported here")
+                            .with_help("a file import is relative to the importing file"),
                     );
                     None
                 }

@@ -10,8 +10,5 @@ pub const MODULES: &[(&str, &str)] = &[
 
 /// The source of `std.NAME`.
 pub fn module(name: &str) -> Option<&'static str> {
-    MODULES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, source)| *source)
+    MODULES.iter().find(|(n, _)| *n == name).map(|(_, source)| *source)
 }

@@ -42,8 +42,7 @@ impl Type {
         })
     }
 
-    pub const NAMES: &'static str =
-        "string, int, bool, path, port, duration, image, signal, secret, list[T], map[T]";
+    pub const NAMES: &'static str = "string, int, bool, path, port, duration, image, signal, secret, list[T], map[T]";
 
     /// Whether a value of type `self` can be used where `expected` is wanted.
     /// Strings and paths convert freely; `Unknown` fits anything.

@@ -39,15 +39,7 @@ pub fn build(
 ) -> Result<Output, ToolError> {
     let file = dockerfile.on_disk()?;
     let mut cmd = command();
-    cmd.args([
-        "bud",
-        "--isolation",
-        "chroot",
-        "--layers",
-        "--pull=never",
-        "--format",
-        "docker",
-    ]);
+    cmd.args(["bud", "--isolation", "chroot", "--layers", "--pull=never", "--format", "docker"]);
     cmd.arg("-f").arg(&file.path).args(["-t", tag]);
     for (key, value) in &options.build_args {
         cmd.arg("--build-arg").arg(format!("{key}={value}"));
@@ -70,13 +62,8 @@ pub struct WorkingContainer {
 
 /// `buildah from --pull=never IMAGE` under a unique container name.
 pub fn from(image: &str) -> Result<WorkingContainer, ToolError> {
-    let name = unique_tag(crate::Engine::Docker, "ctr")
-        .replace([':', '/'], "-")
-        .replace('.', "-");
-    run_ok(
-        command().args(["from", "--pull=never", "--name", &name, image]),
-        RUN_TIMEOUT,
-    )?;
+    let name = unique_tag(crate::Engine::Docker, "ctr").replace([':', '/'], "-").replace('.', "-");
+    run_ok(command().args(["from", "--pull=never", "--name", &name, image]), RUN_TIMEOUT)?;
     Ok(WorkingContainer { name })
 }
 
@@ -125,10 +112,7 @@ pub fn exec(image: &str, argv: &[&str]) -> Result<Output, ToolError> {
 pub fn run(image: &str, args: &[&str]) -> Result<Output, ToolError> {
     let argv = image_config(image)?.command_line(args);
     if argv.is_empty() {
-        return Err(ToolError::new(
-            format!("buildah run {image}"),
-            "the image has neither ENTRYPOINT nor CMD",
-        ));
+        return Err(ToolError::new(format!("buildah run {image}"), "the image has neither ENTRYPOINT nor CMD"));
     }
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     exec(image, &argv)
@@ -136,32 +120,16 @@ pub fn run(image: &str, args: &[&str]) -> Result<Output, ToolError> {
 
 /// The image's configuration from `buildah inspect --type image`.
 pub fn image_config(image: &str) -> Result<ImageConfig, ToolError> {
-    let out = run_ok(
-        command().args(["inspect", "--type", "image", image]),
-        RUN_TIMEOUT,
-    )?;
-    let json: Value = serde_json::from_str(&out.stdout).map_err(|e| {
-        ToolError::new(
-            &out.command,
-            format!("printed JSON that does not parse: {e}"),
-        )
-    })?;
+    let out = run_ok(command().args(["inspect", "--type", "image", image]), RUN_TIMEOUT)?;
+    let json: Value = serde_json::from_str(&out.stdout)
+        .map_err(|e| ToolError::new(&out.command, format!("printed JSON that does not parse: {e}")))?;
     let docker = &json["Docker"]["config"];
-    let config = if docker.is_object() {
-        docker
-    } else {
-        &json["OCIv1"]["config"]
-    };
+    let config = if docker.is_object() { docker } else { &json["OCIv1"]["config"] };
     Ok(ImageConfig::from_json(config))
 }
 
 pub fn image_exists(image: &str) -> bool {
-    run_command(
-        command().args(["inspect", "--type", "image", image]),
-        None,
-        RUN_TIMEOUT,
-    )
-    .is_ok_and(|out| out.success())
+    run_command(command().args(["inspect", "--type", "image", image]), None, RUN_TIMEOUT).is_ok_and(|out| out.success())
 }
 
 /// `buildah rmi IMAGE` (intermediate layer images stay as the build cache).
@@ -199,10 +167,7 @@ wait "$pid""#;
 pub fn serve(image: &str, env: &[(&str, &str)]) -> Result<Server, ToolError> {
     let argv = image_config(image)?.command_line(&[]);
     if argv.is_empty() {
-        return Err(ToolError::new(
-            format!("buildah serve {image}"),
-            "the image has neither ENTRYPOINT nor CMD",
-        ));
+        return Err(ToolError::new(format!("buildah serve {image}"), "the image has neither ENTRYPOINT nor CMD"));
     }
     let container = from(image)?;
     let mut wrapped = vec!["/bin/sh", "-c", SERVE_WRAPPER, "imgc-serve"];
@@ -232,19 +197,13 @@ pub fn serve(image: &str, env: &[(&str, &str)]) -> Result<Server, ToolError> {
     })
 }
 
-fn spawn_collector(
-    mut pipe: impl Read + Send + 'static,
-    sink: Arc<Mutex<Vec<u8>>>,
-) -> thread::JoinHandle<()> {
+fn spawn_collector(mut pipe: impl Read + Send + 'static, sink: Arc<Mutex<Vec<u8>>>) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         let mut buf = [0u8; 8192];
         loop {
             match pipe.read(&mut buf) {
                 Ok(0) | Err(_) => break,
-                Ok(n) => sink
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(&buf[..n]),
+                Ok(n) => sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&buf[..n]),
             }
         }
     })

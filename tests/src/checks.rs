@@ -33,9 +33,7 @@ pub fn check_example(example: &str, engine: Engine, image: &str) {
 }
 
 fn config(engine: Engine, image: &str) -> ImageConfig {
-    engine
-        .image_config(image)
-        .unwrap_or_else(|e| panic!("{engine} image config of {image}: {e}"))
+    engine.image_config(image).unwrap_or_else(|e| panic!("{engine} image config of {image}: {e}"))
 }
 
 fn expect_get(port: u16, path: &str, status: u16, body: Option<&str>) -> HttpResponse {
@@ -46,10 +44,7 @@ fn expect_get(port: u16, path: &str, status: u16, body: Option<&str>) -> HttpRes
         response.status, response.body
     );
     if let Some(body) = body {
-        assert_eq!(
-            response.body, body,
-            "GET 127.0.0.1:{port}{path}: unexpected body"
-        );
+        assert_eq!(response.body, body, "GET 127.0.0.1:{port}{path}: unexpected body");
     }
     response
 }
@@ -82,18 +77,13 @@ fn proc1_ids(container: &docker::Container) -> (String, String) {
 /// Runs `argv` in a fresh working container and returns its trimmed stdout;
 /// panics unless it exits 0.
 fn buildah_output(image: &str, argv: &[&str]) -> String {
-    let out = buildah::exec(image, argv)
-        .and_then(|o| o.ok())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let out = buildah::exec(image, argv).and_then(|o| o.ok()).unwrap_or_else(|e| panic!("{e}"));
     out.stdout.trim().to_string()
 }
 
 /// Runs a HEALTHCHECK test (`["CMD-SHELL", s]` or `["CMD", argv...]`) with
 /// `run` and returns its output.
-fn run_healthcheck(
-    test: &[String],
-    run: impl Fn(&[&str]) -> crate::cmd::Output,
-) -> crate::cmd::Output {
+fn run_healthcheck(test: &[String], run: impl Fn(&[&str]) -> crate::cmd::Output) -> crate::cmd::Output {
     let argv: Vec<&str> = match test.split_first() {
         Some((kind, rest)) if kind == "CMD-SHELL" => {
             let mut argv = vec!["/bin/sh", "-c"];
@@ -115,26 +105,14 @@ pub fn check_nginx(engine: Engine, image: &str) {
     let css = read_example_file("nginx", "site/style.css");
     let cfg = config(engine, image);
     assert_eq!(cfg.exposed_ports, ["80/tcp"], "EXPOSE of {image}");
-    assert_eq!(
-        cfg.stop_signal.as_deref(),
-        Some("SIGQUIT"),
-        "STOPSIGNAL of {image}"
-    );
-    assert_eq!(
-        cfg.command_line(&[]),
-        ["nginx", "-g", "daemon off;"],
-        "ENTRYPOINT+CMD of {image}"
-    );
+    assert_eq!(cfg.stop_signal.as_deref(), Some("SIGQUIT"), "STOPSIGNAL of {image}");
+    assert_eq!(cfg.command_line(&[]), ["nginx", "-g", "daemon off;"], "ENTRYPOINT+CMD of {image}");
 
     let test = engine
         .exec(image, &["nginx", "-t"])
         .and_then(|o| o.ok())
         .unwrap_or_else(|e| panic!("nginx -t in {image}: {e}"));
-    assert!(
-        test.stderr.contains("test is successful"),
-        "nginx -t output: {}",
-        test.stderr
-    );
+    assert!(test.stderr.contains("test is successful"), "nginx -t output: {}", test.stderr);
 
     let _ports = lock_host_ports();
     assert_port_free(80);
@@ -142,10 +120,8 @@ pub fn check_nginx(engine: Engine, image: &str) {
     match engine {
         Engine::Docker => {
             let ctr = docker::start(image, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
-            let first = wait_for_http_while(80, "/", SERVER_START_TIMEOUT, || {
-                ctr.state().is_ok_and(|s| s.running)
-            })
-            .unwrap_or_else(|e| panic!("nginx in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
+            let first = wait_for_http_while(80, "/", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
+                .unwrap_or_else(|e| panic!("nginx in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
             assert_eq!(first.status, 200, "GET /: {first:?}");
             assert_eq!(first.body, index, "GET / serves site/index.html");
             expect_get(80, "/style.css", 200, Some(&css));
@@ -156,26 +132,18 @@ pub fn check_nginx(engine: Engine, image: &str) {
                     out.contains(access_line) && out.contains("\"GET /no-such-page HTTP/1.0\" 404")
                 })
                 .unwrap_or_else(|e| panic!("access log not on stdout: {e}"));
-            assert!(
-                !stdout.contains("/healthz"),
-                "/healthz is excluded from the access log:\n{stdout}"
-            );
+            assert!(!stdout.contains("/healthz"), "/healthz is excluded from the access log:\n{stdout}");
             // STOPSIGNAL SIGQUIT: graceful shutdown, well before the SIGKILL.
             let took = ctr.stop(20).unwrap_or_else(|e| panic!("{e}"));
             let state = ctr.state().unwrap_or_else(|e| panic!("{e}"));
             assert!(!state.running, "nginx still running after docker stop");
-            assert_eq!(
-                state.exit_code, 0,
-                "nginx exit code after docker stop ({state:?}, took {took:?})"
-            );
+            assert_eq!(state.exit_code, 0, "nginx exit code after docker stop ({state:?}, took {took:?})");
             assert!(took < Duration::from_secs(15), "docker stop took {took:?}");
         }
         Engine::Buildah => {
             let mut server = buildah::serve(image, &[]).unwrap_or_else(|e| panic!("{e}"));
             let first = wait_for_http_while(80, "/", SERVER_START_TIMEOUT, || server.is_running())
-                .unwrap_or_else(|e| {
-                    panic!("nginx under buildah run: {e}\nlogs: {:?}", server.logs())
-                });
+                .unwrap_or_else(|e| panic!("nginx under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.status, 200, "GET /: {first:?}");
             assert_eq!(first.body, index, "GET / serves site/index.html");
             expect_get(80, "/style.css", 200, Some(&css));
@@ -200,10 +168,7 @@ pub fn check_nginx(engine: Engine, image: &str) {
 pub fn check_c_static(engine: Engine, image: &str) {
     let cases: [(&[&str], &str); 3] = [
         (&[], "Hello, world!\n1 name, 5 letters\n"),
-        (
-            &["Ada", "Grace"],
-            "Hello, Ada!\nHello, Grace!\n2 names, 8 letters\n",
-        ),
+        (&["Ada", "Grace"], "Hello, Ada!\nHello, Grace!\n2 names, 8 letters\n"),
         (&["R2-D2"], "Hello, R2-D2!\n1 name, 2 letters\n"),
     ];
     for (args, expected) in cases {
@@ -217,10 +182,7 @@ pub fn check_c_static(engine: Engine, image: &str) {
     let cfg = config(engine, image);
     assert_eq!(cfg.entrypoint.len(), 1, "ENTRYPOINT is one binary: {cfg:?}");
     let shell = engine.exec(image, &["/bin/sh", "-c", "true"]);
-    assert!(
-        !shell.is_ok_and(|o| o.success()),
-        "{image} has a working /bin/sh; expected a scratch image"
-    );
+    assert!(!shell.is_ok_and(|o| o.success()), "{image} has a working /bin/sh; expected a scratch image");
 }
 
 // ----------------------------------------------------------- python-web --
@@ -233,19 +195,10 @@ pub const PYTHON_WEB_UID: &str = "10001";
 pub fn check_python_web(engine: Engine, image: &str) {
     let cfg = config(engine, image);
     assert_eq!(cfg.exposed_ports, ["8000/tcp"], "EXPOSE of {image}");
-    assert_eq!(
-        cfg.env_var("APP_PORT"),
-        Some("8000"),
-        "ENV APP_PORT of {image}"
-    );
-    let greeting = cfg
-        .env_var("APP_GREETING")
-        .unwrap_or_else(|| panic!("{image} sets no APP_GREETING: {cfg:?}"))
-        .to_string();
-    let healthcheck = cfg
-        .healthcheck
-        .clone()
-        .unwrap_or_else(|| panic!("{image} has no HEALTHCHECK: {cfg:?}"));
+    assert_eq!(cfg.env_var("APP_PORT"), Some("8000"), "ENV APP_PORT of {image}");
+    let greeting =
+        cfg.env_var("APP_GREETING").unwrap_or_else(|| panic!("{image} sets no APP_GREETING: {cfg:?}")).to_string();
+    let healthcheck = cfg.healthcheck.clone().unwrap_or_else(|| panic!("{image} has no HEALTHCHECK: {cfg:?}"));
 
     let _ports = lock_host_ports();
     assert_port_free(8000);
@@ -253,16 +206,12 @@ pub fn check_python_web(engine: Engine, image: &str) {
         Engine::Docker => {
             for (opts, expected) in [
                 (vec![], greeting.clone()),
-                (
-                    vec!["-e", "APP_GREETING=Bonjour from a test"],
-                    "Bonjour from a test".to_string(),
-                ),
+                (vec!["-e", "APP_GREETING=Bonjour from a test"], "Bonjour from a test".to_string()),
             ] {
                 let ctr = docker::start(image, &opts, &[]).unwrap_or_else(|e| panic!("{e}"));
-                let first = wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || {
-                    ctr.state().is_ok_and(|s| s.running)
-                })
-                .unwrap_or_else(|e| panic!("app in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
+                let first =
+                    wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
+                        .unwrap_or_else(|e| panic!("app in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
                 assert_eq!(first.status, 200, "GET /: {first:?}");
                 assert_eq!(first.body, format!("{expected}\n"), "GET / with {opts:?}");
                 expect_get(8000, "/health", 200, Some("ok\n"));
@@ -272,50 +221,32 @@ pub fn check_python_web(engine: Engine, image: &str) {
                     (PYTHON_WEB_UID.to_string(), PYTHON_WEB_UID.to_string()),
                     "uid/gid of the app process"
                 );
-                let health = run_healthcheck(&healthcheck, |argv| {
-                    ctr.exec(argv).unwrap_or_else(|e| panic!("{e}"))
-                });
-                assert!(
-                    health.success(),
-                    "HEALTHCHECK {healthcheck:?} failed: {health:?}"
-                );
+                let health = run_healthcheck(&healthcheck, |argv| ctr.exec(argv).unwrap_or_else(|e| panic!("{e}")));
+                assert!(health.success(), "HEALTHCHECK {healthcheck:?} failed: {health:?}");
                 // The app handles SIGTERM (it is PID 1): no 10 s wait for SIGKILL.
                 let took = ctr.stop(20).unwrap_or_else(|e| panic!("{e}"));
                 let state = ctr.state().unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(
-                    state.exit_code, 0,
-                    "exit code after docker stop ({state:?})"
-                );
+                assert_eq!(state.exit_code, 0, "exit code after docker stop ({state:?})");
                 assert!(took < Duration::from_secs(15), "docker stop took {took:?}");
             }
         }
         Engine::Buildah => {
             assert_eq!(buildah_output(image, &["id", "-u"]), PYTHON_WEB_UID, "uid");
             assert_eq!(buildah_output(image, &["id", "-g"]), PYTHON_WEB_UID, "gid");
-            let mut server = buildah::serve(image, &[("APP_GREETING", "Hej from buildah")])
-                .unwrap_or_else(|e| panic!("{e}"));
-            let first =
-                wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || server.is_running())
-                    .unwrap_or_else(|e| {
-                        panic!("app under buildah run: {e}\nlogs: {:?}", server.logs())
-                    });
+            let mut server =
+                buildah::serve(image, &[("APP_GREETING", "Hej from buildah")]).unwrap_or_else(|e| panic!("{e}"));
+            let first = wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || server.is_running())
+                .unwrap_or_else(|e| panic!("app under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.body, "Hej from buildah\n", "GET /: {first:?}");
             expect_get(8000, "/health", 200, Some("ok\n"));
-            let health = run_healthcheck(&healthcheck, |argv| {
-                buildah::exec(image, argv).unwrap_or_else(|e| panic!("{e}"))
-            });
-            assert!(
-                health.success(),
-                "HEALTHCHECK {healthcheck:?} failed: {health:?}"
-            );
+            let health =
+                run_healthcheck(&healthcheck, |argv| buildah::exec(image, argv).unwrap_or_else(|e| panic!("{e}")));
+            assert!(health.success(), "HEALTHCHECK {healthcheck:?} failed: {health:?}");
             server.stop().unwrap_or_else(|e| panic!("{e}"));
             // Without the env override the greeting is the image's own.
             let mut server = buildah::serve(image, &[]).unwrap_or_else(|e| panic!("{e}"));
-            let first =
-                wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || server.is_running())
-                    .unwrap_or_else(|e| {
-                        panic!("app under buildah run: {e}\nlogs: {:?}", server.logs())
-                    });
+            let first = wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || server.is_running())
+                .unwrap_or_else(|e| panic!("app under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.body, format!("{greeting}\n"), "GET /: {first:?}");
             server.stop().unwrap_or_else(|e| panic!("{e}"));
         }
@@ -329,12 +260,8 @@ pub const STATIC_SITE_UID: &str = "65534";
 
 /// examples/static-site: busybox httpd serves www/ on port 8080 as nobody.
 pub fn check_static_site(engine: Engine, image: &str) {
-    let files = ["index.html", "about.html", "style.css"].map(|name| {
-        (
-            name,
-            read_example_file("static-site", &format!("www/{name}")),
-        )
-    });
+    let files = ["index.html", "about.html", "style.css"]
+        .map(|name| (name, read_example_file("static-site", &format!("www/{name}"))));
     let cfg = config(engine, image);
     assert_eq!(cfg.exposed_ports, ["8080/tcp"], "EXPOSE of {image}");
 
@@ -352,10 +279,8 @@ pub fn check_static_site(engine: Engine, image: &str) {
     match engine {
         Engine::Docker => {
             let ctr = docker::start(image, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
-            let first = wait_for_http_while(8080, "/", SERVER_START_TIMEOUT, || {
-                ctr.state().is_ok_and(|s| s.running)
-            })
-            .unwrap_or_else(|e| panic!("httpd in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
+            let first = wait_for_http_while(8080, "/", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
+                .unwrap_or_else(|e| panic!("httpd in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
             assert_eq!(first.body, files[0].1, "GET / serves index.html");
             check_files();
             assert_eq!(proc1_ids(&ctr).0, STATIC_SITE_UID, "uid of httpd");
@@ -363,11 +288,8 @@ pub fn check_static_site(engine: Engine, image: &str) {
         Engine::Buildah => {
             assert_eq!(buildah_output(image, &["id", "-u"]), STATIC_SITE_UID, "uid");
             let mut server = buildah::serve(image, &[]).unwrap_or_else(|e| panic!("{e}"));
-            let first =
-                wait_for_http_while(8080, "/", SERVER_START_TIMEOUT, || server.is_running())
-                    .unwrap_or_else(|e| {
-                        panic!("httpd under buildah run: {e}\nlogs: {:?}", server.logs())
-                    });
+            let first = wait_for_http_while(8080, "/", SERVER_START_TIMEOUT, || server.is_running())
+                .unwrap_or_else(|e| panic!("httpd under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.body, files[0].1, "GET / serves index.html");
             check_files();
             server.stop().unwrap_or_else(|e| panic!("{e}"));

@@ -71,12 +71,7 @@ pub struct ToolError {
 
 impl ToolError {
     pub(crate) fn new(command: impl Into<String>, message: impl Into<String>) -> ToolError {
-        ToolError {
-            command: command.into(),
-            message: message.into(),
-            stdout: String::new(),
-            stderr: String::new(),
-        }
+        ToolError { command: command.into(), message: message.into(), stdout: String::new(), stderr: String::new() }
     }
 }
 
@@ -129,11 +124,7 @@ pub fn display_command(cmd: &Command) -> String {
     let mut parts = Vec::new();
     for (key, value) in cmd.get_envs() {
         if let Some(value) = value {
-            parts.push(format!(
-                "{}={}",
-                key.to_string_lossy(),
-                quote(&value.to_string_lossy())
-            ));
+            parts.push(format!("{}={}", key.to_string_lossy(), quote(&value.to_string_lossy())));
         }
     }
     parts.push(quote(&cmd.get_program().to_string_lossy()));
@@ -144,10 +135,7 @@ pub fn display_command(cmd: &Command) -> String {
 }
 
 fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -158,26 +146,16 @@ fn quote(s: &str) -> String {
 /// output. A non-zero exit is NOT an error here (see [`Output::ok`]); failing
 /// to start the tool, or running longer than `timeout` (then it is killed),
 /// is.
-pub fn run_command(
-    cmd: &mut Command,
-    stdin: Option<&[u8]>,
-    timeout: Duration,
-) -> Result<Output, ToolError> {
+pub fn run_command(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Output, ToolError> {
     let command = display_command(cmd);
     let start = Instant::now();
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| {
         ToolError::new(
             &command,
-            format!(
-                "could not be started: {e} (is it installed? scripts/setup-test-env installs the test tools)"
-            ),
+            format!("could not be started: {e} (is it installed? scripts/setup-test-env installs the test tools)"),
         )
     })?;
     let writer = stdin.map(|input| {
@@ -196,13 +174,7 @@ pub fn run_command(
         let _ = writer.join();
     }
     match status {
-        Some(status) => Ok(Output {
-            command,
-            status,
-            stdout,
-            stderr,
-            duration: start.elapsed(),
-        }),
+        Some(status) => Ok(Output { command, status, stdout, stderr, duration: start.elapsed() }),
         None => Err(ToolError {
             command,
             message: format!("timed out after {}s and was killed", timeout.as_secs()),
@@ -227,10 +199,7 @@ fn collect_output(child: &mut Child) -> (Reader, Reader) {
             String::from_utf8_lossy(&buf).into_owned()
         })
     }
-    (
-        reader(child.stdout.take().expect("stdout is piped")),
-        reader(child.stderr.take().expect("stderr is piped")),
-    )
+    (reader(child.stdout.take().expect("stdout is piped")), reader(child.stderr.take().expect("stderr is piped")))
 }
 
 /// Waits for `child`; kills it (our own child, by its handle) after `timeout`.

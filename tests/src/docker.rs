@@ -57,10 +57,7 @@ pub fn build(
 /// exit 125-127).
 pub fn run_with(image: &str, docker_opts: &[&str], args: &[&str]) -> Result<Output, ToolError> {
     let mut cmd = command();
-    cmd.args(["run", "--rm", "--network", "host"])
-        .args(docker_opts)
-        .arg(image)
-        .args(args);
+    cmd.args(["run", "--rm", "--network", "host"]).args(docker_opts).arg(image).args(args);
     run_command(&mut cmd, None, RUN_TIMEOUT)
 }
 
@@ -87,19 +84,13 @@ pub struct Container {
 /// `docker run -d --network host DOCKER_OPTS... IMAGE ARGS...`.
 pub fn start(image: &str, docker_opts: &[&str], args: &[&str]) -> Result<Container, ToolError> {
     let mut cmd = command();
-    cmd.args(["run", "-d", "--network", "host"])
-        .args(docker_opts)
-        .arg(image)
-        .args(args);
+    cmd.args(["run", "-d", "--network", "host"]).args(docker_opts).arg(image).args(args);
     let out = run_ok(&mut cmd, RUN_TIMEOUT)?;
     let id = out.stdout.trim().to_string();
     if id.is_empty() {
         return Err(ToolError::new(out.command, "printed no container id"));
     }
-    Ok(Container {
-        id,
-        image: image.to_string(),
-    })
+    Ok(Container { id, image: image.to_string() })
 }
 
 /// A container's state from `docker inspect`.
@@ -137,10 +128,7 @@ impl Container {
             if Instant::now() >= deadline {
                 return Err(ToolError {
                     command: format!("docker logs {}", self.id),
-                    message: format!(
-                        "did not show the expected lines within {}s",
-                        timeout.as_secs()
-                    ),
+                    message: format!("did not show the expected lines within {}s", timeout.as_secs()),
                     stdout,
                     stderr,
                 });
@@ -152,31 +140,16 @@ impl Container {
     /// `docker exec CONTAINER ARGV...` (as the image's user). A non-zero exit
     /// is returned as an `Output`.
     pub fn exec(&self, argv: &[&str]) -> Result<Output, ToolError> {
-        run_command(
-            command().arg("exec").arg(&self.id).args(argv),
-            None,
-            RUN_TIMEOUT,
-        )
+        run_command(command().arg("exec").arg(&self.id).args(argv), None, RUN_TIMEOUT)
     }
 
     pub fn state(&self) -> Result<ContainerState, ToolError> {
         let out = run_ok(
-            command().args([
-                "inspect",
-                "--type",
-                "container",
-                "--format",
-                "{{json .State}}",
-                &self.id,
-            ]),
+            command().args(["inspect", "--type", "container", "--format", "{{json .State}}", &self.id]),
             RUN_TIMEOUT,
         )?;
-        let state: Value = serde_json::from_str(out.stdout.trim()).map_err(|e| {
-            ToolError::new(
-                &out.command,
-                format!("printed JSON that does not parse: {e}"),
-            )
-        })?;
+        let state: Value = serde_json::from_str(out.stdout.trim())
+            .map_err(|e| ToolError::new(&out.command, format!("printed JSON that does not parse: {e}")))?;
         Ok(ContainerState {
             status: state["Status"].as_str().unwrap_or_default().to_string(),
             running: state["Running"].as_bool().unwrap_or(false),
@@ -190,10 +163,7 @@ impl Container {
     /// after `timeout_secs`. Returns how long stopping took.
     pub fn stop(&self, timeout_secs: u32) -> Result<Duration, ToolError> {
         let start = Instant::now();
-        run_ok(
-            command().args(["stop", "-t", &timeout_secs.to_string(), &self.id]),
-            RUN_TIMEOUT,
-        )?;
+        run_ok(command().args(["stop", "-t", &timeout_secs.to_string(), &self.id]), RUN_TIMEOUT)?;
         Ok(start.elapsed())
     }
 
@@ -219,12 +189,8 @@ impl std::fmt::Debug for Container {
 
 fn inspect_image(image: &str) -> Result<Value, ToolError> {
     let out = run_ok(command().args(["image", "inspect", image]), RUN_TIMEOUT)?;
-    let json: Value = serde_json::from_str(&out.stdout).map_err(|e| {
-        ToolError::new(
-            &out.command,
-            format!("printed JSON that does not parse: {e}"),
-        )
-    })?;
+    let json: Value = serde_json::from_str(&out.stdout)
+        .map_err(|e| ToolError::new(&out.command, format!("printed JSON that does not parse: {e}")))?;
     Ok(json[0].clone())
 }
 
@@ -239,12 +205,7 @@ pub fn image_size(image: &str) -> Result<u64, ToolError> {
 }
 
 pub fn image_exists(image: &str) -> bool {
-    run_command(
-        command().args(["image", "inspect", image]),
-        None,
-        RUN_TIMEOUT,
-    )
-    .is_ok_and(|out| out.success())
+    run_command(command().args(["image", "inspect", image]), None, RUN_TIMEOUT).is_ok_and(|out| out.success())
 }
 
 /// `docker rmi --no-prune IMAGE`: removes the tag but keeps its untagged

@@ -43,8 +43,5 @@ pub fn lock_host_ports() -> HostPortsGuard {
             panic!("cannot lock {}: {err}", path.display());
         }
     }
-    HostPortsGuard {
-        _file: file,
-        _guard: guard,
-    }
+    HostPortsGuard { _file: file, _guard: guard }
 }

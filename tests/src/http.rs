@@ -17,10 +17,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -32,20 +29,16 @@ fn addr(port: u16) -> SocketAddr {
 /// timeouts). Any status is `Ok`; connection or protocol errors are `Err`.
 pub fn http_get(port: u16, path: &str) -> Result<HttpResponse, String> {
     let timeout = Duration::from_secs(10);
-    let mut stream = TcpStream::connect_timeout(&addr(port), timeout)
-        .map_err(|e| format!("connect to 127.0.0.1:{port}: {e}"))?;
+    let mut stream =
+        TcpStream::connect_timeout(&addr(port), timeout).map_err(|e| format!("connect to 127.0.0.1:{port}: {e}"))?;
     stream.set_read_timeout(Some(timeout)).ok();
     stream.set_write_timeout(Some(timeout)).ok();
     let request = format!(
         "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: imgc-tests\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("send request to 127.0.0.1:{port}: {e}"))?;
+    stream.write_all(request.as_bytes()).map_err(|e| format!("send request to 127.0.0.1:{port}: {e}"))?;
     let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("read response from 127.0.0.1:{port}: {e}"))?;
+    stream.read_to_end(&mut raw).map_err(|e| format!("read response from 127.0.0.1:{port}: {e}"))?;
     parse_response(&raw).map_err(|e| format!("GET 127.0.0.1:{port}{path}: {e}"))
 }
 
@@ -67,11 +60,7 @@ fn parse_response(raw: &[u8]) -> Result<HttpResponse, String> {
         .filter_map(|line| line.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-    })
+    Ok(HttpResponse { status, headers, body })
 }
 
 /// Retries [`http_get`] until a server answers (any status) or `timeout`
@@ -95,10 +84,7 @@ pub fn wait_for_http_while(
             Err(err) => err,
         };
         if Instant::now() >= deadline {
-            return Err(format!(
-                "no HTTP answer within {}s: {err}",
-                timeout.as_secs()
-            ));
+            return Err(format!("no HTTP answer within {}s: {err}", timeout.as_secs()));
         }
         if !alive() {
             return Err(format!("the server stopped before answering: {err}"));

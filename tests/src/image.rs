@@ -47,12 +47,7 @@ impl Engine {
 
     /// Builds into a fresh unique tag derived from `name` and returns a handle
     /// that removes the image when dropped (see [`Image`]).
-    pub fn build_image(
-        self,
-        dockerfile: Dockerfile<'_>,
-        context: &Path,
-        name: &str,
-    ) -> Result<Image, ToolError> {
+    pub fn build_image(self, dockerfile: Dockerfile<'_>, context: &Path, name: &str) -> Result<Image, ToolError> {
         self.build_image_with(dockerfile, context, name, &BuildOptions::default())
     }
 
@@ -65,11 +60,7 @@ impl Engine {
     ) -> Result<Image, ToolError> {
         let reference = unique_tag(self, name);
         let build = self.build(dockerfile, context, &reference, options)?;
-        Ok(Image {
-            engine: self,
-            reference,
-            build,
-        })
+        Ok(Image { engine: self, reference, build })
     }
 
     /// Runs the image like `docker run IMAGE ARGS...`: its ENTRYPOINT with
@@ -138,22 +129,15 @@ pub(crate) struct DockerfileOnDisk {
 impl Dockerfile<'_> {
     pub(crate) fn on_disk(self) -> Result<DockerfileOnDisk, ToolError> {
         match self {
-            Dockerfile::Path(path) => Ok(DockerfileOnDisk {
-                path: path.to_path_buf(),
-                _dir: None,
-            }),
+            Dockerfile::Path(path) => Ok(DockerfileOnDisk { path: path.to_path_buf(), _dir: None }),
             Dockerfile::Text(text) => {
                 let dir = tempfile::Builder::new()
                     .prefix("imgc-dockerfile-")
                     .tempdir()
                     .map_err(|e| ToolError::new("write Dockerfile", e.to_string()))?;
                 let path = dir.path().join("Dockerfile");
-                std::fs::write(&path, text)
-                    .map_err(|e| ToolError::new("write Dockerfile", e.to_string()))?;
-                Ok(DockerfileOnDisk {
-                    path,
-                    _dir: Some(dir),
-                })
+                std::fs::write(&path, text).map_err(|e| ToolError::new("write Dockerfile", e.to_string()))?;
+                Ok(DockerfileOnDisk { path, _dir: Some(dir) })
             }
         }
     }
@@ -218,20 +202,11 @@ pub fn keep_images() -> bool {
 pub fn unique_tag(engine: Engine, name: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let millis = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let name: String = name
         .to_ascii_lowercase()
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
         .collect();
     let name = name.trim_matches(|c| c == '-' || c == '.');
     let name = if name.is_empty() { "image" } else { name };
@@ -288,31 +263,17 @@ impl ImageConfig {
         let strings = |value: &Value| -> Vec<String> {
             value
                 .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
+                .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default()
         };
-        let mut exposed_ports: Vec<String> = config["ExposedPorts"]
-            .as_object()
-            .map(|ports| ports.keys().cloned().collect())
-            .unwrap_or_default();
+        let mut exposed_ports: Vec<String> =
+            config["ExposedPorts"].as_object().map(|ports| ports.keys().cloned().collect()).unwrap_or_default();
         exposed_ports.sort();
         let labels = config["Labels"]
             .as_object()
-            .map(|labels| {
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
+            .map(|labels| labels.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
             .unwrap_or_default();
-        let healthcheck = config["Healthcheck"]["Test"]
-            .as_array()
-            .map(|_| strings(&config["Healthcheck"]["Test"]));
+        let healthcheck = config["Healthcheck"]["Test"].as_array().map(|_| strings(&config["Healthcheck"]["Test"]));
         ImageConfig {
             user: string("User"),
             env: strings(&config["Env"]),
@@ -320,10 +281,7 @@ impl ImageConfig {
             cmd: strings(&config["Cmd"]),
             working_dir: string("WorkingDir"),
             exposed_ports,
-            stop_signal: config["StopSignal"]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
+            stop_signal: config["StopSignal"].as_str().filter(|s| !s.is_empty()).map(str::to_string),
             healthcheck,
             labels,
         }

@@ -42,10 +42,7 @@ pub use image::{BuildOptions, Dockerfile, Engine, Image, ImageConfig, keep_image
 
 /// The repository's root directory.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// `examples/NAME`.
@@ -64,11 +61,7 @@ pub fn read_example_file(example: &str, relative: &str) -> String {
 pub fn build_example(engine: Engine, example: &str, dockerfile_name: &str) -> Image {
     let dir = example_dir(example);
     let dockerfile = dir.join(dockerfile_name);
-    assert!(
-        dockerfile.is_file(),
-        "{} does not exist",
-        dockerfile.display()
-    );
+    assert!(dockerfile.is_file(), "{} does not exist", dockerfile.display());
     let name = format!("{example}-{}", dockerfile_name.to_ascii_lowercase());
     engine
         .build_image(Dockerfile::Path(&dockerfile), &dir, &name)

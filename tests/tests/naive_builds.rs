@@ -59,10 +59,6 @@ fn static_site_docker() {
 fn every_example_is_covered() {
     for example in checks::EXAMPLES {
         let dir = imgc_tests::example_dir(example);
-        assert!(
-            dir.join("Dockerfile.naive").is_file(),
-            "{} has no Dockerfile.naive",
-            dir.display()
-        );
+        assert!(dir.join("Dockerfile.naive").is_file(), "{} has no Dockerfile.naive", dir.display());
     }
 }

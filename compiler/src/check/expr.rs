@@ -14,19 +14,12 @@ use crate::value::{Typed, Value};
 impl Checker<'_> {
     /// Evaluates `expr`, checking it against `expected` when given. Reports and returns `None`
     /// on error.
-    pub(super) fn eval(
-        &mut self,
-        expr: &Expr,
-        expected: Option<&Type>,
-        env: &Env,
-    ) -> Option<Typed> {
+    pub(super) fn eval(&mut self, expr: &Expr, expected: Option<&Type>, env: &Env) -> Option<Typed> {
         let typed = match &expr.kind {
             ExprKind::Bool(b) => Typed::new(Type::Bool, Value::Bool(*b)),
             ExprKind::Int(n) => return self.int_literal(*n, expected, expr.span),
             ExprKind::Port { number, protocol } => self.port(*number, protocol, expr.span)?,
-            ExprKind::Duration { millis } => {
-                Typed::new(Type::Duration, Value::Duration { millis: *millis })
-            }
+            ExprKind::Duration { millis } => Typed::new(Type::Duration, Value::Duration { millis: *millis }),
             ExprKind::Str(parts) => return self.string_literal(parts, expected, expr.span, env),
             ExprKind::List(items) => {
                 let element = match expected {
@@ -42,10 +35,7 @@ impl Checker<'_> {
                     }
                     values.push(typed.value);
                 }
-                Typed::new(
-                    Type::List(Box::new(element_type.unwrap_or(Type::Unknown))),
-                    Value::List(values),
-                )
+                Typed::new(Type::List(Box::new(element_type.unwrap_or(Type::Unknown))), Value::List(values))
             }
             ExprKind::Map(entries) => {
                 let mut element_type = match expected {
@@ -70,13 +60,11 @@ impl Checker<'_> {
                     }
                     values.push((entry.key.clone(), typed.value));
                 }
-                Typed::new(
-                    Type::Map(Box::new(element_type.unwrap_or(Type::Unknown))),
-                    Value::Map(values),
-                )
+                Typed::new(Type::Map(Box::new(element_type.unwrap_or(Type::Unknown))), Value::Map(values))
             }
             ExprKind::Name(name) => match self.lookup(env, name) {
                 Some(Binding::Value(typed)) => typed,
+                Some(Binding::Invalid) => return None,
                 Some(Binding::Stage(index)) => {
                     if !self.check_stage_reference(index, expr.span) {
                         return None;
@@ -117,34 +105,38 @@ impl Checker<'_> {
     }
 
     /// Checks a computed value against the expected type.
-    pub(super) fn expect(
-        &mut self,
-        typed: Typed,
-        expected: Option<&Type>,
-        span: Span,
-    ) -> Option<Typed> {
+    pub(super) fn expect(&mut self, typed: Typed, expected: Option<&Type>, span: Span) -> Option<Typed> {
         let Some(expected) = expected else {
             return Some(typed);
         };
         if typed.ty.fits(expected) {
-            let ty = if matches!(expected, Type::Unknown) {
-                typed.ty
-            } else {
-                expected.clone()
-            };
-            return Some(Typed {
-                ty,
-                value: typed.value,
-            });
+            let ty = if matches!(expected, Type::Unknown) { typed.ty } else { expected.clone() };
+            return Some(Typed { ty, value: typed.value });
         }
         // A stage is accepted where an image is expected (`from build`, `copy from build`).
         if typed.ty == Type::Stage && *expected == Type::Image {
             return Some(typed);
         }
-        let help = match (&typed.ty, expected) {
-            (Type::Int, Type::String) => {
-                "turn a number into text with interpolation: `\"${n}\"`".to_string()
+        // A string names an image or a signal when it has the right shape.
+        if let (Type::String, Value::Text(text), Type::Image | Type::Signal) = (&typed.ty, &typed.value, expected) {
+            let check = if *expected == Type::Image { check_image_reference } else { check_signal };
+            if let Some(Err(problem)) = text.as_literal().map(|literal| check(&literal)) {
+                let code = if *expected == Type::Image { Code::MalformedImage } else { Code::InvalidLiteral };
+                self.error(
+                    code,
+                    span,
+                    format!("`{}` is not a valid {expected}", text.display()),
+                    problem,
+                    format!("give a `{expected}` value"),
+                );
+                return None;
             }
+            let value =
+                if *expected == Type::Image { Value::Image(Some(text.clone())) } else { Value::Signal(text.clone()) };
+            return Some(Typed::new(expected.clone(), value));
+        }
+        let help = match (&typed.ty, expected) {
+            (Type::Int, Type::String) => "turn a number into text with interpolation: `\"${n}\"`".to_string(),
             (Type::String, Type::Port) => {
                 "a port is written `8080/tcp`, or a number where a port is expected".to_string()
             }
@@ -167,14 +159,9 @@ impl Checker<'_> {
             Some(Type::Port) => self.port(n, "tcp", span),
             Some(Type::Duration) => {
                 self.push(
-                    Diagnostic::error(
-                        Code::MalformedDuration,
-                        format!("`{n}` is a number, not a duration"),
-                    )
-                    .with_label(span, "no unit")
-                    .with_help(format!(
-                        "durations carry a unit: `{n}s`, `{n}ms`, `{n}m` or `{n}h`"
-                    )),
+                    Diagnostic::error(Code::MalformedDuration, format!("`{n}` is a number, not a duration"))
+                        .with_label(span, "no unit")
+                        .with_help(format!("durations carry a unit: `{n}s`, `{n}ms`, `{n}m` or `{n}h`")),
                 );
                 None
             }
@@ -198,13 +185,9 @@ impl Checker<'_> {
 
     fn port(&mut self, number: i64, protocol: &str, span: Span) -> Option<Typed> {
         match u16::try_from(number) {
-            Ok(number) if number >= 1 => Some(Typed::new(
-                Type::Port,
-                Value::Port {
-                    number,
-                    protocol: protocol.to_string(),
-                },
-            )),
+            Ok(number) if number >= 1 => {
+                Some(Typed::new(Type::Port, Value::Port { number, protocol: protocol.to_string() }))
+            }
             _ => {
                 self.error(
                     Code::PortOutOfRange,
@@ -219,13 +202,7 @@ impl Checker<'_> {
     }
 
     /// A string template: text, and interpolated values.
-    fn string_literal(
-        &mut self,
-        parts: &[StrPart],
-        expected: Option<&Type>,
-        span: Span,
-        env: &Env,
-    ) -> Option<Typed> {
+    fn string_literal(&mut self, parts: &[StrPart], expected: Option<&Type>, span: Span, env: &Env) -> Option<Typed> {
         let mut text = Text::default();
         let mut ok = true;
         for part in parts {
@@ -275,10 +252,7 @@ impl Checker<'_> {
             }
             Some(Type::Secret) => {
                 let valid = literal.as_deref().is_some_and(|id| {
-                    !id.is_empty()
-                        && id
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
                 });
                 if !valid {
                     self.error(
@@ -294,11 +268,7 @@ impl Checker<'_> {
             }
             Some(Type::Port) => {
                 let Some(literal) = literal else {
-                    return self.expect(
-                        Typed::new(Type::String, Value::Text(text)),
-                        expected,
-                        span,
-                    );
+                    return self.expect(Typed::new(Type::String, Value::Text(text)), expected, span);
                 };
                 let (number, protocol) = literal.split_once('/').unwrap_or((&literal, "tcp"));
                 match (number.parse::<i64>(), protocol) {
@@ -315,24 +285,17 @@ impl Checker<'_> {
                     }
                 }
             }
-            Some(Type::Duration) => {
-                match literal.as_deref().and_then(crate::syntax::parse_duration) {
-                    Some(millis) => Typed::new(Type::Duration, Value::Duration { millis }),
-                    None => {
-                        self.push(
-                            Diagnostic::error(
-                                Code::MalformedDuration,
-                                format!("`{}` is not a duration", text.display()),
-                            )
+            Some(Type::Duration) => match literal.as_deref().and_then(crate::syntax::parse_duration) {
+                Some(millis) => Typed::new(Type::Duration, Value::Duration { millis }),
+                None => {
+                    self.push(
+                        Diagnostic::error(Code::MalformedDuration, format!("`{}` is not a duration", text.display()))
                             .with_label(span, "malformed duration")
-                            .with_help(
-                                "write a duration with units `ms`, `s`, `m`, `h`: `30s`, `1m30s`",
-                            ),
-                        );
-                        return None;
-                    }
+                            .with_help("write a duration with units `ms`, `s`, `m`, `h`: `30s`, `1m30s`"),
+                    );
+                    return None;
                 }
-            }
+            },
             Some(Type::Path) => Typed::new(Type::Path, Value::Text(text)),
             _ => Typed::new(Type::String, Value::Text(text)),
         };
@@ -344,9 +307,7 @@ impl Checker<'_> {
     pub(super) fn interpolate(&mut self, typed: &Typed, span: Span) -> Option<Text> {
         match &typed.value {
             Value::Raw(text) => Some(text.clone()),
-            Value::Text(text) | Value::Signal(text) | Value::Image(Some(text)) => {
-                Some(as_value(text))
-            }
+            Value::Text(text) | Value::Signal(text) | Value::Image(Some(text)) => Some(as_value(text)),
             Value::List(items) => {
                 let element = match &typed.ty {
                     Type::List(inner) => inner.as_ref().clone(),
@@ -388,12 +349,7 @@ impl Checker<'_> {
     }
 
     /// The value as text for a Dockerfile instruction operand (not a shell command).
-    pub(super) fn instruction_text(
-        &mut self,
-        typed: &Typed,
-        span: Span,
-        what: &str,
-    ) -> Option<Text> {
+    pub(super) fn instruction_text(&mut self, typed: &Typed, span: Span, what: &str) -> Option<Text> {
         match &typed.value {
             Value::Secret(_) => {
                 self.secret_misuse(span);
@@ -419,10 +375,7 @@ impl Checker<'_> {
         // `module.name`
         if let ExprKind::Name(name) = &base.kind {
             if let Some(Binding::Module(module)) = self.lookup(env, name) {
-                let member = self
-                    .module_scope(module)
-                    .get(&field.name)
-                    .map(|(b, _)| b.clone());
+                let member = self.module_scope(module).get(&field.name).map(|(b, _)| b.clone());
                 return match member {
                     Some(Binding::Value(typed)) => Some(typed),
                     Some(Binding::Function { .. }) => {
@@ -436,8 +389,7 @@ impl Checker<'_> {
                         None
                     }
                     _ => {
-                        let members: Vec<String> =
-                            self.module_scope(module).keys().cloned().collect();
+                        let members: Vec<String> = self.module_scope(module).keys().cloned().collect();
                         let help = match super::scope::closest(&field.name, &members) {
                             Some(close) => format!("did you mean `{name}.{close}`?"),
                             None => format!("module `{name}` has: {}", sorted(members).join(", ")),
@@ -456,16 +408,11 @@ impl Checker<'_> {
         }
         let typed = self.eval(base, None, env)?;
         match (&typed.value, field.name.as_str()) {
-            (Value::Port { number, .. }, "number") => {
-                Some(Typed::new(Type::Int, Value::Int(i64::from(*number))))
+            (Value::Port { number, .. }, "number") => Some(Typed::new(Type::Int, Value::Int(i64::from(*number)))),
+            (Value::Port { protocol, .. }, "protocol") => {
+                Some(Typed::new(Type::String, Value::Text(Text::value(protocol.clone()))))
             }
-            (Value::Port { protocol, .. }, "protocol") => Some(Typed::new(
-                Type::String,
-                Value::Text(Text::value(protocol.clone())),
-            )),
-            (Value::Duration { millis }, "seconds") => {
-                Some(Typed::new(Type::Int, Value::Int((*millis / 1000) as i64)))
-            }
+            (Value::Duration { millis }, "seconds") => Some(Typed::new(Type::Int, Value::Int((*millis / 1000) as i64))),
             _ => {
                 let fields = match typed.ty {
                     Type::Port => "a port has `number` and `protocol`",
@@ -485,11 +432,7 @@ impl Checker<'_> {
     }
 
     fn concat(&mut self, terms: &[Expr], expected: Option<&Type>, env: &Env) -> Option<Typed> {
-        let first = self.eval(
-            &terms[0],
-            expected.filter(|t| matches!(t, Type::List(_))),
-            env,
-        )?;
+        let first = self.eval(&terms[0], expected.filter(|t| matches!(t, Type::List(_))), env)?;
         let mut result = first;
         for term in &terms[1..] {
             let next = self.eval(term, Some(&result.ty.clone()), env)?;
@@ -559,6 +502,10 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
 
 /// Marks every part as an interpolated value (quoted in a shell).
 fn as_value(text: &Text) -> Text {
+    if text.0.is_empty() {
+        // The empty string is still one (empty) word.
+        return Text::value("");
+    }
     let mut out = Text::default();
     for part in &text.0 {
         out.push(match part {

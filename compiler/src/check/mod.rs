@@ -84,11 +84,7 @@ impl<'g> Checker<'g> {
         label: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.diagnostics.push(
-            Diagnostic::error(code, message)
-                .with_label(span, label)
-                .with_help(help),
-        );
+        self.diagnostics.push(Diagnostic::error(code, message).with_label(span, label).with_help(help));
     }
 
     fn push(&mut self, diagnostic: Diagnostic) {
@@ -133,13 +129,12 @@ impl<'g> Checker<'g> {
             }
         }
         let Some(target) = target else {
-            let span = statements.first().map_or_else(Span::default, |s| s.span);
+            let last_stage = self.stages.last().map(|s| (s.span, "the last stage is not an `image`"));
+            let (span, label) = last_stage.unwrap_or((Span::default(), "the program has no stages"));
             self.push(
                 Diagnostic::error(Code::NoImage, "this program has no `image` block")
-                    .with_label(span, "the program starts here")
-                    .with_help(
-                        "add the image to build: `image from \"debian:bookworm-slim\" { … }`",
-                    ),
+                    .with_label(span, label)
+                    .with_help("add the image to build: `image from \"debian:bookworm-slim\" { … }`"),
             );
             return None;
         };
@@ -153,10 +148,7 @@ impl<'g> Checker<'g> {
 
     /// A fresh environment for code written in `module`.
     fn env(&self, module: usize) -> Env {
-        Env {
-            module,
-            frames: vec![HashMap::new()],
-        }
+        Env { module, frames: vec![HashMap::new()] }
     }
 
     /// Looks a name up: local frames, then the module's top level.
@@ -166,9 +158,7 @@ impl<'g> Checker<'g> {
                 return Some(binding.clone());
             }
         }
-        self.module_scope(env.module)
-            .get(name)
-            .map(|(b, _)| b.clone())
+        self.module_scope(env.module).get(name).map(|(b, _)| b.clone())
     }
 
     /// All names visible from `env`, for "did you mean" suggestions.
@@ -182,24 +172,13 @@ impl<'g> Checker<'g> {
         let candidates = self.visible_names(env);
         let help = match scope::closest(name, &candidates) {
             Some(close) => format!("did you mean `{close}`?"),
-            None if name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) =>
-            {
+            None if name.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) => {
                 format!(
                     "to write a shell or Dockerfile variable in a string, write `${name}` or `\\${{{name}}}`; `${{…}}` interpolates an imgc name"
                 )
             }
-            None => {
-                "declare it with `let`, `arg` or `fn`, or import the module that has it".to_string()
-            }
+            None => "declare it with `let`, `arg` or `fn`, or import the module that has it".to_string(),
         };
-        self.error(
-            Code::UnknownName,
-            span,
-            format!("unknown name `{name}`"),
-            "not found in this scope",
-            help,
-        );
+        self.error(Code::UnknownName, span, format!("unknown name `{name}`"), "not found in this scope", help);
     }
 }

@@ -15,6 +15,8 @@ pub(crate) enum Binding {
     },
     Module(usize),
     Stage(usize),
+    /// A name whose definition had an error (already reported): uses of it report nothing more.
+    Invalid,
 }
 
 /// Where code is being checked: its module, and local frames (function parameters, `let` in a

@@ -25,11 +25,7 @@ impl Checker<'_> {
             };
             let index = self.stages.len();
             if let Some(earlier) = image_span {
-                let what = if decl.is_image {
-                    "a second `image` block"
-                } else {
-                    "a stage after the `image` block"
-                };
+                let what = if decl.is_image { "a second `image` block" } else { "a stage after the `image` block" };
                 self.push(
                     Diagnostic::error(Code::Misplaced, format!("{what} is not allowed"))
                         .with_label(statement.span, "after the image")
@@ -53,23 +49,17 @@ impl Checker<'_> {
                 if let Some(&earlier) = by_name.get(&name.name) {
                     let earlier_span = self.stages[earlier].span;
                     self.push(
-                        Diagnostic::error(
-                            Code::DuplicateStage,
-                            format!("stage `{}` is declared twice", name.name),
-                        )
-                        .with_label(name.span, "declared again here")
-                        .with_secondary(earlier_span, "first declared here")
-                        .with_help("give each stage its own name"),
+                        Diagnostic::error(Code::DuplicateStage, format!("stage `{}` is declared twice", name.name))
+                            .with_label(name.span, "declared again here")
+                            .with_secondary(earlier_span, "first declared here")
+                            .with_help("give each stage its own name"),
                     );
                 } else {
                     by_name.insert(name.name.clone(), index);
                 }
             }
             let span = decl.name.as_ref().map_or(statement.span, |n| n.span);
-            self.stages.push(StageInfo {
-                name: decl.name.as_ref().map(|n| n.name.clone()),
-                span,
-            });
+            self.stages.push(StageInfo { name: decl.name.as_ref().map(|n| n.name.clone()), span });
             decls.push(decl);
         }
         // Edges between stages as written (base and `from` options), for cycle detection.
@@ -126,14 +116,7 @@ impl Checker<'_> {
         for (index, statement) in loaded.ast.statements.iter().enumerate() {
             match &statement.kind {
                 StatementKind::Fn(decl) => {
-                    self.bind_top(
-                        module,
-                        &decl.name,
-                        Binding::Function {
-                            module,
-                            statement: index,
-                        },
-                    );
+                    self.bind_top(module, &decl.name, Binding::Function { module, statement: index });
                 }
                 StatementKind::Import(import) => {
                     let Some(&target) = loaded.imports.get(&statement.span) else {
@@ -149,15 +132,9 @@ impl Checker<'_> {
                 }
                 StatementKind::Stage(decl) if is_root => {
                     if let Some(name) = &decl.name {
-                        if let Some(index) = self
-                            .stages
-                            .iter()
-                            .position(|s| s.name.as_deref() == Some(&name.name))
-                        {
+                        if let Some(index) = self.stages.iter().position(|s| s.name.as_deref() == Some(&name.name)) {
                             let scope = self.module_scopes[module].get_or_insert_with(HashMap::new);
-                            scope
-                                .entry(name.name.clone())
-                                .or_insert((Binding::Stage(index), name.span));
+                            scope.entry(name.name.clone()).or_insert((Binding::Stage(index), name.span));
                         }
                     }
                 }
@@ -168,9 +145,8 @@ impl Checker<'_> {
             match &statement.kind {
                 StatementKind::Let(decl) => {
                     let env = self.env(module);
-                    if let Some(value) = self.let_value(decl, &env) {
-                        self.bind_top(module, &decl.name, Binding::Value(value));
-                    }
+                    let binding = self.let_value(decl, &env).map_or(Binding::Invalid, Binding::Value);
+                    self.bind_top(module, &decl.name, binding);
                 }
                 StatementKind::Arg(decl) if is_root => self.global_arg(decl),
                 kind @ (StatementKind::Arg(_) | StatementKind::Stage(_)) if !is_root => {
@@ -218,19 +194,12 @@ impl Checker<'_> {
             Some(resolved) => Some(resolved),
             None => {
                 let help = match (ty.name.name.as_str(), has_param) {
-                    ("list" | "map", false) => format!(
-                        "`{}` needs an element type: `{}[string]`",
-                        ty.name.name, ty.name.name
-                    ),
+                    ("list" | "map", false) => {
+                        format!("`{}` needs an element type: `{}[string]`", ty.name.name, ty.name.name)
+                    }
                     _ => format!("the types are {}", Type::NAMES),
                 };
-                self.error(
-                    Code::UnknownName,
-                    ty.span,
-                    format!("unknown type `{}`", ty.name.name),
-                    "not a type",
-                    help,
-                );
+                self.error(Code::UnknownName, ty.span, format!("unknown type `{}`", ty.name.name), "not a type", help);
                 None
             }
         }
@@ -239,25 +208,14 @@ impl Checker<'_> {
     /// Checks one build argument of the root file, applies its command-line value, and binds it.
     fn global_arg(&mut self, decl: &ast::ArgDecl) {
         let env = self.env(0);
-        let given = self
-            .cli_args
-            .iter()
-            .position(|(k, _)| *k == decl.name.name)
-            .map(|i| self.cli_args.remove(i).1);
+        let given = self.cli_args.iter().position(|(k, _)| *k == decl.name.name).map(|i| self.cli_args.remove(i).1);
         let Some(def) = self.arg_decl(decl, given.as_deref(), &env) else {
+            self.bind_top(0, &decl.name, Binding::Invalid);
             return;
         };
-        let ty = decl
-            .ty
-            .as_ref()
-            .and_then(|t| self.resolve_type(t))
-            .unwrap_or(Type::String);
+        let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
         self.global_args.insert(decl.name.name.clone(), ty.clone());
-        self.bind_top(
-            0,
-            &decl.name,
-            Binding::Value(Typed::new(ty, Value::Arg(decl.name.name.clone()))),
-        );
+        self.bind_top(0, &decl.name, Binding::Value(Typed::new(ty, Value::Arg(decl.name.name.clone()))));
         self.program_args.push(def);
     }
 
@@ -283,12 +241,7 @@ impl Checker<'_> {
     }
 
     /// One `arg` declaration (global or in a stage): its type, default, and command-line value.
-    pub(super) fn arg_decl(
-        &mut self,
-        decl: &ast::ArgDecl,
-        given: Option<&str>,
-        env: &Env,
-    ) -> Option<ir::ArgDef> {
+    pub(super) fn arg_decl(&mut self, decl: &ast::ArgDecl, given: Option<&str>, env: &Env) -> Option<ir::ArgDef> {
         let ty = match &decl.ty {
             Some(t) => self.resolve_type(t)?,
             None => Type::String,
@@ -308,17 +261,18 @@ impl Checker<'_> {
             );
             return None;
         }
-        let default = match given {
-            Some(text) => Some(self.cli_arg_value(&decl.name, &ty, text)?),
-            None => match &decl.default {
-                Some(expr) => {
-                    let typed = self.eval(expr, Some(&ty), env)?;
-                    Some(self.instruction_text(&typed, expr.span, "a build argument")?)
-                }
-                None => None,
-            },
+        // An invalid `--arg` value is reported; the declared default stands in, so the rest of
+        // the program is still checked.
+        let from_cli = given.and_then(|text| self.cli_arg_value(&decl.name, &ty, text));
+        let default = match (from_cli, &decl.default) {
+            (Some(value), _) => Some(value),
+            (None, Some(expr)) => {
+                let typed = self.eval(expr, Some(&ty), env)?;
+                Some(self.instruction_text(&typed, expr.span, "a build argument")?)
+            }
+            (None, None) => None,
         };
-        if default.is_none() {
+        if default.is_none() && given.is_none() {
             self.push(
                 Diagnostic::error(Code::MissingBuildArg, format!("build argument `{}` has no value", decl.name.name))
                     .with_label(decl.name.span, "no default and no `--arg`")
@@ -328,23 +282,14 @@ impl Checker<'_> {
                     )),
             );
         }
-        Some(ir::ArgDef {
-            name: decl.name.name.clone(),
-            default,
-            span: decl.name.span,
-        })
+        Some(ir::ArgDef { name: decl.name.name.clone(), default, span: decl.name.span })
     }
 
     /// Parses a `--arg` value by the argument's type.
     fn cli_arg_value(&mut self, name: &ast::Ident, ty: &Type, text: &str) -> Option<Text> {
         let problem = match ty {
-            Type::Int => text
-                .parse::<i64>()
-                .err()
-                .map(|_| "is not an integer".to_string()),
-            Type::Bool => {
-                (!matches!(text, "true" | "false")).then(|| "is not `true` or `false`".to_string())
-            }
+            Type::Int => text.parse::<i64>().err().map(|_| "is not an integer".to_string()),
+            Type::Bool => (!matches!(text, "true" | "false")).then(|| "is not `true` or `false`".to_string()),
             Type::Port => {
                 let number = text.split_once('/').map_or(text, |(n, _)| n);
                 match number.parse::<u32>() {
@@ -352,9 +297,9 @@ impl Checker<'_> {
                     _ => Some("is not a port from 1 to 65535".to_string()),
                 }
             }
-            Type::Duration => crate::syntax::parse_duration(text)
-                .is_none()
-                .then(|| "is not a duration like `30s`".to_string()),
+            Type::Duration => {
+                crate::syntax::parse_duration(text).is_none().then(|| "is not a duration like `30s`".to_string())
+            }
             Type::Image => check_image_reference(text).err(),
             Type::Signal => super::literals::check_signal(text).err(),
             _ => None,
@@ -380,27 +325,15 @@ impl Checker<'_> {
         let env = self.env(0);
         let base = match &decl.base.kind {
             ExprKind::Name(name)
-                if !matches!(
-                    self.lookup(&env, name),
-                    Some(Binding::Stage(_)) | Some(Binding::Value(_))
-                ) =>
+                if !matches!(self.lookup(&env, name), Some(Binding::Stage(_)) | Some(Binding::Value(_))) =>
             {
                 self.unknown_stage(name, decl.base.span);
                 ir::Base::Scratch
             }
             _ => match self.eval(&decl.base, Some(&Type::Image), &env) {
-                Some(Typed {
-                    value: Value::Stage(target),
-                    ..
-                }) => ir::Base::Stage(target),
-                Some(Typed {
-                    value: Value::Image(Some(text)),
-                    ..
-                }) => ir::Base::Image(text),
-                Some(Typed {
-                    value: Value::Arg(name),
-                    ..
-                }) => ir::Base::Image(Text(vec![TextPart::Arg(name)])),
+                Some(Typed { value: Value::Stage(target), .. }) => ir::Base::Stage(target),
+                Some(Typed { value: Value::Image(Some(text)), .. }) => ir::Base::Image(text),
+                Some(Typed { value: Value::Arg(name), .. }) => ir::Base::Image(Text(vec![TextPart::Arg(name)])),
                 _ => ir::Base::Scratch,
             },
         };
@@ -422,23 +355,14 @@ impl Checker<'_> {
         });
         let mut builder = StageBuilder::default();
         let mut env = self.env(0);
-        let context = StepContext {
-            origin: None,
-            onbuild: false,
-        };
+        let context = StepContext { origin: None, onbuild: false };
         for statement in &decl.body {
             self.step(statement, &mut env, &mut builder, context);
         }
         let name = decl.name.as_ref().map(|n| n.name.clone());
         let _ = index;
         let instructions = builder.finish(&self.global_args, span);
-        ir::Stage {
-            name,
-            base,
-            platform,
-            instructions,
-            span,
-        }
+        ir::Stage { name, base, platform, instructions, span }
     }
 
     pub(super) fn unknown_stage(&mut self, name: &str, span: Span) {
@@ -448,13 +372,7 @@ impl Checker<'_> {
             None if names.is_empty() => "this program declares no named stage".to_string(),
             None => format!("the stages are: {}", names.join(", ")),
         };
-        self.error(
-            Code::UnknownStage,
-            span,
-            format!("there is no stage `{name}`"),
-            "unknown stage",
-            help,
-        );
+        self.error(Code::UnknownStage, span, format!("there is no stage `{name}`"), "unknown stage", help);
     }
 
     /// Checks a reference from the current stage to stage `target`.
@@ -469,23 +387,17 @@ impl Checker<'_> {
         let target_span = self.stages[target].span;
         if self.cyclic_edges.contains(&(current, target)) || target == current {
             self.push(
-                Diagnostic::error(
-                    Code::StageCycle,
-                    format!("stage `{name}` depends on itself through this reference"),
-                )
-                .with_label(span, "this reference closes a cycle")
-                .with_secondary(target_span, "declared here")
-                .with_help("stages form a chain: each may use only stages declared before it"),
+                Diagnostic::error(Code::StageCycle, format!("stage `{name}` depends on itself through this reference"))
+                    .with_label(span, "this reference closes a cycle")
+                    .with_secondary(target_span, "declared here")
+                    .with_help("stages form a chain: each may use only stages declared before it"),
             );
         } else {
             self.push(
-                Diagnostic::error(
-                    Code::LaterStage,
-                    format!("stage `{name}` is declared after this one"),
-                )
-                .with_label(span, "used before it is declared")
-                .with_secondary(target_span, "declared here")
-                .with_help(format!("move stage `{name}` above the stage that uses it")),
+                Diagnostic::error(Code::LaterStage, format!("stage `{name}` is declared after this one"))
+                    .with_label(span, "used before it is declared")
+                    .with_secondary(target_span, "declared here")
+                    .with_help(format!("move stage `{name}` above the stage that uses it")),
             );
         }
         false
@@ -497,19 +409,13 @@ fn collect_stage_refs(statements: &[ast::Statement], out: &mut Vec<String>) {
     for statement in statements {
         match &statement.kind {
             StatementKind::Copy { from, clauses, .. } => {
-                if let Some(ast::Expr {
-                    kind: ExprKind::Name(name),
-                    ..
-                }) = from
-                {
+                if let Some(ast::Expr { kind: ExprKind::Name(name), .. }) = from {
                     out.push(name.clone());
                 }
                 clause_refs(clauses, out);
             }
             StatementKind::Run { clauses, .. } => clause_refs(clauses, out),
-            StatementKind::OnBuild(body) | StatementKind::Layer(body) => {
-                collect_stage_refs(body, out)
-            }
+            StatementKind::OnBuild(body) | StatementKind::Layer(body) => collect_stage_refs(body, out),
             _ => {}
         }
     }
@@ -518,11 +424,7 @@ fn collect_stage_refs(statements: &[ast::Statement], out: &mut Vec<String>) {
 fn clause_refs(clauses: &[ast::Clause], out: &mut Vec<String>) {
     for clause in clauses {
         if clause.keyword.name == "from" {
-            if let Some(ast::Expr {
-                kind: ExprKind::Name(name),
-                ..
-            }) = &clause.value
-            {
+            if let Some(ast::Expr { kind: ExprKind::Name(name), .. }) = &clause.value {
                 out.push(name.clone());
             }
         }

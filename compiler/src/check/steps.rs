@@ -6,8 +6,7 @@ use super::literals::{check_mode, is_env_name};
 use super::scope::{Binding, Env};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
-    self, Command, Copy, CopySource, EnvScope, Instruction, InstructionKind, Mount, MountKind,
-    Text, TextPart,
+    self, Command, Copy, CopySource, EnvScope, Instruction, InstructionKind, Mount, MountKind, Text, TextPart,
 };
 use crate::source::Span;
 use crate::syntax::ast::{self, Clause, Expr, StatementKind};
@@ -36,33 +35,17 @@ pub(super) struct StageBuilder {
 
 impl StageBuilder {
     fn push(&mut self, kind: InstructionKind, span: Span, context: StepContext) {
-        let kind = if context.onbuild {
-            InstructionKind::OnBuild(Box::new(kind))
-        } else {
-            kind
-        };
-        self.instructions.push(Instruction {
-            kind,
-            span,
-            origin: context.origin.unwrap_or(span),
-        });
+        let kind = if context.onbuild { InstructionKind::OnBuild(Box::new(kind)) } else { kind };
+        self.instructions.push(Instruction { kind, span, origin: context.origin.unwrap_or(span) });
     }
 
     /// Closes the stage: runtime env after the last step, sorted; `ARG` redeclarations for the
     /// global build arguments the stage uses, at its start.
-    pub(super) fn finish(
-        mut self,
-        global_args: &HashMap<String, Type>,
-        _stage_span: Span,
-    ) -> Vec<Instruction> {
+    pub(super) fn finish(mut self, global_args: &HashMap<String, Type>, _stage_span: Span) -> Vec<Instruction> {
         if let Some((span, origin)) = self.runtime_env_span {
-            let vars: Vec<(String, Text)> =
-                std::mem::take(&mut self.runtime_env).into_iter().collect();
+            let vars: Vec<(String, Text)> = std::mem::take(&mut self.runtime_env).into_iter().collect();
             self.instructions.push(Instruction {
-                kind: InstructionKind::Env {
-                    scope: EnvScope::Runtime,
-                    vars,
-                },
+                kind: InstructionKind::Env { scope: EnvScope::Runtime, vars },
                 span,
                 origin,
             });
@@ -79,11 +62,7 @@ impl StageBuilder {
             }
         }
         let declarations = used.into_iter().map(|(name, span, origin)| Instruction {
-            kind: InstructionKind::Arg(ir::ArgDef {
-                name,
-                default: None,
-                span,
-            }),
+            kind: InstructionKind::Arg(ir::ArgDef { name, default: None, span }),
             span,
             origin,
         });
@@ -118,16 +97,10 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
                 texts.push(image);
             }
         }
-        InstructionKind::Env { vars, .. } | InstructionKind::Label(vars) => {
-            texts.extend(vars.iter().map(|(_, v)| v))
-        }
-        InstructionKind::Workdir(t) | InstructionKind::User(t) | InstructionKind::StopSignal(t) => {
-            texts.push(t)
-        }
+        InstructionKind::Env { vars, .. } | InstructionKind::Label(vars) => texts.extend(vars.iter().map(|(_, v)| v)),
+        InstructionKind::Workdir(t) | InstructionKind::User(t) | InstructionKind::StopSignal(t) => texts.push(t),
         InstructionKind::Expose(list) | InstructionKind::Volume(list) => texts.extend(list.iter()),
-        InstructionKind::Cmd(_)
-        | InstructionKind::Entrypoint(_)
-        | InstructionKind::Healthcheck(_) => {}
+        InstructionKind::Cmd(_) | InstructionKind::Entrypoint(_) | InstructionKind::Healthcheck(_) => {}
         InstructionKind::Shell(_) | InstructionKind::LayerBoundary => {}
         InstructionKind::OnBuild(inner) => collect_args(inner, out),
     }
@@ -137,26 +110,10 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
 }
 
 /// Which options a step takes.
-const RUN_CLAUSES: &[&str] = &[
-    "cache", "bind", "tmpfs", "secret", "ssh", "network", "security",
-];
+const RUN_CLAUSES: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "network", "security"];
 const COPY_CLAUSES: &[&str] = &["from", "chown", "chmod", "link", "exclude", "parents"];
-const ADD_CLAUSES: &[&str] = &[
-    "chown",
-    "chmod",
-    "link",
-    "exclude",
-    "checksum",
-    "keep_git_dir",
-    "unpack",
-];
-const HEALTHCHECK_CLAUSES: &[&str] = &[
-    "interval",
-    "timeout",
-    "start_period",
-    "start_interval",
-    "retries",
-];
+const ADD_CLAUSES: &[&str] = &["chown", "chmod", "link", "exclude", "checksum", "keep_git_dir", "unpack"];
+const HEALTHCHECK_CLAUSES: &[&str] = &["interval", "timeout", "start_period", "start_interval", "retries"];
 /// Options that may be given more than once.
 const REPEATABLE: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "exclude"];
 
@@ -171,34 +128,29 @@ impl Checker<'_> {
         let span = statement.span;
         match &statement.kind {
             StatementKind::Let(decl) => {
-                if let Some(value) = self.let_value(decl, env) {
-                    if let Some(earlier) =
-                        env.bind(&decl.name.name, Binding::Value(value), decl.name.span)
-                    {
-                        self.duplicate(&decl.name, earlier);
-                    }
+                let binding = self.let_value(decl, env).map_or(Binding::Invalid, Binding::Value);
+                if let Some(earlier) = env.bind(&decl.name.name, binding, decl.name.span) {
+                    self.duplicate(&decl.name, earlier);
                 }
             }
-            StatementKind::Arg(decl)
-                if env.module == 0 && self.call_stack.is_empty() && !context.onbuild =>
-            {
+            StatementKind::Arg(decl) if env.module == 0 && self.call_stack.is_empty() && !context.onbuild => {
                 if self.global_args.contains_key(&decl.name.name) {
-                    self.error(Code::Duplicate, decl.name.span, format!("build argument `{}` is already declared at the top", decl.name.name), "declared again", "a stage uses the top-level argument directly; remove this declaration or rename it");
+                    self.error(
+                        Code::Duplicate,
+                        decl.name.span,
+                        format!("build argument `{}` is already declared at the top", decl.name.name),
+                        "declared again",
+                        "a stage uses the top-level argument directly; remove this declaration or rename it",
+                    );
                     return;
                 }
-                let given = self
-                    .cli_args
-                    .iter()
-                    .position(|(k, _)| *k == decl.name.name)
-                    .map(|i| self.cli_args.remove(i).1);
+                let given =
+                    self.cli_args.iter().position(|(k, _)| *k == decl.name.name).map(|i| self.cli_args.remove(i).1);
                 let Some(def) = self.arg_decl(decl, given.as_deref(), env) else {
+                    env.bind(&decl.name.name, Binding::Invalid, decl.name.span);
                     return;
                 };
-                let ty = decl
-                    .ty
-                    .as_ref()
-                    .and_then(|t| self.resolve_type(t))
-                    .unwrap_or(Type::String);
+                let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
                 if let Some(earlier) = env.bind(
                     &decl.name.name,
                     Binding::Value(Typed::new(ty, Value::Arg(decl.name.name.clone()))),
@@ -215,28 +167,17 @@ impl Checker<'_> {
                     builder.push(InstructionKind::Run(run), span, context);
                 }
             }
-            StatementKind::Copy {
-                from,
-                sources,
-                dest,
-                clauses,
-            } => {
+            StatementKind::Copy { from, sources, dest, clauses } => {
                 if let Some(copy) = self.copy(from.as_ref(), sources, dest, clauses, false, env) {
                     builder.push(InstructionKind::Copy(copy), span, context);
                 }
             }
-            StatementKind::Add {
-                sources,
-                dest,
-                clauses,
-            } => {
+            StatementKind::Add { sources, dest, clauses } => {
                 if let Some(copy) = self.copy(None, sources, dest, clauses, true, env) {
                     builder.push(InstructionKind::Copy(copy), span, context);
                 }
             }
-            StatementKind::Env { scope, entries } => {
-                self.env_step(*scope, entries, span, env, builder, context)
-            }
+            StatementKind::Env { scope, entries } => self.env_step(*scope, entries, span, env, builder, context),
             StatementKind::Workdir(expr) => {
                 if let Some(text) = self.operand(expr, &Type::Path, env, "a directory") {
                     builder.push(InstructionKind::Workdir(text), span, context);
@@ -244,10 +185,7 @@ impl Checker<'_> {
             }
             StatementKind::User(expr) => {
                 if let Some(text) = self.operand(expr, &Type::String, env, "a user") {
-                    if text
-                        .as_literal()
-                        .is_some_and(|u| u.is_empty() || u.contains(char::is_whitespace))
-                    {
+                    if text.as_literal().is_some_and(|u| u.is_empty() || u.contains(char::is_whitespace)) {
                         self.error(
                             Code::InvalidLiteral,
                             expr.span,
@@ -287,9 +225,7 @@ impl Checker<'_> {
                     let Some(typed) = self.eval(&entry.value, None, env) else {
                         continue;
                     };
-                    let Some(text) =
-                        self.instruction_text(&typed, entry.value.span, "a label value")
-                    else {
+                    let Some(text) = self.instruction_text(&typed, entry.value.span, "a label value") else {
                         continue;
                     };
                     self.check_expressible(&text, entry.value.span, "a label value");
@@ -307,9 +243,7 @@ impl Checker<'_> {
                     builder.push(InstructionKind::Entrypoint(command), span, context);
                 }
             }
-            StatementKind::Healthcheck(None) => {
-                builder.push(InstructionKind::Healthcheck(None), span, context)
-            }
+            StatementKind::Healthcheck(None) => builder.push(InstructionKind::Healthcheck(None), span, context),
             StatementKind::Healthcheck(Some((command, clauses))) => {
                 if let Some(health) = self.healthcheck(command, clauses, env) {
                     builder.push(InstructionKind::Healthcheck(Some(health)), span, context);
@@ -321,17 +255,14 @@ impl Checker<'_> {
                 }
             }
             StatementKind::Shell(expr) => {
-                let Some(typed) = self.eval(expr, Some(&Type::List(Box::new(Type::String))), env)
-                else {
+                let Some(typed) = self.eval(expr, Some(&Type::List(Box::new(Type::String))), env) else {
                     return;
                 };
                 let Value::List(items) = typed.value else {
                     return;
                 };
-                let words: Vec<String> = items
-                    .iter()
-                    .filter_map(|v| v.scalar_text().and_then(|t| t.as_literal()))
-                    .collect();
+                let words: Vec<String> =
+                    items.iter().filter_map(|v| v.scalar_text().and_then(|t| t.as_literal())).collect();
                 if words.len() != items.len() || words.is_empty() {
                     self.error(
                         Code::InvalidLiteral,
@@ -355,10 +286,7 @@ impl Checker<'_> {
                     );
                     return;
                 }
-                let inner = StepContext {
-                    onbuild: true,
-                    ..context
-                };
+                let inner = StepContext { onbuild: true, ..context };
                 env.frames.push(HashMap::new());
                 for statement in body {
                     if let StatementKind::Arg(_) = statement.kind {
@@ -376,38 +304,20 @@ impl Checker<'_> {
                 env.frames.pop();
             }
             StatementKind::Layer(body) => {
-                builder.push(
-                    InstructionKind::LayerBoundary,
-                    span,
-                    StepContext {
-                        onbuild: false,
-                        ..context
-                    },
-                );
+                builder.push(InstructionKind::LayerBoundary, span, StepContext { onbuild: false, ..context });
                 env.frames.push(HashMap::new());
                 for statement in body {
                     self.step(statement, env, builder, context);
                 }
                 env.frames.pop();
-                builder.push(
-                    InstructionKind::LayerBoundary,
-                    span,
-                    StepContext {
-                        onbuild: false,
-                        ..context
-                    },
-                );
+                builder.push(InstructionKind::LayerBoundary, span, StepContext { onbuild: false, ..context });
             }
             StatementKind::Call(call) => self.call_step(call, env, builder, context),
             other => {
                 let keyword = other.keyword();
                 let help = match other {
-                    StatementKind::Arg(_) => {
-                        "declare build arguments at the top of the file or directly in a stage"
-                    }
-                    StatementKind::Stage(_) => {
-                        "stages are declared at the top level, one after another"
-                    }
+                    StatementKind::Arg(_) => "declare build arguments at the top of the file or directly in a stage",
+                    StatementKind::Stage(_) => "stages are declared at the top level, one after another",
                     StatementKind::Import(_) => "imports go at the top of the file",
                     StatementKind::Fn(_) => "functions are declared at the top level",
                     _ => "see the language reference for where each statement goes",
@@ -425,13 +335,10 @@ impl Checker<'_> {
 
     fn duplicate(&mut self, name: &ast::Ident, earlier: Span) {
         self.push(
-            Diagnostic::error(
-                Code::Duplicate,
-                format!("`{}` is defined twice in this block", name.name),
-            )
-            .with_label(name.span, "defined again here")
-            .with_secondary(earlier, "first defined here")
-            .with_help("rename one of them"),
+            Diagnostic::error(Code::Duplicate, format!("`{}` is defined twice in this block", name.name))
+                .with_label(name.span, "defined again here")
+                .with_secondary(earlier, "first defined here")
+                .with_help("rename one of them"),
         );
     }
 
@@ -444,27 +351,13 @@ impl Checker<'_> {
     }
 
     /// Operands that may each be a value or a list of values (`expose 80, 443`, `expose ports`).
-    fn flat_operands(
-        &mut self,
-        exprs: &[Expr],
-        ty: &Type,
-        env: &Env,
-        what: &str,
-    ) -> Option<Vec<Text>> {
+    fn flat_operands(&mut self, exprs: &[Expr], ty: &Type, env: &Env, what: &str) -> Option<Vec<Text>> {
         let mut out = Vec::new();
         for expr in exprs {
             let list_type = Type::List(Box::new(ty.clone()));
-            let expected = if matches!(expr.kind, ast::ExprKind::List(_)) {
-                &list_type
-            } else {
-                ty
-            };
+            let expected = if matches!(expr.kind, ast::ExprKind::List(_)) { &list_type } else { ty };
             let typed = self.eval(expr, None, env).and_then(|t| {
-                if matches!(t.value, Value::List(_)) {
-                    self.expect(t, Some(&list_type), expr.span)
-                } else {
-                    None
-                }
+                if matches!(t.value, Value::List(_)) { self.expect(t, Some(&list_type), expr.span) } else { None }
             });
             let typed = match typed {
                 Some(t) => t,
@@ -473,11 +366,7 @@ impl Checker<'_> {
             match &typed.value {
                 Value::List(items) => {
                     for item in items {
-                        out.push(self.instruction_text(
-                            &Typed::new(ty.clone(), item.clone()),
-                            expr.span,
-                            what,
-                        )?);
+                        out.push(self.instruction_text(&Typed::new(ty.clone(), item.clone()), expr.span, what)?);
                     }
                 }
                 _ => out.push(self.instruction_text(&typed, expr.span, what)?),
@@ -519,20 +408,11 @@ impl Checker<'_> {
             }
         }
         let clauses = self.clauses(clauses, RUN_CLAUSES, "run")?;
-        let mut run = ir::Run {
-            command,
-            mounts: Vec::new(),
-            network: None,
-            security: None,
-        };
+        let mut run = ir::Run { command, mounts: Vec::new(), network: None, security: None };
         for clause in clauses {
             match clause.keyword.name.as_str() {
-                "network" => {
-                    run.network = Some(self.choice(clause, &["none", "host", "default"], env)?)
-                }
-                "security" => {
-                    run.security = Some(self.choice(clause, &["insecure", "sandbox"], env)?)
-                }
+                "network" => run.network = Some(self.choice(clause, &["none", "host", "default"], env)?),
+                "security" => run.security = Some(self.choice(clause, &["insecure", "sandbox"], env)?),
                 _ => run.mounts.push(self.mount(clause, env)?),
             }
         }
@@ -556,9 +436,7 @@ impl Checker<'_> {
                 }
                 Some(Command::Shell(text))
             }
-            Value::List(items)
-                if typed.ty.fits(&Type::List(Box::new(Type::String))) && !items.is_empty() =>
-            {
+            Value::List(items) if typed.ty.fits(&Type::List(Box::new(Type::String))) && !items.is_empty() => {
                 let mut words = Vec::new();
                 for item in items {
                     let word = match item {
@@ -577,7 +455,16 @@ impl Checker<'_> {
                 None
             }
             _ => {
-                self.error(Code::TypeMismatch, expr.span, format!("`{what}` takes a string (shell form) or a non-empty list of strings (exec form), found `{}`", typed.ty), "not a command", "write `\"cmd args\"` or `[\"cmd\", \"args\"]`");
+                self.error(
+                    Code::TypeMismatch,
+                    expr.span,
+                    format!(
+                        "`{what}` takes a string (shell form) or a non-empty list of strings (exec form), found `{}`",
+                        typed.ty
+                    ),
+                    "not a command",
+                    "write `\"cmd args\"` or `[\"cmd\", \"args\"]`",
+                );
                 None
             }
         }
@@ -597,7 +484,10 @@ impl Checker<'_> {
                 expr.span,
                 format!("build argument `{name}` has no value when the container runs"),
                 "used in a runtime command",
-                format!("pass it through the environment: `env {{ {} = {name} }}`, then use `$${}` in a shell-form command", name.to_uppercase(), name.to_uppercase()),
+                format!(
+                    "pass it through the environment: `env {{ {upper} = {name} }}`, then use `${upper}` in a shell-form command",
+                    upper = name.to_uppercase()
+                ),
             );
             return None;
         }
@@ -605,12 +495,7 @@ impl Checker<'_> {
     }
 
     /// Checks a step's options: known for this step, and not repeated unless repeatable.
-    fn clauses<'c>(
-        &mut self,
-        clauses: &'c [Clause],
-        allowed: &[&str],
-        step: &str,
-    ) -> Option<Vec<&'c Clause>> {
+    fn clauses<'c>(&mut self, clauses: &'c [Clause], allowed: &[&str], step: &str) -> Option<Vec<&'c Clause>> {
         let mut seen: Vec<&str> = Vec::new();
         let mut ok = true;
         for clause in clauses {
@@ -643,20 +528,12 @@ impl Checker<'_> {
     fn choice(&mut self, clause: &Clause, choices: &[&str], env: &Env) -> Option<String> {
         let value = self.clause_value(clause)?;
         let typed = self.eval(value, Some(&Type::String), env)?;
-        let text = typed
-            .value
-            .scalar_text()
-            .and_then(|t| t.as_literal())
-            .unwrap_or_default();
+        let text = typed.value.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default();
         if !choices.contains(&text.as_str()) {
             self.error(
                 Code::InvalidLiteral,
                 value.span,
-                format!(
-                    "`{}` must be one of: {}",
-                    clause.keyword.name,
-                    choices.join(", ")
-                ),
+                format!("`{}` must be one of: {}", clause.keyword.name, choices.join(", ")),
                 "not one of the choices",
                 format!("write one of: {}", choices.join(", ")),
             );
@@ -724,11 +601,7 @@ impl Checker<'_> {
                 ("gid", Type::Int),
                 ("readonly", Type::Bool),
             ],
-            MountKind::Bind => &[
-                ("from", Type::Image),
-                ("source", Type::Path),
-                ("readwrite", Type::Bool),
-            ],
+            MountKind::Bind => &[("from", Type::Image), ("source", Type::Path), ("readwrite", Type::Bool)],
             MountKind::Tmpfs => &[("size", Type::Int)],
             MountKind::Secret => &[
                 ("target", Type::Path),
@@ -739,6 +612,7 @@ impl Checker<'_> {
                 ("gid", Type::Int),
             ],
             MountKind::Ssh => &[
+                ("id", Type::String),
                 ("target", Type::Path),
                 ("required", Type::Bool),
                 ("mode", Type::String),
@@ -793,9 +667,7 @@ impl Checker<'_> {
             }
             let typed = self.eval(&option.value, Some(ty), env)?;
             let text = match &typed.value {
-                Value::Stage(index) => {
-                    Text::value(self.stages[*index].name.clone().unwrap_or_default())
-                }
+                Value::Stage(index) => Text::value(self.stages[*index].name.clone().unwrap_or_default()),
                 Value::Image(None) => {
                     self.error(
                         Code::TypeMismatch,
@@ -814,12 +686,8 @@ impl Checker<'_> {
                     Some("`sharing` is `shared`, `private` or `locked`".to_string())
                 }
                 "mode" => check_mode(&literal).err(),
-                "env" if !is_env_name(&literal) => {
-                    Some(format!("`{literal}` is not an environment variable name"))
-                }
-                "size" | "uid" | "gid" if literal.starts_with('-') => {
-                    Some(format!("`{name}` cannot be negative"))
-                }
+                "env" if !is_env_name(&literal) => Some(format!("`{literal}` is not an environment variable name")),
+                "size" | "uid" | "gid" if literal.starts_with('-') => Some(format!("`{name}` cannot be negative")),
                 _ => None,
             };
             if let Some(problem) = problem {
@@ -863,10 +731,7 @@ impl Checker<'_> {
             keep_git_dir: None,
             unpack: None,
         };
-        let from_clause = clauses
-            .iter()
-            .find(|c| c.keyword.name == "from")
-            .and_then(|c| c.value.as_ref());
+        let from_clause = clauses.iter().find(|c| c.keyword.name == "from").and_then(|c| c.value.as_ref());
         if let Some(from_expr) = from.or(from_clause) {
             copy.from = Some(self.copy_source(from_expr, env)?);
         }
@@ -877,10 +742,7 @@ impl Checker<'_> {
                 continue;
             };
             let items = match typed.value {
-                Value::List(items) => items
-                    .into_iter()
-                    .map(|v| Typed::new(Type::Path, v))
-                    .collect(),
+                Value::List(items) => items.into_iter().map(|v| Typed::new(Type::Path, v)).collect(),
                 _ => match self.expect(typed, Some(&Type::Path), source.span) {
                     Some(t) => vec![t],
                     None => {
@@ -894,10 +756,7 @@ impl Checker<'_> {
                     ok = false;
                     continue;
                 };
-                if self
-                    .check_expressible(&text, source.span, "a path")
-                    .is_none()
-                {
+                if self.check_expressible(&text, source.span, "a path").is_none() {
                     ok = false;
                     continue;
                 }
@@ -929,10 +788,7 @@ impl Checker<'_> {
                     let value = self.clause_value(clause)?;
                     let mode = match self.eval(value, None, env)?.value {
                         Value::Int(n) => format!("{n:o}"),
-                        other => other
-                            .scalar_text()
-                            .and_then(|t| t.as_literal())
-                            .unwrap_or_default(),
+                        other => other.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default(),
                     };
                     if let Err(problem) = check_mode(&mode) {
                         self.error(
@@ -952,20 +808,13 @@ impl Checker<'_> {
                 "unpack" => copy.unpack = Some(self.flag(clause, env)?),
                 "exclude" => {
                     let value = self.clause_value(clause)?;
-                    let patterns = self.flat_operands(
-                        std::slice::from_ref(value),
-                        &Type::Path,
-                        env,
-                        "an exclude pattern",
-                    )?;
+                    let patterns =
+                        self.flat_operands(std::slice::from_ref(value), &Type::Path, env, "an exclude pattern")?;
                     copy.exclude.extend(patterns);
                 }
                 "checksum" => {
                     let value = self.clause_value(clause)?;
-                    let text = self
-                        .operand(value, &Type::String, env, "a checksum")?
-                        .as_literal()
-                        .unwrap_or_default();
+                    let text = self.operand(value, &Type::String, env, "a checksum")?.as_literal().unwrap_or_default();
                     let valid = text
                         .strip_prefix("sha256:")
                         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -1077,15 +926,10 @@ impl Checker<'_> {
             let Some(typed) = self.eval(&entry.value, None, env) else {
                 continue;
             };
-            let Some(text) =
-                self.instruction_text(&typed, entry.value.span, "an environment value")
-            else {
+            let Some(text) = self.instruction_text(&typed, entry.value.span, "an environment value") else {
                 continue;
             };
-            if self
-                .check_expressible(&text, entry.value.span, "an environment value")
-                .is_none()
-            {
+            if self.check_expressible(&text, entry.value.span, "an environment value").is_none() {
                 continue;
             }
             vars.push((entry.key.clone(), text));
@@ -1096,9 +940,7 @@ impl Checker<'_> {
                 for (key, value) in vars {
                     builder.runtime_env.insert(key, value);
                 }
-                builder
-                    .runtime_env_span
-                    .get_or_insert((span, context.origin.unwrap_or(span)));
+                builder.runtime_env_span.get_or_insert((span, context.origin.unwrap_or(span)));
                 return;
             }
             ast::EnvScope::Build => {
@@ -1132,12 +974,7 @@ impl Checker<'_> {
         builder.push(InstructionKind::Env { scope, vars }, span, context);
     }
 
-    fn healthcheck(
-        &mut self,
-        command: &Expr,
-        clauses: &[Clause],
-        env: &Env,
-    ) -> Option<ir::Healthcheck> {
+    fn healthcheck(&mut self, command: &Expr, clauses: &[Clause], env: &Env) -> Option<ir::Healthcheck> {
         let command = self.runtime_command(command, env, "healthcheck")?;
         let clauses = self.clauses(clauses, HEALTHCHECK_CLAUSES, "healthcheck")?;
         let mut health = ir::Healthcheck {
@@ -1168,8 +1005,7 @@ impl Checker<'_> {
                 health.retries = Some(n);
                 continue;
             }
-            let Value::Duration { millis } = self.eval(value, Some(&Type::Duration), env)?.value
-            else {
+            let Value::Duration { millis } = self.eval(value, Some(&Type::Duration), env)?.value else {
                 return None;
             };
             match clause.keyword.name.as_str() {
@@ -1184,13 +1020,7 @@ impl Checker<'_> {
 
     /// Expands a function call in place: arguments checked against parameters, body elaborated
     /// in the function's own module with the parameters bound.
-    fn call_step(
-        &mut self,
-        call: &ast::Call,
-        env: &mut Env,
-        builder: &mut StageBuilder,
-        context: StepContext,
-    ) {
+    fn call_step(&mut self, call: &ast::Call, env: &mut Env, builder: &mut StageBuilder, context: StepContext) {
         let Some((module, statement)) = self.resolve_function(call, env) else {
             return;
         };
@@ -1198,12 +1028,7 @@ impl Checker<'_> {
         let StatementKind::Fn(decl) = &graph.modules[module].ast.statements[statement].kind else {
             return;
         };
-        let callee = call
-            .callee
-            .iter()
-            .map(|i| i.name.as_str())
-            .collect::<Vec<_>>()
-            .join(".");
+        let callee = call.callee.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".");
         if self.call_stack.contains(&(module, statement)) {
             self.push(
                 Diagnostic::error(Code::RecursiveFunction, format!("`{callee}` calls itself"))
@@ -1216,14 +1041,8 @@ impl Checker<'_> {
         let Some(frame) = self.bind_arguments(call, decl, &callee, env, module) else {
             return;
         };
-        let mut inner_env = Env {
-            module,
-            frames: vec![frame],
-        };
-        let inner_context = StepContext {
-            origin: Some(context.origin.unwrap_or(call.span)),
-            onbuild: context.onbuild,
-        };
+        let mut inner_env = Env { module, frames: vec![frame] };
+        let inner_context = StepContext { origin: Some(context.origin.unwrap_or(call.span)), onbuild: context.onbuild };
         self.call_stack.push((module, statement));
         for statement in &decl.body {
             self.step(statement, &mut inner_env, builder, inner_context);
@@ -1237,10 +1056,7 @@ impl Checker<'_> {
             [name] => (self.lookup(env, name), call.callee[0].span),
             [module, member] => match self.lookup(env, module) {
                 Some(Binding::Module(target)) => {
-                    let found = self
-                        .module_scope(target)
-                        .get(*member)
-                        .map(|(b, _)| b.clone());
+                    let found = self.module_scope(target).get(*member).map(|(b, _)| b.clone());
                     if found.is_none() {
                         let members: Vec<String> = self
                             .module_scope(target)
@@ -1325,8 +1141,7 @@ impl Checker<'_> {
     ) -> Option<HashMap<String, (Binding, Span)>> {
         let mut frame: HashMap<String, (Binding, Span)> = HashMap::new();
         let mut ok = true;
-        let positional: Vec<&ast::Argument> =
-            call.args.iter().take_while(|a| a.name.is_none()).collect();
+        let positional: Vec<&ast::Argument> = call.args.iter().take_while(|a| a.name.is_none()).collect();
         if positional.len() > decl.params.len() {
             let extra = &positional[decl.params.len()];
             self.push(
@@ -1408,15 +1223,13 @@ impl Checker<'_> {
                     fn_env.frames[0] = frame.clone();
                     match self.eval(default, Some(&ty), &fn_env) {
                         Some(value) => {
-                            frame.insert(
-                                param.name.name.clone(),
-                                (Binding::Value(value), param.name.span),
-                            );
+                            frame.insert(param.name.name.clone(), (Binding::Value(value), param.name.span));
                         }
                         None => ok = false,
                     }
                 }
                 None => {
+                    frame.insert(param.name.name.clone(), (Binding::Invalid, param.name.span));
                     self.push(
                         Diagnostic::error(
                             Code::MissingArgument,
@@ -1446,13 +1259,13 @@ impl Checker<'_> {
         };
         match self.eval(value, Some(&ty), env) {
             Some(typed) => {
-                frame.insert(
-                    param.name.name.clone(),
-                    (Binding::Value(typed), param.name.span),
-                );
+                frame.insert(param.name.name.clone(), (Binding::Value(typed), param.name.span));
                 true
             }
-            None => false,
+            None => {
+                frame.insert(param.name.name.clone(), (Binding::Invalid, param.name.span));
+                false
+            }
         }
     }
 }
@@ -1466,11 +1279,7 @@ fn signature(decl: &ast::FnDecl) -> String {
                 Some(inner) => format!("{}[{}]", p.ty.name.name, inner.name.name),
                 None => p.ty.name.name.clone(),
             };
-            if p.default.is_some() {
-                format!("{}: {ty} = …", p.name.name)
-            } else {
-                format!("{}: {ty}", p.name.name)
-            }
+            if p.default.is_some() { format!("{}: {ty} = …", p.name.name) } else { format!("{}: {ty}", p.name.name) }
         })
         .collect::<Vec<_>>()
         .join(", ")

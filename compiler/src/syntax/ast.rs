@@ -92,11 +92,7 @@ pub enum Import {
     /// `import std.apt`: a module of the embedded standard library, bound to its last segment.
     Std { path: Vec<Ident> },
     /// `import "./common.img" as common`: a file relative to the importing file.
-    File {
-        path: String,
-        path_span: Span,
-        alias: Ident,
-    },
+    File { path: String, path_span: Span, alias: Ident },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -13,10 +13,7 @@ pub(super) struct Builder {
 
 impl Builder {
     pub(super) fn new(file: FileId) -> Builder {
-        Builder {
-            file,
-            diagnostics: Vec::new(),
-        }
+        Builder { file, diagnostics: Vec::new() }
     }
 
     pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
@@ -34,10 +31,7 @@ impl Builder {
     }
 
     fn statements(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Statement> {
-        pairs
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .map(|p| self.statement(p))
-            .collect()
+        pairs.filter(|p| p.as_rule() != Rule::EOI).map(|p| self.statement(p)).collect()
     }
 
     fn block(&mut self, pair: Pair<'_, Rule>) -> Vec<Statement> {
@@ -55,11 +49,7 @@ impl Builder {
                     let path_span = self.span(&first);
                     let path = self.plain_string(first);
                     let alias = self.ident(next(&mut inner));
-                    StatementKind::Import(Import::File {
-                        path,
-                        path_span,
-                        alias,
-                    })
+                    StatementKind::Import(Import::File { path, path_span, alias })
                 } else {
                     let path = first.into_inner().map(|w| self.ident(w)).collect();
                     StatementKind::Import(Import::Std { path })
@@ -86,10 +76,7 @@ impl Builder {
                         _ => value = Some(self.expr(p)),
                     }
                 }
-                let value = value.unwrap_or(Expr {
-                    kind: ExprKind::Bool(false),
-                    span,
-                });
+                let value = value.unwrap_or(Expr { kind: ExprKind::Bool(false), span });
                 StatementKind::Let(LetDecl { name, ty, value })
             }
             Rule::fn_decl => {
@@ -124,17 +111,8 @@ impl Builder {
                         _ => body = self.block(p),
                     }
                 }
-                let base = base.unwrap_or(Expr {
-                    kind: ExprKind::Scratch,
-                    span,
-                });
-                StatementKind::Stage(StageDecl {
-                    name,
-                    is_image,
-                    base,
-                    platform,
-                    body,
-                })
+                let base = base.unwrap_or(Expr { kind: ExprKind::Scratch, span });
+                StatementKind::Stage(StageDecl { name, is_image, base, platform, body })
             }
             Rule::run => {
                 let command = self.expr(next(&mut inner));
@@ -144,32 +122,22 @@ impl Builder {
             Rule::copy => {
                 let parts: Vec<Pair<'_, Rule>> = inner.collect();
                 let (from, rest) = match parts.as_slice() {
-                    [from @ _, list, dest, clauses] if list.as_rule() == Rule::expr_list => (
-                        Some(self.expr(from.clone())),
-                        (list.clone(), dest.clone(), clauses.clone()),
-                    ),
+                    [from @ _, list, dest, clauses] if list.as_rule() == Rule::expr_list => {
+                        (Some(self.expr(from.clone())), (list.clone(), dest.clone(), clauses.clone()))
+                    }
                     [list, dest, clauses] => (None, (list.clone(), dest.clone(), clauses.clone())),
                     _ => unreachable_shape(),
                 };
                 let sources = self.expr_list(rest.0);
                 let dest = self.expr(rest.1);
                 let clauses = self.clauses(rest.2);
-                StatementKind::Copy {
-                    from,
-                    sources,
-                    dest,
-                    clauses,
-                }
+                StatementKind::Copy { from, sources, dest, clauses }
             }
             Rule::add => {
                 let sources = self.expr_list(next(&mut inner));
                 let dest = self.expr(next(&mut inner));
                 let clauses = self.clauses(next(&mut inner));
-                StatementKind::Add {
-                    sources,
-                    dest,
-                    clauses,
-                }
+                StatementKind::Add { sources, dest, clauses }
             }
             Rule::env => {
                 let mut scope = EnvScope::Runtime;
@@ -223,10 +191,7 @@ impl Builder {
     }
 
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
-        Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
     fn type_expr(&mut self, pair: Pair<'_, Rule>) -> TypeExpr {
@@ -255,11 +220,7 @@ impl Builder {
             _ => key_inner.as_str().to_string(),
         };
         let value = self.expr(next(&mut inner));
-        Entry {
-            key,
-            key_span,
-            value,
-        }
+        Entry { key, key_span, value }
     }
 
     fn clauses(&mut self, pair: Pair<'_, Rule>) -> Vec<Clause> {
@@ -283,12 +244,7 @@ impl Builder {
                         _ => value = Some(self.expr(p)),
                     }
                 }
-                Clause {
-                    keyword,
-                    value,
-                    options,
-                    span,
-                }
+                Clause { keyword, value, options, span }
             })
             .collect()
     }
@@ -299,15 +255,9 @@ impl Builder {
             Rule::expr => {
                 let mut terms: Vec<Expr> = pair.into_inner().map(|t| self.term(t)).collect();
                 if terms.len() == 1 {
-                    terms.pop().unwrap_or(Expr {
-                        kind: ExprKind::Scratch,
-                        span,
-                    })
+                    terms.pop().unwrap_or(Expr { kind: ExprKind::Scratch, span })
                 } else {
-                    Expr {
-                        kind: ExprKind::Concat(terms),
-                        span,
-                    }
+                    Expr { kind: ExprKind::Concat(terms), span }
                 }
             }
             Rule::term => self.term(pair),
@@ -320,23 +270,14 @@ impl Builder {
         let first = next(&mut inner);
         if first.as_rule() == Rule::call {
             let span = self.span(&first);
-            return Expr {
-                kind: ExprKind::Call(self.call(first)),
-                span,
-            };
+            return Expr { kind: ExprKind::Call(self.call(first)), span };
         }
         let mut expr = self.primary(first);
         for field in inner {
             let field_span = self.span(&field);
             let name = self.ident(next(&mut field.into_inner()));
             let span = expr.span.to(field_span);
-            expr = Expr {
-                kind: ExprKind::Field {
-                    base: Box::new(expr),
-                    field: name,
-                },
-                span,
-            };
+            expr = Expr { kind: ExprKind::Field { base: Box::new(expr), field: name }, span };
         }
         expr
     }
@@ -351,10 +292,8 @@ impl Builder {
             .as_str()
             .split('.')
             .map(|segment| {
-                let ident = Ident {
-                    name: segment.to_string(),
-                    span: Span::new(self.file, offset..offset + segment.len()),
-                };
+                let ident =
+                    Ident { name: segment.to_string(), span: Span::new(self.file, offset..offset + segment.len()) };
                 offset += segment.len() + 1;
                 ident
             })
@@ -364,14 +303,8 @@ impl Builder {
             .map(|argument| {
                 let parts: Vec<Pair<'_, Rule>> = argument.into_inner().collect();
                 match parts.as_slice() {
-                    [name, value] => Argument {
-                        name: Some(self.ident(name.clone())),
-                        value: self.expr(value.clone()),
-                    },
-                    [value] => Argument {
-                        name: None,
-                        value: self.expr(value.clone()),
-                    },
+                    [name, value] => Argument { name: Some(self.ident(name.clone())), value: self.expr(value.clone()) },
+                    [value] => Argument { name: None, value: self.expr(value.clone()) },
                     _ => unreachable_shape(),
                 }
             })
@@ -415,21 +348,13 @@ impl Builder {
                     "a port's protocol is `tcp`, `udp` or `sctp`",
                 );
             }
-            return ExprKind::Port {
-                number,
-                protocol: protocol.to_string(),
-            };
+            return ExprKind::Port { number, protocol: protocol.to_string() };
         }
         if let Some(int) = parse_int(text) {
             return ExprKind::Int(int);
         }
         if text.bytes().all(|b| b.is_ascii_digit()) {
-            self.error(
-                Code::InvalidLiteral,
-                span,
-                format!("`{text}` is too large"),
-                "integers are 64-bit",
-            );
+            self.error(Code::InvalidLiteral, span, format!("`{text}` is too large"), "integers are 64-bit");
             return ExprKind::Int(0);
         }
         match parse_duration(text) {
@@ -504,11 +429,7 @@ impl Builder {
     }
 
     fn error(&mut self, code: Code, span: Span, message: String, help: &str) {
-        self.diagnostics.push(
-            Diagnostic::error(code, message)
-                .with_label(span, "here")
-                .with_help(help),
-        );
+        self.diagnostics.push(Diagnostic::error(code, message).with_label(span, "here").with_help(help));
     }
 }
 
@@ -541,9 +462,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
         return None;
     }
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }

@@ -39,13 +39,12 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     let token_end = text
         .get(start..)
         .and_then(|rest| {
-            let len = rest
-                .find(|c: char| c.is_whitespace() || "()[]{},;\"".contains(c))
-                .unwrap_or(rest.len());
+            let len = rest.find(|c: char| c.is_whitespace() || "()[]{},;\"".contains(c)).unwrap_or(rest.len());
             Some(start + len.max(rest.chars().next().map_or(0, char::len_utf8)))
         })
         .unwrap_or(start);
-    let end = end.max(token_end).min(text.len());
+    let at_line_break = text.get(start..).is_some_and(|rest| rest.starts_with(['\n', '\r']));
+    let end = if at_line_break { start } else { end.max(token_end).min(text.len()) };
     let found = text.get(start..end).filter(|s| !s.is_empty());
     let expected = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
@@ -76,13 +75,7 @@ fn describe_expected(rules: &[Rule]) -> String {
 fn rule_description(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
-        Rule::expr
-        | Rule::term
-        | Rule::number
-        | Rule::string
-        | Rule::list
-        | Rule::map
-        | Rule::boolean => "a value",
+        Rule::expr | Rule::term | Rule::number | Rule::string | Rule::list | Rule::map | Rule::boolean => "a value",
         Rule::ident | Rule::word | Rule::callee => "a name",
         Rule::type_expr => "a type",
         Rule::block => "`{`",

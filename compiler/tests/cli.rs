@@ -1,0 +1,149 @@
+//! The `imgc` command: exit codes, output files, message formats, colours.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn imgc(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_imgc"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run imgc")
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).expect("write file");
+}
+
+const GOOD: &str = "image from \"debian:bookworm-slim\" {\n    run \"echo hi\"\n}\n";
+const BAD: &str = "image from \"debian:bookworm-slim\" {\n    expose 99999\n}\n";
+
+#[test]
+fn check_exits_zero_on_success_and_one_on_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "good.img", GOOD);
+    write(dir.path(), "bad.img", BAD);
+    let ok = imgc(&["check", "good.img"], dir.path());
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(ok.stderr.is_empty());
+    let bad = imgc(&["check", "good.img", "bad.img"], dir.path());
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("error[E0007]") && stderr.contains("bad.img:2:12"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert_eq!(imgc(&["dockerfile"], dir.path()).status.code(), Some(2));
+    assert_eq!(imgc(&["frobnicate"], dir.path()).status.code(), Some(2));
+    assert_eq!(imgc(&["dockerfile", "x.img", "--target", "kaniko9"], dir.path()).status.code(), Some(2));
+    assert_eq!(imgc(&["dockerfile", "x.img", "--arg", "novalue"], dir.path()).status.code(), Some(2));
+}
+
+#[test]
+fn unreadable_and_binary_inputs_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = imgc(&["check", "missing.img"], dir.path());
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read `missing.img`"));
+    std::fs::write(dir.path().join("binary.img"), [0xff, 0xfe, 0x00, 0x12, 0x80]).expect("write");
+    let binary = imgc(&["check", "binary.img"], dir.path());
+    assert_eq!(binary.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&binary.stderr).contains("not UTF-8"));
+}
+
+#[test]
+fn dockerfile_goes_to_stdout_or_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app.img", GOOD);
+    let out = imgc(&["dockerfile", "app.img"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("FROM debian:bookworm-slim\nRUN echo hi\n"), "{stdout}");
+    let written = imgc(&["dockerfile", "app.img", "-o", "Dockerfile"], dir.path());
+    assert_eq!(written.status.code(), Some(0));
+    assert!(written.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read"), stdout);
+}
+
+#[test]
+fn a_failed_compile_leaves_the_output_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "bad.img", BAD);
+    write(dir.path(), "Dockerfile", "FROM previous\n");
+    let out = imgc(&["dockerfile", "bad.img", "-o", "Dockerfile"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read"), "FROM previous\n");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files are left behind");
+    let unwritable = imgc(&["dockerfile", "bad.img", "-o", "no/such/dir/Dockerfile"], dir.path());
+    assert_eq!(unwritable.status.code(), Some(1));
+    write(dir.path(), "good.img", GOOD);
+    let unwritable = imgc(&["dockerfile", "good.img", "-o", "no/such/dir/Dockerfile"], dir.path());
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unwritable.stderr).contains("cannot write"));
+}
+
+#[test]
+fn args_and_targets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "app.img",
+        "arg version: string = \"1.0\"\nimage from \"debian:bookworm-slim\" {\n    run \"echo ${version}\" cache \"/root/.cache\"\n}\n",
+    );
+    let out = imgc(&["dockerfile", "app.img", "--arg", "version=2.0"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("# syntax=docker/dockerfile:1\n"), "{stdout}");
+    assert!(stdout.contains("ARG version=\"2.0\""), "{stdout}");
+    let classic = imgc(&["dockerfile", "app.img", "--target", "classic"], dir.path());
+    assert_eq!(classic.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&classic.stderr).contains("error[E0023]"));
+    let unknown = imgc(&["check", "app.img", "--arg", "nope=1"], dir.path());
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("error[E0024]"));
+}
+
+#[test]
+fn json_messages_are_one_object_a_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "bad.img", "image from \"debian:bookworm-slim\" {\n    expose 0\n    stopsignal \"NOPE\"\n}\n");
+    let out = imgc(&["check", "--message-format", "json", "bad.img"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let codes: Vec<String> = stderr
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("each line is JSON")["code"].to_string())
+        .collect();
+    assert_eq!(codes, ["\"E0007\"", "\"E0020\""]);
+}
+
+#[test]
+fn colours_follow_the_terminal_and_no_color() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "bad.img", BAD);
+    let piped = imgc(&["check", "bad.img"], dir.path());
+    assert!(!piped.stderr.contains(&0x1b), "no escape codes when not a terminal");
+    let forced = imgc(&["check", "--color", "always", "bad.img"], dir.path());
+    assert!(forced.stderr.contains(&0x1b), "--color always forces colour");
+    let never = Command::new(env!("CARGO_BIN_EXE_imgc"))
+        .args(["check", "--color", "auto", "bad.img"])
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert!(!never.stderr.contains(&0x1b));
+}
+
+#[test]
+fn help_shows_examples() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let help = imgc(&["--help"], dir.path());
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("Examples:") && text.contains("imgc dockerfile app.img -o Dockerfile"), "{text}");
+    let sub = imgc(&["dockerfile", "--help"], dir.path());
+    assert!(String::from_utf8_lossy(&sub.stdout).contains("--target"));
+}
