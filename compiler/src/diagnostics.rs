@@ -145,6 +145,21 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Adds a secondary label to every diagnostic from index `start` on.
+    pub fn label_from(&mut self, start: usize, span: Span, message: String) {
+        for diagnostic in self.items.iter_mut().skip(start) {
+            let already = diagnostic.primary.as_ref().is_some_and(|l| l.span == span)
+                || diagnostic.secondary.iter().any(|l| l.span == span);
+            if !already {
+                diagnostic.secondary.push(Label { span, message: message.clone() });
+            }
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }

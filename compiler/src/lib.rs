@@ -30,7 +30,7 @@ pub mod value;
 
 pub use emit::dockerfile::Target;
 
-use diagnostics::{Code, Diagnostic, Diagnostics};
+use diagnostics::{Diagnostic, Diagnostics};
 use modules::{FsLoader, Loader};
 use source::SourceMap;
 use std::path::{Path, PathBuf};
@@ -73,19 +73,30 @@ impl Compilation {
     }
 }
 
-/// Compiles the file at `path`, reading it and its imports from disk.
-pub fn compile_file(path: &Path, options: &Options) -> Compilation {
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => compile_with_loader(path, text, &FsLoader, options),
-            Err(error) => failed(format!(
-                "`{}` is not UTF-8 text (invalid byte at offset {})",
-                path.display(),
-                error.utf8_error().valid_up_to()
-            )),
-        },
-        Err(error) => failed(format!("cannot read `{}`: {error}", path.display())),
+/// The program file itself could not be read (a missing import is a diagnostic instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path.display(), self.reason)
     }
+}
+
+impl std::error::Error for InputError {}
+
+/// Compiles the file at `path`, reading it and its imports from disk.
+pub fn compile_file(path: &Path, options: &Options) -> Result<Compilation, InputError> {
+    let bytes =
+        std::fs::read(path).map_err(|error| InputError { path: path.to_path_buf(), reason: error.to_string() })?;
+    let text = String::from_utf8(bytes).map_err(|error| InputError {
+        path: path.to_path_buf(),
+        reason: format!("it is not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to()),
+    })?;
+    Ok(compile_with_loader(path, text, &FsLoader, options))
 }
 
 /// Compiles source text given by the caller; `name` is used in messages and for resolving
@@ -111,16 +122,4 @@ pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, optio
         }
     });
     Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
-}
-
-fn failed(message: String) -> Compilation {
-    Compilation {
-        sources: SourceMap::new(),
-        diagnostics: vec![
-            Diagnostic::error(Code::ImportNotFound, message)
-                .with_help("check the path and that the file is a `.img` text file"),
-        ],
-        program: None,
-        files_read: Vec::new(),
-    }
 }

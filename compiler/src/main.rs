@@ -123,15 +123,35 @@ fn main() -> ExitCode {
         Command::Check { files, args } => {
             let options = Options { args };
             let mut failed = false;
+            let mut unreadable = false;
             for file in &files {
-                let compilation = imgc::compile_file(file, &options);
-                reporter.report(&compilation, &compilation.diagnostics);
-                failed |= compilation.has_errors();
+                match imgc::compile_file(file, &options) {
+                    Ok(compilation) => {
+                        reporter.report(&compilation, &compilation.diagnostics);
+                        failed |= compilation.has_errors();
+                    }
+                    Err(error) => {
+                        eprintln!("error: {error}");
+                        unreadable = true;
+                    }
+                }
             }
-            if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if unreadable {
+                ExitCode::from(2)
+            } else if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Command::Dockerfile { file, output, args, target } => {
-            let compilation = imgc::compile_file(&file, &Options { args });
+            let compilation = match imgc::compile_file(&file, &Options { args }) {
+                Ok(compilation) => compilation,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return ExitCode::from(2);
+                }
+            };
             let target = match target {
                 TargetArg::Buildkit => Target::Buildkit,
                 TargetArg::Classic => Target::Classic,

@@ -28,8 +28,8 @@
 //!
 //! # Outputs
 //!
-//! A block tagged `dockerfile,output` or `text,output` right after a snippet (only blank lines
-//! between) shows what the compiler prints for it, and must match exactly (trailing whitespace
+//! A block tagged `dockerfile,output` or `text,output` that is the next code block after a snippet
+//! (prose may stand between them) shows what the compiler prints for it, and must match exactly (trailing whitespace
 //! aside): the Dockerfile for a snippet that compiles, the diagnostics as `imgc` renders them
 //! without colour for one that fails. A fragment's output is that of its wrapped program.
 //! After a deliberate compiler change, rewrite every output block with
@@ -166,7 +166,6 @@ fn blocks(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Block> {
 /// The `img` snippets of one Markdown file, each with the output block after it. Problems with
 /// the tags are returned as failures.
 fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
-    let lines: Vec<&str> = text.lines().collect();
     let blocks = blocks(file, text, failures);
     let mut snippets: Vec<Snippet> = Vec::new();
     let mut previous: Option<&Block> = None;
@@ -176,18 +175,13 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
         let first = tags.next().unwrap_or_default();
         let rest: Vec<&str> = tags.collect();
         if rest.contains(&"output") {
-            let follows_snippet = previous.is_some_and(|p| {
-                p.info.split(',').next().map(str::trim) == Some("img")
-                    && lines[p.close_line + 1..block.fence_line].iter().all(|l| l.trim().is_empty())
-            });
+            let follows_snippet = previous.is_some_and(|p| p.info.split(',').next().map(str::trim) == Some("img"));
             let attached =
                 follows_snippet && snippets.last().is_some_and(|s| Some(s.line) == previous.map(|p| p.fence_line));
             if !matches!(first, "dockerfile" | "text") || rest.len() != 1 {
                 failures.push(format!("{location}: an output block is tagged `dockerfile,output` or `text,output`"));
             } else if !attached {
-                failures.push(format!(
-                    "{location}: an output block must follow an `img` block, with only blank lines between"
-                ));
+                failures.push(format!("{location}: an output block must be the next code block after an `img` block"));
             } else if let Some(snippet) = snippets.last_mut() {
                 snippet.output = Some(OutputBlock {
                     fence_line: block.fence_line,
@@ -294,10 +288,8 @@ impl Scanner {
                     '#' => break,
                     '"' => self.stack.push(true),
                     '(' | '[' | '{' => self.stack.push(false),
-                    ')' | ']' | '}' => {
-                        if self.stack.last() == Some(&false) {
-                            self.stack.pop();
-                        }
+                    ')' | ']' | '}' if self.stack.last() == Some(&false) => {
+                        self.stack.pop();
                     }
                     _ => {}
                 }

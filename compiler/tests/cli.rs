@@ -46,11 +46,11 @@ fn usage_errors_exit_two() {
 fn unreadable_and_binary_inputs_are_clear_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = imgc(&["check", "missing.img"], dir.path());
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read `missing.img`"));
     std::fs::write(dir.path().join("binary.img"), [0xff, 0xfe, 0x00, 0x12, 0x80]).expect("write");
     let binary = imgc(&["check", "binary.img"], dir.path());
-    assert_eq!(binary.status.code(), Some(1));
+    assert_eq!(binary.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&binary.stderr).contains("not UTF-8"));
 }
 

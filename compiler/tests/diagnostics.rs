@@ -138,7 +138,7 @@ fn e0014_import_cycle() {
     std::fs::write(dir.path().join("b.img"), "import \"./a.img\" as a\n").expect("write b");
     let main = dir.path().join("app.img");
     std::fs::write(&main, "import \"./a.img\" as a\nimage from scratch {\n    cmd [\"/app\"]\n}\n").expect("write app");
-    let compilation = imgc::compile_file(&main, &Options::default());
+    let compilation = imgc::compile_file(&main, &Options::default()).expect("readable");
     assert!(compilation.diagnostics.iter().any(|d| d.code == Code::ImportCycle));
     let rendered = compilation.render(&compilation.diagnostics, false);
     let rendered = rendered.replace(&dir.path().display().to_string(), "<dir>");

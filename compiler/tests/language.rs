@@ -178,7 +178,7 @@ image from "debian:bookworm-slim" {
     copy from build "/out/app" to "/usr/local/bin/" chown "app:app" chmod "755" link
     copy "src/" to "/src/" exclude ["*.tmp", "target/"] parents
     copy from "nginx:1.25" "/etc/nginx/nginx.conf" to "/etc/nginx/"
-    add "https://example.com/x.tar.gz" to "/opt/" checksum "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" chmod 0o644
+    add "https://example.com/x.tar.gz" to "/opt/" checksum "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" chmod "644"
     add "git@github.com:moby/buildkit.git#v0.12" to "/buildkit" keep_git_dir true
     add "rootfs.tar" to "/" unpack false
 }
@@ -276,7 +276,7 @@ fn user_modules_are_imported_relative_to_the_importing_file() {
     let app = dir.path().join("app.img");
     std::fs::write(&app, "import \"./lib/common.img\" as common\nimage from common.base {\n    common.setup()\n}\n")
         .expect("write");
-    let compilation = imgc::compile_file(&app, &Options::default());
+    let compilation = imgc::compile_file(&app, &Options::default()).expect("readable");
     let text = compilation.dockerfile(Target::Buildkit).expect("compiles");
     assert!(text.contains("FROM debian:bookworm-slim\nRUN touch /ready\n"), "{text}");
     assert_eq!(compilation.files_read.len(), 3, "the program and both modules: {:?}", compilation.files_read);

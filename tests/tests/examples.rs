@@ -6,7 +6,7 @@ use imgc_tests::{Engine, build_example_text, checks, ensure_test_env, example_di
 /// Compiles `examples/NAME/app.img` for builders without BuildKit.
 fn compile(example: &str) -> String {
     let path = example_dir(example).join("app.img");
-    let compilation = imgc::compile_file(&path, &imgc::Options::default());
+    let compilation = imgc::compile_file(&path, &imgc::Options::default()).expect("readable");
     match compilation.dockerfile(imgc::Target::Classic) {
         Ok(text) => text,
         Err(errors) => panic!("{} does not compile:\n{}", path.display(), compilation.render(&errors, false)),

@@ -104,6 +104,23 @@ impl Checker<'_> {
         self.expect(typed, expected, expr.span)
     }
 
+    /// Evaluates a value imgc itself needs (a flag, a count, a duration, a mode): a build
+    /// argument, known only when the image is built, is an error here.
+    pub(super) fn compile_time(&mut self, expr: &Expr, ty: &Type, env: &Env, what: &str) -> Option<Value> {
+        let typed = self.eval(expr, Some(ty), env)?;
+        if let Value::Arg(name) = &typed.value {
+            self.error(
+                Code::ArgAtRuntime,
+                expr.span,
+                format!("build argument `{name}` has no value when imgc compiles; {what} must be known then"),
+                "a build argument",
+                "use a `let` constant here, or a `--arg` value through interpolation where the builder can expand it",
+            );
+            return None;
+        }
+        Some(typed.value)
+    }
+
     /// Checks a computed value against the expected type.
     pub(super) fn expect(&mut self, typed: Typed, expected: Option<&Type>, span: Span) -> Option<Typed> {
         let Some(expected) = expected else {
@@ -148,7 +165,7 @@ impl Checker<'_> {
             Code::TypeMismatch,
             span,
             format!("expected `{expected}`, found `{}`", typed.ty),
-            format!("this is a `{}`", typed.ty),
+            format!("this is {}", a_type(&typed.ty)),
             help,
         );
         None
@@ -362,7 +379,7 @@ impl Checker<'_> {
                         Code::TypeMismatch,
                         span,
                         format!("a `{}` cannot be used as {what}", typed.ty),
-                        format!("this is a `{}`", typed.ty),
+                        format!("this is {}", a_type(&typed.ty)),
                         "give a single value here",
                     );
                     None
@@ -392,6 +409,7 @@ impl Checker<'_> {
                         let members: Vec<String> = self.module_scope(module).keys().cloned().collect();
                         let help = match super::scope::closest(&field.name, &members) {
                             Some(close) => format!("did you mean `{name}.{close}`?"),
+                            None if members.is_empty() => format!("module `{name}` defines nothing"),
                             None => format!("module `{name}` has: {}", sorted(members).join(", ")),
                         };
                         self.error(
@@ -431,33 +449,46 @@ impl Checker<'_> {
         }
     }
 
+    /// `a + b`: lists join; strings join the way interpolation does, so `"echo " + name` is
+    /// `"echo ${name}"` (a named value is quoted in a shell, a literal is code).
     fn concat(&mut self, terms: &[Expr], expected: Option<&Type>, env: &Env) -> Option<Typed> {
         let first = self.eval(&terms[0], expected.filter(|t| matches!(t, Type::List(_))), env)?;
-        let mut result = first;
-        for term in &terms[1..] {
-            let next = self.eval(term, Some(&result.ty.clone()), env)?;
-            result = match (result.value, next.value) {
-                (Value::List(mut a), Value::List(b)) => {
-                    a.extend(b);
-                    Typed::new(result.ty, Value::List(a))
-                }
-                (Value::Text(mut a) | Value::Raw(mut a), Value::Text(b) | Value::Raw(b)) => {
-                    a.append(b);
-                    Typed::new(result.ty, Value::Text(a))
+        if let (Type::List(_), Value::List(mut items)) = (first.ty.clone(), first.value.clone()) {
+            for term in &terms[1..] {
+                let next = self.eval(term, Some(&first.ty), env)?;
+                let Value::List(more) = next.value else { return None };
+                items.extend(more);
+            }
+            return Some(Typed::new(first.ty, Value::List(items)));
+        }
+        let ty = if first.ty == Type::Path { Type::Path } else { Type::String };
+        let mut text = Text::default();
+        for (term, typed) in terms.iter().zip(std::iter::once(Some(first)).chain(terms[1..].iter().map(|_| None))) {
+            let typed = match typed {
+                Some(typed) => typed,
+                None => self.eval(term, None, env)?,
+            };
+            let piece = match (&term.kind, &typed.value) {
+                (ExprKind::Str(_), Value::Text(literal)) => literal.clone(),
+                (_, Value::Text(_) | Value::Raw(_) | Value::Arg(_))
+                    if matches!(typed.ty, Type::String | Type::Path) =>
+                {
+                    self.interpolate(&typed, term.span)?
                 }
                 _ => {
                     self.error(
                         Code::TypeMismatch,
                         term.span,
-                        format!("`+` joins strings or lists, not `{}`", result.ty),
+                        format!("`+` joins strings or lists, not `{}`", typed.ty),
                         "cannot be joined",
-                        "join two strings or two lists",
+                        "join two strings or two lists; put other values in a string with `${…}`",
                     );
                     return None;
                 }
             };
+            text.append(piece);
         }
-        Some(result)
+        Some(Typed::new(ty, Value::Text(text)))
     }
 
     /// A call in expression position: only built-in functions return values.
@@ -526,4 +557,11 @@ fn as_code(text: &Text) -> Text {
         });
     }
     out
+}
+
+/// "an `int`", "a `string`".
+pub(super) fn a_type(ty: &Type) -> String {
+    let name = ty.to_string();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} `{name}`")
 }

@@ -169,11 +169,11 @@ pub fn is_env_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// Stage names as BuildKit accepts them: `[a-z][a-z0-9-_.]*`.
+/// Stage names: `[a-z][a-z0-9_]*` (names, so no `-` or `.`; BuildKit would accept those too).
 pub fn is_stage_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.')
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]
@@ -217,6 +217,6 @@ mod tests {
         assert!(check_mode("999").is_err() && check_mode("").is_err() && check_mode("x+u").is_err());
         assert!(check_platform("linux/arm64/v8").is_ok() && check_platform("linux").is_err());
         assert!(is_env_name("_A1") && !is_env_name("1A") && !is_env_name("A-B"));
-        assert!(is_stage_name("build-1.x") && !is_stage_name("Build") && !is_stage_name("1st"));
+        assert!(is_stage_name("build_1") && !is_stage_name("Build") && !is_stage_name("_x"));
     }
 }

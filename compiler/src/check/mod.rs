@@ -54,8 +54,12 @@ pub(crate) struct Checker<'g> {
     /// Functions being expanded, for recursion checks: (module, statement index).
     call_stack: Vec<(usize, usize)>,
     current_stage: Option<usize>,
-    /// `--arg` values not yet claimed by a declaration.
+    /// `--arg` values, in order; the last one given for a name wins.
     cli_args: Vec<(String, String)>,
+    /// Names of `--arg` values some declaration took.
+    used_cli_args: HashSet<String>,
+    /// Functions expanded at least once: (module, statement index).
+    called: HashSet<(usize, usize)>,
     /// The root file's build arguments, in order.
     program_args: Vec<ir::ArgDef>,
 }
@@ -72,6 +76,8 @@ impl<'g> Checker<'g> {
             call_stack: Vec::new(),
             current_stage: None,
             cli_args: Vec::new(),
+            used_cli_args: HashSet::new(),
+            called: HashSet::new(),
             program_args: Vec::new(),
         }
     }
@@ -97,7 +103,6 @@ impl<'g> Checker<'g> {
         self.declare_stages(statements);
         self.cli_args = args.0.clone();
         self.module_scope(0);
-        self.report_unknown_cli_args();
         let mut stages = Vec::new();
         let mut target = None;
         let mut stage_index = 0;
@@ -128,6 +133,12 @@ impl<'g> Checker<'g> {
                 }
             }
         }
+        // Everything is checked, used or not: every module's top level and every function body.
+        for module in 0..self.graph.modules.len() {
+            self.module_scope(module);
+        }
+        self.check_uncalled_functions();
+        self.report_unknown_cli_args();
         let Some(target) = target else {
             let last_stage = self.stages.last().map(|s| (s.span, "the last stage is not an `image`"));
             let (span, label) = last_stage.unwrap_or((Span::default(), "the program has no stages"));

@@ -13,6 +13,18 @@ use crate::types::Type;
 use crate::value::{Typed, Value};
 use std::collections::{HashMap, HashSet};
 
+/// Build arguments BuildKit provides for every build: declared without a value to be used.
+const AUTOMATIC_ARGS: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+];
+
 impl Checker<'_> {
     /// First pass over the root file: stage names, duplicates, the image's place, and cycles.
     pub(super) fn declare_stages(&mut self, statements: &[ast::Statement]) {
@@ -43,7 +55,7 @@ impl Checker<'_> {
                         name.span,
                         format!("`{}` is not a valid stage name", name.name),
                         "invalid name",
-                        "stage names start with a lowercase letter and use lowercase letters, digits, `-`, `_` and `.`",
+                        "stage names start with a lowercase letter and use lowercase letters, digits and `_`",
                     );
                 }
                 if let Some(&earlier) = by_name.get(&name.name) {
@@ -76,8 +88,9 @@ impl Checker<'_> {
                 }
             }
         }
+        // A cycle needs an edge to the same or a later stage, so only those are followed.
         for &(from, to) in &edges {
-            if from == to || reaches(&edges, to, from) {
+            if from == to || (to > from && reaches(&edges, to, from)) {
                 self.cyclic_edges.insert((from, to));
             }
         }
@@ -208,7 +221,7 @@ impl Checker<'_> {
     /// Checks one build argument of the root file, applies its command-line value, and binds it.
     fn global_arg(&mut self, decl: &ast::ArgDecl) {
         let env = self.env(0);
-        let given = self.cli_args.iter().position(|(k, _)| *k == decl.name.name).map(|i| self.cli_args.remove(i).1);
+        let given = self.cli_value(&decl.name.name);
         let Some(def) = self.arg_decl(decl, given.as_deref(), &env) else {
             self.bind_top(0, &decl.name, Binding::Invalid);
             return;
@@ -219,10 +232,18 @@ impl Checker<'_> {
         self.program_args.push(def);
     }
 
+    /// The `--arg` value for `name`, if one was given (the last one wins).
+    pub(super) fn cli_value(&mut self, name: &str) -> Option<String> {
+        let value = self.cli_args.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())?;
+        self.used_cli_args.insert(name.to_string());
+        Some(value)
+    }
+
     /// Reports `--arg` values that name no build argument.
     pub(super) fn report_unknown_cli_args(&mut self) {
         let declared: Vec<String> = self.program_args.iter().map(|d| d.name.clone()).collect();
-        let mut unknown: Vec<String> = self.cli_args.drain(..).map(|(k, _)| k).collect();
+        let mut unknown: Vec<String> =
+            self.cli_args.iter().map(|(k, _)| k.clone()).filter(|k| !self.used_cli_args.contains(k)).collect();
         unknown.sort_unstable();
         unknown.dedup();
         for name in unknown {
@@ -272,7 +293,19 @@ impl Checker<'_> {
             }
             (None, None) => None,
         };
-        if default.is_none() && given.is_none() {
+        // BuildKit sets the platform arguments itself; a default would override its value.
+        let automatic = AUTOMATIC_ARGS.contains(&decl.name.name.as_str());
+        if automatic && decl.default.is_some() {
+            self.error(
+                Code::InvalidLiteral,
+                decl.name.span,
+                format!("`{}` is set by the builder", decl.name.name),
+                "has a default",
+                format!("declare it without a value: `arg {}`", decl.name.name),
+            );
+            return None;
+        }
+        if default.is_none() && given.is_none() && !automatic {
             self.push(
                 Diagnostic::error(Code::MissingBuildArg, format!("build argument `{}` has no value", decl.name.name))
                     .with_label(decl.name.span, "no default and no `--arg`")

@@ -144,8 +144,7 @@ impl Checker<'_> {
                     );
                     return;
                 }
-                let given =
-                    self.cli_args.iter().position(|(k, _)| *k == decl.name.name).map(|i| self.cli_args.remove(i).1);
+                let given = self.cli_value(&decl.name.name);
                 let Some(def) = self.arg_decl(decl, given.as_deref(), env) else {
                     env.bind(&decl.name.name, Binding::Invalid, decl.name.span);
                     return;
@@ -372,6 +371,17 @@ impl Checker<'_> {
                 _ => out.push(self.instruction_text(&typed, expr.span, what)?),
             }
         }
+        if out.is_empty() {
+            let span = exprs.first().map_or_else(Span::default, |e| e.span);
+            self.error(
+                Code::MissingArgument,
+                span,
+                format!("this needs at least one {}", what.trim_start_matches("a ").trim_start_matches("an ")),
+                "empty",
+                "give at least one value, or remove the step",
+            );
+            return None;
+        }
         for text in &out {
             self.check_expressible(text, exprs[0].span, what)?;
         }
@@ -380,6 +390,16 @@ impl Checker<'_> {
 
     /// Newlines cannot be written in Dockerfile operands (only commands can carry them).
     fn check_expressible(&mut self, text: &Text, span: Span, what: &str) -> Option<()> {
+        if text.display().contains('\0') {
+            self.error(
+                Code::NotExpressible,
+                span,
+                format!("{what} cannot contain a NUL character"),
+                "has a NUL",
+                "remove the NUL character",
+            );
+            return None;
+        }
         if text.display().contains(['\n', '\r']) {
             self.error(
                 Code::NotExpressible,
@@ -424,6 +444,16 @@ impl Checker<'_> {
         let typed = self.eval(expr, None, env)?;
         match typed.value {
             Value::Text(text) | Value::Raw(text) => {
+                if text.display().contains('\0') {
+                    self.error(
+                        Code::NotExpressible,
+                        expr.span,
+                        "a command cannot contain a NUL character",
+                        "has a NUL",
+                        "remove the NUL character",
+                    );
+                    return None;
+                }
                 if text.display().trim().is_empty() {
                     self.error(
                         Code::InvalidLiteral,
@@ -527,8 +557,9 @@ impl Checker<'_> {
     /// The value of an option that must be one of a few words.
     fn choice(&mut self, clause: &Clause, choices: &[&str], env: &Env) -> Option<String> {
         let value = self.clause_value(clause)?;
-        let typed = self.eval(value, Some(&Type::String), env)?;
-        let text = typed.value.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default();
+        let text =
+            self.compile_time(value, &Type::String, env, "this option")?.scalar_text().and_then(|t| t.as_literal());
+        let text = text.unwrap_or_default();
         if !choices.contains(&text.as_str()) {
             self.error(
                 Code::InvalidLiteral,
@@ -575,7 +606,7 @@ impl Checker<'_> {
         self.no_options(clause)?;
         match &clause.value {
             None => Some(true),
-            Some(expr) => match self.eval(expr, Some(&Type::Bool), env)?.value {
+            Some(expr) => match self.compile_time(expr, &Type::Bool, env, "a flag")? {
                 Value::Bool(b) => Some(b),
                 _ => None,
             },
@@ -786,17 +817,16 @@ impl Checker<'_> {
                 }
                 "chmod" => {
                     let value = self.clause_value(clause)?;
-                    let mode = match self.eval(value, None, env)?.value {
-                        Value::Int(n) => format!("{n:o}"),
-                        other => other.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default(),
-                    };
+                    // A mode is a string: `755` as a number would be decimal.
+                    let mode = self.compile_time(value, &Type::String, env, "a file mode")?;
+                    let mode = mode.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default();
                     if let Err(problem) = check_mode(&mode) {
                         self.error(
                             Code::InvalidLiteral,
                             value.span,
                             problem,
                             "not a mode",
-                            "write `\"755\"`, `0o755` or `\"u+x\"`",
+                            "write the mode as a string: `\"755\"` or `\"u+x\"`",
                         );
                         return None;
                     }
@@ -814,7 +844,8 @@ impl Checker<'_> {
                 }
                 "checksum" => {
                     let value = self.clause_value(clause)?;
-                    let text = self.operand(value, &Type::String, env, "a checksum")?.as_literal().unwrap_or_default();
+                    let text = self.compile_time(value, &Type::String, env, "a checksum")?;
+                    let text = text.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default();
                     let valid = text
                         .strip_prefix("sha256:")
                         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -989,7 +1020,7 @@ impl Checker<'_> {
             self.no_options(clause)?;
             let value = self.clause_value(clause)?;
             if clause.keyword.name == "retries" {
-                let Value::Int(n) = self.eval(value, Some(&Type::Int), env)?.value else {
+                let Value::Int(n) = self.compile_time(value, &Type::Int, env, "`retries`")? else {
                     return None;
                 };
                 if n < 0 {
@@ -1005,7 +1036,7 @@ impl Checker<'_> {
                 health.retries = Some(n);
                 continue;
             }
-            let Value::Duration { millis } = self.eval(value, Some(&Type::Duration), env)?.value else {
+            let Value::Duration { millis } = self.compile_time(value, &Type::Duration, env, "a duration")? else {
                 return None;
             };
             match clause.keyword.name.as_str() {
@@ -1043,11 +1074,43 @@ impl Checker<'_> {
         };
         let mut inner_env = Env { module, frames: vec![frame] };
         let inner_context = StepContext { origin: Some(context.origin.unwrap_or(call.span)), onbuild: context.onbuild };
+        self.called.insert((module, statement));
         self.call_stack.push((module, statement));
+        let first_new = self.diagnostics.len();
         for statement in &decl.body {
             self.step(statement, &mut inner_env, builder, inner_context);
         }
         self.call_stack.pop();
+        // A problem inside the function also points at the call that reached it.
+        self.diagnostics.label_from(first_new, call.span, format!("in this call to `{callee}`"));
+    }
+
+    /// Checks the bodies of functions no program step called, with unknown parameter values,
+    /// so their errors are reported too.
+    pub(super) fn check_uncalled_functions(&mut self) {
+        let graph = self.graph;
+        for (module, loaded) in graph.modules.iter().enumerate() {
+            for (index, statement) in loaded.ast.statements.iter().enumerate() {
+                let StatementKind::Fn(decl) = &statement.kind else { continue };
+                if self.called.contains(&(module, index)) {
+                    continue;
+                }
+                let mut env = Env { module, frames: vec![HashMap::new()] };
+                for param in &decl.params {
+                    if let (Some(ty), Some(default)) = (self.resolve_type(&param.ty), &param.default) {
+                        self.eval(default, Some(&ty), &env);
+                    }
+                    env.bind(&param.name.name, Binding::Invalid, param.name.span);
+                }
+                let mut scratch = StageBuilder::default();
+                let context = StepContext { origin: None, onbuild: false };
+                self.call_stack.push((module, index));
+                for statement in &decl.body {
+                    self.step(statement, &mut env, &mut scratch, context);
+                }
+                self.call_stack.pop();
+            }
+        }
     }
 
     fn resolve_function(&mut self, call: &ast::Call, env: &Env) -> Option<(usize, usize)> {
@@ -1069,7 +1132,11 @@ impl Checker<'_> {
                             None => {
                                 let mut members = members;
                                 members.sort();
-                                format!("module `{module}` has: {}", members.join(", "))
+                                if members.is_empty() {
+                                    format!("module `{module}` defines no function")
+                                } else {
+                                    format!("module `{module}` has: {}", members.join(", "))
+                                }
                             }
                         };
                         self.error(

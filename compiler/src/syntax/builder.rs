@@ -385,7 +385,6 @@ impl Builder {
                         Some('\\') => "\\",
                         Some('"') => "\"",
                         Some('$') => "$",
-                        Some('0') => "\0",
                         Some('\n') => "",
                         _ => {
                             self.error(
@@ -445,6 +444,8 @@ fn parse_int(text: &str) -> Option<i64> {
     let clean: String = text.chars().filter(|&c| c != '_').collect();
     if let Some(octal) = clean.strip_prefix("0o") {
         i64::from_str_radix(octal, 8).ok()
+    } else if let Some(binary) = clean.strip_prefix("0b") {
+        i64::from_str_radix(binary, 2).ok()
     } else if let Some(hex) = clean.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()
     } else if clean.bytes().all(|b| b.is_ascii_digit()) {

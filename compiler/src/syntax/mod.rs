@@ -17,6 +17,12 @@ struct ImgParser;
 /// Parses one file. A syntax error gives one diagnostic (parsing stops there); malformed literals
 /// are collected and the tree is still returned.
 pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>) {
+    if let Some(position) = too_deep(text) {
+        let diagnostic = Diagnostic::error(Code::Syntax, "brackets are nested too deeply")
+            .with_label(Span::new(file, position..position + 1), format!("more than {MAX_DEPTH} levels deep"))
+            .with_help("flatten the expression; no program needs this much nesting");
+        return (None, vec![diagnostic]);
+    }
     match ImgParser::parse(Rule::file, text) {
         Ok(mut pairs) => match pairs.next() {
             Some(pair) => {
@@ -28,6 +34,28 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>)
         },
         Err(error) => (None, vec![syntax_error(file, text, error)]),
     }
+}
+
+/// The parser and checker recurse on nesting; this bound keeps them far from the stack's end.
+const MAX_DEPTH: usize = 64;
+
+/// The offset of the first bracket nested deeper than [`MAX_DEPTH`], counting `(`, `[`, `{`
+/// and `${` (inside or outside strings: an over-estimate is harmless).
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(offset);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
@@ -51,7 +79,13 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     let message = match found {
-        Some(found) => format!("unexpected `{}`", found.escape_debug()),
+        Some(found) => {
+            let shown: String = found
+                .chars()
+                .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                .collect();
+            format!("unexpected `{shown}`")
+        }
         None if start >= text.len() => "unexpected end of file".to_string(),
         None => "unexpected line break".to_string(),
     };
@@ -83,7 +117,7 @@ fn rule_description(rule: Rule) -> &'static str {
         Rule::key => "a key",
         Rule::clause | Rule::clause_keyword => "an option",
         Rule::arguments | Rule::clause_options => "`(`",
-        Rule::env_scope => "`build`, `both` or `{`",
+        Rule::env_scope => "`build`, `both`, `runtime`",
         Rule::kw_none => "`none`",
         Rule::interpolation | Rule::escape | Rule::text => "string text",
         _ => "a statement",

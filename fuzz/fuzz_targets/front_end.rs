@@ -1,0 +1,23 @@
+//! Parse, check and emit arbitrary bytes: the compiler must answer with diagnostics, never panic.
+#![no_main]
+
+use imgc::modules::Loader;
+use std::path::Path;
+
+/// Imports resolve to nothing, so a run never reads the disk.
+struct NoFiles;
+
+impl Loader for NoFiles {
+    fn read(&self, _path: &Path) -> std::io::Result<String> {
+        Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let compilation = imgc::compile_with_loader(Path::new("fuzz.img"), text.to_string(), &NoFiles, &imgc::Options::default());
+    let _ = compilation.render(&compilation.diagnostics, false);
+    let _ = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
+    let _ = compilation.dockerfile(imgc::Target::Buildkit);
+    let _ = compilation.dockerfile(imgc::Target::Classic);
+});
