@@ -360,3 +360,55 @@ fn output_is_deterministic() {
         assert_eq!(dockerfile(&source), first);
     }
 }
+
+#[test]
+fn plus_joins_like_interpolation() {
+    let text = dockerfile(
+        "arg v: string = \"1\"\nfn greet(name: string) {\n    run \"echo hello \" + name\n}\nimage from scratch {\n    greet(\"x; id\")\n    run \"echo \" + v\n}\n",
+    );
+    assert!(text.contains("RUN echo hello 'x; id'\n"), "{text}");
+    assert!(text.contains("RUN echo \"${v}\"\n"), "{text}");
+}
+
+#[test]
+fn maps_give_env_and_labels() {
+    let text = dockerfile(
+        "let labels: map[string] = { \"org.opencontainers.image.title\" = \"web\", version = \"1\" }\nimage from scratch {\n    label labels\n    onbuild {\n        label { a = \"1\", b = \"2\" }\n    }\n}\n",
+    );
+    assert!(text.contains("LABEL org.opencontainers.image.title=\"web\" \\\n      version=\"1\"\n"), "{text}");
+    assert!(text.contains("ONBUILD LABEL a=\"1\" b=\"2\"\n"), "a trigger stays on one line:\n{text}");
+}
+
+#[test]
+fn values_imgc_needs_cannot_be_build_arguments() {
+    assert_eq!(error_codes("arg n: int = 3\nimage from scratch {\n    healthcheck \"true\" retries n\n}\n"), ["E0027"]);
+    assert_eq!(error_codes("arg l: bool = true\nimage from scratch {\n    copy \"a\" to \"/a\" link l\n}\n"), ["E0027"]);
+    assert_eq!(error_codes("image from scratch {\n    copy \"a\" to \"/a\" chmod 755\n}\n"), ["E0003"]);
+}
+
+#[test]
+fn unused_code_is_checked_too() {
+    assert_eq!(error_codes("fn f(x: strin) {\n    run \"true\"\n}\nimage from scratch {\n}\n"), ["E0002"]);
+    assert_eq!(error_codes("fn f(x: string) {\n    run \"${y}\"\n}\nimage from scratch {\n}\n"), ["E0002"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("m.img"), "let x: port = 0\n").expect("write");
+    let app = dir.path().join("app.img");
+    std::fs::write(&app, "import \"./m.img\" as m\nimage from scratch {\n}\n").expect("write");
+    let compilation = imgc::compile_file(&app, &Options::default()).expect("readable");
+    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0007"], "an unused module's errors are reported");
+}
+
+#[test]
+fn cli_arguments_reach_stage_arguments_and_the_last_one_wins() {
+    let source = "image from scratch {\n    arg v: string = \"1\"\n    label \"v\" = v\n}\n";
+    let text = dockerfile_with(source, &[("v", "2"), ("v", "3")], Target::Buildkit);
+    assert!(text.contains("ARG v=\"3\"\n"), "{text}");
+}
+
+#[test]
+fn platform_arguments_are_declared_without_a_value() {
+    let text = dockerfile("arg TARGETARCH\nimage from scratch {\n    arg BUILDPLATFORM\n    run \"echo ${TARGETARCH} ${BUILDPLATFORM}\"\n}\n");
+    assert!(text.contains("ARG TARGETARCH\n\nFROM scratch\nARG TARGETARCH\nARG BUILDPLATFORM\n"), "{text}");
+    assert_eq!(error_codes("arg TARGETOS = \"linux\"\nimage from scratch {\n}\n"), ["E0020"]);
+}

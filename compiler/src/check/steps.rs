@@ -210,25 +210,18 @@ impl Checker<'_> {
             }
             StatementKind::Label(entries) => {
                 let mut labels = Vec::new();
-                for entry in entries {
-                    if entry.key.is_empty() {
+                for (key, key_span, text) in self.entry_texts(entries, env, "a label value") {
+                    if key.is_empty() {
                         self.error(
                             Code::InvalidLiteral,
-                            entry.key_span,
+                            key_span,
                             "a label key cannot be empty",
                             "empty key",
                             "use a reverse-DNS key like `org.opencontainers.image.version`",
                         );
                         continue;
                     }
-                    let Some(typed) = self.eval(&entry.value, None, env) else {
-                        continue;
-                    };
-                    let Some(text) = self.instruction_text(&typed, entry.value.span, "a label value") else {
-                        continue;
-                    };
-                    self.check_expressible(&text, entry.value.span, "a label value");
-                    labels.push((entry.key.clone(), text));
+                    labels.push((key, text));
                 }
                 builder.push(InstructionKind::Label(labels), span, context);
             }
@@ -923,47 +916,75 @@ impl Checker<'_> {
         true
     }
 
+    /// The key, key span and value text of each pair of an `env` or `label` step; a key given
+    /// twice is an error.
+    fn entry_texts(&mut self, entries: &ast::Entries, env: &Env, what: &str) -> Vec<(String, Span, Text)> {
+        let mut pairs: Vec<(String, Span, Typed, Span)> = Vec::new();
+        match entries {
+            ast::Entries::Literal(entries) => {
+                for entry in entries {
+                    if pairs.iter().any(|(k, ..)| *k == entry.key) {
+                        self.error(
+                            Code::Duplicate,
+                            entry.key_span,
+                            format!("`{}` is given twice", entry.key),
+                            "given again",
+                            "give each key once",
+                        );
+                        continue;
+                    }
+                    if let Some(typed) = self.eval(&entry.value, None, env) {
+                        pairs.push((entry.key.clone(), entry.key_span, typed, entry.value.span));
+                    }
+                }
+            }
+            ast::Entries::Map(expr) => {
+                let Some(typed) = self.eval(expr, Some(&Type::Map(Box::new(Type::Unknown))), env) else {
+                    return Vec::new();
+                };
+                let element = match &typed.ty {
+                    Type::Map(inner) => inner.as_ref().clone(),
+                    _ => Type::Unknown,
+                };
+                if let Value::Map(items) = typed.value {
+                    for (key, value) in items {
+                        pairs.push((key, expr.span, Typed::new(element.clone(), value), expr.span));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (key, key_span, typed, value_span) in pairs {
+            let Some(text) = self.instruction_text(&typed, value_span, what) else { continue };
+            if self.check_expressible(&text, value_span, what).is_some() {
+                out.push((key, key_span, text));
+            }
+        }
+        out
+    }
+
     fn env_step(
         &mut self,
         scope: ast::EnvScope,
-        entries: &[ast::Entry],
+        entries: &ast::Entries,
         span: Span,
         env: &Env,
         builder: &mut StageBuilder,
         context: StepContext,
     ) {
-        let mut vars = Vec::new();
-        for entry in entries {
-            if !is_env_name(&entry.key) {
+        let mut vars: Vec<(String, Text)> = Vec::new();
+        for (key, key_span, text) in self.entry_texts(entries, env, "an environment value") {
+            if !is_env_name(&key) {
                 self.error(
                     Code::InvalidLiteral,
-                    entry.key_span,
-                    format!("`{}` is not an environment variable name", entry.key),
+                    key_span,
+                    format!("`{key}` is not an environment variable name"),
                     "invalid name",
                     "names are letters, digits and `_`, not starting with a digit",
                 );
                 continue;
             }
-            if vars.iter().any(|(k, _): &(String, Text)| *k == entry.key) {
-                self.error(
-                    Code::Duplicate,
-                    entry.key_span,
-                    format!("`{}` is set twice in this block", entry.key),
-                    "set again",
-                    "set each variable once per block",
-                );
-                continue;
-            }
-            let Some(typed) = self.eval(&entry.value, None, env) else {
-                continue;
-            };
-            let Some(text) = self.instruction_text(&typed, entry.value.span, "an environment value") else {
-                continue;
-            };
-            if self.check_expressible(&text, entry.value.span, "an environment value").is_none() {
-                continue;
-            }
-            vars.push((entry.key.clone(), text));
+            vars.push((key, text));
         }
         let scope = match scope {
             ast::EnvScope::Runtime if context.onbuild => EnvScope::Both,

@@ -30,7 +30,8 @@ const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
 
 /// Writes the program as a Dockerfile, or says which steps the target cannot build.
 pub fn emit(program: &Program, target: Target) -> Result<String, Vec<Diagnostic>> {
-    let mut emitter = Emitter { program, target, out: String::new(), needs_buildkit: false, errors: Vec::new() };
+    let mut emitter =
+        Emitter { program, target, out: String::new(), needs_buildkit: false, errors: Vec::new(), in_trigger: false };
     emitter.program();
     if !emitter.errors.is_empty() {
         return Err(emitter.errors);
@@ -50,6 +51,8 @@ struct Emitter<'p> {
     out: String,
     needs_buildkit: bool,
     errors: Vec<Diagnostic>,
+    /// Writing an `ONBUILD` trigger: everything on one line.
+    in_trigger: bool,
 }
 
 impl Emitter<'_> {
@@ -135,8 +138,8 @@ impl Emitter<'_> {
             InstructionKind::Env { scope: EnvScope::Build, vars } => {
                 vars.iter().map(|(k, v)| arg_line(k, Some(v))).collect::<Vec<_>>().join("\n")
             }
-            InstructionKind::Env { vars, .. } => pairs("ENV", vars),
-            InstructionKind::Label(vars) => pairs("LABEL", vars),
+            InstructionKind::Env { vars, .. } => pairs("ENV", vars, !self.in_trigger),
+            InstructionKind::Label(vars) => pairs("LABEL", vars, !self.in_trigger),
             InstructionKind::Workdir(path) => format!("WORKDIR {}", word(path)),
             InstructionKind::User(user) => format!("USER {}", word(user)),
             InstructionKind::Expose(ports) => {
@@ -164,10 +167,12 @@ impl Emitter<'_> {
                 format!("SHELL {}", json_list(words.iter().cloned()))
             }
             InstructionKind::OnBuild(inner) => {
+                // A trigger is one line.
                 let mut trigger_shell = shell.clone();
-                let text = self.instruction(instruction, inner, &mut trigger_shell)?;
-                // A trigger is one line: continuation lines are joined back.
-                format!("ONBUILD {}", text.replace(" \\\n    ", " "))
+                self.in_trigger = true;
+                let text = self.instruction(instruction, inner, &mut trigger_shell);
+                self.in_trigger = false;
+                format!("ONBUILD {}", text?)
             }
             InstructionKind::LayerBoundary => return None,
         })
@@ -281,11 +286,11 @@ fn arg_line(name: &str, default: Option<&Text>) -> String {
     }
 }
 
-/// `ENV A="1" B="2"`, one pair a line when there are several.
-fn pairs(keyword: &str, vars: &[(String, Text)]) -> String {
+/// `ENV A="1" B="2"`, one pair a line when there are several and `multi_line` allows it.
+fn pairs(keyword: &str, vars: &[(String, Text)], multi_line: bool) -> String {
     let rendered: Vec<String> = vars.iter().map(|(k, v)| format!("{}={}", key(k), quoted_word(v))).collect();
-    let indent = format!(" \\\n{}", " ".repeat(keyword.len() + 1));
-    format!("{keyword} {}", rendered.join(&indent))
+    let separator = if multi_line { format!(" \\\n{}", " ".repeat(keyword.len() + 1)) } else { " ".to_string() };
+    format!("{keyword} {}", rendered.join(&separator))
 }
 
 fn key(key: &str) -> String {

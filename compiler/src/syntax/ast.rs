@@ -38,12 +38,12 @@ pub enum StatementKind {
     },
     Env {
         scope: EnvScope,
-        entries: Vec<Entry>,
+        entries: Entries,
     },
     Workdir(Expr),
     User(Expr),
     Expose(Vec<Expr>),
-    Label(Vec<Entry>),
+    Label(Entries),
     Volume(Vec<Expr>),
     Cmd(Expr),
     Entrypoint(Expr),
@@ -169,6 +169,13 @@ pub struct Clause {
 pub struct NamedArg {
     pub name: Ident,
     pub value: Expr,
+}
+
+/// The pairs of an `env` or `label` step: written out, or a `map[…]` value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entries {
+    Literal(Vec<Entry>),
+    Map(Expr),
 }
 
 #[derive(Debug, Clone, PartialEq)]

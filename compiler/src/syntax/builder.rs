@@ -141,7 +141,7 @@ impl Builder {
             }
             Rule::env => {
                 let mut scope = EnvScope::Runtime;
-                let mut entries = Vec::new();
+                let mut entries = Entries::Literal(Vec::new());
                 for p in inner {
                     match p.as_rule() {
                         Rule::env_scope => {
@@ -151,7 +151,8 @@ impl Builder {
                                 _ => EnvScope::Runtime,
                             }
                         }
-                        _ => entries = self.entries(p),
+                        Rule::entries => entries = Entries::Literal(self.entries(p)),
+                        _ => entries = Entries::Map(self.expr(p)),
                     }
                 }
                 StatementKind::Env { scope, entries }
@@ -162,8 +163,9 @@ impl Builder {
             Rule::label => {
                 let p = next(&mut inner);
                 let entries = match p.as_rule() {
-                    Rule::entries => self.entries(p),
-                    _ => vec![self.entry(p)],
+                    Rule::entries => Entries::Literal(self.entries(p)),
+                    Rule::entry => Entries::Literal(vec![self.entry(p)]),
+                    _ => Entries::Map(self.expr(p)),
                 };
                 StatementKind::Label(entries)
             }
