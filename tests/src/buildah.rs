@@ -3,6 +3,7 @@
 //! `--pull=never`, so nothing ever asks a registry.
 
 use std::io::Read;
+use std::marker::PhantomData;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -137,21 +138,23 @@ pub fn remove_image(image: &str) -> Result<(), ToolError> {
     run_ok(command().args(["rmi", image]), RUN_TIMEOUT).map(|_| ())
 }
 
-/// An image's default command running in the background under `buildah run`
-/// (chroot isolation shares the host network, so it serves on host ports).
+/// A command running in the background under `buildah run` (chroot
+/// isolation shares the host network, so a server listens on host ports).
 /// Its stdout and stderr are collected while it runs. Stopped (SIGTERM, then
 /// SIGKILL after 5 s) by [`Server::stop`] or when dropped.
 ///
 /// Needs `/bin/sh` in the image: a small shell wrapper runs the command and
 /// kills it once our end of its stdin closes.
-pub struct Server {
+pub struct Server<'a> {
     pub command: String,
     child: Option<Child>,
     stdin: Option<ChildStdin>,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     readers: Vec<thread::JoinHandle<()>>,
-    _container: WorkingContainer,
+    // Dropped after `Drop for Server` has stopped the command.
+    _owned: Option<WorkingContainer>,
+    _borrowed: PhantomData<&'a WorkingContainer>,
 }
 
 const SERVE_WRAPPER: &str = r#""$@" &
@@ -163,38 +166,61 @@ while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); d
 kill -9 "$pid" 2>/dev/null
 wait "$pid""#;
 
-/// Starts `image`'s ENTRYPOINT+CMD (with `env` added) in the background.
-pub fn serve(image: &str, env: &[(&str, &str)]) -> Result<Server, ToolError> {
+/// Starts `image`'s ENTRYPOINT+CMD (with `env` added) in the background, in
+/// a working container of its own.
+pub fn serve(image: &str, env: &[(&str, &str)]) -> Result<Server<'static>, ToolError> {
+    let argv = default_command(image)?;
+    let container = from(image)?;
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let mut server = container.spawn_server(&argv, env)?;
+    server._owned = Some(container);
+    Ok(server)
+}
+
+/// The image's ENTRYPOINT+CMD; `Err` if it has neither.
+pub fn default_command(image: &str) -> Result<Vec<String>, ToolError> {
     let argv = image_config(image)?.command_line(&[]);
     if argv.is_empty() {
-        return Err(ToolError::new(format!("buildah serve {image}"), "the image has neither ENTRYPOINT nor CMD"));
+        return Err(ToolError::new(format!("buildah inspect {image}"), "the image has neither ENTRYPOINT nor CMD"));
     }
-    let container = from(image)?;
-    let mut wrapped = vec!["/bin/sh", "-c", SERVE_WRAPPER, "imgc-serve"];
-    wrapped.extend(argv.iter().map(String::as_str));
-    let mut cmd = container.run_command(&wrapped, env);
-    let command = display_command(&cmd);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| ToolError::new(&command, format!("could not be started: {e}")))?;
-    let stdout = Arc::new(Mutex::new(Vec::new()));
-    let stderr = Arc::new(Mutex::new(Vec::new()));
-    let readers = vec![
-        spawn_collector(child.stdout.take().expect("piped"), stdout.clone()),
-        spawn_collector(child.stderr.take().expect("piped"), stderr.clone()),
-    ];
-    Ok(Server {
-        command,
-        stdin: child.stdin.take(),
-        child: Some(child),
-        stdout,
-        stderr,
-        readers,
-        _container: container,
-    })
+    Ok(argv)
+}
+
+impl WorkingContainer {
+    /// Starts `argv` (with `env` added) in the background in this container;
+    /// other `run`s in the container can go on meanwhile (e.g. a client).
+    pub fn serve(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Server<'_>, ToolError> {
+        self.spawn_server(argv, env)
+    }
+
+    fn spawn_server<'a>(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Server<'a>, ToolError> {
+        let mut wrapped = vec!["/bin/sh", "-c", SERVE_WRAPPER, "imgc-serve"];
+        wrapped.extend_from_slice(argv);
+        let mut cmd = self.run_command(&wrapped, env);
+        let command = display_command(&cmd);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| ToolError::new(&command, format!("could not be started: {e}")))?;
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let readers = vec![
+            spawn_collector(child.stdout.take().expect("piped"), stdout.clone()),
+            spawn_collector(child.stderr.take().expect("piped"), stderr.clone()),
+        ];
+        Ok(Server {
+            command,
+            stdin: child.stdin.take(),
+            child: Some(child),
+            stdout,
+            stderr,
+            readers,
+            _owned: None,
+            _borrowed: PhantomData,
+        })
+    }
 }
 
 fn spawn_collector(mut pipe: impl Read + Send + 'static, sink: Arc<Mutex<Vec<u8>>>) -> thread::JoinHandle<()> {
@@ -209,7 +235,7 @@ fn spawn_collector(mut pipe: impl Read + Send + 'static, sink: Arc<Mutex<Vec<u8>
     })
 }
 
-impl Server {
+impl Server<'_> {
     /// (stdout, stderr) so far.
     pub fn logs(&self) -> (String, String) {
         let read = |buf: &Arc<Mutex<Vec<u8>>>| {
@@ -254,7 +280,7 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+impl Drop for Server<'_> {
     fn drop(&mut self) {
         self.shutdown();
     }

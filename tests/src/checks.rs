@@ -74,11 +74,24 @@ fn proc1_ids(container: &docker::Container) -> (String, String) {
     (field("Uid:"), field("Gid:"))
 }
 
-/// Runs `argv` in a fresh working container and returns its trimmed stdout;
-/// panics unless it exits 0.
-fn buildah_output(image: &str, argv: &[&str]) -> String {
-    let out = buildah::exec(image, argv).and_then(|o| o.ok()).unwrap_or_else(|e| panic!("{e}"));
+/// One working container for all of a check's buildah runs (with vfs
+/// storage, each `buildah from` copies the image's whole filesystem).
+fn buildah_container(image: &str) -> buildah::WorkingContainer {
+    buildah::from(image).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs `argv` in `ctr` and returns its trimmed stdout; panics unless it
+/// exits 0.
+fn buildah_output(ctr: &buildah::WorkingContainer, argv: &[&str]) -> String {
+    let out = ctr.run(argv).and_then(|o| o.ok()).unwrap_or_else(|e| panic!("{e}"));
     out.stdout.trim().to_string()
+}
+
+/// Starts the image's default command in `ctr`.
+fn buildah_serve<'a>(ctr: &'a buildah::WorkingContainer, image: &str, env: &[(&str, &str)]) -> buildah::Server<'a> {
+    let argv = buildah::default_command(image).unwrap_or_else(|e| panic!("{e}"));
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    ctr.serve(&argv, env).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs a HEALTHCHECK test (`["CMD-SHELL", s]` or `["CMD", argv...]`) with
@@ -108,10 +121,12 @@ pub fn check_nginx(engine: Engine, image: &str) {
     assert_eq!(cfg.stop_signal.as_deref(), Some("SIGQUIT"), "STOPSIGNAL of {image}");
     assert_eq!(cfg.command_line(&[]), ["nginx", "-g", "daemon off;"], "ENTRYPOINT+CMD of {image}");
 
-    let test = engine
-        .exec(image, &["nginx", "-t"])
-        .and_then(|o| o.ok())
-        .unwrap_or_else(|e| panic!("nginx -t in {image}: {e}"));
+    let buildah_ctr = (engine == Engine::Buildah).then(|| buildah_container(image));
+    let test = match &buildah_ctr {
+        Some(ctr) => ctr.run(&["nginx", "-t"]),
+        None => engine.exec(image, &["nginx", "-t"]),
+    };
+    let test = test.and_then(|o| o.ok()).unwrap_or_else(|e| panic!("nginx -t in {image}: {e}"));
     assert!(test.stderr.contains("test is successful"), "nginx -t output: {}", test.stderr);
 
     let _ports = lock_host_ports();
@@ -141,7 +156,8 @@ pub fn check_nginx(engine: Engine, image: &str) {
             assert!(took < Duration::from_secs(15), "docker stop took {took:?}");
         }
         Engine::Buildah => {
-            let mut server = buildah::serve(image, &[]).unwrap_or_else(|e| panic!("{e}"));
+            let ctr = buildah_ctr.as_ref().expect("made above");
+            let mut server = buildah_serve(ctr, image, &[]);
             let first = wait_for_http_while(80, "/", SERVER_START_TIMEOUT, || server.is_running())
                 .unwrap_or_else(|e| panic!("nginx under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.status, 200, "GET /: {first:?}");
@@ -231,20 +247,19 @@ pub fn check_python_web(engine: Engine, image: &str) {
             }
         }
         Engine::Buildah => {
-            assert_eq!(buildah_output(image, &["id", "-u"]), PYTHON_WEB_UID, "uid");
-            assert_eq!(buildah_output(image, &["id", "-g"]), PYTHON_WEB_UID, "gid");
-            let mut server =
-                buildah::serve(image, &[("APP_GREETING", "Hej from buildah")]).unwrap_or_else(|e| panic!("{e}"));
+            let ctr = buildah_container(image);
+            assert_eq!(buildah_output(&ctr, &["id", "-u"]), PYTHON_WEB_UID, "uid");
+            assert_eq!(buildah_output(&ctr, &["id", "-g"]), PYTHON_WEB_UID, "gid");
+            let mut server = buildah_serve(&ctr, image, &[("APP_GREETING", "Hej from buildah")]);
             let first = wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || server.is_running())
                 .unwrap_or_else(|e| panic!("app under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.body, "Hej from buildah\n", "GET /: {first:?}");
             expect_get(8000, "/health", 200, Some("ok\n"));
-            let health =
-                run_healthcheck(&healthcheck, |argv| buildah::exec(image, argv).unwrap_or_else(|e| panic!("{e}")));
+            let health = run_healthcheck(&healthcheck, |argv| ctr.run(argv).unwrap_or_else(|e| panic!("{e}")));
             assert!(health.success(), "HEALTHCHECK {healthcheck:?} failed: {health:?}");
             server.stop().unwrap_or_else(|e| panic!("{e}"));
             // Without the env override the greeting is the image's own.
-            let mut server = buildah::serve(image, &[]).unwrap_or_else(|e| panic!("{e}"));
+            let mut server = buildah_serve(&ctr, image, &[]);
             let first = wait_for_http_while(8000, "/", SERVER_START_TIMEOUT, || server.is_running())
                 .unwrap_or_else(|e| panic!("app under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.body, format!("{greeting}\n"), "GET /: {first:?}");
@@ -286,8 +301,9 @@ pub fn check_static_site(engine: Engine, image: &str) {
             assert_eq!(proc1_ids(&ctr).0, STATIC_SITE_UID, "uid of httpd");
         }
         Engine::Buildah => {
-            assert_eq!(buildah_output(image, &["id", "-u"]), STATIC_SITE_UID, "uid");
-            let mut server = buildah::serve(image, &[]).unwrap_or_else(|e| panic!("{e}"));
+            let ctr = buildah_container(image);
+            assert_eq!(buildah_output(&ctr, &["id", "-u"]), STATIC_SITE_UID, "uid");
+            let mut server = buildah_serve(&ctr, image, &[]);
             let first = wait_for_http_while(8080, "/", SERVER_START_TIMEOUT, || server.is_running())
                 .unwrap_or_else(|e| panic!("httpd under buildah run: {e}\nlogs: {:?}", server.logs()));
             assert_eq!(first.body, files[0].1, "GET / serves index.html");
