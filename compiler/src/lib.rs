@@ -18,6 +18,7 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod dockerfile;
 pub mod emit;
 pub mod ir;
 pub mod modules;
