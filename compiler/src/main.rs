@@ -1,7 +1,8 @@
 //! The `imgc` command: a thin layer over the library.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use imgc::diagnostics::{Diagnostic, render_json};
+use imgc::diagnostics::{Diagnostic, render_human, render_json};
+use imgc::source::SourceMap;
 use imgc::{Compilation, Options, Target};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ Examples:
   imgc dockerfile app.img -o Dockerfile   write it to a file (only when it compiles)
   imgc dockerfile app.img --arg version=1.5.0 --target classic
   imgc check --message-format json *.img  problems as JSON, one object a line
+  imgc fmt app.img                        format a program in place
 
 Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
 
@@ -61,6 +63,16 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
         target: TargetArg,
     },
+    /// Format programs in place: one canonical layout, comments kept
+    #[command(after_help = "Examples:\n  imgc fmt app.img\n  imgc fmt --check *.img")]
+    Fmt {
+        /// Change nothing: list the files that are not formatted and exit 1 if there are any
+        #[arg(long)]
+        check: bool,
+        /// The .img files to format
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,12 +110,16 @@ struct Reporter {
 
 impl Reporter {
     fn report(&self, compilation: &Compilation, diagnostics: &[Diagnostic]) {
+        self.report_sources(&compilation.sources, diagnostics);
+    }
+
+    fn report_sources(&self, sources: &SourceMap, diagnostics: &[Diagnostic]) {
         if diagnostics.is_empty() {
             return;
         }
         let text = match self.format {
-            MessageFormat::Human => compilation.render(diagnostics, self.color),
-            MessageFormat::Json => render_json(&compilation.sources, diagnostics),
+            MessageFormat::Human => render_human(sources, diagnostics, self.color),
+            MessageFormat::Json => render_json(sources, diagnostics),
         };
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
@@ -144,6 +160,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Command::Fmt { check, files } => fmt(&files, check, &reporter),
         Command::Dockerfile { file, output, args, target } => {
             let compilation = match imgc::compile_file(&file, &Options { args }) {
                 Ok(compilation) => compilation,
@@ -176,6 +193,47 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `imgc fmt`: formats each file in place, or with `check` only lists those that are not formatted.
+fn fmt(files: &[PathBuf], check: bool, reporter: &Reporter) -> ExitCode {
+    let (mut failed, mut unreadable) = (false, false);
+    for path in files {
+        let text = match imgc::read_text(path) {
+            Ok(text) => text,
+            Err(error) => {
+                eprintln!("error: {error}");
+                unreadable = true;
+                continue;
+            }
+        };
+        let mut sources = imgc::source::SourceMap::new();
+        let file = sources.add(path.display().to_string(), text.as_str());
+        match imgc::format::format_source(file, &text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(_) if check => {
+                println!("{}", path.display());
+                failed = true;
+            }
+            Ok(formatted) => {
+                if let Err(message) = write_output(Some(path), &formatted) {
+                    eprintln!("error: {message}");
+                    unreadable = true;
+                }
+            }
+            Err(diagnostics) => {
+                reporter.report_sources(&sources, &diagnostics);
+                failed = true;
+            }
+        }
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

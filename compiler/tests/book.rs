@@ -404,6 +404,13 @@ fn check(snippet: &Snippet, loader: &BookLoader<'_>) -> Result<String, String> {
     }
 }
 
+/// Every snippet is written in `imgc fmt`'s layout (a snippet that does not parse is checked by
+/// compiling it).
+fn formatting_problem(text: &str) -> Option<String> {
+    let formatted = imgc::format::format_source(imgc::source::FileId(0), text).ok()?;
+    (formatted != text).then(|| format!("not formatted; `imgc fmt` writes it as:\n{}", quote(&formatted)))
+}
+
 fn quote(text: &str) -> String {
     text.lines().map(|l| format!("    | {l}")).collect::<Vec<_>>().join("\n")
 }
@@ -461,6 +468,11 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
             let name = snippet.module_name.clone().unwrap_or_default();
             if files.insert(name.clone(), snippet.text.clone()).is_some() {
                 failures.push(format!("{}: `file={name}` is defined twice", snippet.location()));
+            }
+        }
+        for snippet in &snippets {
+            if let Some(problem) = formatting_problem(&snippet.text) {
+                failures.push(format!("{}: {problem}", snippet.location()));
             }
         }
         let loader = BookLoader { files: &files, read: RefCell::new(BTreeSet::new()) };

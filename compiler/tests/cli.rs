@@ -147,3 +147,36 @@ fn help_shows_examples() {
     let sub = imgc(&["dockerfile", "--help"], dir.path());
     assert!(String::from_utf8_lossy(&sub.stdout).contains("--target"));
 }
+
+#[test]
+fn fmt_rewrites_files_and_check_lists_the_unformatted_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let messy = "image from \"debian:bookworm-slim\"{run \"echo hi\"   # greet\n}\n";
+    write(dir.path(), "messy.img", messy);
+    write(dir.path(), "good.img", GOOD);
+    let check = imgc(&["fmt", "--check", "good.img", "messy.img"], dir.path());
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "messy.img\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("messy.img")).expect("read"), messy, "--check writes nothing");
+    let format = imgc(&["fmt", "messy.img", "good.img"], dir.path());
+    assert_eq!(format.status.code(), Some(0), "{}", String::from_utf8_lossy(&format.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.img")).expect("read"),
+        "image from \"debian:bookworm-slim\" {\n    run \"echo hi\"  # greet\n}\n"
+    );
+    assert_eq!(imgc(&["fmt", "--check", "messy.img"], dir.path()).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_reports_syntax_errors_and_leaves_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "broken.img", "image from scratch {\n    run\n}\n");
+    let out = imgc(&["fmt", "broken.img"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[E0001]"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.img")).expect("read"),
+        "image from scratch {\n    run\n}\n"
+    );
+    assert_eq!(imgc(&["fmt", "missing.img"], dir.path()).status.code(), Some(2));
+}

@@ -3,6 +3,7 @@
 
 pub mod ast;
 mod builder;
+pub mod comments;
 
 pub(crate) use builder::parse_duration;
 
