@@ -368,8 +368,17 @@ impl<'s> Printer<'s> {
                 if let Some(default) = &decl.default {
                     self.out.push_str(" = ");
                     self.expr(default, indent);
+                } else if decl.no_default {
+                    self.out.push_str(" = none");
                 }
             }
+            StatementKind::Directive { name, value } => {
+                self.out.push_str("directive ");
+                self.out.push_str(&name.name);
+                self.out.push_str(" = ");
+                self.expr(value, indent);
+            }
+            StatementKind::Maintainer(e) => self.keyword_expr("maintainer", e, indent),
             StatementKind::Let(decl) => {
                 self.out.push_str("let ");
                 self.out.push_str(&decl.name.name);
@@ -523,7 +532,7 @@ impl<'s> Printer<'s> {
             exprs.windows(2).any(|pair| self.has_newline(pair[0].span.end as usize, pair[1].span.start as usize));
         let flat: Option<Vec<String>> = exprs.iter().map(|e| self.flat(e)).collect();
         let inline = match (&flat, broken) {
-            (Some(items), false) => Some(items.join(", ")).filter(|line| self.col() + line.chars().count() <= WIDTH),
+            (Some(items), false) => Some(items.join(", ")).filter(|line| fits(self.col(), line)),
             _ => None,
         };
         match inline {
@@ -547,7 +556,7 @@ impl<'s> Printer<'s> {
         let inline = match (&flat, broken) {
             (Some(items), false) => {
                 let line = items.join(" ");
-                (self.col() + 1 + line.chars().count() <= WIDTH).then_some(line)
+                fits(self.col() + 1, &line).then_some(line)
             }
             _ => None,
         };
@@ -623,8 +632,7 @@ impl<'s> Printer<'s> {
 
     /// A bracketed sequence whose opening bracket is at `open` and closing one at `close`.
     fn sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item], indent: usize) {
-        let inline =
-            self.flat_sequence(brackets, open, close, items).filter(|line| self.col() + line.chars().count() <= WIDTH);
+        let inline = self.flat_sequence(brackets, open, close, items).filter(|line| fits(self.col(), line));
         if let Some(line) = inline {
             self.out.push_str(&line);
             return;
@@ -770,8 +778,9 @@ impl<'s> Printer<'s> {
         }
     }
 
-    /// The expression on one line, or `None` when it cannot or should not be (a comment inside,
-    /// a multi-line string, a bracket its author broke the line after).
+    /// The expression without line breaks of the layout's own (a string may still span lines),
+    /// or `None` when it cannot or should not be (a comment inside, a bracket its author broke the
+    /// line after).
     fn flat(&self, expr: &Expr) -> Option<String> {
         let start = expr.span.start as usize;
         let end = expr.span.end as usize;
@@ -807,10 +816,8 @@ impl<'s> Printer<'s> {
                 }
                 Some(parts.join(" + "))
             }
-            _ => {
-                let text = self.text(start, end);
-                (!text.contains('\n')).then(|| text.to_string())
-            }
+            // A string may span lines; only its first and last lines count for the layout.
+            _ => Some(self.text(start, end).to_string()),
         }
     }
 
@@ -907,6 +914,14 @@ fn align_trailing_comments(text: &str) -> String {
         index = group_end;
     }
     out.join("\n")
+}
+
+/// Whether text written at column `col` keeps within [`WIDTH`]: its first line from `col`, its
+/// last line from the start (lines between are inside a string, whose layout is the author's).
+fn fits(col: usize, text: &str) -> bool {
+    let first = text.split('\n').next().unwrap_or("");
+    let last = text.rsplit('\n').next().unwrap_or("");
+    col + first.chars().count() <= WIDTH && (!text.contains('\n') || last.chars().count() <= WIDTH)
 }
 
 fn type_text(ty: &TypeExpr) -> String {
