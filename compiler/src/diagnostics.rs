@@ -58,6 +58,9 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
+    DockerfileSyntax = "E0030", "Dockerfile syntax error";
+    NotMigratable = "E0031", "Dockerfile construct with no `.img` form";
+    MigrationDiffers = "E0032", "the program builds something else than the Dockerfile";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -22,6 +22,7 @@ pub mod dockerfile;
 pub mod emit;
 pub mod format;
 pub mod ir;
+pub mod migrate;
 pub mod modules;
 pub mod shell;
 pub mod source;

@@ -16,6 +16,7 @@ Examples:
   imgc dockerfile app.img --arg version=1.5.0 --target classic
   imgc check --message-format json *.img  problems as JSON, one object a line
   imgc fmt app.img                        format a program in place
+  imgc migrate --check Dockerfile -o app.img  convert a Dockerfile, proving nothing was lost
 
 Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
 
@@ -62,6 +63,23 @@ enum Command {
         /// The builders the Dockerfile must work with
         #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
         target: TargetArg,
+    },
+    /// Convert a Dockerfile into an .img program
+    #[command(
+        after_help = "Examples:\n  imgc migrate Dockerfile -o app.img\n  imgc migrate --check Dockerfile -o app.img\n  imgc migrate --check Dockerfile --against app.img"
+    )]
+    Migrate {
+        /// The Dockerfile to convert
+        file: PathBuf,
+        /// Write the program here instead of standard output (replaced atomically)
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// Compile the program back and compare it with the Dockerfile; write it only if nothing differs
+        #[arg(long)]
+        check: bool,
+        /// With --check: compare this existing program with the Dockerfile instead of converting
+        #[arg(long, value_name = "PROGRAM", requires = "check", conflicts_with = "output")]
+        against: Option<PathBuf>,
     },
     /// Format programs in place: one canonical layout, comments kept
     #[command(after_help = "Examples:\n  imgc fmt app.img\n  imgc fmt --check *.img")]
@@ -161,6 +179,9 @@ fn main() -> ExitCode {
             }
         }
         Command::Fmt { check, files } => fmt(&files, check, &reporter),
+        Command::Migrate { file, output, check, against } => {
+            migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)
+        }
         Command::Dockerfile { file, output, args, target } => {
             let compilation = match imgc::compile_file(&file, &Options { args }) {
                 Ok(compilation) => compilation,
@@ -192,6 +213,57 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+    }
+}
+
+/// `imgc migrate`: converts a Dockerfile, or with `against` checks an existing program.
+fn migrate(file: &Path, output: Option<&Path>, check: bool, against: Option<&Path>, reporter: &Reporter) -> ExitCode {
+    let read = |path: &Path| {
+        imgc::read_text(path).map_err(|error| {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        })
+    };
+    let dockerfile = match read(file) {
+        Ok(text) => text,
+        Err(code) => return code,
+    };
+    let name = file.display().to_string();
+    let (program_path, program) = match against {
+        Some(path) => match read(path) {
+            Ok(text) => (path.to_path_buf(), text),
+            Err(code) => return code,
+        },
+        None => {
+            let migration = imgc::migrate::migrate(&name, &dockerfile);
+            match migration.program {
+                Some(program) => {
+                    let beside = file.parent().unwrap_or(Path::new("")).join("app.img");
+                    (output.map_or(beside, Path::to_path_buf), program)
+                }
+                None => {
+                    reporter.report_sources(&migration.sources, &migration.diagnostics);
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
+    if check {
+        let report = imgc::migrate::check(&name, &dockerfile, &program_path, &program);
+        if !report.diagnostics.is_empty() {
+            reporter.report_sources(&report.sources, &report.diagnostics);
+            return ExitCode::from(1);
+        }
+    }
+    if against.is_some() {
+        return ExitCode::SUCCESS;
+    }
+    match write_output(output, &program) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
         }
     }
 }

@@ -26,9 +26,17 @@
 //! Each snippet is compiled as `app.img` through the library, with a loader that serves only the
 //! chapter's `file=` snippets, so nothing is read from disk.
 //!
+//! # Dockerfile snippets
+//!
+//! A block whose info string starts with `dockerfile,migrate` is a Dockerfile, named
+//! `Dockerfile`: `imgc migrate --check` must convert it, and the program it writes (shown in an
+//! `img,output` block) must build the same image. Tags: `error=CODE` as above, and
+//! `against=NAME.img` to check the chapter's `file=NAME.img` program against the Dockerfile
+//! instead of converting it.
+//!
 //! # Outputs
 //!
-//! A block tagged `dockerfile,output` or `text,output` that is the next code block after a snippet
+//! A block tagged `dockerfile,output`, `img,output` or `text,output` that is the next code block after a snippet
 //! (prose may stand between them) shows what the compiler prints for it, and must match exactly (trailing whitespace
 //! aside): the Dockerfile for a snippet that compiles, the diagnostics as `imgc` renders them
 //! without colour for one that fails. A fragment's output is that of its wrapped program.
@@ -100,6 +108,9 @@ struct Snippet {
     args: Vec<(String, String)>,
     module_name: Option<String>,
     output: Option<OutputBlock>,
+    /// A `dockerfile,migrate` snippet: the Dockerfile is `text`; `Some(name)` checks the
+    /// chapter's `file=` program `name` against it instead of converting it.
+    migrate: Option<Option<String>>,
 }
 
 impl Snippet {
@@ -175,13 +186,15 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
         let first = tags.next().unwrap_or_default();
         let rest: Vec<&str> = tags.collect();
         if rest.contains(&"output") {
-            let follows_snippet = previous.is_some_and(|p| p.info.split(',').next().map(str::trim) == Some("img"));
+            let follows_snippet = previous.is_some_and(|p| is_snippet(&p.info));
             let attached =
                 follows_snippet && snippets.last().is_some_and(|s| Some(s.line) == previous.map(|p| p.fence_line));
-            if !matches!(first, "dockerfile" | "text") || rest.len() != 1 {
-                failures.push(format!("{location}: an output block is tagged `dockerfile,output` or `text,output`"));
+            if !matches!(first, "dockerfile" | "text" | "img") || rest.len() != 1 {
+                failures.push(format!(
+                    "{location}: an output block is tagged `dockerfile,output`, `img,output` or `text,output`"
+                ));
             } else if !attached {
-                failures.push(format!("{location}: an output block must be the next code block after an `img` block"));
+                failures.push(format!("{location}: an output block must be the next code block after a snippet"));
             } else if let Some(snippet) = snippets.last_mut() {
                 snippet.output = Some(OutputBlock {
                     fence_line: block.fence_line,
@@ -195,9 +208,11 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             continue;
         }
         previous = Some(block);
-        if first != "img" {
+        let migrate = rest.first() == Some(&"migrate") && first == "dockerfile";
+        if first != "img" && !migrate {
             continue;
         }
+        let rest: Vec<&str> = if migrate { rest[1..].to_vec() } else { rest };
         let mut snippet = Snippet {
             file: file.to_string(),
             line: block.fence_line,
@@ -208,6 +223,7 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             args: Vec::new(),
             module_name: None,
             output: None,
+            migrate: migrate.then_some(None),
         };
         let mut ok = true;
         for tag in rest {
@@ -230,7 +246,12 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
                         ok = false;
                     }
                 },
-                Some(("file", name)) if name.ends_with(".img") => snippet.module_name = Some(normalize(name)),
+                Some(("file", name)) if name.ends_with(".img") && !migrate => {
+                    snippet.module_name = Some(normalize(name))
+                }
+                Some(("against", name)) if name.ends_with(".img") && migrate => {
+                    snippet.migrate = Some(Some(normalize(name)))
+                }
                 _ => {
                     failures.push(format!("{location}: unknown tag `{tag}` in `{}`", block.info));
                     ok = false;
@@ -246,6 +267,16 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
         }
     }
     snippets
+}
+
+/// Whether a block's info string makes it a snippet (an `img` program or a Dockerfile to migrate).
+fn is_snippet(info: &str) -> bool {
+    let mut tags = info.split(',').map(str::trim);
+    match tags.next() {
+        Some("img") => !info.contains("output"),
+        Some("dockerfile") => tags.next() == Some("migrate"),
+        _ => false,
+    }
 }
 
 fn normalize(name: &str) -> String {
@@ -378,13 +409,42 @@ fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome
     }
 }
 
+/// Migrates a Dockerfile snippet and checks the program (or the chapter's program named by
+/// `against`) against it.
+fn migrate(snippet: &Snippet, against: Option<&str>, loader: &BookLoader<'_>) -> Result<Outcome, String> {
+    let program = match against {
+        Some(name) => loader.read(Path::new(name)).map_err(|e| e.to_string())?,
+        None => {
+            let migration = imgc::migrate::migrate("Dockerfile", &snippet.text);
+            match migration.program {
+                Some(program) => program,
+                None => {
+                    let rendered = imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false);
+                    return Ok(Outcome::Failed(migration.diagnostics, rendered));
+                }
+            }
+        }
+    };
+    let report = imgc::migrate::check("Dockerfile", &snippet.text, Path::new(against.unwrap_or("app.img")), &program);
+    if report.diagnostics.is_empty() {
+        Ok(Outcome::Compiled(program))
+    } else {
+        let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
+        Ok(Outcome::Failed(report.diagnostics, rendered))
+    }
+}
+
 /// Checks one snippet; returns the text its output block should hold, or why it fails.
 fn check(snippet: &Snippet, loader: &BookLoader<'_>) -> Result<String, String> {
     let program = if snippet.fragment { wrap(&snippet.text)? } else { snippet.text.clone() };
     let describe = |diagnostics: &[Diagnostic]| {
         diagnostics.iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect::<Vec<_>>().join("; ")
     };
-    match (&snippet.error, compile(snippet, &program, loader)) {
+    let outcome = match &snippet.migrate {
+        Some(against) => migrate(snippet, against.as_deref(), loader)?,
+        None => compile(snippet, &program, loader),
+    };
+    match (&snippet.error, outcome) {
         (None, Outcome::Compiled(text)) => Ok(text),
         (None, Outcome::Failed(errors, _)) => Err(format!(
             "expected to compile, but: {}{}",
@@ -470,7 +530,7 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
                 failures.push(format!("{}: `file={name}` is defined twice", snippet.location()));
             }
         }
-        for snippet in &snippets {
+        for snippet in snippets.iter().filter(|s| s.migrate.is_none()) {
             if let Some(problem) = formatting_problem(&snippet.text) {
                 failures.push(format!("{}: {problem}", snippet.location()));
             }
@@ -490,7 +550,11 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
                 continue;
             };
             outputs += 1;
-            let expected_kind = if snippet.error.is_some() { "text" } else { "dockerfile" };
+            let expected_kind = match (&snippet.error, &snippet.migrate) {
+                (Some(_), _) => "text",
+                (None, Some(_)) => "img",
+                (None, None) => "dockerfile",
+            };
             if output.kind != expected_kind {
                 failures.push(format!(
                     "{}:{}: the output of {} is tagged `{expected_kind},output`",

@@ -147,7 +147,25 @@ impl Checker<'_> {
                     self.duplicate(&decl.name, earlier);
                 }
             }
-            StatementKind::Arg(decl) if env.module == 0 && self.call_stack.is_empty() && !context.onbuild => {
+            // A trigger's argument belongs to the build that uses this image: declared there,
+            // with the default given here, and not a name in this stage.
+            StatementKind::Arg(decl) if context.onbuild => {
+                let default = match &decl.default {
+                    Some(expr) => {
+                        let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
+                        let Some(typed) = self.eval(expr, Some(&ty), env) else { return };
+                        let Some(text) = self.instruction_text(&typed, expr.span, "a build argument") else { return };
+                        Some(text)
+                    }
+                    None => None,
+                };
+                builder.push(
+                    InstructionKind::Arg(ir::ArgDef { name: decl.name.name.clone(), default, span: decl.name.span }),
+                    span,
+                    context,
+                );
+            }
+            StatementKind::Arg(decl) if env.module == 0 && self.call_stack.is_empty() => {
                 let global = self.global_args.get(&decl.name.name).cloned();
                 let written = match &decl.ty {
                     Some(t) => match self.resolve_type(t) {
@@ -314,16 +332,6 @@ impl Checker<'_> {
                 let inner = StepContext { onbuild: true, ..context };
                 env.frames.push(HashMap::new());
                 for statement in body {
-                    if let StatementKind::Arg(_) = statement.kind {
-                        self.error(
-                            Code::Misplaced,
-                            statement.span,
-                            "`arg` is not allowed in `onbuild`",
-                            "in onbuild",
-                            "declare build arguments in the stage",
-                        );
-                        continue;
-                    }
                     self.step(statement, env, builder, inner);
                 }
                 env.frames.pop();

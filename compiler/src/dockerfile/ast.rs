@@ -193,6 +193,9 @@ pub struct Instruction {
     pub span: Span,
     /// The keyword.
     pub keyword_span: Span,
+    /// Where each physical line of the instruction starts in [`Instruction::original`]:
+    /// `(offset in original, source line)`, in order.
+    pub line_starts: Vec<(usize, usize)>,
 }
 
 impl Instruction {
@@ -203,6 +206,12 @@ impl Instruction {
             Arguments::Healthcheck { args, .. } => matches!(**args, Arguments::Exec(_)),
             _ => false,
         }
+    }
+
+    /// The source line of a byte offset into [`Instruction::original`].
+    pub fn line_of(&self, offset: usize) -> usize {
+        let index = self.line_starts.partition_point(|&(start, _)| start <= offset);
+        index.checked_sub(1).and_then(|i| self.line_starts.get(i)).map_or(self.span.start.line, |&(_, line)| line)
     }
 
     /// The flag named `name` (last occurrence), if present.

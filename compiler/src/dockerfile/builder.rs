@@ -212,6 +212,7 @@ impl Builder<'_> {
         }
         let ctx = LineCtx { index: &self.index, line: &line, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
+        ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.position(source).line)).collect();
         ins.span.start = self.index.position(first);
         let mut pos = unit_end;
         if can_contain_heredoc(&ins) && line.text.contains("<<") {

@@ -26,6 +26,11 @@ pub(super) fn openers(line: &str) -> Result<Vec<Opener>, String> {
     Ok(out)
 }
 
+/// Whether a word of an instruction opens a heredoc (`<<EOF`, `<<-"EOF"`, …).
+pub fn is_heredoc_word(word: &str) -> bool {
+    matches!(parse_word(word), Ok(Some(_)))
+}
+
 /// Reads one word as a heredoc opener (`^(\d*)<<(-?)\s*([^<]*)$`).
 pub(super) fn parse_word(word: &str) -> Result<Option<Opener>, String> {
     let digits_end = word.find(|c: char| !c.is_ascii_digit()).unwrap_or(word.len());

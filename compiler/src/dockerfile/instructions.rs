@@ -106,6 +106,7 @@ pub(super) fn parse_instruction(
         inner_comments: Vec::new(),
         span: Span { start, end },
         keyword_span: ctx.span(kw_start, kw_end),
+        line_starts: Vec::new(),
     })
 }
 

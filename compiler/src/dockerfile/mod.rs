@@ -28,12 +28,16 @@ mod mounts;
 mod shell;
 mod source;
 mod validate;
+pub mod words;
 
 pub use ast::{
     ArgDecl, Arguments, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, InstructionKind, KeyValue,
     Position, Span, Warning,
 };
 pub use error::ParseError;
+pub use heredoc::is_heredoc_word;
+pub use mounts::csv_fields;
+pub use validate::go_duration;
 
 /// Parsing options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

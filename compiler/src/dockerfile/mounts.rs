@@ -12,8 +12,9 @@ fn go_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// One CSV record (Go `encoding/csv`, default settings).
-fn csv_fields(s: &str) -> Result<Vec<String>, String> {
+/// One CSV record (Go `encoding/csv`, default settings), as `--mount` and `--device` values are
+/// written.
+pub fn csv_fields(s: &str) -> Result<Vec<String>, String> {
     if s.is_empty() {
         return Err("EOF".into());
     }

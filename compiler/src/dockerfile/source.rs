@@ -65,6 +65,11 @@ impl LogicalLine {
         self.source_end = source_start + piece.len();
     }
 
+    /// Each piece's `(logical start, source start)`.
+    pub(super) fn pieces(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.pieces.iter().copied()
+    }
+
     /// Source offset of logical offset `logical`, as a start position.
     pub(super) fn to_source(&self, logical: usize) -> usize {
         if logical >= self.text.len() {

@@ -332,8 +332,8 @@ fn check_health_flag(f: &Flag) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Go's `time.ParseDuration`, in nanoseconds.
-fn go_duration(orig: &str) -> Result<i128, String> {
+/// Go's `time.ParseDuration`, in nanoseconds (the `HEALTHCHECK` durations).
+pub fn go_duration(orig: &str) -> Result<i128, String> {
     let invalid = || format!("time: invalid duration {}", super::dump::go_quote(orig));
     let (neg, mut s) = match orig.as_bytes().first() {
         Some(b'-') => (true, &orig[1..]),
