@@ -606,23 +606,28 @@ impl<'d> Converter<'d> {
     fn run(&mut self, instruction: &Instruction, frontend: bool, trigger: bool) -> Vec<String> {
         let Some(clauses) = self.run_clauses(instruction) else { return Vec::new() };
         let suffix = if clauses.is_empty() { String::new() } else { format!(" {}", clauses.join(" ")) };
+        // A step kept whole has the comments written inside it above it.
+        let mut whole: Vec<String> = instruction.inner_comments.iter().map(comment_line).collect();
         if let Some(heredoc) = self.run_heredoc(instruction) {
-            return heredoc.map(|command| format!("run {command}{suffix}")).into_iter().collect();
+            whole.extend(heredoc.map(|command| format!("run {command}{suffix}")));
+            return whole;
         }
         let script = match &instruction.args {
             Arguments::Exec(words) => {
                 let items: Vec<String> = words.iter().map(|w| string_literal(w)).collect();
-                return vec![format!("run [{}]{suffix}", items.join(", "))];
+                whole.push(format!("run [{}]{suffix}", items.join(", ")));
+                return whole;
             }
             Arguments::Shell(script) => script,
-            _ => return Vec::new(),
+            _ => return whole,
         };
         let splittable = !trigger && self.splittable_mounts(instruction);
-        let Some((tokens, ranges)) = shell::tokens_with_ranges(script).filter(|_| splittable) else {
-            return vec![format!("run {}{suffix}", string_literal(script))];
-        };
-        let Some(bounds) = shell::and_chain_bounds(&tokens) else {
-            return vec![format!("run {}{suffix}", string_literal(script))];
+        let chain = shell::tokens_with_ranges(script)
+            .filter(|_| splittable)
+            .and_then(|(tokens, ranges)| shell::and_chain_bounds(&tokens).map(|bounds| (tokens, ranges, bounds)));
+        let Some((tokens, ranges, bounds)) = chain else {
+            whole.push(format!("run {}{suffix}", self.script_literal(instruction, script)));
+            return whole;
         };
         let commands: Vec<Vec<Token>> = bounds.iter().map(|&(s, e)| tokens[s..e].to_vec()).collect();
         // Commands split into steps up to the first that leaves state behind; from there on, one
@@ -650,6 +655,34 @@ impl<'d> Converter<'d> {
             out.extend((stateful..commands.len()).flat_map(|i| inner.get(&i).into_iter().flatten().cloned()));
             out.push(format!("run {}{suffix}", string_literal(&text_of(stateful, commands.len()))));
         }
+        out
+    }
+
+    /// A whole script as a string literal, broken where the Dockerfile broke its lines (a `\` at
+    /// the end of a line inside an `.img` string joins the lines, as a continuation does).
+    fn script_literal(&self, instruction: &Instruction, script: &str) -> String {
+        let offset = instruction.original.trim_end().len().saturating_sub(script.len());
+        let breaks: Vec<usize> = instruction
+            .line_starts
+            .iter()
+            .skip(1)
+            .filter_map(|&(start, _)| start.checked_sub(offset))
+            .filter(|&at| at > 0 && at < script.len() && script.is_char_boundary(at))
+            .collect();
+        if breaks.is_empty() {
+            return string_literal(script);
+        }
+        let mut out = String::from("\"");
+        let mut from = 0;
+        for at in breaks.into_iter().chain(std::iter::once(script.len())) {
+            let piece = string_literal_raw_tabs(&script[from..at]);
+            out.push_str(&piece);
+            if at < script.len() {
+                out.push_str("\\\n");
+            }
+            from = at;
+        }
+        out.push('"');
         out
     }
 
@@ -1256,8 +1289,16 @@ fn literal_text(text: &str, variable_follows: bool) -> String {
 /// Text as an `.img` string literal whose content is written code: the shell or the builder
 /// reads it as it is. Escapes `\`, `"`, and `${` (which would interpolate an `.img` name).
 pub fn string_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
+    format!("\"{}\"", escape(text, true))
+}
+
+/// The inside of a string literal for a piece of a multi-line script: tabs written as they are.
+fn string_literal_raw_tabs(text: &str) -> String {
+    escape(text, false)
+}
+
+fn escape(text: &str, escape_tabs: bool) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -1265,11 +1306,10 @@ pub fn string_literal(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
             '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
+            '\t' if escape_tabs => out.push_str("\\t"),
             _ => out.push(c),
         }
     }
-    out.push('"');
     out
 }
 
