@@ -106,7 +106,9 @@ impl<'s> Printer<'s> {
                 self.out.push_str(&text);
             }
         }
-        let mut text = align_trailing_comments(self.out.trim());
+        // The marker is free in the source (else it was never written, and text holding it stays).
+        let trimmed = self.out.trim();
+        let mut text = if self.src.contains(MARK) { trimmed.to_string() } else { align_trailing_comments(trimmed) };
         if !text.is_empty() {
             text.push('\n');
         }

@@ -180,3 +180,48 @@ fn fmt_reports_syntax_errors_and_leaves_the_file() {
     );
     assert_eq!(imgc(&["fmt", "missing.img"], dir.path()).status.code(), Some(2));
 }
+
+const DOCKERFILE: &str = "FROM debian:bookworm-slim\n# greet\nRUN echo hi && echo there\nCMD [\"bash\"]\n";
+
+#[test]
+fn migrate_writes_the_program_and_checks_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "Dockerfile", DOCKERFILE);
+    let out = imgc(&["migrate", "Dockerfile"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let program = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        program,
+        "image from \"debian:bookworm-slim\" {\n    # greet\n    run \"echo hi\"\n    run \"echo there\"\n    cmd [\"bash\"]\n}\n"
+    );
+    let checked = imgc(&["migrate", "--check", "Dockerfile", "-o", "app.img"], dir.path());
+    assert_eq!(checked.status.code(), Some(0), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert_eq!(std::fs::read_to_string(dir.path().join("app.img")).expect("written"), program);
+    let same = imgc(&["migrate", "--check", "Dockerfile", "--against", "app.img"], dir.path());
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stderr));
+}
+
+#[test]
+fn migrate_reports_differences_errors_and_usage() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "Dockerfile", DOCKERFILE);
+    write(
+        dir.path(),
+        "edited.img",
+        "image from \"debian:bookworm-slim\" {\n    run \"echo hi\"\n    cmd [\"sh\"]\n}\n",
+    );
+    let differs = imgc(&["migrate", "--check", "Dockerfile", "--against", "edited.img"], dir.path());
+    assert_eq!(differs.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&differs.stderr);
+    assert!(
+        stderr.contains("error[E0032]") && stderr.contains("Dockerfile:3:1") && stderr.contains("edited.img:"),
+        "{stderr}"
+    );
+    write(dir.path(), "Broken", "FROM debian\nRUNN x\n");
+    let broken = imgc(&["migrate", "Broken", "-o", "out.img"], dir.path());
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("error[E0030]"));
+    assert!(!dir.path().join("out.img").exists(), "nothing is written on errors");
+    assert_eq!(imgc(&["migrate", "Missing"], dir.path()).status.code(), Some(2));
+    assert_eq!(imgc(&["migrate", "Dockerfile", "--against", "edited.img"], dir.path()).status.code(), Some(2));
+}

@@ -135,3 +135,17 @@ fn cmd_and_entrypoint_may_be_empty_exec_forms() {
     assert!(text.contains("ENTRYPOINT [\"/app\"]\nCMD []\n"), "{text}");
     assert_eq!(errors("image from scratch {\n    run []\n}\n"), ["E0003"]);
 }
+
+#[test]
+fn onbuild_declares_arguments_for_the_next_build() {
+    let text = dockerfile(
+        "image from scratch {\n    onbuild {\n        arg TOKEN\n        arg MODE = \"release\"\n        run \"echo $MODE\"\n    }\n}\n",
+    );
+    assert!(text.contains("ONBUILD ARG TOKEN\nONBUILD ARG MODE=\"release\"\nONBUILD RUN echo $MODE\n"), "{text}");
+}
+
+#[test]
+fn a_build_argument_may_be_named_with_a_keyword() {
+    let text = dockerfile("arg user = \"jenkins\"\nimage from scratch {\n    arg user\n    run \"id $user\"\n}\n");
+    assert!(text.contains("ARG user=\"jenkins\"\n\nFROM scratch\nARG user\nRUN id $user\n"), "{text}");
+}

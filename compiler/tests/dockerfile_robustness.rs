@@ -1,5 +1,7 @@
-//! Robustness: random bytes and random mutations of the BuildKit corpus (and
-//! a few seeds for heredocs, directives, flags) must never panic. A seeded
+//! Robustness: random bytes and random mutations of the BuildKit corpus, of the
+//! migration corpus (and a few seeds for heredocs, directives, flags) must never
+//! panic the parser or `imgc migrate`, and a program migrate writes must pass its
+//! own check. A seeded
 //! xorshift generator keeps runs reproducible; set `IMGC_FUZZ_ITERS` and
 //! `IMGC_FUZZ_SEED` for longer or different runs.
 
@@ -81,6 +83,35 @@ const SEEDS: &[&str] = &[
     "ARG X=1\nFROM --platform=$P a AS b\nRUN --mount=type=cache,target=/x --network=none y\n",
     "FROM a\nHEALTHCHECK --interval=5s CMD [\"a\"]\nENV A=1 B=\"2 3\" C\\ D=e\nLABEL a b c\n",
 ];
+
+/// The migration corpus, `tests/dockerfiles/*.Dockerfile`.
+fn migration_corpus() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/dockerfiles");
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "Dockerfile")).collect())
+        .unwrap_or_default();
+    paths.sort();
+    paths.iter().filter_map(|p| fs::read(p).ok()).collect()
+}
+
+/// Migrates, and checks what migrate wrote.
+fn migrate(input: &[u8]) {
+    let Ok(text) = std::str::from_utf8(input) else { return };
+    let migration = imgc::migrate::migrate("Dockerfile", text);
+    let _ = imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false);
+    if let Some(program) = migration.program {
+        let report = imgc::migrate::check("Dockerfile", text, Path::new("app.img"), &program);
+        let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
+        assert!(
+            report.diagnostics.is_empty(),
+            "{rendered}
+--- Dockerfile
+{text}
+--- program
+{program}"
+        );
+    }
+}
 
 fn corpus() -> Vec<Vec<u8>> {
     let root = std::env::var_os("IMGC_CORPUS")
@@ -179,5 +210,31 @@ fn pathological_inputs_never_panic() {
     let heredocs = format!("FROM a\nRUN {}\n", "<<E ".repeat(2_000));
     for src in [deep_json, deep_onbuild, escapes, heredocs] {
         run(src.as_bytes());
+    }
+}
+
+#[test]
+fn mutated_dockerfiles_migrate_or_fail_cleanly() {
+    let iters: usize = std::env::var("IMGC_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
+    let mut files = migration_corpus();
+    files.extend(corpus());
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for file in &files {
+        migrate(file);
+    }
+    for _ in 0..iters {
+        let seed = files[rng.below(files.len())].clone();
+        migrate(&mutate(&mut rng, seed));
+    }
+}
+
+#[test]
+fn fuzz_regressions_do_not_panic_the_parser_or_migrate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        if let Ok(bytes) = fs::read(entry.path()) {
+            run(&bytes);
+            migrate(&bytes);
+        }
     }
 }

@@ -144,3 +144,9 @@ fn the_examples_are_formatted() {
     }
     assert!(checked >= 4);
 }
+
+#[test]
+fn control_characters_in_strings_are_kept() {
+    let text = "image from scratch {\n    run \"a\u{1}b\"  # c\n    run \"x\"  # d\n}\n";
+    assert_eq!(canonical(text), text);
+}

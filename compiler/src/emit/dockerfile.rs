@@ -339,7 +339,8 @@ fn pairs(keyword: &str, vars: &[(String, Text)], multi_line: bool) -> String {
 }
 
 fn key(key: &str) -> String {
-    if key.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) && !key.is_empty() {
+    let flag_like = key.starts_with("--");
+    if key.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) && !key.is_empty() && !flag_like {
         key.to_string()
     } else {
         format!("\"{}\"", escape_in_word(key, true))
@@ -380,10 +381,12 @@ fn word_body(text: &Text) -> String {
     out
 }
 
-/// A word in an instruction the builder expands: bare when safe, double-quoted otherwise.
+/// A word in an instruction the builder expands: bare when safe, double-quoted otherwise (also
+/// when it starts with `--`, which the builder would take for a flag).
 fn word(text: &Text) -> String {
     let body = word_body(text);
-    let safe = !body.is_empty() && body.chars().all(|c| !c.is_whitespace() && !"'\"\\".contains(c));
+    let safe =
+        !body.is_empty() && !body.starts_with("--") && body.chars().all(|c| !c.is_whitespace() && !"'\"\\".contains(c));
     if safe { body } else { format!("\"{body}\"") }
 }
 
@@ -465,6 +468,7 @@ fn fits_one_line(script: &str, target: Target) -> bool {
         || script.contains(['\n', '\r'])
         || trimmed.ends_with('\\')
         || trimmed.starts_with('[')
+        || trimmed.starts_with("--")
         || target == Target::Buildkit && script.contains("<<"))
 }
 
@@ -498,6 +502,9 @@ mod tests {
         let shell: Vec<String> = DEFAULT_SHELL.iter().map(|s| s.to_string()).collect();
         let command = Command::Shell(Text::code("echo a\necho b"));
         assert_eq!(command_text(&command, &shell, Target::Buildkit), r#"["/bin/sh", "-c", "echo a\necho b"]"#);
+        let flag_like = Command::Shell(Text::code("--version"));
+        assert_eq!(command_text(&flag_like, &shell, Target::Buildkit), r#"["/bin/sh", "-c", "--version"]"#);
+        assert_eq!(word(&Text::value("--x")), "\"--x\"");
         let heredoc = Command::Shell(Text::code("cat <<EOF"));
         assert!(command_text(&heredoc, &shell, Target::Buildkit).starts_with('['));
         assert_eq!(command_text(&heredoc, &shell, Target::Classic), "cat <<EOF");

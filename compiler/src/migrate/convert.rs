@@ -78,6 +78,15 @@ impl<'d> Converter<'d> {
         Span::new(self.file, span.start.offset..span.end.offset)
     }
 
+    /// A value builders refuse when they build (an image reference, a platform, a signal).
+    fn invalid(&mut self, instruction: &Instruction, message: String) {
+        self.errors.push(
+            Diagnostic::error(Code::DockerfileSyntax, message)
+                .with_label(self.span(instruction.span), "in this instruction")
+                .with_help("builders refuse it too when they build; correct the Dockerfile"),
+        );
+    }
+
     /// A construct that `.img` cannot say.
     fn unsupported(&mut self, span: dockerfile::Span, what: impl Into<String>, help: impl Into<String>) {
         let what = what.into();
@@ -282,6 +291,14 @@ impl<'d> Converter<'d> {
                 format!("arg {name} = none")
             });
         };
+        if AUTOMATIC_ARGS.contains(&name) {
+            self.unsupported(
+                instruction.span,
+                format!("a default for `{name}`, which BuildKit sets itself"),
+                format!("declare it without a value: `ARG {name}`"),
+            );
+            return None;
+        }
         let word = self.word(instruction, value)?;
         let text = self.word_text(instruction, &word)?;
         let ty = match word.literal() {
@@ -335,7 +352,12 @@ impl<'d> Converter<'d> {
         for flag in &from.flags {
             match (flag.name.as_str(), flag.value.as_deref()) {
                 ("platform", Some(value)) => {
-                    if let Some(text) = self.word(from, value).and_then(|w| self.word_text(from, &w)) {
+                    let Some(word) = self.word(from, value) else { continue };
+                    if let Some(Err(problem)) = word.literal().map(|p| crate::check::literals::check_platform(&p)) {
+                        self.invalid(from, problem);
+                        continue;
+                    }
+                    if let Some(text) = self.word_text(from, &word) {
                         line.push_str(&format!(" platform {text}"));
                     }
                 }
@@ -358,6 +380,10 @@ impl<'d> Converter<'d> {
                 self.stage_named(&literal, Some(self.current)).filter(|_| literal.parse::<usize>().is_err())
             {
                 return Some(self.stages[stage].ident.clone());
+            }
+            if let Err(problem) = crate::check::literals::check_image_reference(&literal) {
+                self.invalid(from, format!("`{literal}` is not an image reference: {problem}"));
+                return None;
             }
         }
         let mut out = String::from("\"");
@@ -470,9 +496,20 @@ impl<'d> Converter<'d> {
                 }
             }
             (InstructionKind::Workdir, Arguments::Text(text)) => out.extend(self.single("workdir", instruction, text)),
-            (InstructionKind::User, Arguments::Text(text)) => out.extend(self.single("user", instruction, text)),
+            (InstructionKind::User, Arguments::Text(text)) => {
+                let literal = parse_word(text, self.df.escape).ok().and_then(|w| w.literal());
+                if literal.is_some_and(|u| u.is_empty() || u.contains(char::is_whitespace)) {
+                    self.unsupported(instruction.span, "a user name with spaces", "name the user without spaces");
+                } else {
+                    out.extend(self.single("user", instruction, text));
+                }
+            }
             (InstructionKind::Stopsignal, Arguments::Text(text)) => {
-                out.extend(self.single("stopsignal", instruction, text))
+                let literal = parse_word(text, self.df.escape).ok().and_then(|w| w.literal());
+                match literal.map(|l| crate::check::literals::check_signal(&l)) {
+                    Some(Err(problem)) => self.invalid(instruction, problem),
+                    _ => out.extend(self.single("stopsignal", instruction, text)),
+                }
             }
             (InstructionKind::Maintainer, Arguments::Text(text)) => {
                 out.push(format!("maintainer {}", string_literal(text)))
@@ -906,7 +943,7 @@ impl<'d> Converter<'d> {
                     self.unsupported(flag.span, "a secret mount without an id or target", "give the secret's id");
                     return None;
                 };
-                let name = self.secret(&id);
+                let name = self.secret(flag, &id)?;
                 let extra = target.map(|t| vec![("target".to_string(), string_literal(&t))]).unwrap_or_default();
                 format!("secret {name}{}", settings(extra))
             }
@@ -930,7 +967,19 @@ impl<'d> Converter<'d> {
     }
 
     /// The `let` name of a secret, declared once per id.
-    fn secret(&mut self, id: &str) -> String {
+    fn secret(&mut self, flag: &Flag, id: &str) -> Option<String> {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
+            self.unsupported(
+                flag.span,
+                format!("the secret id `{id}`"),
+                "name the secret with letters, digits, `_`, `.` and `-`",
+            );
+            return None;
+        }
+        Some(self.secret_name(id))
+    }
+
+    fn secret_name(&mut self, id: &str) -> String {
         if let Some((name, _)) = self.secrets.iter().find(|(_, known)| known == id) {
             return name.clone();
         }
@@ -973,6 +1022,15 @@ impl<'d> Converter<'d> {
                 continue;
             }
             let word = self.word(instruction, source)?;
+            let remote = source.contains("://") || source.starts_with("git@");
+            if instruction.flag("from").is_none() && !remote && word.literal().is_some_and(|p| escapes_context(&p)) {
+                self.unsupported(
+                    instruction.span,
+                    format!("the path `{source}` outside the build context"),
+                    "copy files from inside the build context",
+                );
+                return None;
+            }
             items.push(self.word_text(instruction, &word)?);
         }
         let dest_word = self.word(instruction, dest)?;
@@ -1164,6 +1222,24 @@ impl<'d> Converter<'d> {
         }
         Some(line)
     }
+}
+
+/// Whether a relative path climbs out of the folder it starts in (`../x`, `a/../../x`).
+fn escapes_context(path: &str) -> bool {
+    let mut depth: i64 = 0;
+    for component in path.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// The first comments of a file that stand apart (a blank line before the instruction or before

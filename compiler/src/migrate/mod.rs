@@ -15,9 +15,11 @@ mod shell;
 
 pub use compare::check;
 
+use crate::Options;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::dockerfile::{self, ParseOptions};
 use crate::source::{FileId, SourceMap, Span};
+use std::path::Path;
 
 /// The outcome of a migration: the sources (the Dockerfile, then the program when there is one),
 /// the program's text, and the problems found.
@@ -43,9 +45,36 @@ pub fn migrate(name: &str, text: &str) -> Migration {
             ]
         })
     });
-    match result {
-        Ok(program) => Migration { sources, program: Some(program), diagnostics: Vec::new() },
-        Err(diagnostics) => Migration { sources, program: None, diagnostics },
+    let program = match result {
+        Ok(program) => program,
+        Err(diagnostics) => return Migration { sources, program: None, diagnostics },
+    };
+    // What the converter writes compiles; should it not, nothing broken is handed out.
+    let compiled = crate::compile_with_loader(Path::new("app.img"), program.clone(), &NoFiles, &Options::default());
+    if let Some(error) = compiled.diagnostics.iter().find(|d| d.is_error()) {
+        let at = error.primary.as_ref().map_or(0..0, |l| l.span.range());
+        let program_file = sources.add("app.img", program.as_str());
+        let diagnostic = Diagnostic::error(
+            Code::NotMigratable,
+            format!("the converted program does not compile: {}", error.message),
+        )
+        .with_label(Span::new(file, 0..0), "converting this Dockerfile")
+        .with_secondary(
+            Span::new(program_file, at),
+            error.primary.as_ref().map_or(String::new(), |l| l.message.clone()),
+        )
+        .with_help("imgc checks this value more strictly than builders do; write it in the form its error asks for");
+        return Migration { sources, program: None, diagnostics: vec![diagnostic] };
+    }
+    Migration { sources, program: Some(program), diagnostics: Vec::new() }
+}
+
+/// The converted program imports only the standard library, which needs no files.
+struct NoFiles;
+
+impl crate::modules::Loader for NoFiles {
+    fn read(&self, _path: &Path) -> std::io::Result<String> {
+        Err(std::io::Error::from(std::io::ErrorKind::NotFound))
     }
 }
 
