@@ -253,7 +253,8 @@ impl Comparer<'_> {
         if first == script {
             return Some(1);
         }
-        let single_line = |s: &str| !s.contains('\n') && !s.contains("<<");
+        // Scripts of several lines (here-documents, multi-line commands) compare as written.
+        let single_line = |s: &str| !s.contains('\n');
         if !single_line(script) {
             return None;
         }
