@@ -656,7 +656,10 @@ impl<'d> Converter<'d> {
                 return whole;
             }
             Arguments::Shell(script) => script,
-            _ => return whole,
+            _ => {
+                self.unsupported(instruction.span, "a `RUN` without a command", "give the command to run");
+                return whole;
+            }
         };
         let splittable = !trigger && self.splittable_mounts(instruction);
         let chain = shell::tokens_with_ranges(script)
