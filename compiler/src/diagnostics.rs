@@ -58,6 +58,8 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
+    NotBuildable = "E0030", "step `imgc build` cannot carry out";
+    CopySourceNotFound = "E0031", "copy source not found";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -45,6 +45,26 @@ pub fn emit(program: &Program, target: Target) -> Result<String, Vec<Diagnostic>
     Ok(text)
 }
 
+/// The Dockerfile text of one instruction as [`emit`] writes it, given the stage's shell at that
+/// point; `kind` is the instruction's own kind or, for a trigger, the kind inside `ONBUILD`
+/// (written on one line). `None` for an instruction that writes nothing.
+pub fn instruction_text(
+    program: &Program,
+    instruction: &Instruction,
+    kind: &InstructionKind,
+    shell: &[String],
+) -> Option<String> {
+    let mut emitter = Emitter {
+        program,
+        target: Target::Buildkit,
+        out: String::new(),
+        needs_buildkit: false,
+        errors: Vec::new(),
+        in_trigger: !std::ptr::eq(kind, &instruction.kind),
+    };
+    emitter.instruction(instruction, kind, &mut shell.to_vec())
+}
+
 struct Emitter<'p> {
     program: &'p Program,
     target: Target,

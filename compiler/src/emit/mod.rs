@@ -1,3 +1,5 @@
 //! Emitters: from the IR to output formats.
 
 pub mod dockerfile;
+#[cfg(feature = "oci")]
+pub mod oci;
