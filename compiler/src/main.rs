@@ -7,6 +7,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[cfg(feature = "oci")]
+mod build_cmd;
+use build_cmd as build;
+
 const EXAMPLES: &str = "\
 Examples:
   imgc check app.img                      check a program, print any problems
@@ -14,6 +18,7 @@ Examples:
   imgc dockerfile app.img -o Dockerfile   write it to a file (only when it compiles)
   imgc dockerfile app.img --arg version=1.5.0 --target classic
   imgc check --message-format json *.img  problems as JSON, one object a line
+  imgc build app.img --output oci:out:v1  build the image into an OCI layout
 
 Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
 
@@ -61,6 +66,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
         target: TargetArg,
     },
+    /// Build the image itself (no daemon) into an OCI layout or archive
+    #[cfg(feature = "oci")]
+    #[command(after_help = build::BUILD_EXAMPLES)]
+    Build(build::BuildArgs),
+    /// Show what an image written by `imgc build` holds
+    #[cfg(feature = "oci")]
+    #[command(after_help = "Example:\n  imgc inspect oci:out:latest")]
+    Inspect {
+        /// oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE
+        image: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,6 +105,11 @@ fn parse_arg(text: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
         _ => Err(format!("`{text}` is not NAME=VALUE")),
     }
+}
+
+#[cfg(feature = "oci")]
+fn reporter_for_build(reporter: &Reporter) -> impl Fn(&Compilation, &[Diagnostic]) + '_ {
+    move |compilation, diagnostics| reporter.report(compilation, diagnostics)
 }
 
 struct Reporter {
@@ -120,6 +141,10 @@ fn main() -> ExitCode {
     };
     let reporter = Reporter { color, format: cli.message_format };
     match cli.command {
+        #[cfg(feature = "oci")]
+        Command::Build(args) => build::build(args, &reporter_for_build(&reporter)),
+        #[cfg(feature = "oci")]
+        Command::Inspect { image } => build::inspect(&image),
         Command::Check { files, args } => {
             let options = Options { args };
             let mut failed = false;
