@@ -109,7 +109,10 @@ impl Emitter<'_> {
         }
         match &stage.base {
             Base::Scratch => line.push_str("scratch"),
-            Base::Image(image) => line.push_str(&word(image)),
+            Base::Image(image) => {
+                self.refuse_local_image(image, stage.span);
+                line.push_str(&word(image))
+            }
             Base::Stage(base) => line.push_str(&self.stage_name(*base)),
         }
         if let Some(name) = &stage.name {
@@ -129,6 +132,17 @@ impl Emitter<'_> {
 
     fn stage_name(&self, index: usize) -> String {
         self.program.stages.get(index).and_then(|s| s.name.clone()).unwrap_or_else(|| index.to_string())
+    }
+
+    /// A local OCI image (`oci:DIR`) has no name a Dockerfile builder could pull.
+    fn refuse_local_image(&mut self, image: &Text, span: crate::source::Span) {
+        if image.as_literal().is_some_and(|i| crate::check::literals::local_image_path(&i).is_some()) {
+            self.errors.push(
+                Diagnostic::error(Code::TargetUnsupported, "a local OCI image cannot be used in a Dockerfile")
+                    .with_label(span, "uses an `oci:` or `oci-archive:` image")
+                    .with_help("build it with `imgc build`, or push the image to a registry and name it by reference"),
+            );
+        }
     }
 
     /// Marks a BuildKit-only feature: fine for BuildKit (adds `# syntax=`), an error for classic.
@@ -222,7 +236,10 @@ impl Emitter<'_> {
         let mut line = String::from(if copy.is_add { "ADD" } else { "COPY" });
         match &copy.from {
             Some(CopySource::Stage(index)) => line.push_str(&format!(" --from={}", self.stage_name(*index))),
-            Some(CopySource::Image(image)) => line.push_str(&format!(" --from={}", word(image))),
+            Some(CopySource::Image(image)) => {
+                self.refuse_local_image(image, instruction.span);
+                line.push_str(&format!(" --from={}", word(image)))
+            }
             None => {}
         }
         if let Some(chown) = &copy.chown {
