@@ -223,8 +223,12 @@ fn read_json(path: &Path) -> io::Result<Value> {
 pub fn apply_layers(layers: &[BaseLayer], tree: &mut Tree, extract: Option<&Path>) -> Result<(), String> {
     let mut counter = 0u64;
     for layer in layers {
-        apply_layer(layer, tree, extract, &mut counter)
-            .map_err(|e| format!("cannot read the base layer `{}`: {e}", layer.blob.display()))?;
+        apply_layer(layer, tree, extract, &mut counter).map_err(|e| {
+            // A corrupt blob usually fails to decompress before its digest can be compared:
+            // say that it is corrupt rather than how decompression failed.
+            let reason = verify(layer).err().unwrap_or_else(|| e.to_string());
+            format!("cannot read the base layer `{}`: {reason}", layer.blob.display())
+        })?;
     }
     Ok(())
 }
@@ -281,6 +285,20 @@ fn apply_layer(layer: &BaseLayer, tree: &mut Tree, extract: Option<&Path>, count
     let (_, diff_id, _) = tar_hash.finish();
     if diff_id != layer.diff_id {
         return Err(io::Error::other(format!("its content has diff_id {diff_id}, the config says {}", layer.diff_id)));
+    }
+    Ok(())
+}
+
+/// Checks a blob's size and digest.
+fn verify(layer: &BaseLayer) -> Result<(), String> {
+    let mut sink = HashWriter::new(io::sink());
+    File::open(&layer.blob).and_then(|mut f| io::copy(&mut f, &mut sink)).map_err(|e| e.to_string())?;
+    let (_, digest, size) = sink.finish();
+    if digest != layer.digest || size != layer.size {
+        return Err(format!(
+            "the blob is corrupt: expected {} bytes with digest {}, found {size} bytes with digest {digest}",
+            layer.size, layer.digest
+        ));
     }
     Ok(())
 }
