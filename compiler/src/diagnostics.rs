@@ -58,7 +58,7 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
-    NotBuildable = "E0030", "step `imgc build` cannot carry out";
+    NotBuildable = "E0030", "step not supported by imgc build";
     CopySourceNotFound = "E0031", "copy source not found";
 }
 

@@ -12,6 +12,8 @@
 //! | `fragment`        | a piece of a program, checked after wrapping (see below)                   |
 //! | `error=E0003`     | must fail, and every error it reports must have this code                  |
 //! | `target=classic`  | emit for `Target::Classic` instead of `Target::Buildkit`                   |
+//! | `build`           | also build the image with `imgc build` (an empty context, scratch bases);  |
+//! |                   | with `error=`, the error may come from that build                          |
 //! | `arg=NAME=VALUE`  | a `--arg NAME=VALUE` for this snippet (repeatable)                         |
 //! | `file=NAME.img`   | not compiled on its own: a module that other snippets of the same chapter  |
 //! |                   | import as `import "./NAME.img" as x`; at least one of them must import it  |
@@ -100,6 +102,8 @@ struct Snippet {
     args: Vec<(String, String)>,
     module_name: Option<String>,
     output: Option<OutputBlock>,
+    /// Also built with `imgc build`.
+    build: bool,
 }
 
 impl Snippet {
@@ -208,11 +212,13 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             args: Vec::new(),
             module_name: None,
             output: None,
+            build: false,
         };
         let mut ok = true;
         for tag in rest {
             match tag.split_once('=') {
                 None if tag == "fragment" => snippet.fragment = true,
+                None if tag == "build" => snippet.build = true,
                 Some(("error", code)) => {
                     if Code::ALL.iter().any(|c| c.as_str() == code) {
                         snippet.error = Some(code.to_string());
@@ -370,12 +376,41 @@ fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome
     let options = Options { args: snippet.args.clone() };
     let compilation = imgc::compile_with_loader(Path::new("app.img"), program.to_string(), loader, &options);
     match compilation.dockerfile(snippet.target) {
+        Ok(text) if snippet.build => match build(&compilation) {
+            Ok(()) => Outcome::Compiled(text),
+            Err(errors) => {
+                let rendered = compilation.render(&errors, false);
+                Outcome::Failed(errors, rendered)
+            }
+        },
         Ok(text) => Outcome::Compiled(text),
         Err(errors) => {
             let rendered = compilation.render(&errors, false);
             Outcome::Failed(errors, rendered)
         }
     }
+}
+
+/// Builds a compiled snippet with `imgc build`, in an empty context, into a temporary layout.
+#[cfg(feature = "oci")]
+fn build(compilation: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+    use imgc::emit::oci;
+    let program = compilation.program.as_ref().expect("compiled");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let context = dir.path().join("context");
+    std::fs::create_dir(&context).expect("mkdir");
+    let destination =
+        oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
+    match oci::build(program, &destination, &oci::Options::new(context)) {
+        Ok(_) => Ok(()),
+        Err(oci::Error::Program(errors)) => Err(errors),
+        Err(oci::Error::Failed(message)) => panic!("imgc build failed: {message}"),
+    }
+}
+
+#[cfg(not(feature = "oci"))]
+fn build(_: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+    Ok(())
 }
 
 /// Checks one snippet; returns the text its output block should hold, or why it fails.

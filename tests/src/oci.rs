@@ -36,10 +36,12 @@ pub fn build(source: &str, destination: &str, options: &oci::Options) -> Result<
     })
 }
 
-/// `tests/scripts/validate-oci-layout.py SCHEMAS LAYOUT`: schemas, digests and sizes.
+/// `tests/scripts/validate-oci-layout.py SCHEMAS LAYOUT`: schemas, digests and sizes. Runs
+/// Debian's `/usr/bin/python3` (with `python3-jsonschema`), or `IMGC_PYTHON`.
 pub fn validate_layout(layout: &Path) -> Result<Output, ToolError> {
+    let python = std::env::var("IMGC_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".to_string());
     let script = crate::repo_root().join("tests/scripts/validate-oci-layout.py");
-    run_ok(Command::new("python3").arg(script).arg(schema_dir()).arg(layout), TIMEOUT)
+    run_ok(Command::new(python).arg(script).arg(schema_dir()).arg(layout), TIMEOUT)
 }
 
 /// `skopeo ARGS…`.

@@ -83,6 +83,11 @@ fn layouts_validate_and_are_read_by_skopeo_and_umoci() {
     skopeo(&["copy", "-q", &format!("oci:{}:v1", layout.display()), &format!("oci:{}:v1", copy.display())])
         .expect("skopeo copy");
     validate_layout(&copy).expect("skopeo's copy validates");
+    // The validator does reject a broken layout.
+    let index = std::fs::read_to_string(copy.join("index.json")).expect("index");
+    std::fs::write(copy.join("index.json"), index.replace("\"schemaVersion\":2", "\"schemaVersion\":3"))
+        .expect("write");
+    assert!(validate_layout(&copy).is_err(), "a schemaVersion of 3 is invalid");
 
     let bundle = dir.path().join("bundle");
     umoci_unpack(&layout, "v1", &bundle).expect("umoci unpack");

@@ -106,10 +106,7 @@ impl Context {
         }
         if found.is_empty() {
             let why = if has_glob(source) { "matches nothing" } else { "does not exist" };
-            return Err(SourceError::NotFound(format!(
-                "`{source}` {why} in the build context `{}`",
-                self.root.display()
-            )));
+            return Err(SourceError::NotFound(format!("`{source}` {why} in the build context")));
         }
         Ok(found)
     }

@@ -258,11 +258,10 @@ fn ensure_dirs(tree: &mut Tree, changes: &mut Changes, dir: &str, owner: (u64, u
     for part in split(dir) {
         path = join(&path, part);
         match tree.get(&path) {
-            Some(node) if node.is_dir() => {
-                if changes.entries.get(&path).is_none() {
-                    changes.entries.insert(path.clone(), node.clone());
-                }
+            Some(node) if node.is_dir() && changes.entries.get(&path).is_none() => {
+                changes.entries.insert(path.clone(), node.clone());
             }
+            Some(node) if node.is_dir() => {}
             existing if create => {
                 if existing.is_some() {
                     tree.remove_all(&path);
