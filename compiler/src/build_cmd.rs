@@ -22,7 +22,7 @@ Times in the image come from SOURCE_DATE_EPOCH (0 when unset).";
 pub struct BuildArgs {
     /// The .img file to build
     file: PathBuf,
-    /// Where to write: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:NAME:TAG]
+    /// Where to write: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO:TAG
     #[arg(short, long, value_name = "DEST")]
     output: String,
     /// Build this stage instead of the `image`
@@ -43,6 +43,12 @@ pub struct BuildArgs {
     /// Where a base image is: NAME=oci:DIR[:TAG] or NAME=oci-archive:FILE[:TAG] (repeatable)
     #[arg(long = "base-image", value_name = "NAME=LOCATION", value_parser = super::parse_arg)]
     base_images: Vec<(String, String)>,
+    /// Registry credentials in the format of ~/.docker/config.json [default: that file]
+    #[arg(long, value_name = "FILE")]
+    authfile: Option<PathBuf>,
+    /// Write every layer anew instead of reusing layers cached from earlier builds
+    #[arg(long)]
+    no_cache: bool,
     /// How layers are compressed
     #[arg(long, value_enum, default_value_t = CompressionArg::Gzip)]
     compression: CompressionArg,
@@ -58,7 +64,7 @@ enum CompressionArg {
 }
 
 /// Compiles and builds; prints the manifest digest.
-pub fn build(args: BuildArgs, report: &dyn Fn(&Compilation, &[Diagnostic])) -> ExitCode {
+pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic])) -> ExitCode {
     let destination = match Destination::parse(&args.output) {
         Ok(destination) => destination,
         Err(message) => return fail(&message),
@@ -84,6 +90,8 @@ pub fn build(args: BuildArgs, report: &dyn Fn(&Compilation, &[Diagnostic])) -> E
     options.platform = args.platform;
     options.tags = args.tags;
     options.base_images = args.base_images;
+    options.authfile = args.authfile;
+    options.layer_cache = !args.no_cache;
     options.compression = match (args.compression, args.compression_level) {
         (CompressionArg::Gzip, level) => Compression::Gzip(level.unwrap_or(1).clamp(0, 9) as u32),
         (CompressionArg::Zstd, level) => Compression::Zstd(level.unwrap_or(3).clamp(1, 22)),

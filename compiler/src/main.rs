@@ -69,7 +69,7 @@ enum Command {
     /// Build the image itself (no daemon) into an OCI layout or archive
     #[cfg(feature = "oci")]
     #[command(after_help = build::BUILD_EXAMPLES)]
-    Build(build::BuildArgs),
+    Build(Box<build::BuildArgs>),
     /// Show what an image written by `imgc build` holds
     #[cfg(feature = "oci")]
     #[command(after_help = "Example:\n  imgc inspect oci:out:latest")]

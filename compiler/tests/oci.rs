@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 fn imgc(args: &[&str], dir: &Path, umask: &str, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new("sh");
     command.arg("-c").arg(format!("umask {umask} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_imgc")).args(args);
-    command.current_dir(dir).env_remove("SOURCE_DATE_EPOCH");
+    command.current_dir(dir).env_remove("SOURCE_DATE_EPOCH").env("XDG_CACHE_HOME", dir.join(".cache"));
     for (key, value) in env {
         command.env(key, value);
     }

@@ -30,6 +30,7 @@ pub mod hostports;
 pub mod http;
 pub mod image;
 pub mod oci;
+pub mod registry;
 pub mod store_lock;
 
 use std::path::{Path, PathBuf};

@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 /// The annotation that names a manifest in an OCI layout's index.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
-const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+pub const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 /// Largest manifest, index or config read (the registry's limit is 4 MiB).
 const MAX_JSON: u64 = 8 << 20;
 /// Files kept in memory from a base image even when nothing is extracted: `copy` resolves
@@ -115,6 +115,12 @@ pub fn open_layout(dir: &Path, tag: Option<&str>, platform: &Platform) -> Result
         }
     };
     let manifest = resolve_manifest(dir, chosen, platform)?;
+    from_manifest(dir, &manifest, platform)
+}
+
+/// The image a manifest describes, its blobs in the layout (or blob cache) at `dir`.
+pub fn from_manifest(dir: &Path, manifest: &Value, platform: &Platform) -> Result<BaseImage, String> {
+    let name = dir.display();
     let config_descriptor = &manifest["config"];
     let config_bytes = read_blob(dir, config_descriptor)?;
     let config: ImageConfig = serde_json::from_slice(&config_bytes)
@@ -159,16 +165,7 @@ fn resolve_manifest(dir: &Path, descriptor: &Value, platform: &Platform) -> Resu
         match media_type {
             MANIFEST | DOCKER_MANIFEST => return Ok(json),
             INDEX | DOCKER_LIST => {
-                let entries = json["manifests"].as_array().cloned().unwrap_or_default();
-                let found = entries.iter().find(|d| {
-                    let p = &d["platform"];
-                    platform.accepts(
-                        p["os"].as_str().unwrap_or_default(),
-                        p["architecture"].as_str().unwrap_or_default(),
-                        p["variant"].as_str(),
-                    )
-                });
-                descriptor = found
+                descriptor = for_platform(&json, platform)
                     .ok_or_else(|| format!("the image index in `{}` has no image for {platform}", dir.display()))?
                     .clone();
             }
@@ -176,6 +173,18 @@ fn resolve_manifest(dir: &Path, descriptor: &Value, platform: &Platform) -> Resu
         }
     }
     Err(format!("image indexes nested too deep in `{}`", dir.display()))
+}
+
+/// The entry of an image index for `platform`.
+pub fn for_platform<'a>(index: &'a Value, platform: &Platform) -> Option<&'a Value> {
+    index["manifests"].as_array()?.iter().find(|d| {
+        let p = &d["platform"];
+        platform.accepts(
+            p["os"].as_str().unwrap_or_default(),
+            p["architecture"].as_str().unwrap_or_default(),
+            p["variant"].as_str(),
+        )
+    })
 }
 
 fn descriptor_digest(descriptor: &Value) -> Result<(String, u64), String> {

@@ -74,6 +74,12 @@ pub fn inspect(destination: &Destination) -> Result<String, String> {
     let files = match destination {
         Destination::Layout { dir, .. } => Files::from_dir(dir)?,
         Destination::OciArchive { file, .. } | Destination::DockerArchive { file, .. } => Files::from_archive(file)?,
+        #[cfg(feature = "registry")]
+        Destination::Registry { reference } => {
+            return Err(format!(
+                "`imgc inspect` reads layouts and archives; for `{reference}` use `skopeo inspect docker://{reference}`"
+            ));
+        }
     };
     let index = files.json("index.json")?;
     let manifests = index["manifests"].as_array().cloned().unwrap_or_default();

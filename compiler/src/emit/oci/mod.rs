@@ -6,6 +6,7 @@
 //! digests, whatever the file times, the umask or the folder.
 
 pub mod base;
+pub mod cache;
 pub mod config;
 pub mod context;
 mod copy;
@@ -16,6 +17,8 @@ pub mod layer;
 pub mod output;
 pub mod plan;
 pub mod platform;
+#[cfg(feature = "registry")]
+pub mod registry;
 pub mod tree;
 
 use crate::diagnostics::Diagnostic;
@@ -44,6 +47,14 @@ pub struct Options {
     pub base_images: Vec<(String, String)>,
     /// Tags besides the destination's own.
     pub tags: Vec<String>,
+    /// Where blobs pulled from registries (and cached layers) are kept; [`default_cache_dir`]
+    /// when `None`.
+    pub cache_dir: Option<PathBuf>,
+    /// Reuse layers written before from the same inputs (see [`cache`]), and keep new ones.
+    pub layer_cache: bool,
+    /// Registry credentials, in the format of `~/.docker/config.json`; that file (or
+    /// `$DOCKER_CONFIG/config.json`) when `None`.
+    pub authfile: Option<PathBuf>,
 }
 
 impl Options {
@@ -58,8 +69,20 @@ impl Options {
             compression: Compression::DEFAULT,
             base_images: Vec::new(),
             tags: Vec::new(),
+            cache_dir: None,
+            layer_cache: false,
+            authfile: None,
         }
     }
+}
+
+/// The cache: `$XDG_CACHE_HOME/imgc`, else `~/.cache/imgc`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("imgc"))
 }
 
 /// `SOURCE_DATE_EPOCH`, when set to a number.
@@ -108,8 +131,12 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
         })?,
         None => program.target,
     };
-    let staging = Staging::beside(destination.path()).map_err(Error::Failed)?;
+    let staging = Staging::beside(&destination.staging_place()).map_err(Error::Failed)?;
     let plan = plan::plan(program, target, options, &staging.scratch())?;
+    let layer_cache = match (options.layer_cache, options.cache_dir.clone().or_else(default_cache_dir)) {
+        (true, Some(dir)) => Some(cache::LayerCache::new(dir)),
+        _ => None,
+    };
     let mut config = plan.config;
     let mut descriptors = Vec::new();
     let mut layers = Vec::new();
@@ -123,10 +150,26 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
                 diff_ids.push(base.diff_id);
             }
             PlannedLayer::New { changes, step } => {
-                let temp = staging.temp_blob(n);
-                let blob = layer::write(&changes, &temp, options.compression, options.epoch)
-                    .map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
-                staging.commit_blob(&temp, &blob.digest).map_err(Error::Failed)?;
+                let key = layer_cache
+                    .as_ref()
+                    .and_then(|_| cache::LayerCache::key(&changes, options.compression, options.epoch));
+                let hit = layer_cache.as_ref().zip(key.as_deref()).and_then(|(c, key)| c.get(key));
+                let blob = match hit {
+                    Some((blob, path)) => {
+                        staging.put_file(&blob.digest, &path).map_err(Error::Failed)?;
+                        blob
+                    }
+                    None => {
+                        let temp = staging.temp_blob(n);
+                        let blob = layer::write(&changes, &temp, options.compression, options.epoch)
+                            .map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
+                        staging.commit_blob(&temp, &blob.digest).map_err(Error::Failed)?;
+                        if let (Some(cache), Some(key)) = (&layer_cache, &key) {
+                            cache.put(key, &blob, &base::blob_path(&staging.layout(), &blob.digest));
+                        }
+                        blob
+                    }
+                };
                 descriptors.push(descriptor(options.compression.media_type(), blob.size, &blob.digest)?);
                 layers.push((blob.digest.clone(), blob.size, Some(step)));
                 diff_ids.push(blob.diff_id);
@@ -158,7 +201,8 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
     manifest_descriptor.set_platform(Some(platform));
     let mut tags: Vec<String> = destination.tag().map(str::to_string).into_iter().collect();
     tags.extend(options.tags.iter().cloned());
-    output::finish(staging, destination, &manifest_descriptor, &tags).map_err(Error::Failed)?;
+    output::finish(staging, destination, &manifest_descriptor, &tags, options.authfile.as_deref())
+        .map_err(Error::Failed)?;
     Ok(Built { manifest_digest, config_digest, layers })
 }
 

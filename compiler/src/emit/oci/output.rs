@@ -22,6 +22,9 @@ pub enum Destination {
     OciArchive { file: PathBuf, tag: Option<String> },
     /// `docker-archive:FILE[:NAME:TAG]`
     DockerArchive { file: PathBuf, reference: Option<String> },
+    /// `docker://HOST/REPO:TAG`: pushed to a registry.
+    #[cfg(feature = "registry")]
+    Registry { reference: String },
 }
 
 impl Destination {
@@ -57,6 +60,14 @@ impl Destination {
                 };
                 Ok(Destination::DockerArchive { file, reference })
             }
+            #[cfg(feature = "registry")]
+            "docker" => match rest.strip_prefix("//") {
+                Some(reference) if !reference.is_empty() => {
+                    Ok(Destination::Registry { reference: reference.to_string() })
+                }
+                _ => Err(format!("`{text}` is not docker://HOST/REPO:TAG")),
+            },
+            #[cfg(not(feature = "registry"))]
             "docker" => Err(format!(
                 "`{text}`: pushing to a registry is not built in this imgc; write oci:, oci-archive: or docker-archive: \
                  and copy it with `skopeo copy`"
@@ -65,19 +76,32 @@ impl Destination {
         }
     }
 
-    /// The file or directory written.
+    /// The file or directory written (the reference, for a registry).
     pub fn path(&self) -> &Path {
         match self {
             Destination::Layout { dir, .. } => dir,
             Destination::OciArchive { file, .. } | Destination::DockerArchive { file, .. } => file,
+            #[cfg(feature = "registry")]
+            Destination::Registry { reference } => Path::new(reference),
         }
     }
 
-    /// The tag given in the destination, if any.
+    /// A path in the directory where the image is staged before it is moved into place.
+    pub fn staging_place(&self) -> PathBuf {
+        match self {
+            #[cfg(feature = "registry")]
+            Destination::Registry { .. } => std::env::temp_dir().join("imgc-push"),
+            _ => self.path().to_path_buf(),
+        }
+    }
+
+    /// The tag given in the destination, if any (a registry reference carries its own).
     pub fn tag(&self) -> Option<&str> {
         match self {
             Destination::Layout { tag, .. } | Destination::OciArchive { tag, .. } => tag.as_deref(),
             Destination::DockerArchive { reference, .. } => reference.as_deref(),
+            #[cfg(feature = "registry")]
+            Destination::Registry { .. } => None,
         }
     }
 }
@@ -184,13 +208,17 @@ fn write_index(path: &Path, index: &ImageIndex) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// Moves the staged image to `destination`, tagged with `tags`.
+/// Moves the staged image to `destination`, tagged with `tags` (pushed with the credentials in
+/// `authfile`, for a registry).
 pub fn finish(
     staging: Staging,
     destination: &Destination,
     manifest: &Descriptor,
     tags: &[String],
+    authfile: Option<&Path>,
 ) -> Result<(), String> {
+    #[cfg(not(feature = "registry"))]
+    let _ = authfile;
     let tag_list: Vec<Option<&str>> =
         if tags.is_empty() { vec![None] } else { tags.iter().map(|t| Some(t.as_str())).collect() };
     match destination {
@@ -212,6 +240,10 @@ pub fn finish(
             let index = index_of(tag_list.iter().map(|t| tagged(manifest, *t)).collect())?;
             staging.write_layout_files(&index)?;
             write_archive(&staging, file, None)
+        }
+        #[cfg(feature = "registry")]
+        Destination::Registry { reference } => {
+            super::registry::push(&staging.layout(), manifest.digest().as_ref(), reference, tags, authfile)
         }
         Destination::DockerArchive { file, .. } => {
             let index = index_of(vec![manifest.clone()])?;
@@ -346,6 +378,12 @@ mod tests {
         );
         assert!(Destination::parse("dir:/x").is_err());
         assert!(Destination::parse("oci:").is_err());
+        #[cfg(feature = "registry")]
+        assert_eq!(
+            Destination::parse("docker://localhost:5000/a:b"),
+            Ok(Destination::Registry { reference: "localhost:5000/a:b".into() })
+        );
+        #[cfg(not(feature = "registry"))]
         assert!(Destination::parse("docker://localhost:5000/a:b").unwrap_err().contains("registry"));
     }
 }

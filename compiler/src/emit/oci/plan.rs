@@ -271,23 +271,43 @@ impl Planner<'_> {
             return Ok(image.clone());
         }
         let local = match self.options.base_images.iter().find(|(n, _)| same_image(n, name)) {
-            Some((_, location)) => LocalRef::parse(location, Path::new(".")).ok_or_else(|| {
+            Some((_, location)) => Some(LocalRef::parse(location, Path::new(".")).ok_or_else(|| {
                 Error::Failed(format!(
                     "`{location}` is not a local image: write oci:DIR[:TAG] or oci-archive:FILE[:TAG]"
                 ))
-            })?,
-            None => LocalRef::parse(name, &self.options.context).ok_or_else(|| {
-                Error::Failed(format!(
-                    "the base image `{name}` is not available: `imgc build` reads base images from OCI layouts \
-                     and archives; map it with `--base-image {name}=oci:DIR[:TAG]`, or write \
-                     `from \"oci:DIR:TAG\"`"
-                ))
-            })?,
+            })?),
+            None => LocalRef::parse(name, &self.options.context),
         };
-        let image = base::open(&local, platform, self.scratch).map_err(Error::Failed)?;
+        let image = match local {
+            Some(local) => base::open(&local, platform, self.scratch).map_err(Error::Failed)?,
+            None => self.pull(name, platform)?,
+        };
         let image = std::rc::Rc::new(image);
         self.bases.insert(key, image.clone());
         Ok(image)
+    }
+
+    /// A base image from its registry, through the blob cache.
+    #[cfg(feature = "registry")]
+    fn pull(&self, name: &str, platform: &Platform) -> Result<BaseImage, Error> {
+        let cache = match &self.options.cache_dir {
+            Some(dir) => dir.clone(),
+            None => super::default_cache_dir()
+                .ok_or_else(|| Error::Failed("no cache directory: set XDG_CACHE_HOME or HOME".into()))?,
+        };
+        let manifest =
+            super::registry::pull(name, platform, &cache, self.options.authfile.as_deref()).map_err(|e| {
+                Error::Failed(format!("{e}\n(to use a local copy instead: `--base-image {name}=oci:DIR[:TAG]`)"))
+            })?;
+        base::from_manifest(&cache, &manifest, platform).map_err(Error::Failed)
+    }
+
+    #[cfg(not(feature = "registry"))]
+    fn pull(&self, name: &str, _: &Platform) -> Result<BaseImage, Error> {
+        Err(Error::Failed(format!(
+            "the base image `{name}` is not available: this imgc reads base images from OCI layouts and \
+             archives only; map it with `--base-image {name}=oci:DIR[:TAG]`, or write `from \"oci:DIR:TAG\"`"
+        )))
     }
 
     fn step(&mut self, state: &mut Stage, instruction: &Instruction, states: &[Option<Stage>]) -> Result<(), Error> {
