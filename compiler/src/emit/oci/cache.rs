@@ -123,7 +123,7 @@ mod tests {
         let cache = LayerCache::new(dir.path().join("cache"));
         assert!(cache.get(&key).is_none());
         let written = dir.path().join("layer");
-        let blob = super::super::layer::write(&changes, &written, Compression::DEFAULT, 0).expect("written");
+        let blob = super::super::layer::write(&changes, &written, Compression::DEFAULT, 0, &|_| ()).expect("written");
         cache.put(&key, &blob, &written);
         let (cached, path) = cache.get(&key).expect("cached");
         assert_eq!(cached, blob);

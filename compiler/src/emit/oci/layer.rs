@@ -41,6 +41,13 @@ pub struct Changes {
     pub whiteouts: BTreeSet<String>,
 }
 
+impl Changes {
+    /// The bytes of file contents the layer holds.
+    pub fn content_size(&self) -> u64 {
+        self.entries.iter().map(|(_, node)| if let Kind::File { size, .. } = node.kind { size } else { 0 }).sum()
+    }
+}
+
 /// A written layer blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerBlob {
@@ -96,32 +103,97 @@ impl<W: Write> Write for Encoder<W> {
     }
 }
 
-/// Writes `changes` to `path` as a compressed tar with every time set to `epoch`.
-pub fn write(changes: &Changes, path: &Path, compression: Compression, epoch: u64) -> io::Result<LayerBlob> {
+/// Writes `changes` to `path` as a compressed tar with every time set to `epoch`; `progress` is
+/// told the size of each file written. The tar stream is made (and hashed) on this thread and
+/// compressed (and hashed) on another, a few chunks apart, so memory stays flat.
+pub fn write(
+    changes: &Changes,
+    path: &Path,
+    compression: Compression,
+    epoch: u64,
+    progress: &dyn Fn(u64),
+) -> io::Result<LayerBlob> {
     let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let compressed = HashWriter::new(file);
-    let encoder = Encoder::new(compressed, compression)?;
-    let tar_stream = HashWriter::new(BufWriter::with_capacity(1 << 20, encoder));
-    let mut builder = tar::Builder::new(tar_stream);
-    write_entries(&mut builder, changes, epoch)?;
-    let tar_stream = builder.into_inner()?;
-    let (buffered, diff_id, _) = tar_stream.finish();
-    let encoder = buffered.into_inner().map_err(|e| e.into_error())?;
-    let compressed = encoder.finish()?;
-    let (file, digest, size) = compressed.finish();
-    let file = file.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    Ok(LayerBlob { diff_id, digest, size })
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let compressor = std::thread::spawn(move || -> io::Result<(String, u64)> {
+        let mut encoder = Encoder::new(HashWriter::new(file), compression)?;
+        for chunk in receiver {
+            encoder.write_all(&chunk)?;
+        }
+        let (file, digest, size) = encoder.finish()?.finish();
+        file.into_inner().map_err(|e| e.into_error())?;
+        Ok((digest, size))
+    });
+    let mut builder = tar::Builder::new(HashWriter::new(Pipe { sender: Some(sender), buffer: Vec::new() }));
+    let tar_result = write_entries(&mut builder, changes, epoch, progress).and_then(|()| builder.into_inner());
+    let diff_id = tar_result.and_then(|stream| {
+        let (mut pipe, diff_id, _) = stream.finish();
+        pipe.close()?;
+        Ok(diff_id)
+    });
+    let compressed = compressor.join().map_err(|_| io::Error::other("the compression thread failed"))?;
+    // The compressor's error explains a closed pipe better than the pipe's own.
+    let (digest, size) = compressed?;
+    Ok(LayerBlob { diff_id: diff_id?, digest, size })
+}
+
+/// Bytes sent to the compression thread in chunks.
+struct Pipe {
+    sender: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    buffer: Vec<u8>,
+}
+
+const CHUNK: usize = 1 << 20;
+
+impl Pipe {
+    fn send(&mut self) -> io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+        match &self.sender {
+            Some(sender) if !chunk.is_empty() => {
+                sender.send(chunk).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the compressor stopped"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends what is left and ends the stream.
+    fn close(&mut self) -> io::Result<()> {
+        let sent = self.send();
+        self.sender = None;
+        sent
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The entries in path order, each whiteout just before the entry (if any) that replaces it.
-fn write_entries<W: Write>(builder: &mut tar::Builder<W>, changes: &Changes, epoch: u64) -> io::Result<()> {
+fn write_entries<W: Write>(
+    builder: &mut tar::Builder<W>,
+    changes: &Changes,
+    epoch: u64,
+    progress: &dyn Fn(u64),
+) -> io::Result<()> {
     let mut whiteouts = changes.whiteouts.iter().peekable();
     for (path, node) in changes.entries.iter() {
         while let Some(hidden) = whiteouts.next_if(|w| w.as_str() <= path.as_str()) {
             whiteout(builder, hidden, epoch)?;
         }
         entry(builder, path, node, epoch)?;
+        if let Kind::File { size, .. } = node.kind {
+            progress(size);
+        }
     }
     for hidden in whiteouts {
         whiteout(builder, hidden, epoch)?;
@@ -247,10 +319,10 @@ mod tests {
     #[test]
     fn layers_are_the_same_bytes_every_time() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let one = write(&sample(), &dir.path().join("1"), Compression::DEFAULT, 0).expect("written");
-        let two = write(&sample(), &dir.path().join("2"), Compression::DEFAULT, 0).expect("written");
+        let one = write(&sample(), &dir.path().join("1"), Compression::DEFAULT, 0, &|_| ()).expect("written");
+        let two = write(&sample(), &dir.path().join("2"), Compression::DEFAULT, 0, &|_| ()).expect("written");
         assert_eq!(one, two);
-        let zstd = write(&sample(), &dir.path().join("3"), Compression::Zstd(3), 0).expect("written");
+        let zstd = write(&sample(), &dir.path().join("3"), Compression::Zstd(3), 0, &|_| ()).expect("written");
         assert_eq!(zstd.diff_id, one.diff_id, "the tar stream does not depend on the compression");
         assert_ne!(zstd.digest, one.digest);
         let bytes = std::fs::read(dir.path().join("1")).expect("read back");
@@ -262,7 +334,7 @@ mod tests {
     fn entries_are_sorted_numeric_and_timed_at_the_epoch() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("layer");
-        write(&sample(), &path, Compression::DEFAULT, 1_700_000_000).expect("written");
+        write(&sample(), &path, Compression::DEFAULT, 1_700_000_000, &|_| ()).expect("written");
         let decoder = flate2::read::GzDecoder::new(File::open(&path).expect("open"));
         let mut archive = tar::Archive::new(decoder);
         let mut seen = Vec::new();
@@ -288,7 +360,8 @@ mod tests {
         let mut changes = Changes::default();
         let node = Node { kind: Kind::File { content: Content::Disk(source), size: 4 }, mode: 0o644, uid: 0, gid: 0 };
         changes.entries.insert("f".into(), node);
-        let error = write(&changes, &dir.path().join("layer"), Compression::DEFAULT, 0).expect_err("size changed");
+        let error =
+            write(&changes, &dir.path().join("layer"), Compression::DEFAULT, 0, &|_| ()).expect_err("size changed");
         assert!(error.to_string().contains("changed while"), "{error}");
     }
 }

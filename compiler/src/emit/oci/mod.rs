@@ -17,6 +17,7 @@ pub mod layer;
 pub mod output;
 pub mod plan;
 pub mod platform;
+mod progress;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod tree;
@@ -161,8 +162,12 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
                     }
                     None => {
                         let temp = staging.temp_blob(n);
-                        let blob = layer::write(&changes, &temp, options.compression, options.epoch)
-                            .map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
+                        let bar = progress::bar(&format!("layer {}", n + 1), changes.content_size());
+                        let written =
+                            layer::write(&changes, &temp, options.compression, options.epoch, &|bytes| bar.inc(bytes));
+                        bar.finish_and_clear();
+                        let blob =
+                            written.map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
                         staging.commit_blob(&temp, &blob.digest).map_err(Error::Failed)?;
                         if let (Some(cache), Some(key)) = (&layer_cache, &key) {
                             cache.put(key, &blob, &base::blob_path(&staging.layout(), &blob.digest));

@@ -12,7 +12,7 @@ use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 use serde_json::Value;
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const ACCEPTED: [&str; 4] = [MANIFEST, INDEX, DOCKER_MANIFEST, DOCKER_LIST];
@@ -148,7 +148,7 @@ async fn fetch_blob(remote: &Remote, reference: &Reference, descriptor: &Value, 
     }
     let temp = target.with_extension(format!("partial-{}", std::process::id()));
     let file = tokio::fs::File::create(&temp).await.map_err(|e| format!("cannot write `{}`: {e}", temp.display()))?;
-    let bar = progress(&format!("pull {}", &digest[7..19]), size);
+    let bar = super::progress::bar(&format!("pull {}", &digest[7..19]), size);
     let result = remote.client.pull_blob(reference, digest, file).await;
     bar.finish_and_clear();
     if let Err(e) = result {
@@ -171,21 +171,6 @@ fn hash_file(path: &Path) -> Result<(String, u64), String> {
     std::io::copy(&mut file, &mut sink).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let (_, digest, size) = sink.finish();
     Ok((digest, size))
-}
-
-/// A progress bar on standard error when it is a terminal; a hidden one otherwise.
-fn progress(label: &str, size: u64) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(size);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg:20} {bar:30} {bytes:>10}/{total_bytes:10} {bytes_per_sec}")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(label.to_string());
-    bar
 }
 
 /// Pushes the image whose manifest is `manifest_digest` in the layout `layout` to `text`, and
@@ -217,7 +202,8 @@ pub fn push(
             }
             let path = blob_path(layout, &digest);
             let file = std::fs::File::open(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            let bar = progress(&format!("push {}", &digest[7.min(digest.len())..19.min(digest.len())]), size);
+            let bar =
+                super::progress::bar(&format!("push {}", &digest[7.min(digest.len())..19.min(digest.len())]), size);
             let stream = file_stream(file, bar.clone());
             let result = remote.client.push_blob_stream(&remote.reference, stream, &digest, Some(size)).await;
             bar.finish_and_clear();
