@@ -90,6 +90,9 @@ impl Watch {
             }
         }
         let path = context.join(relative);
+        if self.outputs.contains(&path) {
+            return; // written by this run, after the check
+        }
         if exact && !path.exists() {
             self.warnings.push(format!(
                 "`{text}` is not in the build context `{}`: building the image will fail",
@@ -204,6 +207,15 @@ image from build {
         let source = "image from \"debian:bookworm-slim\" {\n    copy \".\" to \"/src/\"\n}\n";
         let watch = watch(&fixture, source, &["Dockerfile", "gen/image.rs"]);
         assert_eq!(relative(&fixture, &watch), ["Cargo.toml", "gen/notes.txt", "src"]);
+    }
+
+    #[test]
+    fn an_output_the_program_copies_is_neither_watched_nor_missing() {
+        let fixture = fixture(&[]);
+        let source = "image from \"debian:bookworm-slim\" {\n    copy \"gen/image.rs\" to \"/src/\"\n}\n";
+        let watch = watch(&fixture, source, &["gen/image.rs"]);
+        assert!(watch.paths.is_empty(), "{:?}", watch.paths);
+        assert!(watch.warnings.is_empty(), "not written yet, but it will be: {:?}", watch.warnings);
     }
 
     #[test]

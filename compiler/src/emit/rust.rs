@@ -101,7 +101,7 @@ pub fn constants(facts: &ImageFacts, module: &str, source_name: &str) -> String 
     }
     out.push_str("    ];\n");
 
-    let _ = writeln!(out, "\n    /// One constant per variable of [`ENV`], named in upper case.");
+    let _ = writeln!(out, "\n    /// One constant per variable of `ENV`, named in upper case.");
     out.push_str("    pub mod env {\n        use super::Var;\n");
     for (name, value) in env_constants(facts) {
         let _ = writeln!(out, "\n        pub const {}: Var = {};", name.to_ascii_uppercase(), var(name, value));
