@@ -249,3 +249,27 @@ fn errors_fail_the_build_and_warnings_reach_cargo() {
     assert!(warned.log.contains(&warning), "{warning:?} in:\n{}", warned.log);
     assert!(project.path("deploy/Dockerfile").exists());
 }
+
+/// The code block of `chapter` that follows the line `after`.
+fn block_after<'a>(chapter: &'a str, after: &str) -> &'a str {
+    let start = chapter.find(after).unwrap_or_else(|| panic!("no {after:?} in the chapter"));
+    let rest = &chapter[start..];
+    let body = &rest[rest.find("```").expect("a code block")..];
+    let body = &body[body.find('\n').expect("an info line") + 1..];
+    &body[..body.find("```").expect("a closing fence")]
+}
+
+/// The book's chapter shows examples/cargo-app as it is, and the constants build.rs makes of it.
+#[test]
+fn the_book_shows_the_example() {
+    let chapter = fs::read_to_string(repo().join("book/src/cargo.md")).expect("read the chapter");
+    let example = repo().join("examples/cargo-app");
+    let program = fs::read_to_string(example.join("app.img")).expect("read app.img");
+    assert_eq!(block_after(&chapter, "`app.img`:\n"), program, "the chapter's app.img is the example's");
+
+    let options = imgc::Options { args: vec![("version".into(), "0.1.0".into())] };
+    let compilation = imgc::compile_file(&example.join("app.img"), &options).expect("readable");
+    let facts = imgc::facts::ImageFacts::of(compilation.program.as_ref().expect("compiles"));
+    let constants = imgc::emit::rust::constants(&facts, "image", "app.img");
+    assert_eq!(block_after(&chapter, "and this module, as"), constants, "the chapter's image.rs");
+}
