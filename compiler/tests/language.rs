@@ -382,7 +382,10 @@ fn maps_give_env_and_labels() {
 #[test]
 fn values_imgc_needs_cannot_be_build_arguments() {
     assert_eq!(error_codes("arg n: int = 3\nimage from scratch {\n    healthcheck \"true\" retries n\n}\n"), ["E0027"]);
-    assert_eq!(error_codes("arg l: bool = true\nimage from scratch {\n    copy \"a\" to \"/a\" link l\n}\n"), ["E0027"]);
+    assert_eq!(
+        error_codes("arg l: bool = true\nimage from scratch {\n    copy \"a\" to \"/a\" link l\n}\n"),
+        ["E0027"]
+    );
     assert_eq!(error_codes("image from scratch {\n    copy \"a\" to \"/a\" chmod 755\n}\n"), ["E0003"]);
 }
 
@@ -408,7 +411,9 @@ fn cli_arguments_reach_stage_arguments_and_the_last_one_wins() {
 
 #[test]
 fn platform_arguments_are_declared_without_a_value() {
-    let text = dockerfile("arg TARGETARCH\nimage from scratch {\n    arg BUILDPLATFORM\n    run \"echo ${TARGETARCH} ${BUILDPLATFORM}\"\n}\n");
+    let text = dockerfile(
+        "arg TARGETARCH\nimage from scratch {\n    arg BUILDPLATFORM\n    run \"echo ${TARGETARCH} ${BUILDPLATFORM}\"\n}\n",
+    );
     assert!(text.contains("ARG TARGETARCH\n\nFROM scratch\nARG TARGETARCH\nARG BUILDPLATFORM\n"), "{text}");
     assert_eq!(error_codes("arg TARGETOS = \"linux\"\nimage from scratch {\n}\n"), ["E0020"]);
 }

@@ -70,14 +70,14 @@ impl Emitter<'_> {
 
     /// The shell a stage starts with: its base stage's last `SHELL`, or `/bin/sh -c`.
     fn initial_shell(&self, stage: &Stage) -> Vec<String> {
-        if let Base::Stage(base) = stage.base {
-            if let Some(base_stage) = self.program.stages.get(base) {
-                let inherited = base_stage.instructions.iter().rev().find_map(|i| match &i.kind {
-                    InstructionKind::Shell(words) => Some(words.clone()),
-                    _ => None,
-                });
-                return inherited.unwrap_or_else(|| self.initial_shell(base_stage));
-            }
+        if let Base::Stage(base) = stage.base
+            && let Some(base_stage) = self.program.stages.get(base)
+        {
+            let inherited = base_stage.instructions.iter().rev().find_map(|i| match &i.kind {
+                InstructionKind::Shell(words) => Some(words.clone()),
+                _ => None,
+            });
+            return inherited.unwrap_or_else(|| self.initial_shell(base_stage));
         }
         DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
     }
@@ -418,7 +418,7 @@ fn fits_one_line(script: &str, target: Target) -> bool {
         && !script.contains(['\n', '\r'])
         && !trimmed.ends_with('\\')
         && !trimmed.starts_with('[')
-        && !(target == Target::Buildkit && script.contains("<<"))
+        && (target == Target::Classic || !script.contains("<<"))
 }
 
 #[cfg(test)]
