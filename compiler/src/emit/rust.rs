@@ -23,13 +23,17 @@ pub fn is_module_name(name: &str) -> bool {
 const TYPES: &str = r#"    /// The protocol of an exposed port.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Protocol {
+        /// `tcp`.
         Tcp,
+        /// `udp`.
         Udp,
+        /// `sctp`.
         Sctp,
     }
 
     impl Protocol {
         /// `"tcp"`, `"udp"` or `"sctp"`.
+        #[must_use]
         pub const fn as_str(self) -> &'static str {
             match self {
                 Protocol::Tcp => "tcp",
@@ -42,20 +46,25 @@ const TYPES: &str = r#"    /// The protocol of an exposed port.
     /// A port the image exposes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct Port {
+        /// The port number.
         pub number: u16,
+        /// The protocol.
         pub protocol: Protocol,
     }
 
     /// A variable of the container's environment and the value the image gives it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct Var {
+        /// The variable's name.
         pub name: &'static str,
+        /// The value the image gives it.
         pub default: &'static str,
     }
 
     impl Var {
         /// The variable's value in this process, or the image's value when it is unset (or not
         /// Unicode), so the program behaves the same in the container and outside it.
+        #[must_use]
         pub fn value(&self) -> String {
             std::env::var(self.name).unwrap_or_else(|_| self.default.to_string())
         }
@@ -104,7 +113,8 @@ pub fn constants(facts: &ImageFacts, module: &str, source_name: &str) -> String 
     let _ = writeln!(out, "\n    /// One constant per variable of `ENV`, named in upper case.");
     out.push_str("    pub mod env {\n        use super::Var;\n");
     for (name, value) in env_constants(facts) {
-        let _ = writeln!(out, "\n        pub const {}: Var = {};", name.to_ascii_uppercase(), var(name, value));
+        let _ = writeln!(out, "\n        /// `{name}`.");
+        let _ = writeln!(out, "        pub const {}: Var = {};", name.to_ascii_uppercase(), var(name, value));
     }
     out.push_str("    }\n}\n");
     out

@@ -21,16 +21,16 @@ fn main() {
     let listener = match TcpListener::bind(("0.0.0.0", http.number)) {
         Ok(listener) => listener,
         Err(error) => {
-            eprintln!("cargo-app: cannot listen on port {}: {}", http.number, error);
+            eprintln!("cargo-app: cannot listen on port {}: {error}", http.number);
             std::process::exit(1);
         }
     };
-    println!("cargo-app {} listening on port {}/{}", version, http.number, http.protocol.as_str());
+    println!("cargo-app {version} listening on port {}/{}", http.number, http.protocol.as_str());
     for stream in listener.incoming().flatten() {
         let greeting = greeting.clone();
         thread::spawn(move || {
             if let Err(error) = answer(stream, &greeting, version) {
-                eprintln!("cargo-app: {}", error);
+                eprintln!("cargo-app: {error}");
             }
         });
     }
@@ -49,13 +49,13 @@ fn answer(stream: TcpStream, greeting: &str, version: &str) -> std::io::Result<(
     let mut words = request_line.split_whitespace();
     let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let (status, body) = match (method, path) {
-        ("GET", "/") => ("200 OK", format!("{}\n", greeting)),
+        ("GET", "/") => ("200 OK", format!("{greeting}\n")),
         ("GET", "/health") => ("200 OK", "ok\n".to_string()),
-        ("GET", "/version") => ("200 OK", format!("{}\n", version)),
+        ("GET", "/version") => ("200 OK", format!("{version}\n")),
         ("GET", _) => ("404 Not Found", "not found\n".to_string()),
         _ => ("405 Method Not Allowed", "only GET\n".to_string()),
     };
-    println!("{} {} {}", method, path, &status[..3]);
+    println!("{method} {path} {}", &status[..3]);
     let mut stream = stream;
     write!(
         stream,
