@@ -1,3 +1,4 @@
 //! Emitters: from the IR to output formats.
 
 pub mod dockerfile;
+pub mod rust;
