@@ -1,6 +1,7 @@
-//! What each language construct compiles to.
+//! What each language construct compiles to, with the optimizer off (`-O0`): the Dockerfile as
+//! written, one instruction per step.
 
-use imgc::{Options, Target};
+use imgc::{Optimize, Options, Target};
 
 fn dockerfile(source: &str) -> String {
     dockerfile_with(source, &[], Target::Buildkit)
@@ -9,7 +10,7 @@ fn dockerfile(source: &str) -> String {
 fn dockerfile_with(source: &str, args: &[(&str, &str)], target: Target) -> String {
     let options = Options { args: args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
     let compilation = imgc::compile_source("app.img", source, &options);
-    match compilation.dockerfile(target) {
+    match compilation.dockerfile_with(target, &Optimize::none()) {
         Ok(text) => text,
         Err(errors) => panic!("does not compile:\n{}", compilation.render(&errors, false)),
     }
@@ -382,7 +383,10 @@ fn maps_give_env_and_labels() {
 #[test]
 fn values_imgc_needs_cannot_be_build_arguments() {
     assert_eq!(error_codes("arg n: int = 3\nimage from scratch {\n    healthcheck \"true\" retries n\n}\n"), ["E0027"]);
-    assert_eq!(error_codes("arg l: bool = true\nimage from scratch {\n    copy \"a\" to \"/a\" link l\n}\n"), ["E0027"]);
+    assert_eq!(
+        error_codes("arg l: bool = true\nimage from scratch {\n    copy \"a\" to \"/a\" link l\n}\n"),
+        ["E0027"]
+    );
     assert_eq!(error_codes("image from scratch {\n    copy \"a\" to \"/a\" chmod 755\n}\n"), ["E0003"]);
 }
 
@@ -408,7 +412,9 @@ fn cli_arguments_reach_stage_arguments_and_the_last_one_wins() {
 
 #[test]
 fn platform_arguments_are_declared_without_a_value() {
-    let text = dockerfile("arg TARGETARCH\nimage from scratch {\n    arg BUILDPLATFORM\n    run \"echo ${TARGETARCH} ${BUILDPLATFORM}\"\n}\n");
+    let text = dockerfile(
+        "arg TARGETARCH\nimage from scratch {\n    arg BUILDPLATFORM\n    run \"echo ${TARGETARCH} ${BUILDPLATFORM}\"\n}\n",
+    );
     assert!(text.contains("ARG TARGETARCH\n\nFROM scratch\nARG TARGETARCH\nARG BUILDPLATFORM\n"), "{text}");
     assert_eq!(error_codes("arg TARGETOS = \"linux\"\nimage from scratch {\n}\n"), ["E0020"]);
 }

@@ -29,6 +29,7 @@ pub mod docker;
 pub mod hostports;
 pub mod http;
 pub mod image;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

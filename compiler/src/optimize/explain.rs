@@ -57,7 +57,15 @@ pub struct Explain {
 }
 
 impl Explain {
-    pub fn record(&mut self, pass: Pass, stage: &Stage, kind: EventKind, steps: Vec<Span>, message: impl Into<String>) {
+    pub fn record(
+        &mut self,
+        pass: Pass,
+        stage: &Stage,
+        kind: EventKind,
+        mut steps: Vec<Span>,
+        message: impl Into<String>,
+    ) {
+        steps.dedup();
         self.events.push(Event { pass, stage: stage_label(stage), kind, steps, message: message.into() });
     }
 

@@ -159,7 +159,7 @@ fn package_cache(instruction: &Instruction, run: &Run, out: &mut Vec<Diagnostic>
         out.push(at(
             Code::PackageCacheLeft,
             instruction,
-            format!("{what} stay in this step's layer"),
+            format!("this step leaves {what} in its layer"),
             "leaves a cache in the image",
             &format!("{help}; a file removed by a later step still takes space in this layer"),
         ));

@@ -196,6 +196,14 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
         out.extend(steps.into_iter().map(|s| s.instruction));
         return;
     }
+    let origins: Vec<_> = steps.iter().flat_map(|s| s.instruction.origins()).collect();
+    explain.record(
+        PASS,
+        stage,
+        EventKind::Merged,
+        origins.clone(),
+        format!("{} consecutive runs with the same options joined with `&&` into one RUN", origins.len()),
+    );
     let last = steps.len() - 1;
     let mut commands = Vec::new();
     for (position, step) in steps.iter().enumerate() {
@@ -224,14 +232,6 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
     for step in iter {
         instruction.merged.extend(step.instruction.origins());
     }
-    let origins: Vec<_> = instruction.origins().collect();
-    explain.record(
-        PASS,
-        stage,
-        EventKind::Merged,
-        origins.clone(),
-        format!("{} consecutive runs with the same options joined with `&&` into one RUN", origins.len()),
-    );
     if let InstructionKind::Run(run) = &mut instruction.kind {
         run.command = Command::Chain(commands);
     }

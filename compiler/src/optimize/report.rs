@@ -38,7 +38,7 @@ pub struct Row {
     pub emitted: String,
 }
 
-/// A place in a source file, with the first line of the text there.
+/// A place in a source file, with its line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Place {
     pub file: String,
@@ -71,7 +71,13 @@ pub fn report(
         .zip(&emitted.args)
         .map(|(arg, line)| Row { sources: vec![place(arg.span)], emitted: line.clone() })
         .collect();
-    let event = |e: &super::Event| EventReport {
+    let mut events: Vec<&super::Event> = explain.events().iter().collect();
+    // By pass, then by where the step is written; one step's events keep their order.
+    events.sort_by_key(|e| {
+        let first = e.steps.first().map(|s| (s.file, s.start));
+        (Pass::ALL.iter().position(|p| *p == e.pass), first)
+    });
+    let event = |e: &&super::Event| EventReport {
         pass: e.pass,
         kind: e.kind,
         steps: e.steps.iter().map(|s| place(*s)).collect(),
@@ -86,11 +92,10 @@ pub fn report(
                 rows.push(Row { sources: instruction.origins().map(place).collect(), emitted: line.clone() });
             }
         }
-        let events =
-            explain.events().iter().filter(|e| e.stage == name && e.kind != EventKind::Dropped).map(event).collect();
+        let events = events.iter().filter(|e| e.stage == name && e.kind != EventKind::Dropped).map(event).collect();
         stages.push(StageReport { name, rows, events });
     }
-    let dropped = explain.events().iter().filter(|e| e.kind == EventKind::Dropped).map(event).collect();
+    let dropped = events.iter().filter(|e| e.kind == EventKind::Dropped).map(event).collect();
     Report {
         file: program.source_name.clone(),
         target: match target {
@@ -105,15 +110,12 @@ pub fn report(
 }
 
 fn place(sources: &SourceMap, span: Span) -> Place {
-    let (file, line, column) = match sources.get(span.file) {
-        Some(file) => {
-            let (line, column) = file.line_col(span.start as usize);
-            (file.name.clone(), line, column)
-        }
-        None => (String::new(), 0, 0),
+    let Some(file) = sources.get(span.file) else {
+        return Place { file: String::new(), line: 0, column: 0, text: String::new() };
     };
-    let text = sources.snippet(span).lines().next().unwrap_or_default().trim().to_string();
-    Place { file, line, column, text }
+    let (line, column) = file.line_col(span.start as usize);
+    let text = file.text.lines().nth(line - 1).unwrap_or_default().trim().to_string();
+    Place { file: file.name.clone(), line, column, text }
 }
 
 /// Columns of the side-by-side view.

@@ -174,8 +174,13 @@ impl Script {
                 return Some(format!("defines the shell function `{}`", command.words[0].text));
             }
             let Some(word) = command.words.first() else {
-                let name = command.assignments[0].text.split(['=', '+', '[']).next().unwrap_or_default();
-                return Some(format!("assigns the shell variable `{name}`"));
+                match command.assignments.first() {
+                    Some(assignment) => {
+                        let name = assignment.text.split(['=', '+', '[']).next().unwrap_or_default();
+                        return Some(format!("assigns the shell variable `{name}`"));
+                    }
+                    None => continue,
+                }
             };
             let Some(name) = command.name() else {
                 return Some(format!("runs a command whose name is only known when it runs (`{}`)", word.text));
@@ -316,6 +321,36 @@ mod tests {
         }
         for input in ["set -x", "set +e", "set -- -e", "set -o pipefail", "echo set -e"] {
             assert_eq!(read(input).expect("reads").errexit(), None, "{input}");
+        }
+    }
+
+    #[test]
+    fn redirections_alone_are_no_command() {
+        assert_eq!(change("{ echo grouped; } > /g"), None);
+        assert_eq!(change("> /empty"), None);
+    }
+
+    /// Random command lines built from the characters shells treat specially: reading them
+    /// never panics, and what is read can be asked every question.
+    #[test]
+    fn reading_any_text_never_panics() {
+        const PIECES: &[&str] = &[
+            " ", "a", "cd", "=", "X=1", "'", "\"", "\\", "$", "${", "}", "$(", "(", ")", "$((", "`", "#", ";", "&",
+            "|", "<", ">", "<<", "!", "{", "\n", "set", "-e", "f()", "case", "for", "in", "do", "done", "*", "~",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for i in 0..(state % 12) {
+                let index = ((state >> (i * 5)) as usize) % PIECES.len();
+                line.push_str(PIECES[index]);
+            }
+            if let Ok(script) = read(&line) {
+                let _ = (script.state_change(), script.errexit(), script.list_separator());
+            }
         }
     }
 
