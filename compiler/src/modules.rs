@@ -92,10 +92,10 @@ impl GraphLoader<'_> {
         self.index.insert(key.clone(), index);
         self.stack.push(key.clone());
         for statement in &module.statements {
-            if let ast::StatementKind::Import(import) = &statement.kind {
-                if let Some(target) = self.import(&key, import, statement.span) {
-                    self.graph.modules[index].imports.insert(statement.span, target);
-                }
+            if let ast::StatementKind::Import(import) = &statement.kind
+                && let Some(target) = self.import(&key, import, statement.span)
+            {
+                self.graph.modules[index].imports.insert(statement.span, target);
             }
         }
         self.stack.pop();

@@ -30,6 +30,7 @@ pub mod hostports;
 pub mod http;
 pub mod image;
 pub mod snapshot;
+pub mod store_lock;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -158,7 +158,7 @@ impl Checker<'_> {
                 "a port is written `8080/tcp`, or a number where a port is expected".to_string()
             }
             (Type::Port, Type::Int) => "a port's number is `p.number`".to_string(),
-            (found, Type::List(inner)) if found.fits(inner) => format!("wrap it in a list: `[…]`"),
+            (found, Type::List(inner)) if found.fits(inner) => "wrap it in a list: `[…]`".to_string(),
             _ => format!("give a value of type `{expected}`"),
         };
         self.error(
@@ -240,30 +240,30 @@ impl Checker<'_> {
         let literal = text.as_literal();
         let typed = match expected {
             Some(Type::Image) => {
-                if let Some(reference) = &literal {
-                    if let Err(problem) = check_image_reference(reference) {
-                        self.push(
+                if let Some(reference) = &literal
+                    && let Err(problem) = check_image_reference(reference)
+                {
+                    self.push(
                             Diagnostic::error(Code::MalformedImage, format!("`{reference}` is not a valid image reference"))
                                 .with_label(span, problem)
                                 .with_help("an image reference is `[registry/]name[:tag][@sha256:…]`, lowercase, like `debian:bookworm-slim`"),
                         );
-                        return None;
-                    }
+                    return None;
                 }
                 Typed::new(Type::Image, Value::Image(Some(text)))
             }
             Some(Type::Signal) => {
-                if let Some(signal) = &literal {
-                    if let Err(problem) = check_signal(signal) {
-                        self.error(
-                            Code::InvalidLiteral,
-                            span,
-                            problem,
-                            "not a signal",
-                            "write a signal name like `SIGQUIT` or a number from 1 to 64",
-                        );
-                        return None;
-                    }
+                if let Some(signal) = &literal
+                    && let Err(problem) = check_signal(signal)
+                {
+                    self.error(
+                        Code::InvalidLiteral,
+                        span,
+                        problem,
+                        "not a signal",
+                        "write a signal name like `SIGQUIT` or a number from 1 to 64",
+                    );
+                    return None;
                 }
                 Typed::new(Type::Signal, Value::Signal(text))
             }
@@ -390,39 +390,39 @@ impl Checker<'_> {
 
     fn field(&mut self, base: &Expr, field: &ast::Ident, env: &Env) -> Option<Typed> {
         // `module.name`
-        if let ExprKind::Name(name) = &base.kind {
-            if let Some(Binding::Module(module)) = self.lookup(env, name) {
-                let member = self.module_scope(module).get(&field.name).map(|(b, _)| b.clone());
-                return match member {
-                    Some(Binding::Value(typed)) => Some(typed),
-                    Some(Binding::Function { .. }) => {
-                        self.error(
-                            Code::TypeMismatch,
-                            field.span,
-                            format!("`{name}.{}` is a function, not a value", field.name),
-                            "a function",
-                            format!("call it as a step: `{name}.{}(…)`", field.name),
-                        );
-                        None
-                    }
-                    _ => {
-                        let members: Vec<String> = self.module_scope(module).keys().cloned().collect();
-                        let help = match super::scope::closest(&field.name, &members) {
-                            Some(close) => format!("did you mean `{name}.{close}`?"),
-                            None if members.is_empty() => format!("module `{name}` defines nothing"),
-                            None => format!("module `{name}` has: {}", sorted(members).join(", ")),
-                        };
-                        self.error(
-                            Code::UnknownName,
-                            field.span,
-                            format!("module `{name}` has no `{}`", field.name),
-                            "not in the module",
-                            help,
-                        );
-                        None
-                    }
-                };
-            }
+        if let ExprKind::Name(name) = &base.kind
+            && let Some(Binding::Module(module)) = self.lookup(env, name)
+        {
+            let member = self.module_scope(module).get(&field.name).map(|(b, _)| b.clone());
+            return match member {
+                Some(Binding::Value(typed)) => Some(typed),
+                Some(Binding::Function { .. }) => {
+                    self.error(
+                        Code::TypeMismatch,
+                        field.span,
+                        format!("`{name}.{}` is a function, not a value", field.name),
+                        "a function",
+                        format!("call it as a step: `{name}.{}(…)`", field.name),
+                    );
+                    None
+                }
+                _ => {
+                    let members: Vec<String> = self.module_scope(module).keys().cloned().collect();
+                    let help = match super::scope::closest(&field.name, &members) {
+                        Some(close) => format!("did you mean `{name}.{close}`?"),
+                        None if members.is_empty() => format!("module `{name}` defines nothing"),
+                        None => format!("module `{name}` has: {}", sorted(members).join(", ")),
+                    };
+                    self.error(
+                        Code::UnknownName,
+                        field.span,
+                        format!("module `{name}` has no `{}`", field.name),
+                        "not in the module",
+                        help,
+                    );
+                    None
+                }
+            };
         }
         let typed = self.eval(base, None, env)?;
         match (&typed.value, field.name.as_str()) {

@@ -47,10 +47,10 @@ fn check_registry(host: &str) -> Result<(), String> {
         Some((name, port)) => (name, Some(port)),
         None => (host, None),
     };
-    if let Some(port) = port {
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("registry port `{port}` is not a number"));
-        }
+    if let Some(port) = port
+        && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("registry port `{port}` is not a number"));
     }
     let valid = !name.is_empty()
         && name.split('.').all(|label| {

@@ -144,11 +144,11 @@ impl Checker<'_> {
                     }
                 }
                 StatementKind::Stage(decl) if is_root => {
-                    if let Some(name) = &decl.name {
-                        if let Some(index) = self.stages.iter().position(|s| s.name.as_deref() == Some(&name.name)) {
-                            let scope = self.module_scopes[module].get_or_insert_with(HashMap::new);
-                            scope.entry(name.name.clone()).or_insert((Binding::Stage(index), name.span));
-                        }
+                    if let Some(name) = &decl.name
+                        && let Some(index) = self.stages.iter().position(|s| s.name.as_deref() == Some(&name.name))
+                    {
+                        let scope = self.module_scopes[module].get_or_insert_with(HashMap::new);
+                        scope.entry(name.name.clone()).or_insert((Binding::Stage(index), name.span));
                     }
                 }
                 _ => {}
@@ -373,16 +373,16 @@ impl Checker<'_> {
         let platform = decl.platform.as_ref().and_then(|expr| {
             let typed = self.eval(expr, Some(&Type::String), &env)?;
             let text = self.instruction_text(&typed, expr.span, "a platform")?;
-            if let Some(literal) = text.as_literal().filter(|l| !l.contains('$')) {
-                if let Err(problem) = check_platform(&literal) {
-                    self.error(
-                        Code::InvalidLiteral,
-                        expr.span,
-                        problem,
-                        "not a platform",
-                        "for example `linux/amd64` or `linux/arm64/v8`",
-                    );
-                }
+            if let Some(literal) = text.as_literal().filter(|l| !l.contains('$'))
+                && let Err(problem) = check_platform(&literal)
+            {
+                self.error(
+                    Code::InvalidLiteral,
+                    expr.span,
+                    problem,
+                    "not a platform",
+                    "for example `linux/amd64` or `linux/arm64/v8`",
+                );
             }
             Some(text)
         });
@@ -456,16 +456,16 @@ fn collect_stage_refs(statements: &[ast::Statement], out: &mut Vec<String>) {
 
 fn clause_refs(clauses: &[ast::Clause], out: &mut Vec<String>) {
     for clause in clauses {
-        if clause.keyword.name == "from" {
-            if let Some(ast::Expr { kind: ExprKind::Name(name), .. }) = &clause.value {
-                out.push(name.clone());
-            }
+        if clause.keyword.name == "from"
+            && let Some(ast::Expr { kind: ExprKind::Name(name), .. }) = &clause.value
+        {
+            out.push(name.clone());
         }
         for option in &clause.options {
-            if option.name.name == "from" {
-                if let ExprKind::Name(name) = &option.value.kind {
-                    out.push(name.clone());
-                }
+            if option.name.name == "from"
+                && let ExprKind::Name(name) = &option.value.kind
+            {
+                out.push(name.clone());
             }
         }
     }

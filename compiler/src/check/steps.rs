@@ -406,17 +406,17 @@ impl Checker<'_> {
 
     fn run(&mut self, command_expr: &Expr, clauses: &[Clause], env: &Env) -> Option<ir::Run> {
         let command = self.command(command_expr, env, "run")?;
-        if let Command::Exec(words) = &command {
-            if words.iter().any(|w| w.args().next().is_some()) {
-                self.error(
-                    Code::ArgAtRuntime,
-                    command_expr.span,
-                    "build arguments are not expanded in an exec-form `run`",
-                    "exec form",
-                    "use the shell form (`run \"cmd ${arg}\"`), where the shell expands it",
-                );
-                return None;
-            }
+        if let Command::Exec(words) = &command
+            && words.iter().any(|w| w.args().next().is_some())
+        {
+            self.error(
+                Code::ArgAtRuntime,
+                command_expr.span,
+                "build arguments are not expanded in an exec-form `run`",
+                "exec form",
+                "use the shell form (`run \"cmd ${arg}\"`), where the shell expands it",
+            );
+            return None;
         }
         let clauses = self.clauses(clauses, RUN_CLAUSES, "run")?;
         let mut run = ir::Run { command, mounts: Vec::new(), network: None, security: None };
@@ -859,11 +859,11 @@ impl Checker<'_> {
     }
 
     fn copy_source(&mut self, expr: &Expr, env: &Env) -> Option<CopySource> {
-        if let ast::ExprKind::Name(name) = &expr.kind {
-            if self.lookup(env, name).is_none() {
-                self.unknown_stage(name, expr.span);
-                return None;
-            }
+        if let ast::ExprKind::Name(name) = &expr.kind
+            && self.lookup(env, name).is_none()
+        {
+            self.unknown_stage(name, expr.span);
+            return None;
         }
         let typed = self.eval(expr, Some(&Type::Image), env)?;
         match typed.value {

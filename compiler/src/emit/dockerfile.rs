@@ -435,7 +435,7 @@ fn fits_one_line(script: &str, target: Target) -> bool {
         && !script.contains(['\n', '\r'])
         && !trimmed.ends_with('\\')
         && !trimmed.starts_with('[')
-        && !(target == Target::Buildkit && script.contains("<<"))
+        && (target == Target::Classic || !script.contains("<<"))
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ impl Builder {
             Rule::copy => {
                 let parts: Vec<Pair<'_, Rule>> = inner.collect();
                 let (from, rest) = match parts.as_slice() {
-                    [from @ _, list, dest, clauses] if list.as_rule() == Rule::expr_list => {
+                    [from, list, dest, clauses] if list.as_rule() == Rule::expr_list => {
                         (Some(self.expr(from.clone())), (list.clone(), dest.clone(), clauses.clone()))
                     }
                     [list, dest, clauses] => (None, (list.clone(), dest.clone(), clauses.clone())),

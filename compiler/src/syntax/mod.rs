@@ -66,9 +66,9 @@ fn syntax_error(file: FileId, text: &str, error: pest::error::Error<Rule>) -> Di
     // Point at the whole offending token where there is one, so the label is readable.
     let token_end = text
         .get(start..)
-        .and_then(|rest| {
+        .map(|rest| {
             let len = rest.find(|c: char| c.is_whitespace() || "()[]{},;\"".contains(c)).unwrap_or(rest.len());
-            Some(start + len.max(rest.chars().next().map_or(0, char::len_utf8)))
+            start + len.max(rest.chars().next().map_or(0, char::len_utf8))
         })
         .unwrap_or(start);
     let at_line_break = text.get(start..).is_some_and(|rest| rest.starts_with(['\n', '\r']));
