@@ -198,10 +198,10 @@ fn steps(log: &str) -> (usize, usize, usize, usize) {
             if !instruction.starts_with("FROM ") {
                 current = Some((instruction.starts_with("RUN "), false));
             }
-        } else if line.starts_with("--> Using cache") {
-            if let Some((_, cached)) = &mut current {
-                *cached = true;
-            }
+        } else if line.starts_with("--> Using cache")
+            && let Some((_, cached)) = &mut current
+        {
+            *cached = true;
         }
     }
     finish(current);
