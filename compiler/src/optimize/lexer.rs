@@ -106,6 +106,9 @@ pub struct Lexed {
     pub here_document: bool,
     /// A `&` operator (a background job) appears somewhere.
     pub background: bool,
+    /// Every word's value after quote removal, at any depth, and the blank-separated parts of
+    /// each: the names a command could run.
+    pub words: BTreeSet<String>,
 }
 
 /// Why a command line could not be read.
@@ -224,6 +227,11 @@ impl Lexer {
                     self.pos += 1;
                     return Ok(tokens);
                 }
+                '(' if self.peek_at(1) == Some('(') => {
+                    return Err(LexError::Unsupported(
+                        "`((…))`, an arithmetic command in bash but two subshells in sh",
+                    ));
+                }
                 c if OPERATOR_START.contains(c) => {
                     let operator = self.operator()?;
                     match operator {
@@ -337,6 +345,10 @@ impl Lexer {
             && word.text[1..word.text.len() - 1].chars().all(is_name_char);
         if named_fd {
             return Err(LexError::Unsupported("a named file descriptor `{name}>` (bash)"));
+        }
+        if word.known {
+            self.out.words.extend(word.literal.split_whitespace().map(str::to_string));
+            self.out.words.insert(word.literal.clone());
         }
         Ok(Word { literal: word.known.then_some(word.literal), text: word.text, io_number })
     }
@@ -591,6 +603,7 @@ impl Lexer {
         self.out.comment |= nested.comment;
         self.out.here_document |= nested.here_document;
         self.out.background |= nested.background;
+        self.out.words.extend(nested.words);
         word.known = false;
         word.text.extend(&self.chars[start..self.pos]);
         Ok(())
@@ -690,7 +703,9 @@ mod tests {
 
     #[test]
     fn bash_only_syntax_is_refused() {
-        for input in ["cmd &>/dev/null", "cat <<< hi", "diff <(a) <(b)", "echo $'a\\'b'", "exec {fd}>x", "a |& b"] {
+        for input in
+            ["cmd &>/dev/null", "cat <<< hi", "diff <(a) <(b)", "echo $'a\\'b'", "exec {fd}>x", "a |& b", "((i++))"]
+        {
             assert!(matches!(lex(input), Err(LexError::Unsupported(_))), "{input}");
         }
         assert!(matches!(lex("x=$(case a in a) echo;; esac)"), Err(LexError::Unsupported(_))));
@@ -702,6 +717,14 @@ mod tests {
             words("rm -rf /var/lib/apt/lists/* ~/x $HOME a'*'"),
             ["rm", "-rf", "?/var/lib/apt/lists/*", "?~/x", "?$HOME", "a*"]
         );
+    }
+
+    #[test]
+    fn words_are_collected_at_every_depth() {
+        let lexed = lex("a \"b c\" $(d e) `f` ( g )").expect("lexes");
+        let words: Vec<&str> = lexed.words.iter().map(String::as_str).collect();
+        assert_eq!(words, ["a", "b", "b c", "c", "d", "e", "f", "g"]);
+        assert!(lex("( (a) )").is_ok());
     }
 
     #[test]

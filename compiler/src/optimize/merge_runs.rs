@@ -7,9 +7,12 @@
 //! with the shell tokenizer, and:
 //! - a step that changes the shell itself (`cd`, `export`, `umask`, `trap`, `exit`…) is wrapped in
 //!   a subshell `( … )`, unless it is the last command, after which the shell ends anyway;
+//! - so is a step that runs a command a later step also names: a shell remembers where in `PATH`
+//!   it found a command, and a step between may install another one (`pip install -U pip`);
 //! - a step with `;`, `||` or other list operators is wrapped too, so `&&` applies to all of it;
 //! - a step that may turn on `set -e` can only be the last command: on the left of `&&` the
-//!   shell ignores errexit;
+//!   shell ignores errexit; so can one that names the shell's own program (`ln -sf bash /bin/sh`),
+//!   since the commands after it would still run in the old shell;
 //! - a step is not merged when it cannot be written on one line of a chain (comments, here-documents,
 //!   line breaks), runs a background job, reads `$_`, or cannot be read at all; exec-form steps
 //!   are never rewritten; the stage's shell must be a POSIX shell without `-e`.
@@ -18,6 +21,7 @@ use super::explain::{EventKind, Explain};
 use super::{Pass, script};
 use crate::emit::dockerfile::shell_script;
 use crate::ir::{Command, Instruction, InstructionKind, Program, Run, Stage, Text, TextPart};
+use std::collections::BTreeSet;
 
 const PASS: Pass = Pass::MergeRuns;
 
@@ -36,8 +40,14 @@ struct Step {
     state_change: Option<String>,
     /// An operator that `&&` would bind across: it needs `( … )` wherever it is.
     separator: Option<&'static str>,
-    /// Why it must run last: it may turn on errexit.
+    /// Why it must run last: it may turn on errexit, or replace the shell's program.
     ends_chain: Option<String>,
+    /// The commands it runs in the shell itself that the shell looks up in `PATH`.
+    looked_up: BTreeSet<String>,
+    /// Every word in it: the names a later step could run.
+    words: BTreeSet<String>,
+    /// It runs a command whose name is computed: it could run any of them.
+    runs_anything: bool,
 }
 
 impl Step {
@@ -68,7 +78,10 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
                     text,
                     state_change: script.state_change(),
                     separator: script.list_separator(),
-                    ends_chain: script.errexit(),
+                    ends_chain: script.errexit().or_else(|| replaces_shell(&script, &shell)),
+                    looked_up: script.looked_up().map(str::to_string).collect(),
+                    runs_anything: script.runs_computed_command(),
+                    words: script.lexed.words,
                     instruction,
                 }),
                 Err(reason) => Item::Alone(instruction, reason),
@@ -207,14 +220,22 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
     let last = steps.len() - 1;
     let mut commands = Vec::new();
     for (position, step) in steps.iter().enumerate() {
-        let state = step.state_change.as_ref().filter(|_| position != last);
-        let why = match (state, step.separator) {
-            (Some(state), _) => Some(format!("it {state}; wrapped in a subshell so the change stays in it")),
-            (None, Some(separator)) => {
-                Some(format!("it has `{separator}`; wrapped in `( … )` so that `&&` applies to all of it"))
-            }
-            (None, None) => None,
+        let isolated = if position == last {
+            None
+        } else if let Some(state) = &step.state_change {
+            Some(format!("it {state}; wrapped in a subshell so the change stays in it"))
+        } else {
+            remembered(step, &steps[position + 1..]).map(|name| {
+                format!(
+                    "it runs `{name}`, which a later step runs too: a shell remembers where in PATH it found a \
+                     command, so it is wrapped in a subshell, and the later step looks it up again"
+                )
+            })
         };
+        let why = isolated.or_else(|| {
+            step.separator
+                .map(|separator| format!("it has `{separator}`; wrapped in `( … )` so that `&&` applies to all of it"))
+        });
         match why {
             Some(message) => {
                 explain.record(PASS, stage, EventKind::Wrapped, vec![step.instruction.origin], message);
@@ -236,6 +257,26 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
         run.command = Command::Chain(commands);
     }
     out.push(instruction);
+}
+
+/// A command of the step that a later step names too: the shell would remember where it found
+/// it, while the later step must look it up again (a step between may install another one).
+fn remembered<'a>(step: &'a Step, later: &[Step]) -> Option<&'a str> {
+    let runs_anything = later.iter().any(|s| s.runs_anything);
+    step.looked_up
+        .iter()
+        .find(|name| runs_anything || later.iter().any(|s| s.words.contains(*name)))
+        .map(String::as_str)
+}
+
+/// Why a step must end its RUN because it names the program of the shell running it, if it does:
+/// the commands after it would still run in the old shell.
+fn replaces_shell(script: &script::Script, shell: &[String]) -> Option<String> {
+    let program = shell.first()?;
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let paths = [program.clone(), format!("/bin/{name}"), format!("/usr/bin/{name}")];
+    let named = paths.iter().find(|p| script.lexed.words.contains(p.as_str()))?;
+    Some(format!("names `{named}`, the shell running it, which the commands after it would still use"))
 }
 
 /// The text without the blanks around it, which a chain line does not need.
@@ -352,12 +393,8 @@ mod tests {
 
     #[test]
     fn consecutive_runs_become_one_run_one_command_a_line() {
-        let (lines, explain) =
-            merged("run \"apt-get update\"\nrun \"apt-get install -y curl\"\nrun \"rm -rf /var/lib/apt/lists/*\"");
-        assert_eq!(
-            lines,
-            ["RUN apt-get update \\\n    && apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*"]
-        );
+        let (lines, explain) = merged("run \"mkdir -p /a\"\nrun \"touch /a/b\"\nrun \"rm -rf /var/lib/apt/lists/*\"");
+        assert_eq!(lines, ["RUN mkdir -p /a \\\n    && touch /a/b \\\n    && rm -rf /var/lib/apt/lists/*"]);
         assert_eq!(messages(&explain, EventKind::Merged).len(), 1);
         assert_eq!(explain.events()[0].steps.len(), 3);
     }
@@ -377,6 +414,22 @@ mod tests {
         assert_eq!(lines, ["RUN ( false || true ) \\\n    && ( echo a; echo b )"]);
         let (lines, _) = merged("run \"a | b && c\"\nrun \"d\"");
         assert_eq!(lines, ["RUN a | b && c \\\n    && d"]);
+    }
+
+    #[test]
+    fn a_command_run_again_later_is_looked_up_again() {
+        let (lines, explain) = merged("run \"pip install -U pip\"\nrun \"pip install flask\"\nrun \"echo done\"");
+        assert_eq!(lines, ["RUN ( pip install -U pip ) \\\n    && pip install flask \\\n    && echo done"]);
+        assert!(messages(&explain, EventKind::Wrapped)[0].contains("remembers where in PATH it found"));
+        let (lines, _) = merged("run \"make\"\nrun \"$CC -v\"");
+        assert_eq!(lines, ["RUN ( make ) \\\n    && $CC -v"]);
+    }
+
+    #[test]
+    fn replacing_the_shell_ends_a_run() {
+        let (lines, explain) = merged("run \"true\"\nrun \"ln -sf /bin/bash /bin/sh\"\nrun \"echo next\"");
+        assert_eq!(lines, ["RUN true \\\n    && ln -sf /bin/bash /bin/sh", "RUN echo next"]);
+        assert!(messages(&explain, EventKind::Refused)[0].contains("`/bin/sh`"));
     }
 
     #[test]

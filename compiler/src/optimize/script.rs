@@ -239,6 +239,23 @@ impl Script {
         None
     }
 
+    /// The commands it runs in the shell itself (not in a subshell) that the shell looks up in
+    /// `PATH` and remembers where it found: all but the built-ins every shell has.
+    pub fn looked_up(&self) -> impl Iterator<Item = &str> {
+        const BUILTINS: &[&str] =
+            &["echo", "printf", "test", "[", "true", "false", ":", "pwd", "type", "kill", "wait", "command", "builtin"];
+        self.commands
+            .iter()
+            .filter(|c| !c.in_subshell && !c.defines_function)
+            .filter_map(SimpleCommand::name)
+            .filter(|name| !name.contains('/') && !BUILTINS.contains(name) && builtin_effect(name).is_none())
+    }
+
+    /// Whether a command's name is only known when it runs.
+    pub fn runs_computed_command(&self) -> bool {
+        self.commands.iter().any(|c| c.words.first().is_some_and(|w| w.literal.is_none()))
+    }
+
     /// The first operator that would make `&&` bind to only part of the line.
     pub fn list_separator(&self) -> Option<&'static str> {
         self.separators.first().copied()
@@ -322,6 +339,14 @@ mod tests {
         for input in ["set -x", "set +e", "set -- -e", "set -o pipefail", "echo set -e"] {
             assert_eq!(read(input).expect("reads").errexit(), None, "{input}");
         }
+    }
+
+    #[test]
+    fn commands_looked_up_in_path_are_listed() {
+        let script = read("apt-get update && echo x | sort; ( make ); /bin/ls; cd /; f() { g; }").expect("reads");
+        let names: Vec<&str> = script.looked_up().collect();
+        assert_eq!(names, ["apt-get", "sort", "g"]);
+        assert!(read("$CC x.c").expect("reads").runs_computed_command());
     }
 
     #[test]
