@@ -21,6 +21,7 @@ use super::explain::{EventKind, Explain};
 use super::{Pass, script};
 use crate::emit::dockerfile::shell_script;
 use crate::ir::{Command, Instruction, InstructionKind, Program, Run, Stage, Text, TextPart};
+use crate::source::Span;
 use std::collections::BTreeSet;
 
 const PASS: Pass = Pass::MergeRuns;
@@ -98,15 +99,15 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
 
     let mut out = Vec::new();
     let mut chain: Vec<Step> = Vec::new();
-    // The last `RUN` seen, and whether a layer edge came after it.
-    let mut previous: Option<(Instruction, bool)> = None;
+    // Where the last `RUN` seen is written, and whether a layer edge came after it.
+    let mut previous: Option<(Span, bool)> = None;
     for item in items {
         match item {
             Item::Mergeable(step) => {
                 if let Some(last) = chain.last() {
                     match joinable(last, &step) {
                         Ok(()) => {
-                            previous = Some((step.instruction.clone(), false));
+                            previous = Some((step.instruction.origin, false));
                             chain.push(step);
                             continue;
                         }
@@ -129,17 +130,17 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
                         PASS,
                         stage,
                         EventKind::Refused,
-                        vec![step.instruction.origin, before.origin],
+                        vec![step.instruction.origin, *before],
                         "not merged with the run before it: a `layer` block edge lies between them",
                     );
                 }
                 flush(&mut chain, &mut out, stage, explain);
-                previous = Some((step.instruction.clone(), false));
+                previous = Some((step.instruction.origin, false));
                 chain.push(step);
             }
             Item::Alone(instruction, _) => {
                 flush(&mut chain, &mut out, stage, explain);
-                previous = Some((instruction.clone(), false));
+                previous = Some((instruction.origin, false));
                 out.push(instruction);
             }
             Item::Boundary(instruction) => {
