@@ -58,6 +58,13 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
+    AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
+    PackageCacheLeft = "W0102", "package manager cache left in a layer";
+    UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";
+    SecretInEnv = "W0104", "secret-looking `env` or `arg` with a literal value";
+    AddForCopy = "W0105", "`add` where `copy` would do";
+    RootAtEnd = "W0106", "the image runs as root";
+    VolumeWrite = "W0107", "a step writes under a declared volume";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -29,6 +29,7 @@ pub mod docker;
 pub mod hostports;
 pub mod http;
 pub mod image;
+pub mod snapshot;
 pub mod store_lock;
 
 use std::path::{Path, PathBuf};
