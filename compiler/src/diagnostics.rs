@@ -60,6 +60,13 @@ codes! {
     InvalidStageName = "E0029", "invalid stage name";
     NotBuildable = "E0030", "step not supported by imgc build";
     CopySourceNotFound = "E0031", "copy source not found";
+    AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
+    PackageCacheLeft = "W0102", "package manager cache left in a layer";
+    UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";
+    SecretInEnv = "W0104", "secret-looking `env` or `arg` with a literal value";
+    AddForCopy = "W0105", "`add` where `copy` would do";
+    RootAtEnd = "W0106", "the image runs as root";
+    VolumeWrite = "W0107", "a step writes under a declared volume";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -331,3 +331,56 @@ fn json_has_the_same_content() {
     assert_eq!(value["location"]["column"], 12);
     assert!(value["help"].as_str().is_some_and(|h| !h.is_empty()));
 }
+
+#[test]
+fn w0101_apt_update_alone() {
+    snapshot!(
+        AptUpdateAlone,
+        "image from \"debian:bookworm-slim\" {\n    run \"apt-get update\"\n    copy \"a.deb\" to \"/tmp/\"\n    run \"apt-get install -y /tmp/a.deb && rm -rf /var/lib/apt/lists/*\"\n}\n"
+    );
+}
+
+#[test]
+fn w0102_package_cache_left() {
+    snapshot!(PackageCacheLeft, "image from \"alpine:3.20\" {\n    run \"apk add curl\"\n}\n");
+}
+
+#[test]
+fn w0103_unpinned_base() {
+    snapshot!(UnpinnedBase, "stage build from \"golang:latest\" {\n    run \"go version\"\n}\nimage from build {\n}\n");
+}
+
+#[test]
+fn w0104_secret_in_env() {
+    snapshot!(SecretInEnv, "arg github_token = \"ghp_123\"\nimage from \"debian:bookworm-slim\" {\n}\n");
+}
+
+#[test]
+fn w0105_add_for_copy() {
+    snapshot!(AddForCopy, "image from \"debian:bookworm-slim\" {\n    add \"app.py\", \"lib/\" to \"/app/\"\n}\n");
+}
+
+#[test]
+fn w0106_root_at_end() {
+    snapshot!(RootAtEnd, "image from \"debian:bookworm-slim\" {\n    user \"0\"\n}\n");
+}
+
+#[test]
+fn w0107_volume_write() {
+    snapshot!(
+        VolumeWrite,
+        "image from \"debian:bookworm-slim\" {\n    volume \"/var/lib/app\"\n    copy \"seed.db\" to \"/var/lib/app/seed.db\"\n}\n"
+    );
+}
+
+#[test]
+fn warnings_do_not_stop_the_dockerfile() {
+    let compilation = imgc::compile_source("app.img", "image from \"debian\" {\n}\n", &Options::default());
+    assert!(!compilation.has_errors());
+    assert_eq!(compilation.diagnostics.len(), 1);
+    assert!(compilation.dockerfile(Target::Buildkit).is_ok());
+    let json = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
+    let value: serde_json::Value = serde_json::from_str(json.trim()).expect("valid json");
+    assert_eq!(value["severity"], "warning");
+    assert_eq!(value["code"], "W0103");
+}

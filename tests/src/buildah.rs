@@ -43,16 +43,7 @@ pub fn build(
     let mut cmd = command();
     cmd.args(["bud", "--isolation", "chroot", "--layers", "--force-rm", "--pull=never", "--format", "docker"]);
     cmd.arg("-f").arg(&file.path).args(["-t", tag]);
-    for (key, value) in &options.build_args {
-        cmd.arg("--build-arg").arg(format!("{key}={value}"));
-    }
-    if let Some(target) = &options.target {
-        cmd.args(["--target", target]);
-    }
-    if options.no_cache {
-        cmd.arg("--no-cache");
-    }
-    cmd.args(&options.extra_args);
+    options.apply(&mut cmd);
     cmd.arg(context);
     let _store = crate::store_lock::shared();
     run_ok(&mut cmd, BUILD_TIMEOUT)

@@ -31,6 +31,7 @@ pub mod http;
 pub mod image;
 pub mod oci;
 pub mod registry;
+pub mod snapshot;
 pub mod store_lock;
 
 use std::path::{Path, PathBuf};

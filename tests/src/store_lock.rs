@@ -15,18 +15,24 @@ pub struct StoreGuard {
 }
 
 fn lock(operation: libc::c_int) -> StoreGuard {
-    let path = std::env::temp_dir().join("imgc-buildah-store.lock");
+    StoreGuard { _file: flock_file("imgc-buildah-store.lock", operation) }
+}
+
+/// Opens `$TMPDIR/NAME` and takes an flock on it (`LOCK_SH` or `LOCK_EX`), blocking until it is
+/// granted; closing the file releases it.
+pub(crate) fn flock_file(name: &str, operation: libc::c_int) -> File {
+    let path = std::env::temp_dir().join(name);
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .unwrap_or_else(|e| panic!("cannot open the buildah store lock {}: {e}", path.display()));
+        .unwrap_or_else(|e| panic!("cannot open the lock file {}: {e}", path.display()));
     loop {
         // SAFETY: flock on a file descriptor this function owns.
         let rc = unsafe { libc::flock(file.as_raw_fd(), operation) };
         if rc == 0 {
-            return StoreGuard { _file: file };
+            return file;
         }
         let error = std::io::Error::last_os_error();
         if error.kind() != std::io::ErrorKind::Interrupted {

@@ -3,3 +3,4 @@
 pub mod dockerfile;
 #[cfg(feature = "oci")]
 pub mod oci;
+pub mod rust;

@@ -372,7 +372,7 @@ impl Planner<'_> {
                 }
             }
             InstructionKind::Healthcheck(health) => {
-                config.healthcheck = Some(health_config(health.as_ref(), &state.shell, &state.vars));
+                config.healthcheck = Some(health_config(health.as_ref(), &state.vars));
             }
             InstructionKind::StopSignal(signal) => config.stop_signal = Some(expand(signal, &state.vars)),
             InstructionKind::Shell(words) => {
@@ -549,19 +549,25 @@ fn argv(command: &Command, shell: &[String], vars: &BTreeMap<String, String>) ->
         Command::Shell(text) => {
             shell.iter().cloned().chain(std::iter::once(script(text, vars).trim().to_string())).collect()
         }
+        Command::Chain(texts) => shell.iter().cloned().chain(std::iter::once(chain(texts, vars))).collect(),
     }
 }
 
-fn health_config(health: Option<&Healthcheck>, shell: &[String], vars: &BTreeMap<String, String>) -> HealthConfig {
+/// Commands joined with `&&`, as the merge-runs pass means them.
+fn chain(texts: &[Text], vars: &BTreeMap<String, String>) -> String {
+    texts.iter().map(|t| script(t, vars).trim().to_string()).collect::<Vec<_>>().join(" && ")
+}
+
+fn health_config(health: Option<&Healthcheck>, vars: &BTreeMap<String, String>) -> HealthConfig {
     let Some(health) = health else {
         return HealthConfig { test: vec!["NONE".to_string()], ..HealthConfig::default() };
     };
-    let _ = shell;
     let test = match &health.command {
         Command::Exec(words) => {
             std::iter::once("CMD".to_string()).chain(words.iter().map(|w| expand(w, vars))).collect()
         }
         Command::Shell(text) => vec!["CMD-SHELL".to_string(), script(text, vars).trim().to_string()],
+        Command::Chain(texts) => vec!["CMD-SHELL".to_string(), chain(texts, vars)],
     };
     let nanos = |ms: Option<u64>| ms.map(|ms| ms.saturating_mul(1_000_000));
     HealthConfig {
