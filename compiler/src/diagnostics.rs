@@ -58,9 +58,18 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
-    DockerfileSyntax = "E0030", "Dockerfile syntax error";
-    NotMigratable = "E0031", "Dockerfile construct with no `.img` form";
-    MigrationDiffers = "E0032", "the program builds something else than the Dockerfile";
+    NotBuildable = "E0030", "step not supported by imgc build";
+    CopySourceNotFound = "E0031", "copy source not found";
+    DockerfileSyntax = "E0032", "Dockerfile syntax error";
+    NotMigratable = "E0033", "Dockerfile construct with no `.img` form";
+    MigrationDiffers = "E0034", "the program builds something else than the Dockerfile";
+    AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
+    PackageCacheLeft = "W0102", "package manager cache left in a layer";
+    UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";
+    SecretInEnv = "W0104", "secret-looking `env` or `arg` with a literal value";
+    AddForCopy = "W0105", "`add` where `copy` would do";
+    RootAtEnd = "W0106", "the image runs as root";
+    VolumeWrite = "W0107", "a step writes under a declared volume";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -18,6 +18,30 @@ pub struct Program {
     pub source_name: String,
 }
 
+/// The shell of a stage without `SHELL` whose base stages have none either.
+pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
+impl Program {
+    /// The shell a stage starts with: its base stage's last `SHELL`, or `/bin/sh -c`.
+    pub fn initial_shell(&self, stage: usize) -> Vec<String> {
+        let mut current = self.stages.get(stage);
+        // Bases are earlier stages, so this ends; the bound guards against a malformed program.
+        for _ in 0..=self.stages.len() {
+            let Some(Base::Stage(base)) = current.map(|s| &s.base) else { break };
+            let Some(base_stage) = self.stages.get(*base) else { break };
+            let last_shell = base_stage.instructions.iter().rev().find_map(|i| match &i.kind {
+                InstructionKind::Shell(words) => Some(words.clone()),
+                _ => None,
+            });
+            if let Some(words) = last_shell {
+                return words;
+            }
+            current = Some(base_stage);
+        }
+        DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArgDef {
     pub name: String,
@@ -55,6 +79,20 @@ pub struct Instruction {
     /// that expanded to it.
     #[serde(skip)]
     pub origin: Span,
+    /// The origins of the steps an optimizer pass merged into this one, in order after `origin`.
+    #[serde(skip)]
+    pub merged: Vec<Span>,
+}
+
+impl Instruction {
+    pub fn new(kind: InstructionKind, span: Span, origin: Span) -> Instruction {
+        Instruction { kind, span, origin, merged: Vec::new() }
+    }
+
+    /// Where every step in this instruction came from: `origin`, then the merged steps'.
+    pub fn origins(&self) -> impl Iterator<Item = Span> + '_ {
+        std::iter::once(self.origin).chain(self.merged.iter().copied())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -204,6 +242,9 @@ pub enum Command {
     Exec(Vec<Text>),
     /// Shell form, run by the stage's shell.
     Shell(Text),
+    /// Shell-form commands that the merge-runs pass joined with `&&`, written one a line. Each is
+    /// a complete command, already grouped in `( … )` where `&&` would otherwise bind wrongly.
+    Chain(Vec<Text>),
     /// A here-document the builder writes to a file and runs (`RUN <<EOF`); only `run` has it.
     Heredoc(Heredoc),
 }

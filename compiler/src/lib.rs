@@ -1,8 +1,10 @@
 //! imgc compiles `.img` programs, a typed language for container images, into Dockerfiles.
 //!
 //! The pipeline runs one way: [`syntax`] parses, [`modules`] loads imports, [`check`] resolves
-//! names, checks types and lowers to the [`ir`], and [`emit`] writes output. Every stage reports
+//! names, checks types and lowers to the [`ir`], [`optimize`] rewrites the IR for the build cache,
+//! and [`emit`] writes output. Every stage reports
 //! problems as [`diagnostics::Diagnostic`]s; none panics on bad input.
+//! [`build_script`] runs the pipeline from a Cargo build script, with [`facts`] as Rust constants.
 //!
 //! ```
 //! let source = r#"
@@ -16,14 +18,17 @@
 //! assert!(dockerfile.contains("RUN echo hello"));
 //! ```
 
+pub mod build_script;
 pub mod check;
 pub mod diagnostics;
 pub mod dockerfile;
 pub mod emit;
+pub mod facts;
 pub mod format;
 pub mod ir;
 pub mod migrate;
 pub mod modules;
+pub mod optimize;
 pub mod shell;
 pub mod source;
 pub mod stdlib;
@@ -32,6 +37,7 @@ pub mod types;
 pub mod value;
 
 pub use emit::dockerfile::Target;
+pub use optimize::{Optimize, Pass};
 
 use diagnostics::{Diagnostic, Diagnostics};
 use modules::{FsLoader, Loader};
@@ -61,11 +67,35 @@ impl Compilation {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    /// Emits the Dockerfile, or the errors that prevent it (compile errors, or features the
-    /// target cannot build).
+    /// Emits the optimized Dockerfile, or the errors that prevent it (compile errors, or
+    /// features the target cannot build).
     pub fn dockerfile(&self, target: Target) -> Result<String, Vec<Diagnostic>> {
+        self.dockerfile_with(target, &Optimize::default())
+    }
+
+    /// Emits the Dockerfile with the chosen optimizer passes ([`Optimize::none`] for `-O0`).
+    pub fn dockerfile_with(&self, target: Target, optimize: &Optimize) -> Result<String, Vec<Diagnostic>> {
+        let program = self.checked(target)?;
+        let (optimized, _) = optimize::optimize(program, optimize);
+        emit::dockerfile::emit(&optimized, target)
+    }
+
+    /// What the optimizer did, step by step, beside the Dockerfile it gives (`imgc explain`).
+    pub fn explain(&self, target: Target, optimize: &Optimize) -> Result<optimize::report::Report, Vec<Diagnostic>> {
+        let program = self.checked(target)?;
+        let (optimized, log) = optimize::optimize(program, optimize);
+        let emitted = emit::dockerfile::emit_parts(&optimized, target)?;
+        Ok(optimize::report::report(&optimized, &log, &emitted, &self.sources, target, optimize))
+    }
+
+    /// The program, when it has no error and the target can build it. The target is checked on
+    /// the program as written, so each problem is reported at its step whatever the passes do.
+    fn checked(&self, target: Target) -> Result<&ir::Program, Vec<Diagnostic>> {
         match &self.program {
-            Some(program) if !self.has_errors() => emit::dockerfile::emit(program, target),
+            Some(program) if !self.has_errors() => {
+                emit::dockerfile::emit_parts(program, target)?;
+                Ok(program)
+            }
             _ => Err(self.diagnostics.iter().filter(|d| d.is_error()).cloned().collect()),
         }
     }
@@ -129,5 +159,8 @@ pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, optio
             check::check(&graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
         }
     });
+    if let Some(program) = &program {
+        diagnostics.extend(optimize::lints::lint(program, &sources));
+    }
     Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
 }

@@ -3,10 +3,15 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use imgc::diagnostics::{Diagnostic, render_human, render_json};
 use imgc::source::SourceMap;
-use imgc::{Compilation, Options, Target};
+use imgc::{Compilation, Optimize, Options, Pass, Target};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+#[cfg(feature = "oci")]
+mod build_cmd;
+#[cfg(feature = "oci")]
+use build_cmd as build;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -14,7 +19,10 @@ Examples:
   imgc dockerfile app.img                 print the Dockerfile
   imgc dockerfile app.img -o Dockerfile   write it to a file (only when it compiles)
   imgc dockerfile app.img --arg version=1.5.0 --target classic
+  imgc dockerfile app.img -O0             one instruction per step, in order: no optimizer pass
+  imgc explain app.img                    what the optimizer did, step by step, and why
   imgc check --message-format json *.img  problems as JSON, one object a line
+  imgc build app.img --output oci:out:v1  build the image into an OCI layout
   imgc fmt app.img                        format a program in place
   imgc migrate --check Dockerfile -o app.img  convert a Dockerfile, proving nothing was lost
 
@@ -63,6 +71,8 @@ enum Command {
         /// The builders the Dockerfile must work with
         #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
         target: TargetArg,
+        #[command(flatten)]
+        optimize: OptimizeArgs,
     },
     /// Convert a Dockerfile into an .img program
     #[command(
@@ -91,6 +101,79 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Build the image itself (no daemon) into an OCI layout or archive
+    #[cfg(feature = "oci")]
+    #[command(after_help = build::BUILD_EXAMPLES)]
+    Build(Box<build::BuildArgs>),
+    /// Show what an image written by `imgc build` holds
+    #[cfg(feature = "oci")]
+    #[command(after_help = "Example:\n  imgc inspect oci:out:latest")]
+    Inspect {
+        /// oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE
+        image: String,
+    },
+    /// Show, stage by stage, the steps beside the instructions they became, and what each
+    /// optimizer pass did or refused to do, and why
+    #[command(
+        after_help = "Examples:\n  imgc explain app.img\n  imgc explain app.img --no-pass merge-runs\n  imgc explain app.img --format json"
+    )]
+    Explain {
+        /// The .img file to explain
+        file: PathBuf,
+        /// How to print the explanation
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+        format: ExplainFormat,
+        /// Set a build argument: --arg NAME=VALUE (repeatable)
+        #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+        args: Vec<(String, String)>,
+        /// The builders the Dockerfile must work with
+        #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
+        target: TargetArg,
+        #[command(flatten)]
+        optimize: OptimizeArgs,
+    },
+}
+
+/// The optimizer switches of `dockerfile` and `explain`.
+#[derive(clap::Args)]
+struct OptimizeArgs {
+    /// Optimization level: 0 turns every pass off (one instruction per step, in order); 1 runs them all
+    #[arg(short = 'O', value_name = "LEVEL", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
+    level: u8,
+    /// Turn a pass on, also with -O0 (repeatable): unused-stages, metadata, env-placement, arg-placement, merge-runs
+    #[arg(long = "pass", value_name = "NAME", value_parser = parse_pass)]
+    passes: Vec<Pass>,
+    /// Turn a pass off (repeatable); wins over --pass
+    #[arg(long = "no-pass", value_name = "NAME", value_parser = parse_pass)]
+    no_passes: Vec<Pass>,
+}
+
+impl OptimizeArgs {
+    fn options(&self) -> Optimize {
+        let mut options = if self.level == 0 { Optimize::none() } else { Optimize::default() };
+        for pass in &self.passes {
+            options.set(*pass, true);
+        }
+        for pass in &self.no_passes {
+            options.set(*pass, false);
+        }
+        options
+    }
+}
+
+fn parse_pass(name: &str) -> Result<Pass, String> {
+    Pass::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Pass::ALL.iter().map(|p| p.name()).collect();
+        format!("no pass is called `{name}`; the passes are {}", names.join(", "))
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExplainFormat {
+    /// Text: the steps and instructions side by side, then what each pass did
+    Human,
+    /// One JSON document, for tools
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -121,6 +204,11 @@ fn parse_arg(text: &str) -> Result<(String, String), String> {
     }
 }
 
+#[cfg(feature = "oci")]
+fn reporter_for_build(reporter: &Reporter) -> impl Fn(&Compilation, &[Diagnostic]) + '_ {
+    move |compilation, diagnostics| reporter.report(compilation, diagnostics)
+}
+
 struct Reporter {
     color: bool,
     format: MessageFormat,
@@ -141,6 +229,14 @@ impl Reporter {
         };
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
+
+    /// Reports the errors, then the warnings, and gives the exit status for compile errors.
+    fn fail(&self, compilation: &Compilation, errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>) -> ExitCode {
+        let mut all = errors;
+        all.extend(warnings);
+        self.report(compilation, &all);
+        ExitCode::from(1)
+    }
 }
 
 fn main() -> ExitCode {
@@ -154,6 +250,10 @@ fn main() -> ExitCode {
     };
     let reporter = Reporter { color, format: cli.message_format };
     match cli.command {
+        #[cfg(feature = "oci")]
+        Command::Build(args) => build::build(args, &reporter_for_build(&reporter)),
+        #[cfg(feature = "oci")]
+        Command::Inspect { image } => build::inspect(&image),
         Command::Check { files, args } => {
             let options = Options { args };
             let mut failed = false;
@@ -182,20 +282,12 @@ fn main() -> ExitCode {
         Command::Migrate { file, output, check, against } => {
             migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)
         }
-        Command::Dockerfile { file, output, args, target } => {
-            let compilation = match imgc::compile_file(&file, &Options { args }) {
-                Ok(compilation) => compilation,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return ExitCode::from(2);
-                }
+        Command::Dockerfile { file, output, args, target, optimize } => {
+            let Some(compilation) = compile(&file, args) else {
+                return ExitCode::from(2);
             };
-            let target = match target {
-                TargetArg::Buildkit => Target::Buildkit,
-                TargetArg::Classic => Target::Classic,
-            };
-            let warnings: Vec<Diagnostic> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
-            match compilation.dockerfile(target) {
+            let warnings = warnings(&compilation);
+            match compilation.dockerfile_with(target.into(), &optimize.options()) {
                 Ok(text) => {
                     reporter.report(&compilation, &warnings);
                     match write_output(output.as_deref(), &text) {
@@ -206,12 +298,30 @@ fn main() -> ExitCode {
                         }
                     }
                 }
-                Err(errors) => {
-                    let mut all = errors;
-                    all.extend(warnings);
-                    reporter.report(&compilation, &all);
-                    ExitCode::from(1)
+                Err(errors) => reporter.fail(&compilation, errors, warnings),
+            }
+        }
+        Command::Explain { file, format, args, target, optimize } => {
+            let Some(compilation) = compile(&file, args) else {
+                return ExitCode::from(2);
+            };
+            let warnings = warnings(&compilation);
+            match compilation.explain(target.into(), &optimize.options()) {
+                Ok(report) => {
+                    reporter.report(&compilation, &warnings);
+                    let text = match format {
+                        ExplainFormat::Human => report.render(),
+                        ExplainFormat::Json => report.to_json(),
+                    };
+                    match write_output(None, &text) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(message) => {
+                            eprintln!("error: {message}");
+                            ExitCode::from(2)
+                        }
+                    }
                 }
+                Err(errors) => reporter.fail(&compilation, errors, warnings),
             }
         }
     }
@@ -306,6 +416,30 @@ fn fmt(files: &[PathBuf], check: bool, reporter: &Reporter) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Compiles a file; `None` (after saying why) when it cannot be read.
+fn compile(file: &Path, args: Vec<(String, String)>) -> Option<Compilation> {
+    match imgc::compile_file(file, &Options { args }) {
+        Ok(compilation) => Some(compilation),
+        Err(error) => {
+            eprintln!("error: {error}");
+            None
+        }
+    }
+}
+
+fn warnings(compilation: &Compilation) -> Vec<Diagnostic> {
+    compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect()
+}
+
+impl From<TargetArg> for Target {
+    fn from(target: TargetArg) -> Target {
+        match target {
+            TargetArg::Buildkit => Target::Buildkit,
+            TargetArg::Classic => Target::Classic,
+        }
     }
 }
 

@@ -11,7 +11,13 @@
 //! | `img`             | a whole program: must compile with no error and emit a Dockerfile          |
 //! | `fragment`        | a piece of a program, checked after wrapping (see below)                   |
 //! | `error=E0003`     | must fail, and every error it reports must have this code                  |
+//! | `warning=W0101`   | must compile with this warning; repeatable: every warning it reports must  |
+//! |                   | be tagged, and every tagged one reported (untagged: it must not warn)      |
 //! | `target=classic`  | emit for `Target::Classic` instead of `Target::Buildkit`                   |
+//! | `build`           | also build the image with `imgc build` (an empty context, scratch bases);  |
+//! |                   | with `error=`, the error may come from that build                          |
+//! | `O0`              | emit with every optimizer pass off (`imgc dockerfile -O0`)                 |
+//! | `explain`         | its output block shows `imgc explain` instead of the Dockerfile            |
 //! | `arg=NAME=VALUE`  | a `--arg NAME=VALUE` for this snippet (repeatable)                         |
 //! | `file=NAME.img`   | not compiled on its own: a module that other snippets of the same chapter  |
 //! |                   | import as `import "./NAME.img" as x`; at least one of them must import it  |
@@ -34,12 +40,14 @@
 //! `against=NAME.img` to check the chapter's `file=NAME.img` program against the Dockerfile
 //! instead of converting it.
 //!
+//! Every `img` snippet is written in `imgc fmt`'s layout.
+//!
 //! # Outputs
 //!
 //! A block tagged `dockerfile,output`, `img,output` or `text,output` that is the next code block after a snippet
 //! (prose may stand between them) shows what the compiler prints for it, and must match exactly (trailing whitespace
 //! aside): the Dockerfile for a snippet that compiles, the diagnostics as `imgc` renders them
-//! without colour for one that fails. A fragment's output is that of its wrapped program.
+//! without colour for one that fails or warns, the explanation for an `explain` snippet. A fragment's output is that of its wrapped program.
 //! After a deliberate compiler change, rewrite every output block with
 //!
 //! ```text
@@ -49,13 +57,13 @@
 //! # Error index
 //!
 //! `errors.md` must have, for every code in `Code::ALL`, a heading that names the code and at
-//! least one `error=CODE` snippet.
+//! least one `error=CODE` snippet (`warning=CODE` for a warning).
 //!
 //! Failures are listed as `file.md:LINE: reason`, LINE being the line of the opening fence.
 
 use imgc::diagnostics::{Code, Diagnostic};
 use imgc::modules::Loader;
-use imgc::{Options, Target};
+use imgc::{Optimize, Options, Target};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -104,10 +112,15 @@ struct Snippet {
     text: String,
     fragment: bool,
     error: Option<String>,
+    warnings: Vec<String>,
     target: Target,
+    unoptimized: bool,
+    explain: bool,
     args: Vec<(String, String)>,
     module_name: Option<String>,
     output: Option<OutputBlock>,
+    /// Also built with `imgc build`.
+    build: bool,
     /// A `dockerfile,migrate` snippet: the Dockerfile is `text`; `Some(name)` checks the
     /// chapter's `file=` program `name` against it instead of converting it.
     migrate: Option<Option<String>>,
@@ -219,23 +232,32 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             text: block.body.clone(),
             fragment: false,
             error: None,
+            warnings: Vec::new(),
             target: Target::Buildkit,
+            unoptimized: false,
+            explain: false,
             args: Vec::new(),
             module_name: None,
             output: None,
+            build: false,
             migrate: migrate.then_some(None),
         };
         let mut ok = true;
         for tag in rest {
             match tag.split_once('=') {
                 None if tag == "fragment" => snippet.fragment = true,
-                Some(("error", code)) => {
-                    if Code::ALL.iter().any(|c| c.as_str() == code) {
-                        snippet.error = Some(code.to_string());
-                    } else {
-                        failures.push(format!("{location}: `error={code}` names no diagnostic code"));
-                        ok = false;
-                    }
+                None if tag == "build" => snippet.build = true,
+                None if tag == "O0" => snippet.unoptimized = true,
+                None if tag == "explain" => snippet.explain = true,
+                Some(("error", code)) if code.starts_with('E') && Code::ALL.iter().any(|c| c.as_str() == code) => {
+                    snippet.error = Some(code.to_string());
+                }
+                Some(("warning", code)) if code.starts_with('W') && Code::ALL.iter().any(|c| c.as_str() == code) => {
+                    snippet.warnings.push(code.to_string());
+                }
+                Some((kind @ ("error" | "warning"), code)) => {
+                    failures.push(format!("{location}: `{kind}={code}` names no {kind} code"));
+                    ok = false;
                 }
                 Some(("target", "classic")) => snippet.target = Target::Classic,
                 Some(("target", "buildkit")) => snippet.target = Target::Buildkit,
@@ -258,7 +280,19 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
                 }
             }
         }
-        if snippet.module_name.is_some() && (snippet.fragment || snippet.error.is_some() || !snippet.args.is_empty()) {
+        let shows_one_thing = [snippet.error.is_some(), !snippet.warnings.is_empty(), snippet.explain];
+        if shows_one_thing.iter().filter(|t| **t).count() > 1 {
+            failures.push(format!("{location}: `error=`, `warning=` and `explain` exclude each other"));
+            ok = false;
+        }
+        if snippet.module_name.is_some()
+            && (snippet.fragment
+                || snippet.error.is_some()
+                || !snippet.warnings.is_empty()
+                || snippet.explain
+                || snippet.unoptimized
+                || !snippet.args.is_empty())
+        {
             failures.push(format!("{location}: a `file=` block is a module; it takes no other tag"));
             ok = false;
         }
@@ -391,22 +425,62 @@ impl Loader for BookLoader<'_> {
     }
 }
 
-/// What a snippet produced: the Dockerfile or the errors, rendered as `imgc` prints them.
+/// What a snippet produced, rendered as `imgc` prints it: the Dockerfile (or the explanation)
+/// and the warnings, or the errors.
 enum Outcome {
-    Compiled(String),
+    Compiled(String, Vec<Diagnostic>, String),
     Failed(Vec<Diagnostic>, String),
 }
 
 fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome {
     let options = Options { args: snippet.args.clone() };
     let compilation = imgc::compile_with_loader(Path::new("app.img"), program.to_string(), loader, &options);
-    match compilation.dockerfile(snippet.target) {
-        Ok(text) => Outcome::Compiled(text),
+    let optimize = if snippet.unoptimized { Optimize::none() } else { Optimize::default() };
+    let output = if snippet.explain {
+        compilation.explain(snippet.target, &optimize).map(|report| report.render())
+    } else {
+        compilation.dockerfile_with(snippet.target, &optimize)
+    };
+    match output {
+        Ok(_)
+            if snippet.build
+                && let Err(errors) = build(&compilation) =>
+        {
+            let rendered = compilation.render(&errors, false);
+            Outcome::Failed(errors, rendered)
+        }
+        Ok(text) => {
+            let warnings: Vec<Diagnostic> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
+            let rendered = compilation.render(&warnings, false);
+            Outcome::Compiled(text, warnings, rendered)
+        }
         Err(errors) => {
             let rendered = compilation.render(&errors, false);
             Outcome::Failed(errors, rendered)
         }
     }
+}
+
+/// Builds a compiled snippet with `imgc build`, in an empty context, into a temporary layout.
+#[cfg(feature = "oci")]
+fn build(compilation: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+    use imgc::emit::oci;
+    let program = compilation.program.as_ref().expect("compiled");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let context = dir.path().join("context");
+    std::fs::create_dir(&context).expect("mkdir");
+    let destination =
+        oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
+    match oci::build(program, &destination, &oci::Options::new(context)) {
+        Ok(_) => Ok(()),
+        Err(oci::Error::Program(errors)) => Err(errors),
+        Err(oci::Error::Failed(message)) => panic!("imgc build failed: {message}"),
+    }
+}
+
+#[cfg(not(feature = "oci"))]
+fn build(_: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+    Ok(())
 }
 
 /// Migrates a Dockerfile snippet and checks the program (or the chapter's program named by
@@ -427,11 +501,18 @@ fn migrate(snippet: &Snippet, against: Option<&str>, loader: &BookLoader<'_>) ->
     };
     let report = imgc::migrate::check("Dockerfile", &snippet.text, Path::new(against.unwrap_or("app.img")), &program);
     if report.diagnostics.is_empty() {
-        Ok(Outcome::Compiled(program))
+        Ok(Outcome::Compiled(program, Vec::new(), String::new()))
     } else {
         let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
         Ok(Outcome::Failed(report.diagnostics, rendered))
     }
+}
+
+/// Every snippet is written in `imgc fmt`'s layout (a snippet that does not parse is checked by
+/// compiling it).
+fn formatting_problem(text: &str) -> Option<String> {
+    let formatted = imgc::format::format_source(imgc::source::FileId(0), text).ok()?;
+    (formatted != text).then(|| format!("not formatted; `imgc fmt` writes it as:\n{}", quote(&formatted)))
 }
 
 /// Checks one snippet; returns the text its output block should hold, or why it fails.
@@ -445,13 +526,26 @@ fn check(snippet: &Snippet, loader: &BookLoader<'_>) -> Result<String, String> {
         None => compile(snippet, &program, loader),
     };
     match (&snippet.error, outcome) {
-        (None, Outcome::Compiled(text)) => Ok(text),
+        (None, Outcome::Compiled(text, warnings, rendered)) => {
+            let tagged = |d: &Diagnostic| snippet.warnings.iter().any(|w| w == d.code.as_str());
+            let missing: Vec<&String> =
+                snippet.warnings.iter().filter(|w| !warnings.iter().any(|d| d.code.as_str() == *w)).collect();
+            if !warnings.iter().all(tagged) {
+                Err(format!("warns ({}); tag each code with `warning=CODE`", describe(&warnings)))
+            } else if !missing.is_empty() {
+                Err(format!("expected warning {missing:?}, got: {}", describe(&warnings)))
+            } else if warnings.is_empty() {
+                Ok(text)
+            } else {
+                Ok(rendered)
+            }
+        }
         (None, Outcome::Failed(errors, _)) => Err(format!(
             "expected to compile, but: {}{}",
             describe(&errors),
             if snippet.fragment { format!("\n    wrapped program:\n{}", quote(&program)) } else { String::new() }
         )),
-        (Some(code), Outcome::Compiled(_)) => Err(format!("expected error {code}, but it compiled")),
+        (Some(code), Outcome::Compiled(..)) => Err(format!("expected error {code}, but it compiled")),
         (Some(code), Outcome::Failed(errors, rendered)) => {
             if errors.is_empty() {
                 Err(format!("expected error {code}, but no diagnostic was reported"))
@@ -462,13 +556,6 @@ fn check(snippet: &Snippet, loader: &BookLoader<'_>) -> Result<String, String> {
             }
         }
     }
-}
-
-/// Every snippet is written in `imgc fmt`'s layout (a snippet that does not parse is checked by
-/// compiling it).
-fn formatting_problem(text: &str) -> Option<String> {
-    let formatted = imgc::format::format_source(imgc::source::FileId(0), text).ok()?;
-    (formatted != text).then(|| format!("not formatted; `imgc fmt` writes it as:\n{}", quote(&formatted)))
 }
 
 fn quote(text: &str) -> String {
@@ -550,17 +637,22 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
                 continue;
             };
             outputs += 1;
-            let expected_kind = match (&snippet.error, &snippet.migrate) {
-                (Some(_), _) => "text",
-                (None, Some(_)) => "img",
-                (None, None) => "dockerfile",
+            let (expected_kind, what) = if snippet.error.is_some() {
+                ("text", "a failing snippet")
+            } else if snippet.migrate.is_some() {
+                ("img", "a migrated Dockerfile")
+            } else if !snippet.warnings.is_empty() {
+                ("text", "a warning snippet")
+            } else if snippet.explain {
+                ("text", "an `explain` snippet")
+            } else {
+                ("dockerfile", "a compiling snippet")
             };
             if output.kind != expected_kind {
                 failures.push(format!(
-                    "{}:{}: the output of {} is tagged `{expected_kind},output`",
+                    "{}:{}: the output of {what} is tagged `{expected_kind},output`",
                     relative,
                     output.fence_line + 1,
-                    if snippet.error.is_some() { "a failing snippet" } else { "a compiling snippet" }
                 ));
             } else if blessing {
                 replacements.push((output.fence_line, output.close_line, output.indent, actual));
@@ -603,8 +695,10 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
                 if !headings.iter().any(|h| h.contains(code)) {
                     failures.push(format!("{ERROR_INDEX}: no heading names {code}"));
                 }
-                if !snippets.iter().any(|s| s.error.as_deref() == Some(code)) {
-                    failures.push(format!("{ERROR_INDEX}: no ```img,error={code} snippet shows {code}"));
+                let tag = if code.starts_with('W') { "warning" } else { "error" };
+                let shown = |s: &Snippet| s.error.as_deref() == Some(code) || s.warnings.iter().any(|w| w == code);
+                if !snippets.iter().any(shown) {
+                    failures.push(format!("{ERROR_INDEX}: no ```img,{tag}={code} snippet shows {code}"));
                 }
             }
         }

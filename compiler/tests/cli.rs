@@ -214,14 +214,100 @@ fn migrate_reports_differences_errors_and_usage() {
     assert_eq!(differs.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&differs.stderr);
     assert!(
-        stderr.contains("error[E0032]") && stderr.contains("Dockerfile:3:1") && stderr.contains("edited.img:"),
+        stderr.contains("error[E0034]") && stderr.contains("Dockerfile:3:1") && stderr.contains("edited.img:"),
         "{stderr}"
     );
     write(dir.path(), "Broken", "FROM debian\nRUNN x\n");
     let broken = imgc(&["migrate", "Broken", "-o", "out.img"], dir.path());
     assert_eq!(broken.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&broken.stderr).contains("error[E0030]"));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("error[E0032]"));
     assert!(!dir.path().join("out.img").exists(), "nothing is written on errors");
     assert_eq!(imgc(&["migrate", "Missing"], dir.path()).status.code(), Some(2));
     assert_eq!(imgc(&["migrate", "Dockerfile", "--against", "edited.img"], dir.path()).status.code(), Some(2));
+}
+
+const OPTIMIZABLE: &str = "stage unused from \"busybox:1.35\" {\n    run \"true\"\n}\n\
+image from \"busybox:1.35\" {\n    label \"a\" = \"1\"\n    run \"echo a\"\n    run \"echo b\"\n}\n";
+
+fn dockerfile(dir: &Path, options: &[&str]) -> String {
+    let mut args = vec!["dockerfile", "app.img"];
+    args.extend_from_slice(options);
+    let out = imgc(&args, dir);
+    assert_eq!(out.status.code(), Some(0), "{options:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn optimization_levels_and_single_passes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app.img", OPTIMIZABLE);
+    let merged = "RUN echo a \\\n    && echo b\n";
+    let apart = "RUN echo a\nRUN echo b\n";
+
+    let default = dockerfile(dir.path(), &[]);
+    assert!(default.contains(merged) && !default.contains("AS unused"), "{default}");
+    assert!(default.ends_with("LABEL a=\"1\"\n"), "{default}");
+    assert_eq!(dockerfile(dir.path(), &["-O1"]), default);
+
+    let none = dockerfile(dir.path(), &["-O0"]);
+    assert!(none.contains(&format!("LABEL a=\"1\"\n{apart}")) && none.contains("AS unused"), "{none}");
+
+    let no_merge = dockerfile(dir.path(), &["--no-pass", "merge-runs"]);
+    assert!(no_merge.contains(apart) && !no_merge.contains("AS unused"), "{no_merge}");
+
+    let only_merge = dockerfile(dir.path(), &["-O0", "--pass", "merge-runs"]);
+    assert!(only_merge.contains(merged) && only_merge.contains("AS unused"), "{only_merge}");
+
+    let both = dockerfile(dir.path(), &["--pass", "merge-runs", "--no-pass", "merge-runs"]);
+    assert!(both.contains(apart), "--no-pass wins: {both}");
+}
+
+#[test]
+fn unknown_passes_and_levels_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app.img", OPTIMIZABLE);
+    let unknown = imgc(&["dockerfile", "app.img", "--no-pass", "merge"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("no pass is called `merge`") && stderr.contains("merge-runs"), "{stderr}");
+    assert_eq!(imgc(&["dockerfile", "app.img", "-O2"], dir.path()).status.code(), Some(2));
+    assert_eq!(imgc(&["explain", "app.img", "--format", "yaml"], dir.path()).status.code(), Some(2));
+}
+
+#[test]
+fn explain_prints_text_or_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app.img", OPTIMIZABLE);
+    let human = imgc(&["explain", "app.img"], dir.path());
+    assert_eq!(human.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.starts_with("imgc explain app.img (target buildkit; passes: unused-stages,"), "{text}");
+    assert!(text.contains("merge-runs    merged   app.img:6, app.img:7:"), "{text}");
+    assert!(text.contains("dropped stages"), "{text}");
+
+    let json = imgc(&["explain", "app.img", "--format", "json", "-O0"], dir.path());
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("valid JSON");
+    assert_eq!(value["passes"], serde_json::json!([]));
+    assert_eq!(value["stages"][1]["name"], "image");
+    assert_eq!(value["stages"][1]["rows"][2]["emitted"], "RUN echo a");
+
+    write(dir.path(), "bad.img", BAD);
+    let bad = imgc(&["explain", "bad.img"], dir.path());
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(bad.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("error[E0007]"));
+}
+
+#[test]
+fn warnings_are_printed_without_failing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "app.img", "image from \"debian\" {\n    run \"true\"\n}\n");
+    let check = imgc(&["check", "app.img"], dir.path());
+    assert_eq!(check.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("warning[W0103]"));
+    let out = imgc(&["dockerfile", "app.img"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning[W0103]"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FROM debian\n"));
 }

@@ -263,6 +263,78 @@ fn e0029_invalid_stage_name() {
     );
 }
 
+/// Builds `source` with `imgc build` in an empty context and renders its errors.
+#[cfg(feature = "oci")]
+fn build_errors(source: &str) -> String {
+    use imgc::emit::oci;
+    let compilation = imgc::compile_source("app.img", source, &Options::default());
+    let program = compilation.program.as_ref().expect("compiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let destination =
+        oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
+    match oci::build(program, &destination, &oci::Options::new(dir.path())) {
+        Err(oci::Error::Program(errors)) => compilation.render(&errors, false),
+        other => panic!("expected diagnostics, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0030_not_buildable() {
+    let rendered =
+        build_errors("image from scratch {\n    copy \"x\" to \"/x\"\n    run \"make\"\n    add \"y\" to \"/y\"\n}\n");
+    assert!(rendered.contains("error[E0030]") && rendered.contains("app.img:3:5"), "{rendered}");
+    assert!(rendered.contains("app.img:4:5") && rendered.contains("`add` step"), "every step is reported: {rendered}");
+    assert!(rendered.contains("imgc dockerfile"), "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0031_copy_source_not_found() {
+    let rendered = build_errors("image from scratch {\n    copy \"missing/*.txt\" to \"/x/\"\n}\n");
+    assert!(rendered.contains("error[E0031]") && rendered.contains("`missing/*.txt` matches nothing"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("help:"), "{rendered}");
+}
+
+/// Migrates a Dockerfile (and checks a program against it, when given); the diagnostics rendered.
+fn migrate_errors(dockerfile: &str, program: Option<&str>) -> String {
+    match program {
+        None => {
+            let migration = imgc::migrate::migrate("Dockerfile", dockerfile);
+            assert!(migration.program.is_none(), "migrated");
+            imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false)
+        }
+        Some(program) => {
+            let report = imgc::migrate::check("Dockerfile", dockerfile, std::path::Path::new("app.img"), program);
+            imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false)
+        }
+    }
+}
+
+#[test]
+fn e0032_dockerfile_syntax() {
+    let rendered = migrate_errors("FROM alpine\nCOPY --user=me a /b\n", None);
+    assert!(rendered.contains("error[E0032]: unknown flag: --user") && rendered.contains("Dockerfile:2:6"), "{rendered}");
+    assert!(rendered.contains("help:"), "{rendered}");
+}
+
+#[test]
+fn e0033_not_migratable() {
+    let rendered = migrate_errors("FROM alpine\nEXPOSE 8000-8010\n", None);
+    assert!(rendered.contains("error[E0033]") && rendered.contains("the port `8000-8010`"), "{rendered}");
+    assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("help:"), "{rendered}");
+}
+
+#[test]
+fn e0034_migration_differs() {
+    let rendered = migrate_errors(
+        "FROM alpine\nRUN apk add curl\n",
+        Some("image from \"alpine\" {\n    run \"apk add wget\"\n}\n"),
+    );
+    assert!(rendered.contains("error[E0034]") && rendered.contains("Dockerfile:2:1"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("`apk add wget`"), "{rendered}");
+}
+
 #[test]
 fn every_code_has_a_test_here() {
     let this_file =
@@ -297,4 +369,57 @@ fn json_has_the_same_content() {
     assert_eq!(value["location"]["line"], 2);
     assert_eq!(value["location"]["column"], 12);
     assert!(value["help"].as_str().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn w0101_apt_update_alone() {
+    snapshot!(
+        AptUpdateAlone,
+        "image from \"debian:bookworm-slim\" {\n    run \"apt-get update\"\n    copy \"a.deb\" to \"/tmp/\"\n    run \"apt-get install -y /tmp/a.deb && rm -rf /var/lib/apt/lists/*\"\n}\n"
+    );
+}
+
+#[test]
+fn w0102_package_cache_left() {
+    snapshot!(PackageCacheLeft, "image from \"alpine:3.20\" {\n    run \"apk add curl\"\n}\n");
+}
+
+#[test]
+fn w0103_unpinned_base() {
+    snapshot!(UnpinnedBase, "stage build from \"golang:latest\" {\n    run \"go version\"\n}\nimage from build {\n}\n");
+}
+
+#[test]
+fn w0104_secret_in_env() {
+    snapshot!(SecretInEnv, "arg github_token = \"ghp_123\"\nimage from \"debian:bookworm-slim\" {\n}\n");
+}
+
+#[test]
+fn w0105_add_for_copy() {
+    snapshot!(AddForCopy, "image from \"debian:bookworm-slim\" {\n    add \"app.py\", \"lib/\" to \"/app/\"\n}\n");
+}
+
+#[test]
+fn w0106_root_at_end() {
+    snapshot!(RootAtEnd, "image from \"debian:bookworm-slim\" {\n    user \"0\"\n}\n");
+}
+
+#[test]
+fn w0107_volume_write() {
+    snapshot!(
+        VolumeWrite,
+        "image from \"debian:bookworm-slim\" {\n    volume \"/var/lib/app\"\n    copy \"seed.db\" to \"/var/lib/app/seed.db\"\n}\n"
+    );
+}
+
+#[test]
+fn warnings_do_not_stop_the_dockerfile() {
+    let compilation = imgc::compile_source("app.img", "image from \"debian\" {\n}\n", &Options::default());
+    assert!(!compilation.has_errors());
+    assert_eq!(compilation.diagnostics.len(), 1);
+    assert!(compilation.dockerfile(Target::Buildkit).is_ok());
+    let json = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
+    let value: serde_json::Value = serde_json::from_str(json.trim()).expect("valid json");
+    assert_eq!(value["severity"], "warning");
+    assert_eq!(value["code"], "W0103");
 }

@@ -1,6 +1,7 @@
-//! What each language construct compiles to.
+//! What each language construct compiles to, with the optimizer off (`-O0`): the Dockerfile as
+//! written, one instruction per step.
 
-use imgc::{Options, Target};
+use imgc::{Optimize, Options, Target};
 
 fn dockerfile(source: &str) -> String {
     dockerfile_with(source, &[], Target::Buildkit)
@@ -9,7 +10,7 @@ fn dockerfile(source: &str) -> String {
 fn dockerfile_with(source: &str, args: &[(&str, &str)], target: Target) -> String {
     let options = Options { args: args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
     let compilation = imgc::compile_source("app.img", source, &options);
-    match compilation.dockerfile(target) {
+    match compilation.dockerfile_with(target, &Optimize::none()) {
         Ok(text) => text,
         Err(errors) => panic!("does not compile:\n{}", compilation.render(&errors, false)),
     }

@@ -116,7 +116,7 @@ fn every_buildkit_test_file_round_trips_or_is_refused_as_the_builder_refuses_it(
                 // Files BuildKit parses but refuses to build (no FROM, unknown flags, words it
                 // cannot expand), and its negative cases: the Dockerfile's own error.
                 Err(codes) => {
-                    assert!(codes.iter().all(|c| *c == "E0030"), "{name}: {codes:?}");
+                    assert!(codes.iter().all(|c| *c == "E0032"), "{name}: {codes:?}");
                     refused.push(name);
                 }
             }
@@ -212,11 +212,11 @@ fn comments_stay_beside_what_they_describe() {
 #[test]
 fn dockerfile_errors_and_constructs_without_a_form_are_located() {
     let bad = migrate("Dockerfile", "FROM alpine\nCOPY --chmod=$MODE a /b\n");
-    assert_eq!(codes(&bad.diagnostics), ["E0031"]);
+    assert_eq!(codes(&bad.diagnostics), ["E0033"]);
     let rendered = imgc::diagnostics::render_human(&bad.sources, &bad.diagnostics, false);
     assert!(rendered.contains("Dockerfile:2:6") && rendered.contains("--chmod=$MODE"), "{rendered}");
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
-    assert_eq!(codes(&syntax.diagnostics), ["E0030"]);
+    assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());
 }
 
@@ -225,12 +225,12 @@ fn the_check_finds_what_an_edited_program_changed() {
     let dockerfile = "FROM debian:bookworm-slim\nRUN cd /src && make\nENV MODE=release\n";
     let split = "image from \"debian:bookworm-slim\" {\n    run \"cd /src\"\n    run \"make\"\n    env { MODE = \"release\" }\n}\n";
     let report = check("Dockerfile", dockerfile, Path::new("app.img"), split);
-    assert_eq!(codes(&report.diagnostics), ["E0032"], "a `cd` does not carry over to the next step");
+    assert_eq!(codes(&report.diagnostics), ["E0034"], "a `cd` does not carry over to the next step");
     let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
     assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("app.img:2:5"), "{rendered}");
     let moved = "image from \"debian:bookworm-slim\" {\n    run \"cd /src && make\"\n    env { MODE = \"debug\" }\n}\n";
     let report = check("Dockerfile", dockerfile, Path::new("app.img"), moved);
-    assert_eq!(codes(&report.diagnostics), ["E0032"]);
+    assert_eq!(codes(&report.diagnostics), ["E0034"]);
     let same =
         "image from \"debian:bookworm-slim\" {\n    env { MODE = \"release\" }\n    run \"cd /src && make\"\n}\n";
     assert!(check("Dockerfile", dockerfile, Path::new("app.img"), same).diagnostics.is_empty());

@@ -12,8 +12,8 @@ impl Loader for NoFiles {
     }
 }
 
-/// Runs the whole front end and both emitters, as the fuzz target does, and the formatter, whose
-/// output must format to itself.
+/// Runs the whole front end, the optimizer and both emitters, as the fuzz target does, and the
+/// formatter, whose output must format to itself.
 fn compile(text: &str) {
     if let Ok(formatted) = imgc::format::format_source(imgc::source::FileId(0), text) {
         let again = imgc::format::format_source(imgc::source::FileId(0), &formatted);
@@ -25,6 +25,10 @@ fn compile(text: &str) {
     let _ = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
     let _ = compilation.dockerfile(imgc::Target::Buildkit);
     let _ = compilation.dockerfile(imgc::Target::Classic);
+    let _ = compilation.dockerfile_with(imgc::Target::Buildkit, &imgc::Optimize::none());
+    if let Ok(report) = compilation.explain(imgc::Target::Buildkit, &imgc::Optimize::default()) {
+        let _ = (report.render(), report.to_json());
+    }
 }
 
 fn repo() -> PathBuf {
@@ -41,6 +45,11 @@ fn seeds() -> Vec<String> {
     }
     for (_, source) in imgc::stdlib::MODULES {
         seeds.push(source.to_string());
+    }
+    // The optimizer programs with the most shell syntax: the merge pass reads every command.
+    for name in ["quotes", "here-document", "command-substitution", "parameter-assignment", "unreadable-shell"] {
+        let path = repo().join("tests/optimizer-programs").join(format!("{name}.img"));
+        seeds.push(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
     }
     assert!(seeds.len() >= 4, "the examples are the seeds");
     seeds

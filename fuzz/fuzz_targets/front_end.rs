@@ -1,4 +1,5 @@
-//! Parse, check and emit arbitrary bytes: the compiler must answer with diagnostics, never panic.
+//! Parse, check, optimize and emit arbitrary bytes: the compiler must answer with diagnostics, never
+//! panic.
 #![no_main]
 
 use imgc::modules::Loader;
@@ -15,9 +16,14 @@ impl Loader for NoFiles {
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let compilation = imgc::compile_with_loader(Path::new("fuzz.img"), text.to_string(), &NoFiles, &imgc::Options::default());
+    let compilation =
+        imgc::compile_with_loader(Path::new("fuzz.img"), text.to_string(), &NoFiles, &imgc::Options::default());
     let _ = compilation.render(&compilation.diagnostics, false);
     let _ = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
     let _ = compilation.dockerfile(imgc::Target::Buildkit);
     let _ = compilation.dockerfile(imgc::Target::Classic);
+    let _ = compilation.dockerfile_with(imgc::Target::Buildkit, &imgc::Optimize::none());
+    if let Ok(report) = compilation.explain(imgc::Target::Buildkit, &imgc::Optimize::default()) {
+        let _ = (report.render(), report.to_json());
+    }
 });

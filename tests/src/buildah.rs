@@ -29,9 +29,10 @@ pub fn command() -> Command {
     cmd
 }
 
-/// `buildah bud --isolation chroot --layers --pull=never --format docker -f
-/// DOCKERFILE -t TAG CONTEXT`. The docker format keeps HEALTHCHECK (the OCI
-/// format drops it). `Err` if the build fails, with the build log.
+/// `buildah bud --isolation chroot --layers --force-rm --pull=never --format
+/// docker -f DOCKERFILE -t TAG CONTEXT`. The docker format keeps HEALTHCHECK
+/// (the OCI format drops it); `--force-rm` removes the build container of a
+/// failed build too. `Err` if the build fails, with the build log.
 pub fn build(
     dockerfile: Dockerfile<'_>,
     context: &Path,
@@ -40,19 +41,11 @@ pub fn build(
 ) -> Result<Output, ToolError> {
     let file = dockerfile.on_disk()?;
     let mut cmd = command();
-    cmd.args(["bud", "--isolation", "chroot", "--layers", "--pull=never", "--format", "docker"]);
+    cmd.args(["bud", "--isolation", "chroot", "--layers", "--force-rm", "--pull=never", "--format", "docker"]);
     cmd.arg("-f").arg(&file.path).args(["-t", tag]);
-    for (key, value) in &options.build_args {
-        cmd.arg("--build-arg").arg(format!("{key}={value}"));
-    }
-    if let Some(target) = &options.target {
-        cmd.args(["--target", target]);
-    }
-    if options.no_cache {
-        cmd.arg("--no-cache");
-    }
-    cmd.args(&options.extra_args);
+    options.apply(&mut cmd);
     cmd.arg(context);
+    let _store = crate::store_lock::shared();
     run_ok(&mut cmd, BUILD_TIMEOUT)
 }
 
@@ -135,6 +128,7 @@ pub fn image_exists(image: &str) -> bool {
 
 /// `buildah rmi IMAGE` (intermediate layer images stay as the build cache).
 pub fn remove_image(image: &str) -> Result<(), ToolError> {
+    let _store = crate::store_lock::exclusive();
     run_ok(command().args(["rmi", image]), RUN_TIMEOUT).map(|_| ())
 }
 

@@ -38,16 +38,7 @@ pub fn build(
         .arg("-f")
         .arg(&file.path)
         .args(["-t", tag]);
-    for (key, value) in &options.build_args {
-        cmd.arg("--build-arg").arg(format!("{key}={value}"));
-    }
-    if let Some(target) = &options.target {
-        cmd.args(["--target", target]);
-    }
-    if options.no_cache {
-        cmd.arg("--no-cache");
-    }
-    cmd.args(&options.extra_args);
+    options.apply(&mut cmd);
     cmd.arg(context);
     run_ok(&mut cmd, BUILD_TIMEOUT)
 }

@@ -7,8 +7,7 @@
 //! `$TMPDIR/imgc-test-host-ports.lock` serialises test processes (cargo
 //! nextest, or several test binaries run at once).
 
-use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
+use std::fs::File;
 use std::sync::{Mutex, MutexGuard};
 
 static HOST_PORTS: Mutex<()> = Mutex::new(());
@@ -25,23 +24,6 @@ pub fn lock_host_ports() -> HostPortsGuard {
     // A test that panicked while holding the lock poisons it; the ports are
     // free again once its containers are dropped, so ignore the poison.
     let guard = HOST_PORTS.lock().unwrap_or_else(|e| e.into_inner());
-    let path = std::env::temp_dir().join("imgc-test-host-ports.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .unwrap_or_else(|e| panic!("cannot open host-port lock {}: {e}", path.display()));
-    loop {
-        // SAFETY: flock on a file descriptor we own for the call's duration.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-        if rc == 0 {
-            break;
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            panic!("cannot lock {}: {err}", path.display());
-        }
-    }
+    let file = crate::store_lock::flock_file("imgc-test-host-ports.lock", libc::LOCK_EX);
     HostPortsGuard { _file: file, _guard: guard }
 }

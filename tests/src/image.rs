@@ -154,6 +154,23 @@ pub struct BuildOptions {
     pub extra_args: Vec<String>,
 }
 
+impl BuildOptions {
+    /// Adds `--build-arg`, `--target`, `--no-cache` and the extra arguments, which buildah and
+    /// docker spell the same way.
+    pub(crate) fn apply(&self, cmd: &mut std::process::Command) {
+        for (key, value) in &self.build_args {
+            cmd.arg("--build-arg").arg(format!("{key}={value}"));
+        }
+        if let Some(target) = &self.target {
+            cmd.args(["--target", target]);
+        }
+        if self.no_cache {
+            cmd.arg("--no-cache");
+        }
+        cmd.args(&self.extra_args);
+    }
+}
+
 /// A built image. Dropping it removes the tag (the engines' layer caches are
 /// kept) unless `IMGC_TEST_KEEP_IMAGES=1`.
 pub struct Image {

@@ -29,6 +29,10 @@ pub mod docker;
 pub mod hostports;
 pub mod http;
 pub mod image;
+pub mod oci;
+pub mod registry;
+pub mod snapshot;
+pub mod store_lock;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -36,7 +36,7 @@ pub(super) struct StageBuilder {
 impl StageBuilder {
     fn push(&mut self, kind: InstructionKind, span: Span, context: StepContext) {
         let kind = if context.onbuild { InstructionKind::OnBuild(Box::new(kind)) } else { kind };
-        self.instructions.push(Instruction { kind, span, origin: context.origin.unwrap_or(span) });
+        self.instructions.push(Instruction::new(kind, span, context.origin.unwrap_or(span)));
     }
 
     /// Closes the stage: runtime env after the last step, sorted; `ARG` redeclarations for the
@@ -44,11 +44,11 @@ impl StageBuilder {
     pub(super) fn finish(mut self, global_args: &HashMap<String, Type>, _stage_span: Span) -> Vec<Instruction> {
         if let Some((span, origin)) = self.runtime_env_span {
             let vars: Vec<(String, Text)> = std::mem::take(&mut self.runtime_env).into_iter().collect();
-            self.instructions.push(Instruction {
-                kind: InstructionKind::Env { scope: EnvScope::Runtime, vars },
+            self.instructions.push(Instruction::new(
+                InstructionKind::Env { scope: EnvScope::Runtime, vars },
                 span,
                 origin,
-            });
+            ));
         }
         let mut used: Vec<(String, Span, Span)> = Vec::new();
         for instruction in &self.instructions {
@@ -61,10 +61,8 @@ impl StageBuilder {
                 }
             }
         }
-        let declarations = used.into_iter().map(|(name, span, origin)| Instruction {
-            kind: InstructionKind::Arg(ir::ArgDef { name, default: None, span }),
-            span,
-            origin,
+        let declarations = used.into_iter().map(|(name, span, origin)| {
+            Instruction::new(InstructionKind::Arg(ir::ArgDef { name, default: None, span }), span, origin)
         });
         declarations.chain(self.instructions).collect()
     }
@@ -75,7 +73,7 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
     let mut texts: Vec<&Text> = Vec::new();
     let command_texts = |command: &'_ Command| -> Vec<Text> {
         match command {
-            Command::Exec(words) => words.clone(),
+            Command::Exec(words) | Command::Chain(words) => words.clone(),
             Command::Shell(text) => vec![text.clone()],
             Command::Heredoc(heredoc) => vec![heredoc.content.clone()],
         }
@@ -685,7 +683,7 @@ impl Checker<'_> {
     fn runtime_command(&mut self, expr: &Expr, env: &Env, what: &str) -> Option<Command> {
         let command = self.command(expr, env, what)?;
         let words: Vec<&Text> = match &command {
-            Command::Exec(words) => words.iter().collect(),
+            Command::Exec(words) | Command::Chain(words) => words.iter().collect(),
             Command::Shell(text) => vec![text],
             Command::Heredoc(heredoc) => vec![&heredoc.content],
         };

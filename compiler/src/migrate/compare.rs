@@ -1,5 +1,5 @@
-//! The check behind `imgc migrate --check`: a program compiled back into a Dockerfile (with no
-//! optimisation: imgc has none to turn off) is compared with the original, instruction by
+//! The check behind `imgc migrate --check`: a program compiled back into a Dockerfile with every
+//! optimizer pass off (`-O0`) is compared with the original, instruction by
 //! instruction, after normalising what does not change the image — spaces, keyword case, JSON
 //! or shell spelling, quoting, stage names, the order of flags and settings, `ENV` settings no
 //! step observes, `RUN` steps split at `&&` where merging them back is exact, and the commands
@@ -14,7 +14,7 @@ use crate::dockerfile::{self, Dockerfile, ParseOptions};
 use crate::ir::{EnvScope, InstructionKind, Program};
 use crate::modules::FsLoader;
 use crate::source::{FileId, SourceMap, Span};
-use crate::{Options, Target};
+use crate::{Optimize, Options, Target};
 use std::path::Path;
 
 /// What a check found: the sources (the program and its modules, then the Dockerfile) and the
@@ -40,7 +40,7 @@ pub fn check(dockerfile_name: &str, dockerfile_text: &str, program_name: &Path, 
             return Report { sources, diagnostics: vec![diagnostic] };
         }
     };
-    let written = match compilation.dockerfile(Target::Buildkit) {
+    let written = match compilation.dockerfile_with(Target::Buildkit, &Optimize::none()) {
         Ok(text) => text,
         Err(errors) => return Report { sources, diagnostics: errors },
     };

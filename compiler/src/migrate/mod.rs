@@ -3,7 +3,7 @@
 //!
 //! [`migrate`] parses the Dockerfile ([`crate::dockerfile`]), converts it ([`convert`]) and
 //! formats the result ([`crate::format`]). [`check`] compiles a program back into a Dockerfile,
-//! without optimisation, and compares it with the original instruction by instruction, after
+//! with every optimizer pass off, and compares it with the original instruction by instruction, after
 //! normalising what does not change the image ([`compare`]).
 
 mod compare;

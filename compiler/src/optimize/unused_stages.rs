@@ -1,0 +1,138 @@
+//! unused-stages: stages the image does not reach are left out. A stage is reached when it is
+//! the image, the base of a reached stage, or the source of a `copy from` or a mount `from` in
+//! one. BuildKit skips such stages by itself; classic builders and buildah build every stage.
+
+use super::Pass;
+use super::explain::{EventKind, Explain};
+use crate::ir::{Base, CopySource, InstructionKind, Program, Stage};
+
+const PASS: Pass = Pass::UnusedStages;
+
+pub fn unused_stages(program: &mut Program, explain: &mut Explain) {
+    let reached = reached(program);
+    if reached.iter().all(|r| *r) {
+        return;
+    }
+    let mut new_index = vec![None; program.stages.len()];
+    let mut next = 0;
+    for (old, keep) in reached.iter().enumerate() {
+        if *keep {
+            new_index[old] = Some(next);
+            next += 1;
+        }
+    }
+    let stages = std::mem::take(&mut program.stages);
+    for (old, mut stage) in stages.into_iter().enumerate() {
+        if !reached[old] {
+            explain.record(
+                PASS,
+                &stage,
+                EventKind::Dropped,
+                vec![stage.span],
+                format!(
+                    "stage `{}` dropped: the image does not use it (it is no base, and nothing copies or mounts from it)",
+                    super::explain::stage_label(&stage)
+                ),
+            );
+            continue;
+        }
+        if let Base::Stage(base) = &mut stage.base {
+            *base = new_index[*base].unwrap_or(*base);
+        }
+        for instruction in &mut stage.instructions {
+            renumber(&mut instruction.kind, &new_index);
+        }
+        program.stages.push(stage);
+    }
+    program.target = new_index[program.target].unwrap_or(0);
+}
+
+fn renumber(kind: &mut InstructionKind, new_index: &[Option<usize>]) {
+    match kind {
+        InstructionKind::Copy(copy) => {
+            if let Some(CopySource::Stage(index)) = &mut copy.from {
+                *index = new_index[*index].unwrap_or(*index);
+            }
+        }
+        InstructionKind::OnBuild(inner) => renumber(inner, new_index),
+        _ => {}
+    }
+}
+
+/// For each stage, whether the target reaches it.
+fn reached(program: &Program) -> Vec<bool> {
+    let mut reached = vec![false; program.stages.len()];
+    let mut pending = vec![program.target];
+    while let Some(index) = pending.pop() {
+        let Some(stage) = program.stages.get(index) else { continue };
+        if std::mem::replace(&mut reached[index], true) {
+            continue;
+        }
+        pending.extend(uses(program, stage));
+    }
+    reached
+}
+
+/// The stages one stage uses directly.
+fn uses(program: &Program, stage: &Stage) -> Vec<usize> {
+    let mut out = Vec::new();
+    if let Base::Stage(base) = stage.base {
+        out.push(base);
+    }
+    for instruction in &stage.instructions {
+        match &instruction.kind {
+            InstructionKind::Copy(copy) => {
+                if let Some(CopySource::Stage(index)) = copy.from {
+                    out.push(index);
+                }
+            }
+            InstructionKind::Run(run) => {
+                // A mount names its stage: BuildKit takes a stage of that name before an image.
+                for (key, value) in run.mounts.iter().flat_map(|m| m.options.iter()) {
+                    let named = |s: &Stage| s.name.is_some() && s.name == value.as_literal();
+                    if key == "from" {
+                        out.extend(program.stages.iter().position(named));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::program;
+    use super::*;
+
+    #[test]
+    fn stages_the_image_does_not_reach_are_dropped_and_references_renumbered() {
+        let mut program = program(
+            "stage unused from \"busybox:1.35\" {\n    run \"true\"\n}\n\
+             stage base from \"busybox:1.35\" {\n    run \"touch /a\"\n}\n\
+             stage files from \"busybox:1.35\" {\n    run \"touch /b\"\n}\n\
+             stage mounted from \"busybox:1.35\" {\n    run \"touch /c\"\n}\n\
+             image from base {\n    copy from files \"/b\" to \"/b\"\n    run \"cat /m/c\" bind \"/m\" (from: mounted, source: \"/\")\n}\n",
+        );
+        let mut explain = Explain::default();
+        unused_stages(&mut program, &mut explain);
+        let names: Vec<_> = program.stages.iter().map(|s| s.name.clone().unwrap_or_default()).collect();
+        assert_eq!(names, ["base", "files", "mounted", ""]);
+        assert_eq!(program.target, 3);
+        assert_eq!(program.stages[3].base, Base::Stage(0));
+        assert!(matches!(&program.stages[3].instructions[0].kind,
+            InstructionKind::Copy(c) if c.from == Some(CopySource::Stage(1))));
+        assert_eq!(explain.events().len(), 1);
+        assert_eq!(explain.events()[0].stage, "unused");
+        assert_eq!(explain.events()[0].kind, EventKind::Dropped);
+    }
+
+    #[test]
+    fn a_program_whose_stages_are_all_used_is_unchanged() {
+        let source = "stage build from \"busybox:1.35\" {\n    run \"touch /a\"\n}\nimage from scratch {\n    copy from build \"/a\" to \"/a\"\n}\n";
+        let mut optimized = program(source);
+        unused_stages(&mut optimized, &mut Explain::default());
+        assert_eq!(optimized, program(source));
+    }
+}

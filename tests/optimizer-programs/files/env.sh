@@ -1,0 +1,2 @@
+FROM_SCRIPT=sourced
+export FROM_SCRIPT

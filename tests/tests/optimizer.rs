@@ -1,0 +1,162 @@
+//! Differential builds: the optimizer keeps every image the same. For every example and every
+//! program in `tests/optimizer-programs/`, the `-O0` Dockerfile and the optimized one are built
+//! with buildah, and the two images must have the same file tree and the same configuration
+//! (see `imgc_tests::snapshot`). A program named `fail-*.img` must fail to build both ways.
+//!
+//! Programs build with `--target classic` output, except those with a line `# test: buildkit`
+//! (buildah 1.28 builds `RUN --mount` for cache, bind and tmpfs mounts).
+
+use std::path::{Path, PathBuf};
+
+use imgc::{Optimize, Target};
+use imgc_tests::snapshot::{differences, snapshot};
+use imgc_tests::{Dockerfile, Engine, Image, ToolError, checks, ensure_test_env, example_dir, repo_root};
+
+/// The least number of optimizer programs the suite must have.
+const MIN_PROGRAMS: usize = 40;
+
+fn programs_dir() -> PathBuf {
+    repo_root().join("tests").join("optimizer-programs")
+}
+
+fn programs() -> Vec<PathBuf> {
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(programs_dir())
+        .expect("tests/optimizer-programs")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "img"))
+        .collect();
+    programs.sort();
+    programs
+}
+
+/// The `-O0` and the optimized Dockerfile of a program, and how many things the optimizer
+/// logged (merges, moves, refusals…).
+struct Compiled {
+    unoptimized: String,
+    optimized: String,
+    events: usize,
+}
+
+fn compile(path: &Path) -> Compiled {
+    let source = std::fs::read_to_string(path).expect("readable");
+    let target =
+        if source.lines().any(|l| l.trim() == "# test: buildkit") { Target::Buildkit } else { Target::Classic };
+    let compilation = imgc::compile_file(path, &imgc::Options::default()).expect("readable");
+    let emit = |optimize: &Optimize| match compilation.dockerfile_with(target, optimize) {
+        Ok(text) => text,
+        Err(errors) => panic!("{} does not compile:\n{}", path.display(), compilation.render(&errors, false)),
+    };
+    let events = compilation
+        .explain(target, &Optimize::default())
+        .map_or(0, |r| r.stages.iter().map(|s| s.events.len()).sum::<usize>() + r.dropped.len());
+    Compiled { unoptimized: emit(&Optimize::none()), optimized: emit(&Optimize::default()), events }
+}
+
+/// Builds, retrying when another test's `buildah rmi` removed a layer this build was using.
+fn build(text: &str, context: &Path, name: &str) -> Result<Image, ToolError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match Engine::Buildah.build_image(Dockerfile::Text(text), context, name) {
+            Err(error) if attempt < 3 && error.to_string().contains("layer not known") => {
+                eprintln!("retrying {name}: {}", error.message);
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Builds both Dockerfiles and compares the images; the problem, if any, as text.
+fn differential(name: &str, compiled: &Compiled, context: &Path, must_fail: bool) -> Option<String> {
+    let both =
+        format!("--- -O0 Dockerfile ---\n{}--- optimized Dockerfile ---\n{}", compiled.unoptimized, compiled.optimized);
+    let unoptimized = build(&compiled.unoptimized, context, &format!("{name}-o0"));
+    let optimized = build(&compiled.optimized, context, &format!("{name}-opt"));
+    match (unoptimized, optimized, must_fail) {
+        (Err(_), Err(_), true) => None,
+        (a, b, true) => Some(format!(
+            "{name}: must fail both ways; -O0 {}, optimized {}\n{both}",
+            if a.is_ok() { "built" } else { "failed" },
+            if b.is_ok() { "built" } else { "failed" }
+        )),
+        (Err(e), _, false) => Some(format!("{name}: the -O0 build failed: {e}\n{both}")),
+        (_, Err(e), false) => Some(format!("{name}: the optimized build failed: {e}\n{both}")),
+        (Ok(a), Ok(b), false) => {
+            let (a_snapshot, b_snapshot) = match (snapshot(&a.reference), snapshot(&b.reference)) {
+                (Ok(x), Ok(y)) => (x, y),
+                (Err(e), _) | (_, Err(e)) => return Some(format!("{name}: cannot read the images: {e}")),
+            };
+            let diff = differences(&a_snapshot, &b_snapshot, &records_build_time);
+            eprintln!("{name}: {} paths compared, {} differences", a_snapshot.files.len(), diff.len());
+            (!diff.is_empty()).then(|| {
+                format!("{name}: the images differ (- only -O0, + only optimized):\n{}\n{both}", diff.join("\n"))
+            })
+        }
+    }
+}
+
+/// Files whose content records when they were written (package managers' logs and caches of
+/// timestamps): compared without their content. Everything else about them still counts.
+fn records_build_time(path: &str) -> bool {
+    const LOGS: [&str; 5] = [
+        "/var/log/dpkg.log",
+        "/var/log/alternatives.log",
+        "/var/log/apt/history.log",
+        "/var/log/apt/term.log",
+        "/var/log/apt/eipp.log.xz",
+    ];
+    LOGS.contains(&path) || path == "/var/cache/ldconfig/aux-cache"
+}
+
+fn report(failures: Vec<String>, total: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {total} differential build(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn optimizer_programs_build_the_same_image_with_and_without_the_optimizer() {
+    ensure_test_env();
+    let programs = programs();
+    let mut failures = Vec::new();
+    for path in &programs {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let compiled = compile(path);
+        let must_fail = name.starts_with("fail-");
+        if let Some(problem) = differential(&name, &compiled, &programs_dir(), must_fail) {
+            eprintln!("{problem}");
+            failures.push(problem);
+        }
+    }
+    report(failures, programs.len());
+}
+
+#[test]
+fn examples_build_the_same_image_with_and_without_the_optimizer() {
+    ensure_test_env();
+    let mut failures = Vec::new();
+    for example in checks::EXAMPLES {
+        let dir = example_dir(example);
+        let compiled = compile(&dir.join("app.img"));
+        assert_ne!(compiled.unoptimized, compiled.optimized, "{example}: the optimizer changes nothing");
+        if let Some(problem) = differential(example, &compiled, &dir, false) {
+            failures.push(problem);
+        }
+    }
+    report(failures, checks::EXAMPLES.len());
+}
+
+/// The suite is as big as promised, and every program gives the optimizer something to do or
+/// to refuse.
+#[test]
+fn every_optimizer_program_exercises_the_optimizer() {
+    let programs = programs();
+    assert!(programs.len() >= MIN_PROGRAMS, "{} optimizer programs, fewer than {MIN_PROGRAMS}", programs.len());
+    for path in &programs {
+        let compiled = compile(path);
+        assert!(compiled.events > 0, "{}: the optimizer neither changes nor refuses anything", path.display());
+    }
+}
