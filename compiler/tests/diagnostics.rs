@@ -314,7 +314,10 @@ fn migrate_errors(dockerfile: &str, program: Option<&str>) -> String {
 #[test]
 fn e0032_dockerfile_syntax() {
     let rendered = migrate_errors("FROM alpine\nCOPY --user=me a /b\n", None);
-    assert!(rendered.contains("error[E0032]: unknown flag: --user") && rendered.contains("Dockerfile:2:6"), "{rendered}");
+    assert!(
+        rendered.contains("error[E0032]: unknown flag: --user") && rendered.contains("Dockerfile:2:6"),
+        "{rendered}"
+    );
     assert!(rendered.contains("help:"), "{rendered}");
 }
 

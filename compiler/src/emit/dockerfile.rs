@@ -441,9 +441,8 @@ fn word_body(text: &Text) -> String {
 /// when it starts with `--`, which the builder would take for a flag).
 fn word(text: &Text) -> String {
     let body = word_body(text);
-    let safe = !body.is_empty()
-        && !body.starts_with("--")
-        && body.chars().all(|c| !c.is_whitespace() && !"'\"\\".contains(c));
+    let safe =
+        !body.is_empty() && !body.starts_with("--") && body.chars().all(|c| !c.is_whitespace() && !"'\"\\".contains(c));
     if safe { body } else { format!("\"{body}\"") }
 }
 
