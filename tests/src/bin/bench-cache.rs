@@ -229,12 +229,19 @@ fn build(text: &str, context: &Path, name: &str) -> Result<(Build, Image), Strin
             .map_err(|e| e.to_string())?;
     let json: serde_json::Value = serde_json::from_str(&inspected.stdout).map_err(|e| e.to_string())?;
     let layers = json["Docker"]["rootfs"]["diff_ids"].as_array().map_or(0, Vec::len);
-    let size =
-        run_ok(buildah::command().args(["images", "--format", "{{.Size}}", &image.reference]), buildah::RUN_TIMEOUT)
-            .map_err(|e| e.to_string())?
-            .stdout
-            .trim()
-            .to_string();
+    // `buildah images NAME` lists every tag of the repository: pick the line of this one.
+    let listed = run_ok(
+        buildah::command().args(["images", "--format", "{{.Name}}:{{.Tag}}|{{.Size}}", &image.reference]),
+        buildah::RUN_TIMEOUT,
+    )
+    .map_err(|e| e.to_string())?;
+    let size = listed
+        .stdout
+        .lines()
+        .find_map(|line| line.split_once('|').filter(|(name, _)| *name == image.reference).map(|(_, size)| size))
+        .ok_or_else(|| format!("`buildah images` does not list {}", image.reference))?
+        .trim()
+        .to_string();
     let seconds = image.build.duration.as_secs_f64();
     let built_layers = built_layers(text);
     Ok((Build { runs, runs_executed, steps, steps_executed, seconds, layers, built_layers, size }, image))
