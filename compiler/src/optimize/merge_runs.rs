@@ -14,13 +14,14 @@
 //!   shell ignores errexit; so can one that names the shell's own program (`ln -sf bash /bin/sh`),
 //!   since the commands after it would still run in the old shell;
 //! - a step is not merged when it cannot be written on one line of a chain (comments, here-documents,
-//!   line breaks), runs a background job, reads `$_`, or cannot be read at all; exec-form steps
+//!   line breaks), runs a background job, reads `$_`, or cannot be read at all; nor when it has a
+//!   mount whose content each RUN gets afresh (tmpfs, a read-write bind mount); exec-form steps
 //!   are never rewritten; the stage's shell must be a POSIX shell without `-e`.
 
 use super::explain::{EventKind, Explain};
 use super::{Pass, script};
 use crate::emit::dockerfile::shell_script;
-use crate::ir::{Command, Instruction, InstructionKind, Program, Run, Stage, Text, TextPart};
+use crate::ir::{Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text, TextPart};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -301,6 +302,20 @@ fn classify(run: &Run, shell: &[String]) -> Result<(Text, script::Script), Strin
     let Command::Shell(text) = &run.command else {
         return Err("is in exec form, which runs without a shell; imgc does not rewrite it in shell form".to_string());
     };
+    for mount in &run.mounts {
+        if mount.kind == MountKind::Tmpfs {
+            return Err("has a tmpfs mount, which every RUN gets empty: in one RUN, a later command would see \
+                        what this one left in it"
+                .to_string());
+        }
+        let read_write =
+            mount.options.iter().any(|(k, v)| k == "readwrite" && v.as_literal().as_deref() == Some("true"));
+        if mount.kind == MountKind::Bind && read_write {
+            return Err("has a read-write bind mount, whose changes are dropped when its RUN ends: in one RUN, a \
+                        later command would see them"
+                .to_string());
+        }
+    }
     if let Some(reason) = shell_refusal(shell) {
         return Err(reason);
     }
@@ -473,6 +488,18 @@ mod tests {
         let refused = messages(&explain, EventKind::Refused);
         assert!(refused[0].contains("different `network`"), "{refused:?}");
         assert!(refused.iter().filter(|m| m.contains("`layer`")).count() == 2, "{refused:?}");
+    }
+
+    #[test]
+    fn mounts_each_run_gets_afresh_stop_merging() {
+        let (lines, explain) = merged("run \"a\" tmpfs \"/t\"\nrun \"b\" tmpfs \"/t\"");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(messages(&explain, EventKind::Refused).iter().all(|m| m.contains("tmpfs")));
+        let (lines, _) = merged("run \"a\" bind \"/c\" (readwrite: true)\nrun \"b\" bind \"/c\" (readwrite: true)");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let (lines, _) =
+            merged("run \"a\" bind \"/c\"\nrun \"b\" bind \"/c\"\nrun \"c\" cache \"/k\"\nrun \"d\" cache \"/k\"");
+        assert_eq!(lines.len(), 2, "{lines:?}");
     }
 
     #[test]
