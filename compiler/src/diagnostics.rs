@@ -58,6 +58,8 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
+    NotBuildable = "E0030", "step not supported by imgc build";
+    CopySourceNotFound = "E0031", "copy source not found";
     AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
     PackageCacheLeft = "W0102", "package manager cache left in a layer";
     UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";

@@ -4,6 +4,7 @@
 //! names, checks types and lowers to the [`ir`], [`optimize`] rewrites the IR for the build cache,
 //! and [`emit`] writes output. Every stage reports
 //! problems as [`diagnostics::Diagnostic`]s; none panics on bad input.
+//! [`build_script`] runs the pipeline from a Cargo build script, with [`facts`] as Rust constants.
 //!
 //! ```
 //! let source = r#"
@@ -17,9 +18,11 @@
 //! assert!(dockerfile.contains("RUN echo hello"));
 //! ```
 
+pub mod build_script;
 pub mod check;
 pub mod diagnostics;
 pub mod emit;
+pub mod facts;
 pub mod ir;
 pub mod modules;
 pub mod optimize;

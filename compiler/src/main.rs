@@ -7,6 +7,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[cfg(feature = "oci")]
+mod build_cmd;
+#[cfg(feature = "oci")]
+use build_cmd as build;
+
 const EXAMPLES: &str = "\
 Examples:
   imgc check app.img                      check a program, print any problems
@@ -16,6 +21,7 @@ Examples:
   imgc dockerfile app.img -O0             one instruction per step, in order: no optimizer pass
   imgc explain app.img                    what the optimizer did, step by step, and why
   imgc check --message-format json *.img  problems as JSON, one object a line
+  imgc build app.img --output oci:out:v1  build the image into an OCI layout
 
 Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
 
@@ -64,6 +70,17 @@ enum Command {
         target: TargetArg,
         #[command(flatten)]
         optimize: OptimizeArgs,
+    },
+    /// Build the image itself (no daemon) into an OCI layout or archive
+    #[cfg(feature = "oci")]
+    #[command(after_help = build::BUILD_EXAMPLES)]
+    Build(Box<build::BuildArgs>),
+    /// Show what an image written by `imgc build` holds
+    #[cfg(feature = "oci")]
+    #[command(after_help = "Example:\n  imgc inspect oci:out:latest")]
+    Inspect {
+        /// oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE
+        image: String,
     },
     /// Show, stage by stage, the steps beside the instructions they became, and what each
     /// optimizer pass did or refused to do, and why
@@ -157,6 +174,11 @@ fn parse_arg(text: &str) -> Result<(String, String), String> {
     }
 }
 
+#[cfg(feature = "oci")]
+fn reporter_for_build(reporter: &Reporter) -> impl Fn(&Compilation, &[Diagnostic]) + '_ {
+    move |compilation, diagnostics| reporter.report(compilation, diagnostics)
+}
+
 struct Reporter {
     color: bool,
     format: MessageFormat,
@@ -194,6 +216,10 @@ fn main() -> ExitCode {
     };
     let reporter = Reporter { color, format: cli.message_format };
     match cli.command {
+        #[cfg(feature = "oci")]
+        Command::Build(args) => build::build(args, &reporter_for_build(&reporter)),
+        #[cfg(feature = "oci")]
+        Command::Inspect { image } => build::inspect(&image),
         Command::Check { files, args } => {
             let options = Options { args };
             let mut failed = false;

@@ -175,7 +175,7 @@ fn describe(key: &ModuleKey) -> String {
 }
 
 /// Removes `.` and resolves `..` lexically, so one file has one key however it is reached.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

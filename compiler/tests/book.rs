@@ -14,6 +14,8 @@
 //! | `warning=W0101`   | must compile with this warning; repeatable: every warning it reports must  |
 //! |                   | be tagged, and every tagged one reported (untagged: it must not warn)      |
 //! | `target=classic`  | emit for `Target::Classic` instead of `Target::Buildkit`                   |
+//! | `build`           | also build the image with `imgc build` (an empty context, scratch bases);  |
+//! |                   | with `error=`, the error may come from that build                          |
 //! | `O0`              | emit with every optimizer pass off (`imgc dockerfile -O0`)                 |
 //! | `explain`         | its output block shows `imgc explain` instead of the Dockerfile            |
 //! | `arg=NAME=VALUE`  | a `--arg NAME=VALUE` for this snippet (repeatable)                         |
@@ -107,6 +109,8 @@ struct Snippet {
     args: Vec<(String, String)>,
     module_name: Option<String>,
     output: Option<OutputBlock>,
+    /// Also built with `imgc build`.
+    build: bool,
 }
 
 impl Snippet {
@@ -218,11 +222,13 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             args: Vec::new(),
             module_name: None,
             output: None,
+            build: false,
         };
         let mut ok = true;
         for tag in rest {
             match tag.split_once('=') {
                 None if tag == "fragment" => snippet.fragment = true,
+                None if tag == "build" => snippet.build = true,
                 None if tag == "O0" => snippet.unoptimized = true,
                 None if tag == "explain" => snippet.explain = true,
                 Some(("error", code)) if code.starts_with('E') && Code::ALL.iter().any(|c| c.as_str() == code) => {
@@ -403,6 +409,13 @@ fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome
         compilation.dockerfile_with(snippet.target, &optimize)
     };
     match output {
+        Ok(_)
+            if snippet.build
+                && let Err(errors) = build(&compilation) =>
+        {
+            let rendered = compilation.render(&errors, false);
+            Outcome::Failed(errors, rendered)
+        }
         Ok(text) => {
             let warnings: Vec<Diagnostic> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
             let rendered = compilation.render(&warnings, false);
@@ -413,6 +426,28 @@ fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome
             Outcome::Failed(errors, rendered)
         }
     }
+}
+
+/// Builds a compiled snippet with `imgc build`, in an empty context, into a temporary layout.
+#[cfg(feature = "oci")]
+fn build(compilation: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+    use imgc::emit::oci;
+    let program = compilation.program.as_ref().expect("compiled");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let context = dir.path().join("context");
+    std::fs::create_dir(&context).expect("mkdir");
+    let destination =
+        oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
+    match oci::build(program, &destination, &oci::Options::new(context)) {
+        Ok(_) => Ok(()),
+        Err(oci::Error::Program(errors)) => Err(errors),
+        Err(oci::Error::Failed(message)) => panic!("imgc build failed: {message}"),
+    }
+}
+
+#[cfg(not(feature = "oci"))]
+fn build(_: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+    Ok(())
 }
 
 /// Checks one snippet; returns the text its output block should hold, or why it fails.

@@ -263,6 +263,39 @@ fn e0029_invalid_stage_name() {
     );
 }
 
+/// Builds `source` with `imgc build` in an empty context and renders its errors.
+#[cfg(feature = "oci")]
+fn build_errors(source: &str) -> String {
+    use imgc::emit::oci;
+    let compilation = imgc::compile_source("app.img", source, &Options::default());
+    let program = compilation.program.as_ref().expect("compiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let destination =
+        oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
+    match oci::build(program, &destination, &oci::Options::new(dir.path())) {
+        Err(oci::Error::Program(errors)) => compilation.render(&errors, false),
+        other => panic!("expected diagnostics, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0030_not_buildable() {
+    let rendered =
+        build_errors("image from scratch {\n    copy \"x\" to \"/x\"\n    run \"make\"\n    add \"y\" to \"/y\"\n}\n");
+    assert!(rendered.contains("error[E0030]") && rendered.contains("app.img:3:5"), "{rendered}");
+    assert!(rendered.contains("app.img:4:5") && rendered.contains("`add` step"), "every step is reported: {rendered}");
+    assert!(rendered.contains("imgc dockerfile"), "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0031_copy_source_not_found() {
+    let rendered = build_errors("image from scratch {\n    copy \"missing/*.txt\" to \"/x/\"\n}\n");
+    assert!(rendered.contains("error[E0031]") && rendered.contains("`missing/*.txt` matches nothing"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("help:"), "{rendered}");
+}
+
 #[test]
 fn every_code_has_a_test_here() {
     let this_file =

@@ -312,3 +312,57 @@ pub fn check_static_site(engine: Engine, image: &str) {
         }
     }
 }
+
+// ------------------------------------------------------------- cargo-app --
+
+/// The uid the cargo-app server runs as.
+pub const CARGO_APP_UID: &str = "10001";
+
+/// examples/cargo-app: the Rust server answers on `port` (the one app.img exposes): `/` with
+/// `$APP_GREETING`, `/health` with ok, `/version` with `version` (the crate's, through the image's
+/// label); it runs as uid 10001.
+pub fn check_cargo_app(engine: Engine, image: &str, port: u16, version: &str) {
+    let cfg = config(engine, image);
+    assert_eq!(cfg.exposed_ports, [format!("{port}/tcp")], "EXPOSE of {image}");
+    assert_eq!(cfg.user, "app", "USER of {image}");
+    assert_eq!(
+        cfg.labels.get("org.opencontainers.image.version").map(String::as_str),
+        Some(version),
+        "version label of {image}"
+    );
+    let greeting =
+        cfg.env_var("APP_GREETING").unwrap_or_else(|| panic!("{image} sets no APP_GREETING: {cfg:?}")).to_string();
+    let check_answers = |greeting: &str| {
+        expect_get(port, "/", 200, Some(&format!("{greeting}\n")));
+        expect_get(port, "/health", 200, Some("ok\n"));
+        expect_get(port, "/version", 200, Some(&format!("{version}\n")));
+        expect_get(port, "/nope", 404, None);
+    };
+
+    let _ports = lock_host_ports();
+    assert_port_free(port);
+    match engine {
+        Engine::Docker => {
+            for (opts, expected) in
+                [(vec![], greeting.clone()), (vec!["-e", "APP_GREETING=Hi from a test"], "Hi from a test".into())]
+            {
+                let ctr = docker::start(image, &opts, &[]).unwrap_or_else(|e| panic!("{e}"));
+                wait_for_http_while(port, "/health", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
+                    .unwrap_or_else(|e| panic!("server in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
+                check_answers(&expected);
+                assert_eq!(proc1_ids(&ctr).0, CARGO_APP_UID, "uid of the server");
+            }
+        }
+        Engine::Buildah => {
+            let ctr = buildah_container(image);
+            assert_eq!(buildah_output(&ctr, &["id", "-u"]), CARGO_APP_UID, "uid");
+            for (env, expected) in [(vec![], greeting.as_str()), (vec![("APP_GREETING", "Hej")], "Hej")] {
+                let mut server = buildah_serve(&ctr, image, &env);
+                wait_for_http_while(port, "/health", SERVER_START_TIMEOUT, || server.is_running())
+                    .unwrap_or_else(|e| panic!("server under buildah run: {e}\nlogs: {:?}", server.logs()));
+                check_answers(expected);
+                server.stop().unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}

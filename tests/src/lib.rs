@@ -29,6 +29,8 @@ pub mod docker;
 pub mod hostports;
 pub mod http;
 pub mod image;
+pub mod oci;
+pub mod registry;
 pub mod snapshot;
 pub mod store_lock;
 

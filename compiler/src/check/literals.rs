@@ -1,7 +1,12 @@
 //! Shape checks for values that arrive as strings: image references, signals, platforms, modes.
 
 /// Checks a Docker image reference: `[registry[:port]/]name[:tag][@digest]`, returning why not.
+/// A local OCI image, `oci:DIR[:TAG]` or `oci-archive:FILE[:TAG]`, is accepted too (only
+/// `imgc build` can use one).
 pub fn check_image_reference(reference: &str) -> Result<(), String> {
+    if let Some(path) = local_image_path(reference) {
+        return if path.is_empty() { Err("a local image needs a path: `oci:DIR[:TAG]`".into()) } else { Ok(()) };
+    }
     if reference.is_empty() {
         return Err("the reference is empty".into());
     }
@@ -103,6 +108,11 @@ fn check_tag(tag: &str) -> Result<(), String> {
     if valid { Ok(()) } else { Err(format!("`{tag}` is not a valid tag")) }
 }
 
+/// The path (and tag) of `oci:…` or `oci-archive:…`; `None` for a registry reference.
+pub fn local_image_path(reference: &str) -> Option<&str> {
+    reference.strip_prefix("oci:").or_else(|| reference.strip_prefix("oci-archive:"))
+}
+
 fn check_digest(digest: &str) -> Result<(), String> {
     let Some((algorithm, hex)) = digest.split_once(':') else {
         return Err(format!("digest `{digest}` needs an algorithm, like `sha256:…`"));
@@ -191,12 +201,24 @@ mod tests {
             "registry.example.com:443/a/b/c@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "my_image__x",
             "a--b",
+            "oci:./base:v1",
+            "oci-archive:/images/base.tar",
         ] {
             assert_eq!(check_image_reference(ok), Ok(()), "{ok}");
         }
-        for bad in
-            ["", "Debian", "debian:", "debian:-x", "a b", "debian@sha256:12", "-a", "a/", "a..b", "debian@md5:00"]
-        {
+        for bad in [
+            "",
+            "oci:",
+            "Debian",
+            "debian:",
+            "debian:-x",
+            "a b",
+            "debian@sha256:12",
+            "-a",
+            "a/",
+            "a..b",
+            "debian@md5:00",
+        ] {
             assert!(check_image_reference(bad).is_err(), "{bad}");
         }
     }

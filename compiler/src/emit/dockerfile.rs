@@ -86,6 +86,25 @@ pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diag
     Ok(Emitted { needs_buildkit: emitter.needs_buildkit, source_name: program.source_name.clone(), args, stages })
 }
 
+/// The Dockerfile text of one instruction as [`emit`] writes it, given the stage's shell at that
+/// point; `kind` is the instruction's own kind or, for a trigger, the kind inside `ONBUILD`
+/// (written on one line). `None` for an instruction that writes nothing.
+pub fn instruction_text(
+    program: &Program,
+    instruction: &Instruction,
+    kind: &InstructionKind,
+    shell: &[String],
+) -> Option<String> {
+    let mut emitter = Emitter {
+        program,
+        target: Target::Buildkit,
+        needs_buildkit: false,
+        errors: Vec::new(),
+        in_trigger: !std::ptr::eq(kind, &instruction.kind),
+    };
+    emitter.instruction(instruction, kind, &mut shell.to_vec())
+}
+
 struct Emitter<'p> {
     program: &'p Program,
     target: Target,
@@ -103,7 +122,10 @@ impl Emitter<'_> {
         }
         match &stage.base {
             Base::Scratch => from.push_str("scratch"),
-            Base::Image(image) => from.push_str(&word(image)),
+            Base::Image(image) => {
+                self.refuse_local_image(image, stage.span);
+                from.push_str(&word(image))
+            }
             Base::Stage(base) => from.push_str(&self.stage_name(*base)),
         }
         if let Some(name) = &stage.name {
@@ -121,6 +143,17 @@ impl Emitter<'_> {
 
     fn stage_name(&self, index: usize) -> String {
         self.program.stages.get(index).and_then(|s| s.name.clone()).unwrap_or_else(|| index.to_string())
+    }
+
+    /// A local OCI image (`oci:DIR`) has no name a Dockerfile builder could pull.
+    fn refuse_local_image(&mut self, image: &Text, span: crate::source::Span) {
+        if image.as_literal().is_some_and(|i| crate::check::literals::local_image_path(&i).is_some()) {
+            self.errors.push(
+                Diagnostic::error(Code::TargetUnsupported, "a local OCI image cannot be used in a Dockerfile")
+                    .with_label(span, "uses an `oci:` or `oci-archive:` image")
+                    .with_help("build it with `imgc build`, or push the image to a registry and name it by reference"),
+            );
+        }
     }
 
     /// Marks a BuildKit-only feature: fine for BuildKit (adds `# syntax=`), an error for classic.
@@ -214,7 +247,10 @@ impl Emitter<'_> {
         let mut line = String::from(if copy.is_add { "ADD" } else { "COPY" });
         match &copy.from {
             Some(CopySource::Stage(index)) => line.push_str(&format!(" --from={}", self.stage_name(*index))),
-            Some(CopySource::Image(image)) => line.push_str(&format!(" --from={}", word(image))),
+            Some(CopySource::Image(image)) => {
+                self.refuse_local_image(image, instruction.span);
+                line.push_str(&format!(" --from={}", word(image)))
+            }
             None => {}
         }
         if let Some(chown) = &copy.chown {

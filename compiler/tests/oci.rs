@@ -1,0 +1,139 @@
+//! `imgc build` and `imgc inspect` through the command line: reproducible digests, steps that
+//! cannot be built, errors that leave no output.
+#![cfg(all(feature = "oci", feature = "cli"))]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+fn imgc(args: &[&str], dir: &Path, umask: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new("sh");
+    command.arg("-c").arg(format!("umask {umask} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_imgc")).args(args);
+    command.current_dir(dir).env_remove("SOURCE_DATE_EPOCH").env("XDG_CACHE_HOME", dir.join(".cache"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("run imgc")
+}
+
+const PROGRAM: &str = r#"
+stage assets from scratch {
+    copy "site/" to "/site/"
+}
+
+image from scratch {
+    copy "bin/" to "/usr/local/bin/"
+    copy from assets "/site" to "/srv/www" chown "101:101" chmod "640"
+    workdir "/srv/www"
+    env { MODE = "production" }
+    label { "org.opencontainers.image.title" = "repro" }
+    expose 8080/tcp
+    user "101"
+    entrypoint ["/usr/local/bin/serve"]
+    cmd ["--port", "8080"]
+}
+"#;
+
+/// The same files in `dir`, with file and directory times from `time`.
+fn context(dir: &Path, time: SystemTime) {
+    let files: [(&str, &str, u32); 5] = [
+        ("app.img", PROGRAM, 0o644),
+        ("bin/serve", "#!/bin/sh\necho serving\n", 0o755),
+        ("bin/helper", "helper\n", 0o700),
+        ("site/index.html", "<h1>hi</h1>\n", 0o644),
+        ("site/img/logo.svg", "<svg/>\n", 0o644),
+    ];
+    for (path, text, mode) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    for path in ["bin/serve", "bin/helper", "site/index.html", "site/img/logo.svg", "site/img", "site", "bin"] {
+        let path = dir.join(path);
+        if path.is_dir() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        std::fs::File::open(&path).and_then(|f| f.set_modified(time)).expect("set mtime");
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn two_builds_in_different_folders_times_and_umasks_have_one_digest() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let first = root.path().join("one");
+    let second = root.path().join("elsewhere/two");
+    context(&first, SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000));
+    context(&second, SystemTime::now());
+    let a = stdout(&imgc(&["build", "app.img", "--output", "oci:out:v1"], &first, "022", &[]));
+    let b = stdout(&imgc(&["build", "app.img", "--output", "oci:out:v1"], &second, "077", &[]));
+    assert!(a.starts_with("sha256:"), "{a}");
+    assert_eq!(a, b, "the manifest digests differ");
+    let archive = stdout(&imgc(&["build", "app.img", "--output", "oci-archive:image.tar"], &second, "077", &[]));
+    assert_eq!(archive, a, "an archive holds the same image");
+
+    // The epoch is the only time in the image.
+    let env = [("SOURCE_DATE_EPOCH", "1700000000")];
+    let dated = stdout(&imgc(&["build", "app.img", "--output", "oci:dated"], &first, "022", &env));
+    assert_ne!(dated, a);
+    let shown = stdout(&imgc(&["inspect", "oci:dated"], &first, "022", &[]));
+    assert!(shown.contains("created    2023-11-14T22:13:20Z"), "{shown}");
+}
+
+#[test]
+fn inspect_shows_the_config_and_the_step_of_each_layer() {
+    let root = tempfile::tempdir().expect("temp dir");
+    context(root.path(), SystemTime::now());
+    let digest = stdout(&imgc(&["build", "app.img", "-o", "oci:out:v1", "--tag", "latest"], root.path(), "022", &[]));
+    let shown = stdout(&imgc(&["inspect", "oci:out:v1"], root.path(), "022", &[]));
+    for expected in [
+        format!("manifest   {}", digest.trim()),
+        "tags       v1, latest".to_string(),
+        "user       101".to_string(),
+        "workdir    /srv/www".to_string(),
+        "entrypoint [\"/usr/local/bin/serve\"]".to_string(),
+        "cmd        [\"--port\",\"8080\"]".to_string(),
+        "ports      8080/tcp".to_string(),
+        "MODE=production".to_string(),
+        "COPY bin/ /usr/local/bin/".to_string(),
+        "COPY --from=assets --chown=101:101 --chmod=640 /site /srv/www".to_string(),
+    ] {
+        assert!(shown.contains(&expected), "`{expected}` missing from:\n{shown}");
+    }
+}
+
+#[test]
+fn run_steps_are_refused_with_a_pointer_to_dockerfiles() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let program = "image from scratch {\n    copy \"a\" to \"/a\"\n    run \"make install\"\n}\n";
+    std::fs::write(root.path().join("app.img"), program).expect("write");
+    std::fs::write(root.path().join("a"), "a").expect("write");
+    let output = imgc(&["build", "app.img", "--output", "oci:out"], root.path(), "022", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[E0030]") && stderr.contains("app.img:3:5"), "{stderr}");
+    assert!(stderr.contains("`run` step") && stderr.contains("imgc dockerfile"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(root.path()).expect("read").map(|e| e.expect("entry").file_name()).collect();
+    assert_eq!(left.len(), 2, "nothing written: {left:?}");
+}
+
+#[test]
+fn bad_destinations_and_base_images_are_usage_errors() {
+    let root = tempfile::tempdir().expect("temp dir");
+    context(root.path(), SystemTime::now());
+    let output = imgc(&["build", "app.img", "--output", "tarball:x"], root.path(), "022", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("oci:DIR[:TAG]"));
+    std::fs::write(root.path().join("base.img"), "image from \"debian:bookworm-slim\" {\n}\n").expect("write");
+    let output = imgc(&["build", "base.img", "--output", "oci:out"], root.path(), "022", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--base-image debian:bookworm-slim=oci:DIR"), "{stderr}");
+    assert!(!root.path().join("out").exists());
+}
