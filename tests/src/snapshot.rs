@@ -62,7 +62,7 @@ pub struct Snapshot {
 
 /// Reads a buildah image (a working container is made, mounted, walked and removed).
 pub fn snapshot(image: &str) -> Result<Snapshot, ToolError> {
-    let container = buildah::from(image)?;
+    let container = working_container(image)?;
     let mounted = run_ok(buildah::command().args(["mount", &container.name]), buildah::RUN_TIMEOUT)?;
     let root = mounted.stdout.trim().to_string();
     let mut files = BTreeMap::new();
@@ -79,6 +79,15 @@ pub fn snapshot(image: &str) -> Result<Snapshot, ToolError> {
         .filter_map(|k| raw.get(*k).filter(|v| !is_empty(v)).map(|v| (k.to_string(), v.clone())))
         .collect();
     Ok(Snapshot { files, config })
+}
+
+/// `buildah from` with chroot isolation: it runs the image's `ONBUILD` triggers, and chroot is
+/// the isolation the builds use (the default OCI runtime may not run where the tests do).
+fn working_container(image: &str) -> Result<buildah::WorkingContainer, ToolError> {
+    let name = crate::unique_tag(crate::Engine::Docker, "snapshot").replace([':', '/', '.'], "-");
+    let args = ["from", "--pull=never", "--isolation", "chroot", "--name", &name, image];
+    run_ok(buildah::command().args(args), buildah::RUN_TIMEOUT)?;
+    Ok(buildah::WorkingContainer { name })
 }
 
 fn is_empty(value: &Value) -> bool {

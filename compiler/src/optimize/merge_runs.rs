@@ -12,15 +12,19 @@
 //! - a step with `;`, `||` or other list operators is wrapped too, so `&&` applies to all of it;
 //! - a step that may turn on `set -e` can only be the last command: on the left of `&&` the
 //!   shell ignores errexit; so can one that names the shell's own program (`ln -sf bash /bin/sh`),
-//!   since the commands after it would still run in the old shell;
+//!   since the commands after it would still run in the old shell, one that may start a daemon,
+//!   which a RUN of its own stops when it ends, one that names `BASH_ENV`, which each shell reads
+//!   when it starts, and one that removes the working directory, which the commands after it
+//!   would still be in;
 //! - a step is not merged when it cannot be written on one line of a chain (comments, here-documents,
-//!   line breaks), runs a background job, reads `$_`, or cannot be read at all; exec-form steps
+//!   line breaks), runs a background job, reads `$_`, or cannot be read at all; nor when it has a
+//!   mount whose content each RUN gets afresh (tmpfs, a read-write bind mount); exec-form steps
 //!   are never rewritten; the stage's shell must be a POSIX shell without `-e`.
 
 use super::explain::{EventKind, Explain};
 use super::{Pass, script};
 use crate::emit::dockerfile::shell_script;
-use crate::ir::{Command, Instruction, InstructionKind, Program, Run, Stage, Text, TextPart};
+use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text, TextPart};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -71,6 +75,8 @@ enum Item {
 
 fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Explain) {
     let mut shell = initial_shell;
+    // The working directory, when the stage sets it; `/` is the default of a new stage.
+    let mut workdir: Option<String> = matches!(stage.base, Base::Scratch).then(|| "/".to_string());
     let mut items = Vec::new();
     for instruction in std::mem::take(&mut stage.instructions) {
         items.push(match &instruction.kind {
@@ -79,7 +85,7 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
                     text,
                     state_change: script.state_change(),
                     separator: script.list_separator(),
-                    ends_chain: script.errexit().or_else(|| replaces_shell(&script, &shell)),
+                    ends_chain: ends_chain(&script, &shell, workdir.as_deref()),
                     looked_up: script.looked_up().map(str::to_string).collect(),
                     runs_anything: script.runs_computed_command(),
                     words: script.lexed.words,
@@ -88,6 +94,14 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
                 Err(reason) => Item::Alone(instruction, reason),
             },
             InstructionKind::LayerBoundary => Item::Boundary(instruction),
+            InstructionKind::Workdir(path) => {
+                workdir = match (path.as_literal(), &workdir) {
+                    (Some(path), _) if path.starts_with('/') => Some(path),
+                    (Some(path), Some(current)) => Some(format!("{}/{path}", current.trim_end_matches('/'))),
+                    _ => None,
+                };
+                Item::Other(instruction)
+            }
             InstructionKind::Shell(words) => {
                 shell = words.clone();
                 Item::Other(instruction)
@@ -183,10 +197,7 @@ fn explain_lone_runs(stage: &Stage, items: &[Item], explain: &mut Explain) {
 /// Whether `next` may follow `last` in a chain; if not, why, and whether the reason is about `last`.
 fn joinable(last: &Step, next: &Step) -> Result<(), (String, bool)> {
     if let Some(reason) = &last.ends_chain {
-        return Err((
-            format!("it {reason}, and errexit is ignored on the left of `&&`, so it must be the last command of a RUN"),
-            true,
-        ));
+        return Err((format!("it {reason}, so it must be the last command of a RUN"), true));
     }
     let (Some(a), Some(b)) = (last.run(), next.run()) else {
         return Err(("it is not a run".to_string(), false));
@@ -273,14 +284,40 @@ fn remembered<'a>(step: &'a Step, later: &[Step]) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Why a step must end its RUN because it names the program of the shell running it, if it does:
-/// the commands after it would still run in the old shell.
-fn replaces_shell(script: &script::Script, shell: &[String]) -> Option<String> {
-    let program = shell.first()?;
-    let name = program.rsplit('/').next().unwrap_or(program);
-    let paths = [program.clone(), format!("/bin/{name}"), format!("/usr/bin/{name}")];
-    let named = paths.iter().find(|p| script.lexed.words.contains(p.as_str()))?;
-    Some(format!("names `{named}`, the shell running it, which the commands after it would still use"))
+/// Why a step must be the last command of its RUN, if it must.
+fn ends_chain(script: &script::Script, shell: &[String], workdir: Option<&str>) -> Option<String> {
+    if let Some(reason) = script.errexit() {
+        return Some(format!("{reason}, and errexit is ignored on the left of `&&`"));
+    }
+    if let Some(reason) = script.starts_daemon() {
+        return Some(format!("{reason}, which a RUN of its own would stop when it ends"));
+    }
+    if script.lexed.parameters.contains("BASH_ENV") || script.lexed.words.iter().any(|w| w.contains("BASH_ENV")) {
+        return Some("names `BASH_ENV`, the file each new bash reads when it starts".to_string());
+    }
+    if let Some(program) = shell.first() {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        let paths = [program.clone(), format!("/bin/{name}"), format!("/usr/bin/{name}")];
+        if let Some(named) = paths.iter().find(|p| script.lexed.words.contains(p.as_str())) {
+            return Some(format!("names `{named}`, the shell running it, which the commands after it would still use"));
+        }
+    }
+    let workdir = workdir.unwrap_or("/");
+    // After a `cd`, a relative path could name anything.
+    let moves = script.commands.iter().any(|c| matches!(c.name(), Some("cd" | "chdir" | "pushd" | "popd")));
+    let removed = script.removed_paths().into_iter().find(|path| {
+        if moves && !path.starts_with('/') {
+            return true;
+        }
+        let absolute = if path.starts_with('/') { path.to_string() } else { format!("{workdir}/{path}") };
+        let absolute = absolute.trim_end_matches('/');
+        workdir == absolute || workdir.starts_with(&format!("{absolute}/")) || matches!(*path, "." | "..")
+    });
+    removed.map(|path| {
+        format!(
+            "removes `{path}`, which may hold the working directory `{workdir}`, where the commands after it would stay"
+        )
+    })
 }
 
 /// The text without the blanks around it, which a chain line does not need.
@@ -304,6 +341,20 @@ fn classify(run: &Run, shell: &[String]) -> Result<(Text, script::Script), Strin
     let Command::Shell(text) = &run.command else {
         return Err("is in exec form, which runs without a shell; imgc does not rewrite it in shell form".to_string());
     };
+    for mount in &run.mounts {
+        if mount.kind == MountKind::Tmpfs {
+            return Err("has a tmpfs mount, which every RUN gets empty: in one RUN, a later command would see \
+                        what this one left in it"
+                .to_string());
+        }
+        let read_write =
+            mount.options.iter().any(|(k, v)| k == "readwrite" && v.as_literal().as_deref() == Some("true"));
+        if mount.kind == MountKind::Bind && read_write {
+            return Err("has a read-write bind mount, whose changes are dropped when its RUN ends: in one RUN, a \
+                        later command would see them"
+                .to_string());
+        }
+    }
     if let Some(reason) = shell_refusal(shell) {
         return Err(reason);
     }
@@ -437,6 +488,20 @@ mod tests {
     }
 
     #[test]
+    fn daemons_bash_env_and_removing_the_workdir_end_a_run() {
+        for step in
+            ["service nginx start", "echo 'export A=1' >> \\\"$BASH_ENV\\\"", "rm -rf /app", "cd / && rm -rf app"]
+        {
+            let (lines, explain) =
+                merged(&format!("workdir \"/app\"\nrun \"true\"\nrun \"{step}\"\nrun \"echo next\""));
+            assert_eq!(lines.len(), 3, "{step}: {lines:?}");
+            assert!(messages(&explain, EventKind::Refused)[0].contains("last command"), "{step}");
+        }
+        let (lines, _) = merged("workdir \"/app\"\nrun \"rm -rf /app/cache /tmp/x\"\nrun \"echo next\"");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+    }
+
+    #[test]
     fn errexit_ends_a_run() {
         let (lines, explain) = merged("run \"true\"\nrun \"set -e; false; echo no\"\nrun \"echo next\"");
         assert_eq!(lines, ["RUN true \\\n    && ( set -e; false; echo no )", "RUN echo next"]);
@@ -476,6 +541,18 @@ mod tests {
         let refused = messages(&explain, EventKind::Refused);
         assert!(refused[0].contains("different `network`"), "{refused:?}");
         assert!(refused.iter().filter(|m| m.contains("`layer`")).count() == 2, "{refused:?}");
+    }
+
+    #[test]
+    fn mounts_each_run_gets_afresh_stop_merging() {
+        let (lines, explain) = merged("run \"a\" tmpfs \"/t\"\nrun \"b\" tmpfs \"/t\"");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(messages(&explain, EventKind::Refused).iter().all(|m| m.contains("tmpfs")));
+        let (lines, _) = merged("run \"a\" bind \"/c\" (readwrite: true)\nrun \"b\" bind \"/c\" (readwrite: true)");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let (lines, _) =
+            merged("run \"a\" bind \"/c\"\nrun \"b\" bind \"/c\"\nrun \"c\" cache \"/k\"\nrun \"d\" cache \"/k\"");
+        assert_eq!(lines.len(), 2, "{lines:?}");
     }
 
     #[test]

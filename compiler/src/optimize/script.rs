@@ -209,6 +209,46 @@ impl Script {
         }
     }
 
+    /// Why it may leave a process running after it, if it may: a daemon, which a `RUN` of its own
+    /// would stop when it ends. Read from the command's name and flags: a heuristic, as any
+    /// program may detach itself.
+    pub fn starts_daemon(&self) -> Option<String> {
+        const STARTERS: &[&str] =
+            &["service", "systemctl", "invoke-rc.d", "start-stop-daemon", "nohup", "setsid", "daemonize", "daemon"];
+        const FLAGS: &[&str] = &["-d", "-D", "--daemon", "-daemon", "--daemonize", "--fork", "-fork", "--detach"];
+        for command in &self.commands {
+            let Some(name) = command.name() else { continue };
+            if STARTERS.contains(&name) || name.starts_with("/etc/init.d/") {
+                return Some(format!("runs `{name}`, which may start a daemon"));
+            }
+            let flag = command.arguments().flatten().find(|a| FLAGS.contains(a));
+            if let Some(flag) = flag.filter(|_| name.ends_with('d') || name.contains("daemon")) {
+                return Some(format!("runs `{name} {flag}`, which may start a daemon"));
+            }
+        }
+        None
+    }
+
+    /// The paths it removes or moves away (`rm`, `rmdir`, `mv` sources), as written.
+    pub fn removed_paths(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for command in &self.commands {
+            let operands: Vec<&str> = command
+                .words
+                .iter()
+                .skip(1)
+                .map(|w| w.literal.as_deref().unwrap_or(w.text.as_str()))
+                .filter(|a| !a.starts_with('-'))
+                .collect();
+            match command.name() {
+                Some("rm" | "rmdir") => out.extend(operands),
+                Some("mv") => out.extend(operands.iter().take(operands.len().saturating_sub(1))),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// Why it may turn on `set -e` (errexit), if it may.
     pub fn errexit(&self) -> Option<String> {
         for command in &self.commands {
@@ -347,6 +387,18 @@ mod tests {
         let names: Vec<&str> = script.looked_up().collect();
         assert_eq!(names, ["apt-get", "sort", "g"]);
         assert!(read("$CC x.c").expect("reads").runs_computed_command());
+    }
+
+    #[test]
+    fn daemons_and_removals_are_found() {
+        for input in ["service nginx start", "/etc/init.d/ssh start", "dockerd -D", "nohup sleep 9"] {
+            assert!(read(input).expect("reads").starts_daemon().is_some(), "{input}");
+        }
+        for input in ["apt-get install -y nginx", "tar -d x", "make -d"] {
+            assert_eq!(read(input).expect("reads").starts_daemon(), None, "{input}");
+        }
+        let script = read("rm -rf /app /tmp/x && mv /src /dst && rmdir ../b").expect("reads");
+        assert_eq!(script.removed_paths(), ["/app", "/tmp/x", "/src", "../b"]);
     }
 
     #[test]
