@@ -236,3 +236,19 @@ fn bad_inputs_are_clear_errors_that_leave_nothing_behind() {
 
     assert_eq!(leftovers(&out, &["file", "image.tar"]), Vec::<String>::new());
 }
+
+#[test]
+fn oci_archives_with_zstd_layers_are_read_by_skopeo() {
+    let (dir, mut options) = setup();
+    options.compression = imgc::emit::oci::layer::Compression::Zstd(3);
+    let archive = dir.path().join("image.tar");
+    let built = build(PROGRAM, &format!("oci-archive:{}:v1", archive.display()), &options).expect("builds");
+    let inspect = skopeo(&["inspect", "--raw", &format!("oci-archive:{}:v1", archive.display())]).expect("inspect");
+    assert!(inspect.stdout.contains("application/vnd.oci.image.layer.v1.tar+zstd"), "{}", inspect.stdout);
+    let layout = dir.path().join("copy");
+    skopeo(&["copy", "-q", &format!("oci-archive:{}:v1", archive.display()), &format!("oci:{}:v1", layout.display())])
+        .expect("skopeo copy");
+    validate_layout(&layout).expect("valid");
+    let index = std::fs::read_to_string(layout.join("index.json")).expect("index");
+    assert!(index.contains(&built.manifest_digest), "{index}");
+}
