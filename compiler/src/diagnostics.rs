@@ -60,6 +60,9 @@ codes! {
     InvalidStageName = "E0029", "invalid stage name";
     NotBuildable = "E0030", "step not supported by imgc build";
     CopySourceNotFound = "E0031", "copy source not found";
+    DockerfileSyntax = "E0032", "Dockerfile syntax error";
+    NotMigratable = "E0033", "Dockerfile construct with no `.img` form";
+    MigrationDiffers = "E0034", "the program builds something else than the Dockerfile";
     AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
     PackageCacheLeft = "W0102", "package manager cache left in a layer";
     UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";

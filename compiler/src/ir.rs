@@ -12,6 +12,8 @@ pub struct Program {
     pub stages: Vec<Stage>,
     /// Index of the stage to build: the `image` block.
     pub target: usize,
+    /// Parser directives (`syntax`, `check`) and their values, in the order written.
+    pub directives: Vec<(String, String)>,
     /// The source file name, for the header comment.
     pub source_name: String,
 }
@@ -115,6 +117,8 @@ pub enum InstructionKind {
     StopSignal(Text),
     Shell(Vec<String>),
     OnBuild(Box<InstructionKind>),
+    /// The image's author field (`MAINTAINER`).
+    Maintainer(Text),
     /// An explicit layer boundary: no pass merges steps across it. Emits nothing.
     LayerBoundary,
 }
@@ -140,6 +144,7 @@ impl InstructionKind {
             InstructionKind::StopSignal(_) => "STOPSIGNAL",
             InstructionKind::Shell(_) => "SHELL",
             InstructionKind::OnBuild(_) => "ONBUILD",
+            InstructionKind::Maintainer(_) => "MAINTAINER",
             InstructionKind::LayerBoundary => "",
         }
     }
@@ -240,6 +245,18 @@ pub enum Command {
     /// Shell-form commands that the merge-runs pass joined with `&&`, written one a line. Each is
     /// a complete command, already grouped in `( … )` where `&&` would otherwise bind wrongly.
     Chain(Vec<Text>),
+    /// A here-document the builder writes to a file and runs (`RUN <<EOF`); only `run` has it.
+    Heredoc(Heredoc),
+}
+
+/// A here-document: a file's content written in the Dockerfile (`<<NAME` … `NAME`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Heredoc {
+    /// The delimiter, and the file's name where a name is needed (`COPY <<NAME /dir/`).
+    pub name: String,
+    pub content: Text,
+    /// Whether the builder expands variables in the content (an unquoted delimiter).
+    pub expand: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,6 +267,15 @@ pub struct Run {
     pub network: Option<String>,
     /// `insecure` or `sandbox`.
     pub security: Option<String>,
+    /// `RUN --device=NAME[,required]`.
+    pub devices: Vec<Device>,
+}
+
+/// A device (CDI) a `run` step may use.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Device {
+    pub name: Text,
+    pub required: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -292,6 +318,8 @@ pub struct Copy {
     pub is_add: bool,
     pub from: Option<CopySource>,
     pub sources: Vec<Text>,
+    /// Files whose content is written in the Dockerfile (`COPY <<EOF /dest`).
+    pub heredocs: Vec<Heredoc>,
     pub dest: Text,
     pub chown: Option<Text>,
     pub chmod: Option<String>,

@@ -21,9 +21,12 @@
 pub mod build_script;
 pub mod check;
 pub mod diagnostics;
+pub mod dockerfile;
 pub mod emit;
 pub mod facts;
+pub mod format;
 pub mod ir;
+pub mod migrate;
 pub mod modules;
 pub mod optimize;
 pub mod shell;
@@ -120,13 +123,18 @@ impl std::error::Error for InputError {}
 
 /// Compiles the file at `path`, reading it and its imports from disk.
 pub fn compile_file(path: &Path, options: &Options) -> Result<Compilation, InputError> {
+    let text = read_text(path)?;
+    Ok(compile_with_loader(path, text, &FsLoader, options))
+}
+
+/// Reads a source file (a program, a Dockerfile) as UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, InputError> {
     let bytes =
         std::fs::read(path).map_err(|error| InputError { path: path.to_path_buf(), reason: error.to_string() })?;
-    let text = String::from_utf8(bytes).map_err(|error| InputError {
+    String::from_utf8(bytes).map_err(|error| InputError {
         path: path.to_path_buf(),
         reason: format!("it is not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to()),
-    })?;
-    Ok(compile_with_loader(path, text, &FsLoader, options))
+    })
 }
 
 /// Compiles source text given by the caller; `name` is used in messages and for resolving

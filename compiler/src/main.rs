@@ -1,7 +1,8 @@
 //! The `imgc` command: a thin layer over the library.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use imgc::diagnostics::{Diagnostic, render_json};
+use imgc::diagnostics::{Diagnostic, render_human, render_json};
+use imgc::source::SourceMap;
 use imgc::{Compilation, Optimize, Options, Pass, Target};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ Examples:
   imgc explain app.img                    what the optimizer did, step by step, and why
   imgc check --message-format json *.img  problems as JSON, one object a line
   imgc build app.img --output oci:out:v1  build the image into an OCI layout
+  imgc fmt app.img                        format a program in place
+  imgc migrate --check Dockerfile -o app.img  convert a Dockerfile, proving nothing was lost
 
 Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
 
@@ -70,6 +73,33 @@ enum Command {
         target: TargetArg,
         #[command(flatten)]
         optimize: OptimizeArgs,
+    },
+    /// Convert a Dockerfile into an .img program
+    #[command(
+        after_help = "Examples:\n  imgc migrate Dockerfile -o app.img\n  imgc migrate --check Dockerfile -o app.img\n  imgc migrate --check Dockerfile --against app.img"
+    )]
+    Migrate {
+        /// The Dockerfile to convert
+        file: PathBuf,
+        /// Write the program here instead of standard output (replaced atomically)
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// Compile the program back and compare it with the Dockerfile; write it only if nothing differs
+        #[arg(long)]
+        check: bool,
+        /// With --check: compare this existing program with the Dockerfile instead of converting
+        #[arg(long, value_name = "PROGRAM", requires = "check", conflicts_with = "output")]
+        against: Option<PathBuf>,
+    },
+    /// Format programs in place: one canonical layout, comments kept
+    #[command(after_help = "Examples:\n  imgc fmt app.img\n  imgc fmt --check *.img")]
+    Fmt {
+        /// Change nothing: list the files that are not formatted and exit 1 if there are any
+        #[arg(long)]
+        check: bool,
+        /// The .img files to format
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Build the image itself (no daemon) into an OCI layout or archive
     #[cfg(feature = "oci")]
@@ -186,12 +216,16 @@ struct Reporter {
 
 impl Reporter {
     fn report(&self, compilation: &Compilation, diagnostics: &[Diagnostic]) {
+        self.report_sources(&compilation.sources, diagnostics);
+    }
+
+    fn report_sources(&self, sources: &SourceMap, diagnostics: &[Diagnostic]) {
         if diagnostics.is_empty() {
             return;
         }
         let text = match self.format {
-            MessageFormat::Human => compilation.render(diagnostics, self.color),
-            MessageFormat::Json => render_json(&compilation.sources, diagnostics),
+            MessageFormat::Human => render_human(sources, diagnostics, self.color),
+            MessageFormat::Json => render_json(sources, diagnostics),
         };
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
@@ -244,6 +278,10 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Command::Fmt { check, files } => fmt(&files, check, &reporter),
+        Command::Migrate { file, output, check, against } => {
+            migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)
+        }
         Command::Dockerfile { file, output, args, target, optimize } => {
             let Some(compilation) = compile(&file, args) else {
                 return ExitCode::from(2);
@@ -286,6 +324,98 @@ fn main() -> ExitCode {
                 Err(errors) => reporter.fail(&compilation, errors, warnings),
             }
         }
+    }
+}
+
+/// `imgc migrate`: converts a Dockerfile, or with `against` checks an existing program.
+fn migrate(file: &Path, output: Option<&Path>, check: bool, against: Option<&Path>, reporter: &Reporter) -> ExitCode {
+    let read = |path: &Path| {
+        imgc::read_text(path).map_err(|error| {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        })
+    };
+    let dockerfile = match read(file) {
+        Ok(text) => text,
+        Err(code) => return code,
+    };
+    let name = file.display().to_string();
+    let (program_path, program) = match against {
+        Some(path) => match read(path) {
+            Ok(text) => (path.to_path_buf(), text),
+            Err(code) => return code,
+        },
+        None => {
+            let migration = imgc::migrate::migrate(&name, &dockerfile);
+            match migration.program {
+                Some(program) => {
+                    let beside = file.parent().unwrap_or(Path::new("")).join("app.img");
+                    (output.map_or(beside, Path::to_path_buf), program)
+                }
+                None => {
+                    reporter.report_sources(&migration.sources, &migration.diagnostics);
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
+    if check {
+        let report = imgc::migrate::check(&name, &dockerfile, &program_path, &program);
+        if !report.diagnostics.is_empty() {
+            reporter.report_sources(&report.sources, &report.diagnostics);
+            return ExitCode::from(1);
+        }
+    }
+    if against.is_some() {
+        return ExitCode::SUCCESS;
+    }
+    match write_output(output, &program) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `imgc fmt`: formats each file in place, or with `check` only lists those that are not formatted.
+fn fmt(files: &[PathBuf], check: bool, reporter: &Reporter) -> ExitCode {
+    let (mut failed, mut unreadable) = (false, false);
+    for path in files {
+        let text = match imgc::read_text(path) {
+            Ok(text) => text,
+            Err(error) => {
+                eprintln!("error: {error}");
+                unreadable = true;
+                continue;
+            }
+        };
+        let mut sources = imgc::source::SourceMap::new();
+        let file = sources.add(path.display().to_string(), text.as_str());
+        match imgc::format::format_source(file, &text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(_) if check => {
+                println!("{}", path.display());
+                failed = true;
+            }
+            Ok(formatted) => {
+                if let Err(message) = write_output(Some(path), &formatted) {
+                    eprintln!("error: {message}");
+                    unreadable = true;
+                }
+            }
+            Err(diagnostics) => {
+                reporter.report_sources(&sources, &diagnostics);
+                failed = true;
+            }
+        }
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -32,9 +32,19 @@
 //! Each snippet is compiled as `app.img` through the library, with a loader that serves only the
 //! chapter's `file=` snippets, so nothing is read from disk.
 //!
+//! # Dockerfile snippets
+//!
+//! A block whose info string starts with `dockerfile,migrate` is a Dockerfile, named
+//! `Dockerfile`: `imgc migrate --check` must convert it, and the program it writes (shown in an
+//! `img,output` block) must build the same image. Tags: `error=CODE` as above, and
+//! `against=NAME.img` to check the chapter's `file=NAME.img` program against the Dockerfile
+//! instead of converting it.
+//!
+//! Every `img` snippet is written in `imgc fmt`'s layout.
+//!
 //! # Outputs
 //!
-//! A block tagged `dockerfile,output` or `text,output` that is the next code block after a snippet
+//! A block tagged `dockerfile,output`, `img,output` or `text,output` that is the next code block after a snippet
 //! (prose may stand between them) shows what the compiler prints for it, and must match exactly (trailing whitespace
 //! aside): the Dockerfile for a snippet that compiles, the diagnostics as `imgc` renders them
 //! without colour for one that fails or warns, the explanation for an `explain` snippet. A fragment's output is that of its wrapped program.
@@ -111,6 +121,9 @@ struct Snippet {
     output: Option<OutputBlock>,
     /// Also built with `imgc build`.
     build: bool,
+    /// A `dockerfile,migrate` snippet: the Dockerfile is `text`; `Some(name)` checks the
+    /// chapter's `file=` program `name` against it instead of converting it.
+    migrate: Option<Option<String>>,
 }
 
 impl Snippet {
@@ -186,13 +199,15 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
         let first = tags.next().unwrap_or_default();
         let rest: Vec<&str> = tags.collect();
         if rest.contains(&"output") {
-            let follows_snippet = previous.is_some_and(|p| p.info.split(',').next().map(str::trim) == Some("img"));
+            let follows_snippet = previous.is_some_and(|p| is_snippet(&p.info));
             let attached =
                 follows_snippet && snippets.last().is_some_and(|s| Some(s.line) == previous.map(|p| p.fence_line));
-            if !matches!(first, "dockerfile" | "text") || rest.len() != 1 {
-                failures.push(format!("{location}: an output block is tagged `dockerfile,output` or `text,output`"));
+            if !matches!(first, "dockerfile" | "text" | "img") || rest.len() != 1 {
+                failures.push(format!(
+                    "{location}: an output block is tagged `dockerfile,output`, `img,output` or `text,output`"
+                ));
             } else if !attached {
-                failures.push(format!("{location}: an output block must be the next code block after an `img` block"));
+                failures.push(format!("{location}: an output block must be the next code block after a snippet"));
             } else if let Some(snippet) = snippets.last_mut() {
                 snippet.output = Some(OutputBlock {
                     fence_line: block.fence_line,
@@ -206,9 +221,11 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             continue;
         }
         previous = Some(block);
-        if first != "img" {
+        let migrate = rest.first() == Some(&"migrate") && first == "dockerfile";
+        if first != "img" && !migrate {
             continue;
         }
+        let rest: Vec<&str> = if migrate { rest[1..].to_vec() } else { rest };
         let mut snippet = Snippet {
             file: file.to_string(),
             line: block.fence_line,
@@ -223,6 +240,7 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             module_name: None,
             output: None,
             build: false,
+            migrate: migrate.then_some(None),
         };
         let mut ok = true;
         for tag in rest {
@@ -250,7 +268,12 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
                         ok = false;
                     }
                 },
-                Some(("file", name)) if name.ends_with(".img") => snippet.module_name = Some(normalize(name)),
+                Some(("file", name)) if name.ends_with(".img") && !migrate => {
+                    snippet.module_name = Some(normalize(name))
+                }
+                Some(("against", name)) if name.ends_with(".img") && migrate => {
+                    snippet.migrate = Some(Some(normalize(name)))
+                }
                 _ => {
                     failures.push(format!("{location}: unknown tag `{tag}` in `{}`", block.info));
                     ok = false;
@@ -278,6 +301,16 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
         }
     }
     snippets
+}
+
+/// Whether a block's info string makes it a snippet (an `img` program or a Dockerfile to migrate).
+fn is_snippet(info: &str) -> bool {
+    let mut tags = info.split(',').map(str::trim);
+    match tags.next() {
+        Some("img") => !info.contains("output"),
+        Some("dockerfile") => tags.next() == Some("migrate"),
+        _ => false,
+    }
 }
 
 fn normalize(name: &str) -> String {
@@ -450,13 +483,49 @@ fn build(_: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
     Ok(())
 }
 
+/// Migrates a Dockerfile snippet and checks the program (or the chapter's program named by
+/// `against`) against it.
+fn migrate(snippet: &Snippet, against: Option<&str>, loader: &BookLoader<'_>) -> Result<Outcome, String> {
+    let program = match against {
+        Some(name) => loader.read(Path::new(name)).map_err(|e| e.to_string())?,
+        None => {
+            let migration = imgc::migrate::migrate("Dockerfile", &snippet.text);
+            match migration.program {
+                Some(program) => program,
+                None => {
+                    let rendered = imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false);
+                    return Ok(Outcome::Failed(migration.diagnostics, rendered));
+                }
+            }
+        }
+    };
+    let report = imgc::migrate::check("Dockerfile", &snippet.text, Path::new(against.unwrap_or("app.img")), &program);
+    if report.diagnostics.is_empty() {
+        Ok(Outcome::Compiled(program, Vec::new(), String::new()))
+    } else {
+        let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
+        Ok(Outcome::Failed(report.diagnostics, rendered))
+    }
+}
+
+/// Every snippet is written in `imgc fmt`'s layout (a snippet that does not parse is checked by
+/// compiling it).
+fn formatting_problem(text: &str) -> Option<String> {
+    let formatted = imgc::format::format_source(imgc::source::FileId(0), text).ok()?;
+    (formatted != text).then(|| format!("not formatted; `imgc fmt` writes it as:\n{}", quote(&formatted)))
+}
+
 /// Checks one snippet; returns the text its output block should hold, or why it fails.
 fn check(snippet: &Snippet, loader: &BookLoader<'_>) -> Result<String, String> {
     let program = if snippet.fragment { wrap(&snippet.text)? } else { snippet.text.clone() };
     let describe = |diagnostics: &[Diagnostic]| {
         diagnostics.iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect::<Vec<_>>().join("; ")
     };
-    match (&snippet.error, compile(snippet, &program, loader)) {
+    let outcome = match &snippet.migrate {
+        Some(against) => migrate(snippet, against.as_deref(), loader)?,
+        None => compile(snippet, &program, loader),
+    };
+    match (&snippet.error, outcome) {
         (None, Outcome::Compiled(text, warnings, rendered)) => {
             let tagged = |d: &Diagnostic| snippet.warnings.iter().any(|w| w == d.code.as_str());
             let missing: Vec<&String> =
@@ -548,6 +617,11 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
                 failures.push(format!("{}: `file={name}` is defined twice", snippet.location()));
             }
         }
+        for snippet in snippets.iter().filter(|s| s.migrate.is_none()) {
+            if let Some(problem) = formatting_problem(&snippet.text) {
+                failures.push(format!("{}: {problem}", snippet.location()));
+            }
+        }
         let loader = BookLoader { files: &files, read: RefCell::new(BTreeSet::new()) };
         let mut replacements = Vec::new();
         for snippet in snippets.iter().filter(|s| s.module_name.is_none()) {
@@ -565,6 +639,8 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
             outputs += 1;
             let (expected_kind, what) = if snippet.error.is_some() {
                 ("text", "a failing snippet")
+            } else if snippet.migrate.is_some() {
+                ("img", "a migrated Dockerfile")
             } else if !snippet.warnings.is_empty() {
                 ("text", "a warning snippet")
             } else if snippet.explain {

@@ -148,6 +148,84 @@ fn help_shows_examples() {
     assert!(String::from_utf8_lossy(&sub.stdout).contains("--target"));
 }
 
+#[test]
+fn fmt_rewrites_files_and_check_lists_the_unformatted_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let messy = "image from \"debian:bookworm-slim\"{run \"echo hi\"   # greet\n}\n";
+    write(dir.path(), "messy.img", messy);
+    write(dir.path(), "good.img", GOOD);
+    let check = imgc(&["fmt", "--check", "good.img", "messy.img"], dir.path());
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "messy.img\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("messy.img")).expect("read"), messy, "--check writes nothing");
+    let format = imgc(&["fmt", "messy.img", "good.img"], dir.path());
+    assert_eq!(format.status.code(), Some(0), "{}", String::from_utf8_lossy(&format.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.img")).expect("read"),
+        "image from \"debian:bookworm-slim\" {\n    run \"echo hi\"  # greet\n}\n"
+    );
+    assert_eq!(imgc(&["fmt", "--check", "messy.img"], dir.path()).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_reports_syntax_errors_and_leaves_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "broken.img", "image from scratch {\n    run\n}\n");
+    let out = imgc(&["fmt", "broken.img"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[E0001]"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.img")).expect("read"),
+        "image from scratch {\n    run\n}\n"
+    );
+    assert_eq!(imgc(&["fmt", "missing.img"], dir.path()).status.code(), Some(2));
+}
+
+const DOCKERFILE: &str = "FROM debian:bookworm-slim\n# greet\nRUN echo hi && echo there\nCMD [\"bash\"]\n";
+
+#[test]
+fn migrate_writes_the_program_and_checks_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "Dockerfile", DOCKERFILE);
+    let out = imgc(&["migrate", "Dockerfile"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let program = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        program,
+        "image from \"debian:bookworm-slim\" {\n    # greet\n    run \"echo hi\"\n    run \"echo there\"\n    cmd [\"bash\"]\n}\n"
+    );
+    let checked = imgc(&["migrate", "--check", "Dockerfile", "-o", "app.img"], dir.path());
+    assert_eq!(checked.status.code(), Some(0), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert_eq!(std::fs::read_to_string(dir.path().join("app.img")).expect("written"), program);
+    let same = imgc(&["migrate", "--check", "Dockerfile", "--against", "app.img"], dir.path());
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stderr));
+}
+
+#[test]
+fn migrate_reports_differences_errors_and_usage() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "Dockerfile", DOCKERFILE);
+    write(
+        dir.path(),
+        "edited.img",
+        "image from \"debian:bookworm-slim\" {\n    run \"echo hi\"\n    cmd [\"sh\"]\n}\n",
+    );
+    let differs = imgc(&["migrate", "--check", "Dockerfile", "--against", "edited.img"], dir.path());
+    assert_eq!(differs.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&differs.stderr);
+    assert!(
+        stderr.contains("error[E0034]") && stderr.contains("Dockerfile:3:1") && stderr.contains("edited.img:"),
+        "{stderr}"
+    );
+    write(dir.path(), "Broken", "FROM debian\nRUNN x\n");
+    let broken = imgc(&["migrate", "Broken", "-o", "out.img"], dir.path());
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("error[E0032]"));
+    assert!(!dir.path().join("out.img").exists(), "nothing is written on errors");
+    assert_eq!(imgc(&["migrate", "Missing"], dir.path()).status.code(), Some(2));
+    assert_eq!(imgc(&["migrate", "Dockerfile", "--against", "edited.img"], dir.path()).status.code(), Some(2));
+}
+
 const OPTIMIZABLE: &str = "stage unused from \"busybox:1.35\" {\n    run \"true\"\n}\n\
 image from \"busybox:1.35\" {\n    label \"a\" = \"1\"\n    run \"echo a\"\n    run \"echo b\"\n}\n";
 

@@ -296,6 +296,48 @@ fn e0031_copy_source_not_found() {
     assert!(rendered.contains("app.img:2:5") && rendered.contains("help:"), "{rendered}");
 }
 
+/// Migrates a Dockerfile (and checks a program against it, when given); the diagnostics rendered.
+fn migrate_errors(dockerfile: &str, program: Option<&str>) -> String {
+    match program {
+        None => {
+            let migration = imgc::migrate::migrate("Dockerfile", dockerfile);
+            assert!(migration.program.is_none(), "migrated");
+            imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false)
+        }
+        Some(program) => {
+            let report = imgc::migrate::check("Dockerfile", dockerfile, std::path::Path::new("app.img"), program);
+            imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false)
+        }
+    }
+}
+
+#[test]
+fn e0032_dockerfile_syntax() {
+    let rendered = migrate_errors("FROM alpine\nCOPY --user=me a /b\n", None);
+    assert!(
+        rendered.contains("error[E0032]: unknown flag: --user") && rendered.contains("Dockerfile:2:6"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("help:"), "{rendered}");
+}
+
+#[test]
+fn e0033_not_migratable() {
+    let rendered = migrate_errors("FROM alpine\nEXPOSE 8000-8010\n", None);
+    assert!(rendered.contains("error[E0033]") && rendered.contains("the port `8000-8010`"), "{rendered}");
+    assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("help:"), "{rendered}");
+}
+
+#[test]
+fn e0034_migration_differs() {
+    let rendered = migrate_errors(
+        "FROM alpine\nRUN apk add curl\n",
+        Some("image from \"alpine\" {\n    run \"apk add wget\"\n}\n"),
+    );
+    assert!(rendered.contains("error[E0034]") && rendered.contains("Dockerfile:2:1"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("`apk add wget`"), "{rendered}");
+}
+
 #[test]
 fn every_code_has_a_test_here() {
     let this_file =

@@ -1,5 +1,5 @@
-//! No input panics the compiler: fuzz regressions, truncations and seeded mutations of every
-//! example, and pathological shapes.
+//! No input panics the compiler or the formatter: fuzz regressions, truncations and seeded
+//! mutations of every example, and pathological shapes.
 
 use imgc::modules::Loader;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,13 @@ impl Loader for NoFiles {
     }
 }
 
-/// Runs the whole front end, the optimizer and both emitters, as the fuzz target does.
+/// Runs the whole front end, the optimizer and both emitters, as the fuzz target does, and the
+/// formatter, whose output must format to itself.
 fn compile(text: &str) {
+    if let Ok(formatted) = imgc::format::format_source(imgc::source::FileId(0), text) {
+        let again = imgc::format::format_source(imgc::source::FileId(0), &formatted);
+        assert_eq!(again.as_deref(), Ok(formatted.as_str()), "formatting is not idempotent for:\n{text}");
+    }
     let compilation =
         imgc::compile_with_loader(Path::new("input.img"), text.to_string(), &NoFiles, &imgc::Options::default());
     let _ = compilation.render(&compilation.diagnostics, false);

@@ -137,7 +137,8 @@ impl Checker<'_> {
         // A string names an image or a signal when it has the right shape.
         if let (Type::String, Value::Text(text), Type::Image | Type::Signal) = (&typed.ty, &typed.value, expected) {
             let check = if *expected == Type::Image { check_image_reference } else { check_signal };
-            if let Some(Err(problem)) = text.as_literal().map(|literal| check(&literal)) {
+            let checked = text.as_literal().filter(|_| !has_builder_variable(text));
+            if let Some(Err(problem)) = checked.map(|literal| check(&literal)) {
                 let code = if *expected == Type::Image { Code::MalformedImage } else { Code::InvalidLiteral };
                 self.error(
                     code,
@@ -238,9 +239,12 @@ impl Checker<'_> {
             return None;
         }
         let literal = text.as_literal();
+        // `$NAME` written in the text is the builder's to expand: the value is not known here.
+        let variable = has_builder_variable(&text);
         let typed = match expected {
             Some(Type::Image) => {
-                if let Some(reference) = &literal
+                if !variable
+                    && let Some(reference) = &literal
                     && let Err(problem) = check_image_reference(reference)
                 {
                     self.push(
@@ -253,7 +257,8 @@ impl Checker<'_> {
                 Typed::new(Type::Image, Value::Image(Some(text)))
             }
             Some(Type::Signal) => {
-                if let Some(signal) = &literal
+                if !variable
+                    && let Some(signal) = &literal
                     && let Err(problem) = check_signal(signal)
                 {
                     self.error(
@@ -283,6 +288,7 @@ impl Checker<'_> {
                 }
                 Typed::new(Type::Secret, Value::Secret(literal.unwrap_or_default()))
             }
+            Some(Type::Port) if variable => Typed::new(Type::Port, Value::Text(text)),
             Some(Type::Port) => {
                 let Some(literal) = literal else {
                     return self.expect(Typed::new(Type::String, Value::Text(text)), expected, span);
@@ -512,6 +518,16 @@ impl Checker<'_> {
                 };
                 Some(Typed::new(Type::String, Value::Raw(as_code(&text))))
             }
+            ["heredoc"] => {
+                self.error(
+                    Code::Misplaced,
+                    call.span,
+                    "a here-document is a `run` command or a `copy`/`add` source",
+                    "not a value",
+                    "write `run heredoc(\"…\")` or `copy heredoc(\"…\") to \"/path\"`",
+                );
+                None
+            }
             _ => {
                 self.error(
                     Code::Misplaced,
@@ -524,6 +540,11 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// Whether the text holds a `$` written as code: a variable the builder expands.
+fn has_builder_variable(text: &Text) -> bool {
+    text.0.iter().any(|part| matches!(part, TextPart::Code(s) if s.contains('$')))
 }
 
 fn sorted(mut names: Vec<String>) -> Vec<String> {

@@ -17,6 +17,9 @@ use crate::types::Type;
 use scope::{Binding, Env};
 use std::collections::{HashMap, HashSet};
 
+/// The parser directives a program may set (`escape` is not one: imgc writes `\\`).
+const DIRECTIVES: &[&str] = &["syntax", "check"];
+
 /// Build-argument values given on the command line (`--arg name=value`), in order.
 #[derive(Debug, Clone, Default)]
 pub struct ArgValues(pub Vec<(String, String)>);
@@ -106,8 +109,10 @@ impl<'g> Checker<'g> {
         let mut stages = Vec::new();
         let mut target = None;
         let mut stage_index = 0;
+        let mut directives: Vec<(String, String, Span)> = Vec::new();
         for statement in statements {
             match &statement.kind {
+                ast::StatementKind::Directive { name, value } => self.directive(name, value, &mut directives),
                 ast::StatementKind::Stage(decl) => {
                     if decl.is_image {
                         target = Some(stage_index);
@@ -153,8 +158,49 @@ impl<'g> Checker<'g> {
             args: std::mem::take(&mut self.program_args),
             stages,
             target,
+            directives: directives.into_iter().map(|(name, value, _)| (name, value)).collect(),
             source_name: source_name.to_string(),
         })
+    }
+
+    /// `directive NAME = "value"`: a parser directive for the Dockerfile's first lines.
+    fn directive(&mut self, name: &ast::Ident, value: &ast::Expr, directives: &mut Vec<(String, String, Span)>) {
+        if !DIRECTIVES.contains(&name.name.as_str()) {
+            self.error(
+                Code::InvalidLiteral,
+                name.span,
+                format!("`{}` is not a directive imgc writes", name.name),
+                "unknown directive",
+                "the directives are `syntax` and `check`; imgc always writes `\\` as the escape character",
+            );
+            return;
+        }
+        if let Some((_, _, earlier)) = directives.iter().find(|(n, _, _)| *n == name.name) {
+            let earlier = *earlier;
+            self.push(
+                Diagnostic::error(Code::Duplicate, format!("directive `{}` is given twice", name.name))
+                    .with_label(name.span, "given again")
+                    .with_secondary(earlier, "first given here")
+                    .with_help("give each directive once"),
+            );
+            return;
+        }
+        let env = self.env(0);
+        let Some(typed) = self.eval(value, Some(&crate::types::Type::String), &env) else {
+            return;
+        };
+        let literal = typed.value.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default();
+        if literal.trim().is_empty() || literal.contains(['\n', '\r']) || literal.trim() != literal {
+            self.error(
+                Code::InvalidLiteral,
+                value.span,
+                "a directive's value is one line of text without surrounding spaces",
+                "not a directive value",
+                "for example `directive syntax = \"docker/dockerfile:1.7\"`",
+            );
+            return;
+        }
+        directives.push((name.name.clone(), literal, name.span));
     }
 
     /// A fresh environment for code written in `module`.

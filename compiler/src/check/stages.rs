@@ -305,7 +305,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        if default.is_none() && given.is_none() && !automatic {
+        if default.is_none() && given.is_none() && !automatic && !decl.no_default {
             self.push(
                 Diagnostic::error(Code::MissingBuildArg, format!("build argument `{}` has no value", decl.name.name))
                     .with_label(decl.name.span, "no default and no `--arg`")

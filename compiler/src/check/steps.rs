@@ -75,6 +75,7 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
         match command {
             Command::Exec(words) | Command::Chain(words) => words.clone(),
             Command::Shell(text) => vec![text.clone()],
+            Command::Heredoc(heredoc) => vec![heredoc.content.clone()],
         }
     };
     let mut owned: Vec<Text> = Vec::new();
@@ -85,9 +86,11 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
             for mount in &run.mounts {
                 texts.extend(mount.options.iter().map(|(_, v)| v));
             }
+            texts.extend(run.devices.iter().map(|d| &d.name));
         }
         InstructionKind::Copy(copy) => {
             texts.extend(copy.sources.iter());
+            texts.extend(copy.heredocs.iter().map(|h| &h.content));
             texts.push(&copy.dest);
             texts.extend(copy.chown.iter());
             texts.extend(copy.exclude.iter());
@@ -96,7 +99,10 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
             }
         }
         InstructionKind::Env { vars, .. } | InstructionKind::Label(vars) => texts.extend(vars.iter().map(|(_, v)| v)),
-        InstructionKind::Workdir(t) | InstructionKind::User(t) | InstructionKind::StopSignal(t) => texts.push(t),
+        InstructionKind::Workdir(t)
+        | InstructionKind::User(t)
+        | InstructionKind::StopSignal(t)
+        | InstructionKind::Maintainer(t) => texts.push(t),
         InstructionKind::Expose(list) | InstructionKind::Volume(list) => texts.extend(list.iter()),
         InstructionKind::Cmd(_) | InstructionKind::Entrypoint(_) | InstructionKind::Healthcheck(_) => {}
         InstructionKind::Shell(_) | InstructionKind::LayerBoundary => {}
@@ -108,12 +114,20 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
 }
 
 /// Which options a step takes.
-const RUN_CLAUSES: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "network", "security"];
+const RUN_CLAUSES: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "network", "security", "device"];
 const COPY_CLAUSES: &[&str] = &["from", "chown", "chmod", "link", "exclude", "parents"];
 const ADD_CLAUSES: &[&str] = &["chown", "chmod", "link", "exclude", "checksum", "keep_git_dir", "unpack"];
 const HEALTHCHECK_CLAUSES: &[&str] = &["interval", "timeout", "start_period", "start_interval", "retries"];
 /// Options that may be given more than once.
-const REPEATABLE: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "exclude"];
+const REPEATABLE: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "exclude", "device"];
+
+/// A `heredoc(…)` call written as a `run` command or a `copy` source.
+fn heredoc_call(expr: &Expr) -> Option<&ast::Call> {
+    match &expr.kind {
+        ast::ExprKind::Call(call) if call.callee.len() == 1 && call.callee[0].name == "heredoc" => Some(call),
+        _ => None,
+    }
+}
 
 impl Checker<'_> {
     pub(super) fn step(
@@ -131,23 +145,60 @@ impl Checker<'_> {
                     self.duplicate(&decl.name, earlier);
                 }
             }
-            StatementKind::Arg(decl) if env.module == 0 && self.call_stack.is_empty() && !context.onbuild => {
-                if self.global_args.contains_key(&decl.name.name) {
-                    self.error(
-                        Code::Duplicate,
-                        decl.name.span,
-                        format!("build argument `{}` is already declared at the top", decl.name.name),
-                        "declared again",
-                        "a stage uses the top-level argument directly; remove this declaration or rename it",
-                    );
-                    return;
-                }
-                let given = self.cli_value(&decl.name.name);
-                let Some(def) = self.arg_decl(decl, given.as_deref(), env) else {
-                    env.bind(&decl.name.name, Binding::Invalid, decl.name.span);
-                    return;
+            // A trigger's argument belongs to the build that uses this image: declared there,
+            // with the default given here, and not a name in this stage.
+            StatementKind::Arg(decl) if context.onbuild => {
+                let default = match &decl.default {
+                    Some(expr) => {
+                        let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
+                        let Some(typed) = self.eval(expr, Some(&ty), env) else { return };
+                        let Some(text) = self.instruction_text(&typed, expr.span, "a build argument") else { return };
+                        Some(text)
+                    }
+                    None => None,
                 };
-                let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
+                builder.push(
+                    InstructionKind::Arg(ir::ArgDef { name: decl.name.name.clone(), default, span: decl.name.span }),
+                    span,
+                    context,
+                );
+            }
+            StatementKind::Arg(decl) if env.module == 0 && self.call_stack.is_empty() => {
+                let global = self.global_args.get(&decl.name.name).cloned();
+                let written = match &decl.ty {
+                    Some(t) => match self.resolve_type(t) {
+                        Some(ty) => Some(ty),
+                        None => {
+                            env.bind(&decl.name.name, Binding::Invalid, decl.name.span);
+                            return;
+                        }
+                    },
+                    None => None,
+                };
+                let redeclared = global.is_some() && decl.default.is_none() && !decl.no_default;
+                let def = if let (true, Some(global_ty)) = (redeclared, &global) {
+                    // `arg NAME` naming a global argument brings it into the stage here.
+                    if let Some(ty) = written.as_ref().filter(|ty| *ty != global_ty) {
+                        self.error(
+                            Code::TypeMismatch,
+                            decl.ty.as_ref().map_or(decl.name.span, |t| t.span),
+                            format!("build argument `{}` is a `{global_ty}` at the top, not a `{ty}`", decl.name.name),
+                            "another type",
+                            "leave the type out: the stage takes the global argument as it is",
+                        );
+                        env.bind(&decl.name.name, Binding::Invalid, decl.name.span);
+                        return;
+                    }
+                    ir::ArgDef { name: decl.name.name.clone(), default: None, span: decl.name.span }
+                } else {
+                    let given = self.cli_value(&decl.name.name);
+                    let Some(def) = self.arg_decl(decl, given.as_deref(), env) else {
+                        env.bind(&decl.name.name, Binding::Invalid, decl.name.span);
+                        return;
+                    };
+                    def
+                };
+                let ty = written.or(global).unwrap_or(Type::String);
                 if let Some(earlier) = env.bind(
                     &decl.name.name,
                     Binding::Value(Typed::new(ty, Value::Arg(decl.name.name.clone()))),
@@ -279,16 +330,6 @@ impl Checker<'_> {
                 let inner = StepContext { onbuild: true, ..context };
                 env.frames.push(HashMap::new());
                 for statement in body {
-                    if let StatementKind::Arg(_) = statement.kind {
-                        self.error(
-                            Code::Misplaced,
-                            statement.span,
-                            "`arg` is not allowed in `onbuild`",
-                            "in onbuild",
-                            "declare build arguments in the stage",
-                        );
-                        continue;
-                    }
                     self.step(statement, env, builder, inner);
                 }
                 env.frames.pop();
@@ -302,11 +343,18 @@ impl Checker<'_> {
                 env.frames.pop();
                 builder.push(InstructionKind::LayerBoundary, span, StepContext { onbuild: false, ..context });
             }
+            StatementKind::Maintainer(expr) if !context.onbuild => {
+                if let Some(text) = self.maintainer(expr, env) {
+                    builder.push(InstructionKind::Maintainer(text), span, context);
+                }
+            }
             StatementKind::Call(call) => self.call_step(call, env, builder, context),
             other => {
                 let keyword = other.keyword();
                 let help = match other {
                     StatementKind::Arg(_) => "declare build arguments at the top of the file or directly in a stage",
+                    StatementKind::Directive { .. } => "directives are written at the top level of the compiled file",
+                    StatementKind::Maintainer(_) => "builders refuse `MAINTAINER` as an `ONBUILD` trigger",
                     StatementKind::Stage(_) => "stages are declared at the top level, one after another",
                     StatementKind::Import(_) => "imports go at the top of the file",
                     StatementKind::Fn(_) => "functions are declared at the top level",
@@ -321,6 +369,34 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+
+    /// `maintainer`: written as is after `MAINTAINER`, which the builder neither expands nor
+    /// unquotes.
+    fn maintainer(&mut self, expr: &Expr, env: &Env) -> Option<Text> {
+        let text = self.operand(expr, &Type::String, env, "a maintainer")?;
+        if let Some(name) = text.args().next() {
+            self.error(
+                Code::ArgAtRuntime,
+                expr.span,
+                format!("build argument `{name}` is not expanded in `maintainer`"),
+                "a build argument",
+                "the builder writes the maintainer as it is; give a literal name",
+            );
+            return None;
+        }
+        let literal = text.display();
+        if literal.trim().is_empty() || literal.trim() != literal {
+            self.error(
+                Code::InvalidLiteral,
+                expr.span,
+                "a maintainer is a name without leading or trailing spaces",
+                "not a maintainer",
+                "for example `maintainer \"Jane Doe <jane@example.com>\"`",
+            );
+            return None;
+        }
+        Some(text)
     }
 
     fn duplicate(&mut self, name: &ast::Ident, earlier: Span) {
@@ -405,7 +481,10 @@ impl Checker<'_> {
     }
 
     fn run(&mut self, command_expr: &Expr, clauses: &[Clause], env: &Env) -> Option<ir::Run> {
-        let command = self.command(command_expr, env, "run")?;
+        let command = match heredoc_call(command_expr) {
+            Some(call) => Command::Heredoc(self.heredoc(call, false, env)?),
+            None => self.command(command_expr, env, "run")?,
+        };
         if let Command::Exec(words) = &command
             && words.iter().any(|w| w.args().next().is_some())
         {
@@ -419,15 +498,120 @@ impl Checker<'_> {
             return None;
         }
         let clauses = self.clauses(clauses, RUN_CLAUSES, "run")?;
-        let mut run = ir::Run { command, mounts: Vec::new(), network: None, security: None };
+        let mut run = ir::Run { command, mounts: Vec::new(), network: None, security: None, devices: Vec::new() };
         for clause in clauses {
             match clause.keyword.name.as_str() {
                 "network" => run.network = Some(self.choice(clause, &["none", "host", "default"], env)?),
                 "security" => run.security = Some(self.choice(clause, &["insecure", "sandbox"], env)?),
+                "device" => run.devices.push(self.device(clause, env)?),
                 _ => run.mounts.push(self.mount(clause, env)?),
             }
         }
         Some(run)
+    }
+
+    /// `device "NAME" (required: BOOL)`: a CDI device for the step.
+    fn device(&mut self, clause: &Clause, env: &Env) -> Option<ir::Device> {
+        let value = self.clause_value(clause)?;
+        let name = self.operand(value, &Type::String, env, "a device name")?;
+        if name.as_literal().is_some_and(|n| n.is_empty()) {
+            self.error(Code::InvalidLiteral, value.span, "a device name cannot be empty", "empty", "name the device");
+            return None;
+        }
+        let mut required = false;
+        for option in &clause.options {
+            if option.name.name != "required" {
+                self.error(
+                    Code::UnknownNamedArgument,
+                    option.name.span,
+                    format!("a device has no setting `{}`", option.name.name),
+                    "unknown setting",
+                    "settings: required",
+                );
+                return None;
+            }
+            let Value::Bool(flag) = self.compile_time(&option.value, &Type::Bool, env, "`required`")? else {
+                return None;
+            };
+            required = flag;
+        }
+        Some(ir::Device { name, required })
+    }
+
+    /// `heredoc(TEXT, name: "EOF", expand: false)`: a here-document, as a `copy`/`add` source
+    /// (`in_copy`) or as a `run` command.
+    fn heredoc(&mut self, call: &ast::Call, in_copy: bool, env: &Env) -> Option<ir::Heredoc> {
+        let span = call.span;
+        let (mut content, mut name, mut expand) = (None, None, None);
+        for (index, argument) in call.args.iter().enumerate() {
+            let slot = match (&argument.name, index) {
+                (None, 0) => &mut content,
+                (Some(n), _) if n.name == "name" => &mut name,
+                (Some(n), _) if n.name == "expand" => &mut expand,
+                _ => {
+                    let at = argument.name.as_ref().map_or(argument.value.span, |n| n.span);
+                    self.error(
+                        Code::UnknownNamedArgument,
+                        at,
+                        "`heredoc` takes its text, then `name:` and `expand:`",
+                        "unexpected argument",
+                        "write `heredoc(\"text\\n\", name: \"EOF\", expand: false)`",
+                    );
+                    return None;
+                }
+            };
+            *slot = Some(&argument.value);
+        }
+        let Some(content_expr) = content else {
+            self.error(
+                Code::MissingArgument,
+                span,
+                "`heredoc` needs the document's text",
+                "no text",
+                "write `heredoc(\"text\\n\")`",
+            );
+            return None;
+        };
+        let typed = self.eval(content_expr, Some(&Type::String), env)?;
+        let content = self.instruction_text(&typed, content_expr.span, "a here-document")?;
+        let name = match name {
+            Some(expr) => self.compile_time(expr, &Type::String, env, "a here-document's name")?,
+            None => Value::Text(Text::value("EOF")),
+        };
+        let name = name.scalar_text().and_then(|t| t.as_literal()).unwrap_or_default();
+        let expand = match expand {
+            Some(expr) => matches!(self.compile_time(expr, &Type::Bool, env, "`expand`")?, Value::Bool(true)),
+            None => false,
+        };
+        let display = content.display();
+        let problem = if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
+            Some("a here-document's name is letters, digits, `_`, `.` and `-`".to_string())
+        } else if !display.ends_with('\n') {
+            Some("a here-document's text ends with a line break".to_string())
+        } else if display.lines().any(|line| line == name) {
+            Some(format!("the text has a line `{name}`, which would end the here-document early"))
+        } else if display.contains('\0') {
+            Some("a here-document cannot contain a NUL character".to_string())
+        } else if !in_copy && expand {
+            Some("builders do not expand variables in a `run` here-document".to_string())
+        } else if !expand && content.args().next().is_some() {
+            Some("a here-document expands build arguments only with `expand: true` (and never in `run`)".to_string())
+        } else if expand && content.0.iter().any(|p| matches!(p, TextPart::Value(v) if v.contains(['$', '\\']))) {
+            Some("a value inserted into an expanded here-document cannot hold `$` or `\\`".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.error(
+                Code::InvalidLiteral,
+                span,
+                problem,
+                "not a here-document",
+                "see `heredoc` in the language reference",
+            );
+            return None;
+        }
+        Some(ir::Heredoc { name, content, expand })
     }
 
     /// A shell-form (string) or exec-form (list) command.
@@ -457,7 +641,10 @@ impl Checker<'_> {
                 }
                 Some(Command::Shell(text))
             }
-            Value::List(items) if typed.ty.fits(&Type::List(Box::new(Type::String))) && !items.is_empty() => {
+            Value::List(items)
+                if typed.ty.fits(&Type::List(Box::new(Type::String)))
+                    && (!items.is_empty() || matches!(what, "cmd" | "entrypoint")) =>
+            {
                 let mut words = Vec::new();
                 for item in items {
                     let word = match item {
@@ -498,6 +685,7 @@ impl Checker<'_> {
         let words: Vec<&Text> = match &command {
             Command::Exec(words) | Command::Chain(words) => words.iter().collect(),
             Command::Shell(text) => vec![text],
+            Command::Heredoc(heredoc) => vec![&heredoc.content],
         };
         if let Some(name) = words.iter().flat_map(|w| w.args()).next() {
             self.error(
@@ -743,6 +931,7 @@ impl Checker<'_> {
             is_add,
             from: None,
             sources: Vec::new(),
+            heredocs: Vec::new(),
             dest: Text::default(),
             chown: None,
             chmod: None,
@@ -759,6 +948,13 @@ impl Checker<'_> {
         }
         let mut ok = true;
         for source in sources {
+            if let Some(call) = heredoc_call(source) {
+                match self.heredoc(call, true, env) {
+                    Some(heredoc) => copy.heredocs.push(heredoc),
+                    None => ok = false,
+                }
+                continue;
+            }
             let Some(typed) = self.eval(source, None, env) else {
                 ok = false;
                 continue;
@@ -789,7 +985,7 @@ impl Checker<'_> {
                 copy.sources.push(text);
             }
         }
-        if copy.sources.is_empty() && ok {
+        if copy.sources.is_empty() && copy.heredocs.is_empty() && ok {
             self.error(
                 Code::MissingArgument,
                 dest.span,

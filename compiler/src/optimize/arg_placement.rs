@@ -31,6 +31,8 @@ fn uses(kind: &InstructionKind, name: &str) -> bool {
                 Command::Shell(text) => vec![text],
                 Command::Chain(texts) => texts.iter().collect(),
                 Command::Exec(words) => return words.iter().any(|w| w.args().any(|a| a == name)),
+                // A here-document's program may read any variable of its environment.
+                Command::Heredoc(_) => return true,
             };
             let in_mounts = run.mounts.iter().flat_map(|m| &m.options).any(|(_, v)| v.args().any(|a| a == name));
             in_mounts

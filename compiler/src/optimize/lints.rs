@@ -46,6 +46,8 @@ fn commands(run: &Run) -> Vec<SimpleCommand> {
         }
         Command::Shell(text) => vec![text],
         Command::Chain(texts) => texts.iter().collect(),
+        // A here-document is a script of its own interpreter.
+        Command::Heredoc(_) => return Vec::new(),
     };
     texts.into_iter().filter_map(|t| script::read(&shell_script(t)).ok()).flat_map(|s: Script| s.commands).collect()
 }

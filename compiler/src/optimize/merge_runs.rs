@@ -200,6 +200,9 @@ fn joinable(last: &Step, next: &Step) -> Result<(), (String, bool)> {
     if a.security != b.security {
         return Err(("it has a different `security`".to_string(), false));
     }
+    if a.devices != b.devices {
+        return Err(("it has different devices".to_string(), false));
+    }
     Ok(())
 }
 

@@ -94,7 +94,7 @@ fn texts_reads<'a>(texts: impl IntoIterator<Item = &'a Text>) -> Reads {
 }
 
 /// What the builder expands when it runs the instruction. A `RUN` reads everything: its shell
-/// sees every variable. `CMD`, `ENTRYPOINT`, `HEALTHCHECK` and `SHELL` are not expanded, and
+/// sees every variable. `CMD`, `ENTRYPOINT`, `HEALTHCHECK`, `SHELL` and `MAINTAINER` are not expanded, and
 /// an `ONBUILD` trigger only in the builds that use the image.
 pub fn reads(kind: &InstructionKind) -> Reads {
     match kind {
@@ -118,6 +118,7 @@ pub fn reads(kind: &InstructionKind) -> Reads {
         | InstructionKind::Healthcheck(_)
         | InstructionKind::Shell(_)
         | InstructionKind::OnBuild(_)
+        | InstructionKind::Maintainer(_)
         | InstructionKind::LayerBoundary => Reads::none(),
     }
 }

@@ -53,6 +53,13 @@ pub enum StatementKind {
     Shell(Expr),
     OnBuild(Vec<Statement>),
     Layer(Vec<Statement>),
+    /// `maintainer "name"`: the image's author field (Dockerfile `MAINTAINER`).
+    Maintainer(Expr),
+    /// `directive syntax = "…"`: a Dockerfile parser directive.
+    Directive {
+        name: Ident,
+        value: Expr,
+    },
     Call(Call),
 }
 
@@ -82,6 +89,8 @@ impl StatementKind {
             StatementKind::Shell(_) => "shell",
             StatementKind::OnBuild(_) => "onbuild",
             StatementKind::Layer(_) => "layer",
+            StatementKind::Maintainer(_) => "maintainer",
+            StatementKind::Directive { .. } => "directive",
             StatementKind::Call(_) => "function call",
         }
     }
@@ -100,6 +109,8 @@ pub struct ArgDecl {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
     pub default: Option<Expr>,
+    /// `arg NAME = none`: no default; unset in the build unless the builder is given a value.
+    pub no_default: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -57,15 +57,22 @@ impl Builder {
             }
             Rule::arg_decl => {
                 let name = self.ident(next(&mut inner));
-                let (mut ty, mut default) = (None, None);
+                let (mut ty, mut default, mut no_default) = (None, None, false);
                 for p in inner {
                     match p.as_rule() {
                         Rule::type_expr => ty = Some(self.type_expr(p)),
+                        Rule::kw_none => no_default = true,
                         _ => default = Some(self.expr(p)),
                     }
                 }
-                StatementKind::Arg(ArgDecl { name, ty, default })
+                StatementKind::Arg(ArgDecl { name, ty, default, no_default })
             }
+            Rule::directive => {
+                let name = self.ident(next(&mut inner));
+                let value = self.expr(next(&mut inner));
+                StatementKind::Directive { name, value }
+            }
+            Rule::maintainer => StatementKind::Maintainer(self.expr(next(&mut inner))),
             Rule::let_decl => {
                 let name = self.ident(next(&mut inner));
                 let mut ty = None;

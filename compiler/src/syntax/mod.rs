@@ -3,6 +3,7 @@
 
 pub mod ast;
 mod builder;
+pub mod comments;
 
 pub(crate) use builder::parse_duration;
 
@@ -34,6 +35,11 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>)
         },
         Err(error) => (None, vec![syntax_error(file, text, error)]),
     }
+}
+
+/// Whether `word` is a name a program may declare: not a keyword, and shaped like a name.
+pub fn is_ident(word: &str) -> bool {
+    ImgParser::parse(Rule::ident, word).is_ok_and(|mut pairs| pairs.next().is_some_and(|p| p.as_str() == word))
 }
 
 /// The parser and checker recurse on nesting; this bound keeps them far from the stack's end.

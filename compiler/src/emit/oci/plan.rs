@@ -174,6 +174,9 @@ fn unsupported_steps(program: &Program, needed: &[usize]) -> Vec<Diagnostic> {
                 InstructionKind::Copy(copy) if copy.is_add => {
                     found.push(unsupported(instruction, "an `add` step", "use `copy` for files of the context"))
                 }
+                InstructionKind::Copy(copy) if !copy.heredocs.is_empty() => {
+                    found.push(unsupported(instruction, "a here-document", "copies a here-document"))
+                }
                 InstructionKind::Copy(copy) if copy.parents => {
                     found.push(unsupported(instruction, "a copy with `parents`", "copies with `parents`"))
                 }
@@ -388,6 +391,7 @@ impl Planner<'_> {
                 config.healthcheck = Some(health_config(health.as_ref(), &state.vars));
             }
             InstructionKind::StopSignal(signal) => config.stop_signal = Some(expand(signal, &state.vars)),
+            InstructionKind::Maintainer(name) => state.config.author = Some(name.display()),
             InstructionKind::Shell(words) => {
                 state.shell = words.clone();
                 config.shell = Some(words.clone());
@@ -563,6 +567,8 @@ fn argv(command: &Command, shell: &[String], vars: &BTreeMap<String, String>) ->
             shell.iter().cloned().chain(std::iter::once(script(text, vars).trim().to_string())).collect()
         }
         Command::Chain(texts) => shell.iter().cloned().chain(std::iter::once(chain(texts, vars))).collect(),
+        // Only a `run` has a here-document, and `imgc build` does not run steps.
+        Command::Heredoc(heredoc) => vec![heredoc.content.display()],
     }
 }
 
@@ -581,6 +587,7 @@ fn health_config(health: Option<&Healthcheck>, vars: &BTreeMap<String, String>) 
         }
         Command::Shell(text) => vec!["CMD-SHELL".to_string(), script(text, vars).trim().to_string()],
         Command::Chain(texts) => vec!["CMD-SHELL".to_string(), chain(texts, vars)],
+        Command::Heredoc(heredoc) => vec!["CMD-SHELL".to_string(), heredoc.content.display()],
     };
     let nanos = |ms: Option<u64>| ms.map(|ms| ms.saturating_mul(1_000_000));
     HealthConfig {

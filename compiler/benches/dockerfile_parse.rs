@@ -1,0 +1,70 @@
+//! Dockerfile parse throughput on the migration corpus (`tests/dockerfiles`) and BuildKit's own
+//! parser test files, one file at a time and as one large file (all of them, ten times over).
+//! `scripts/bench-dockerfile-parse` runs this and BuildKit's Go parser (PyPI `dockerfile`) on the
+//! same files in the same run.
+//!
+//! `cargo bench -p imgc --bench dockerfile_parse`
+
+use criterion::{Criterion, Throughput, criterion_group};
+use imgc::dockerfile::{ParseOptions, parse_with};
+use std::path::{Path, PathBuf};
+
+/// The corpus: every file the parser accepts in BuildKit's parser stage.
+fn corpus() -> Vec<String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(manifest.join("../tests/dockerfiles"))
+        .expect("tests/dockerfiles")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
+        .collect();
+    let buildkit = std::env::var_os("IMGC_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../../shared/corpus"))
+        .join("buildkit-parser/testfiles");
+    if let Ok(dirs) = std::fs::read_dir(buildkit) {
+        paths.extend(dirs.flatten().map(|e| e.path().join("Dockerfile")));
+    }
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|text| parse_with(text, ParseOptions::lenient()).is_ok())
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let files = corpus();
+    let bytes: usize = files.iter().map(String::len).sum();
+    let large = files.iter().map(String::as_str).collect::<Vec<_>>().join("\n").repeat(10);
+    println!("corpus: {} files, {bytes} bytes; large file: {} bytes", files.len(), large.len());
+
+    let mut group = c.benchmark_group("dockerfile_parse");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("corpus_files", |b| {
+        b.iter(|| {
+            for text in &files {
+                std::hint::black_box(parse_with(text, ParseOptions::lenient()).is_ok());
+            }
+        })
+    });
+    group.bench_function("corpus_files_validated", |b| {
+        b.iter(|| {
+            for text in &files {
+                std::hint::black_box(parse_with(text, ParseOptions::default()).is_ok());
+            }
+        })
+    });
+    group.throughput(Throughput::Bytes(large.len() as u64));
+    group.bench_function("large_file", |b| {
+        b.iter(|| std::hint::black_box(parse_with(&large, ParseOptions::lenient()).is_ok()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
