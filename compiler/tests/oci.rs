@@ -137,3 +137,55 @@ fn bad_destinations_and_base_images_are_usage_errors() {
     assert!(stderr.contains("--base-image debian:bookworm-slim=oci:DIR"), "{stderr}");
     assert!(!root.path().join("out").exists());
 }
+
+#[test]
+fn the_config_holds_what_docker_reads_besides_the_oci_fields() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let program = r#"
+stage base from scratch {
+    cmd ["inherited"]
+    env { PATH = "/opt/bin:/usr/bin" }
+}
+
+image from base {
+    shell ["/bin/bash", "-c"]
+    entrypoint ["/app"]
+    healthcheck "curl -f http://localhost/"
+        interval 30s
+        retries 3
+    onbuild {
+        copy "." to "/src"
+        run "make -C /src"
+    }
+    volume "/data"
+    stopsignal "SIGQUIT"
+    env { EXTRA = "1" }
+}
+"#;
+    std::fs::write(root.path().join("app.img"), program).expect("write");
+    let digest = stdout(&imgc(&["build", "app.img", "-o", "oci:out"], root.path(), "022", &[]));
+    let blob = |digest: &str| -> serde_json::Value {
+        let path = root.path().join("out/blobs/sha256").join(digest.trim().trim_start_matches("sha256:"));
+        serde_json::from_slice(&std::fs::read(path).expect("blob")).expect("JSON")
+    };
+    let manifest = blob(&digest);
+    let config = blob(manifest["config"]["digest"].as_str().expect("config digest"));
+    let run = &config["config"];
+    assert_eq!(run["Entrypoint"], serde_json::json!(["/app"]));
+    assert!(run.get("Cmd").is_none(), "a new entrypoint clears the inherited cmd: {run}");
+    assert_eq!(run["Env"], serde_json::json!(["PATH=/opt/bin:/usr/bin", "EXTRA=1"]), "PATH replaced in place");
+    assert_eq!(run["Healthcheck"]["Test"], serde_json::json!(["CMD-SHELL", "curl -f http://localhost/"]));
+    assert_eq!(run["Healthcheck"]["Interval"], 30_000_000_000u64);
+    assert_eq!(run["Healthcheck"]["Retries"], 3);
+    assert_eq!(run["Shell"], serde_json::json!(["/bin/bash", "-c"]));
+    assert_eq!(run["OnBuild"], serde_json::json!(["COPY . /src", "RUN make -C /src"]));
+    assert_eq!(run["Volumes"], serde_json::json!({ "/data": {} }));
+    assert_eq!(run["StopSignal"], "SIGQUIT");
+    assert_eq!(config["created"], "1970-01-01T00:00:00Z");
+    let history = config["history"].as_array().expect("history");
+    assert!(history.iter().any(|h| h["created_by"] == "STOPSIGNAL SIGQUIT"), "{history:?}");
+    // No step made a layer; a manifest lists at least one: an empty one.
+    assert_eq!(manifest["layers"].as_array().map(Vec::len), Some(1));
+    let non_empty: Vec<_> = history.iter().filter(|h| h["empty_layer"] != true).collect();
+    assert_eq!(non_empty.len(), 1, "{history:?}");
+}

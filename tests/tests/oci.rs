@@ -48,6 +48,9 @@ fn context(dir: &Path) -> PathBuf {
             ("data/scratch.tmp", "tmp\n", 0o644),
         ],
     );
+    // Over 1 MB: a layer of several gzip members.
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    std::fs::write(context.join("data/big.bin"), &big).expect("write");
     std::os::unix::fs::symlink("private", context.join("data/link")).expect("symlink");
     std::fs::hard_link(context.join("data/private"), context.join("data/hard")).expect("hard link");
     context
@@ -101,6 +104,7 @@ fn layouts_validate_and_are_read_by_skopeo_and_umoci() {
     assert_eq!(file("data/link").kind, "link");
     assert_eq!(file("data/link").content, b"private");
     assert_eq!(file("data/hard").content, b"0600\n");
+    assert_eq!(file("data/big.bin").content.len(), 3_000_000, "a layer of several gzip members unpacks whole");
     assert!(file("opt/many/notes.txt").kind == "file" && file("opt/many/app.sh").kind == "file");
     assert!(!tree.contains_key("data/secret.txt"), ".dockerignore is honoured");
     assert!(!tree.contains_key("data/scratch.tmp"), ".dockerignore is honoured");
@@ -235,4 +239,20 @@ fn bad_inputs_are_clear_errors_that_leave_nothing_behind() {
     assert_eq!(std::fs::read(&archive).expect("read"), before, "the archive is untouched");
 
     assert_eq!(leftovers(&out, &["file", "image.tar"]), Vec::<String>::new());
+}
+
+#[test]
+fn oci_archives_with_zstd_layers_are_read_by_skopeo() {
+    let (dir, mut options) = setup();
+    options.compression = imgc::emit::oci::layer::Compression::Zstd(3);
+    let archive = dir.path().join("image.tar");
+    let built = build(PROGRAM, &format!("oci-archive:{}:v1", archive.display()), &options).expect("builds");
+    let inspect = skopeo(&["inspect", "--raw", &format!("oci-archive:{}:v1", archive.display())]).expect("inspect");
+    assert!(inspect.stdout.contains("application/vnd.oci.image.layer.v1.tar+zstd"), "{}", inspect.stdout);
+    let layout = dir.path().join("copy");
+    skopeo(&["copy", "-q", &format!("oci-archive:{}:v1", archive.display()), &format!("oci:{}:v1", layout.display())])
+        .expect("skopeo copy");
+    validate_layout(&layout).expect("valid");
+    let index = std::fs::read_to_string(layout.join("index.json")).expect("index");
+    assert!(index.contains(&built.manifest_digest), "{index}");
 }

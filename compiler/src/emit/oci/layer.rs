@@ -58,51 +58,6 @@ pub struct LayerBlob {
     pub size: u64,
 }
 
-enum Encoder<W: Write> {
-    Gzip(flate2::write::GzEncoder<W>),
-    Zstd(zstd::Encoder<'static, W>),
-}
-
-impl<W: Write> Encoder<W> {
-    fn new(inner: W, compression: Compression) -> io::Result<Encoder<W>> {
-        Ok(match compression {
-            Compression::Gzip(level) => {
-                Encoder::Gzip(flate2::GzBuilder::new().write(inner, flate2::Compression::new(level.min(9))))
-            }
-            Compression::Zstd(level) => {
-                let mut encoder = zstd::Encoder::new(inner, level)?;
-                // Output depends on whether workers are used, not on how many: always use them.
-                let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4) as u32;
-                encoder.multithread(workers)?;
-                Encoder::Zstd(encoder)
-            }
-        })
-    }
-
-    fn finish(self) -> io::Result<W> {
-        match self {
-            Encoder::Gzip(encoder) => encoder.finish(),
-            Encoder::Zstd(encoder) => encoder.finish(),
-        }
-    }
-}
-
-impl<W: Write> Write for Encoder<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Encoder::Gzip(encoder) => encoder.write(buf),
-            Encoder::Zstd(encoder) => encoder.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Encoder::Gzip(encoder) => encoder.flush(),
-            Encoder::Zstd(encoder) => encoder.flush(),
-        }
-    }
-}
-
 /// Writes `changes` to `path` as a compressed tar with every time set to `epoch`; `progress` is
 /// told the size of each file written. The tar stream is made (and hashed) on this thread and
 /// compressed (and hashed) on another, a few chunks apart, so memory stays flat.
@@ -116,11 +71,20 @@ pub fn write(
     let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
     let compressor = std::thread::spawn(move || -> io::Result<(String, u64)> {
-        let mut encoder = Encoder::new(HashWriter::new(file), compression)?;
-        for chunk in receiver {
-            encoder.write_all(&chunk)?;
+        let mut out = HashWriter::new(file);
+        match compression {
+            Compression::Gzip(level) => gzip_members(receiver, &mut out, level.min(9))?,
+            Compression::Zstd(level) => {
+                let mut encoder = zstd::Encoder::new(&mut out, level)?;
+                // Output depends on whether workers are used, not on how many: always use them.
+                encoder.multithread(workers().min(4) as u32)?;
+                for chunk in receiver {
+                    encoder.write_all(&chunk)?;
+                }
+                encoder.finish()?;
+            }
         }
-        let (file, digest, size) = encoder.finish()?.finish();
+        let (file, digest, size) = out.finish();
         file.into_inner().map_err(|e| e.into_error())?;
         Ok((digest, size))
     });
@@ -137,7 +101,39 @@ pub fn write(
     Ok(LayerBlob { diff_id: diff_id?, digest, size })
 }
 
-/// Bytes sent to the compression thread in chunks.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+}
+
+/// gzip as a series of members, one per chunk of the tar stream, compressed a few at a time in
+/// parallel and written in order. The chunks are cut at fixed offsets, so the bytes do not
+/// depend on the number of threads; readers of gzip (Go's, zlib's `gunzip`) read every member.
+fn gzip_members(chunks: std::sync::mpsc::Receiver<Vec<u8>>, out: &mut impl Write, level: u32) -> io::Result<()> {
+    let compress = |chunk: Vec<u8>| -> io::Result<Vec<u8>> {
+        let mut encoder =
+            flate2::GzBuilder::new().write(Vec::with_capacity(chunk.len() / 2), flate2::Compression::new(level));
+        encoder.write_all(&chunk)?;
+        encoder.finish()
+    };
+    let mut batch = Vec::new();
+    let mut chunks = chunks.into_iter().peekable();
+    while chunks.peek().is_some() {
+        batch.extend(chunks.by_ref().take(workers()));
+        let compressed: Vec<io::Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch.drain(..).map(|chunk| scope.spawn(move || compress(chunk))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("a compression thread failed"))))
+                .collect()
+        });
+        for member in compressed {
+            out.write_all(&member?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Bytes sent to the compression thread in chunks of exactly `CHUNK` bytes (the last one less).
 struct Pipe {
     sender: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     buffer: Vec<u8>,
@@ -166,9 +162,14 @@ impl Pipe {
 
 impl Write for Pipe {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.buffer.extend_from_slice(buf);
-        if self.buffer.len() >= CHUNK {
-            self.send()?;
+        let mut rest = buf;
+        while !rest.is_empty() {
+            let take = (CHUNK - self.buffer.len()).min(rest.len());
+            self.buffer.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.buffer.len() == CHUNK {
+                self.send()?;
+            }
         }
         Ok(buf.len())
     }
@@ -335,7 +336,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("layer");
         write(&sample(), &path, Compression::DEFAULT, 1_700_000_000, &|_| ()).expect("written");
-        let decoder = flate2::read::GzDecoder::new(File::open(&path).expect("open"));
+        let decoder = flate2::read::MultiGzDecoder::new(File::open(&path).expect("open"));
         let mut archive = tar::Archive::new(decoder);
         let mut seen = Vec::new();
         for entry in archive.entries().expect("entries") {
@@ -350,6 +351,22 @@ mod tests {
         assert_eq!(paths, ["app/", "app/hard", "app/link", "app/.wh.old", "app/run", "data"]);
         assert_eq!(seen[4].1, 0o755);
         assert_eq!((seen[5].1, seen[5].2), (0o600, 1000));
+    }
+
+    #[test]
+    fn large_layers_are_several_gzip_members_that_read_back_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bytes: Vec<u8> = (0..3_500_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let mut changes = Changes::default();
+        changes.entries.insert("big".into(), file(&bytes, 0o644));
+        let path = dir.path().join("layer");
+        let blob = write(&changes, &path, Compression::DEFAULT, 0, &|_| ()).expect("written");
+        let compressed = std::fs::read(&path).expect("read");
+        let members = compressed.windows(3).filter(|w| w == &[0x1f, 0x8b, 0x08]).count();
+        assert!(members >= 4, "{members} members");
+        let mut tar_stream = Vec::new();
+        flate2::read::MultiGzDecoder::new(&compressed[..]).read_to_end(&mut tar_stream).expect("gunzip");
+        assert_eq!(super::super::digest::sha256_digest(&tar_stream), blob.diff_id);
     }
 
     #[test]

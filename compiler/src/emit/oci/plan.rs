@@ -98,8 +98,21 @@ pub fn plan(program: &Program, target: usize, options: &Options, scratch: &Path)
     }
     let state =
         states.get_mut(target).and_then(Option::take).ok_or_else(|| Error::Failed("no stage to build".into()))?;
-    let layers = state.layers.iter().filter_map(|&i| planner.layers.get_mut(i).and_then(Option::take)).collect();
-    Ok(Plan { layers, config: state.config })
+    let mut layers: Vec<PlannedLayer> =
+        state.layers.iter().filter_map(|&i| planner.layers.get_mut(i).and_then(Option::take)).collect();
+    let mut config = state.config;
+    if layers.is_empty() {
+        // A manifest lists at least one layer (the OCI schema says so): an empty one.
+        let step = "imgc: empty layer".to_string();
+        config.history.push(History {
+            created: Some(super::config::rfc3339(options.epoch)),
+            created_by: Some(step.clone()),
+            comment: Some("imgc".to_string()),
+            empty_layer: false,
+        });
+        layers.push(PlannedLayer::New { changes: Changes::default(), step });
+    }
+    Ok(Plan { layers, config })
 }
 
 /// The stages `target` depends on and itself, each after its dependencies.
