@@ -46,7 +46,20 @@ pub fn build(
     options.apply(&mut cmd);
     cmd.arg(context);
     let _store = crate::store_lock::shared();
-    run_ok(&mut cmd, BUILD_TIMEOUT)
+    let mut attempt = 1;
+    loop {
+        match run_ok(&mut cmd, BUILD_TIMEOUT) {
+            Err(e) if attempt < 3 && is_runtime_flake(&e) => attempt += 1,
+            result => return result,
+        }
+    }
+}
+
+/// buildah's chroot runner copies its own binary into a sealed memfd before each RUN; under
+/// load sealing sometimes fails with EBUSY and the step fails before its command starts.
+/// That failure says nothing about the Dockerfile, so the build is tried again.
+fn is_runtime_flake(error: &ToolError) -> bool {
+    error.stderr.contains("sealing memfd copy: Device or resource busy")
 }
 
 /// A working container (`buildah from`), removed when dropped.
@@ -54,10 +67,12 @@ pub struct WorkingContainer {
     pub name: String,
 }
 
-/// `buildah from --pull=never IMAGE` under a unique container name.
+/// `buildah from --pull=never IMAGE` under a unique container name. An image's ONBUILD
+/// triggers run here, so it uses chroot isolation like every other run (the default, an OCI
+/// runtime, fails on hosts whose cgroups are in hybrid mode).
 pub fn from(image: &str) -> Result<WorkingContainer, ToolError> {
     let name = unique_tag(crate::Engine::Docker, "ctr").replace([':', '/'], "-").replace('.', "-");
-    run_ok(command().args(["from", "--pull=never", "--name", &name, image]), RUN_TIMEOUT)?;
+    run_ok(command().args(["from", "--isolation", "chroot", "--pull=never", "--name", &name, image]), RUN_TIMEOUT)?;
     Ok(WorkingContainer { name })
 }
 
