@@ -452,9 +452,9 @@ fn quoted_word(text: &Text) -> String {
 }
 
 /// The string a JSON-form operand needs so that, after JSON decoding, the builder's word
-/// expansion yields the value.
+/// expansion yields the value: it reads the string unquoted, where `'` starts a quote.
 fn expanded_string(text: &Text) -> String {
-    word_body(text)
+    word_body(text).replace('\'', "\\'")
 }
 
 /// `["a", "b"]`, the way Dockerfiles are usually written.
@@ -546,6 +546,7 @@ mod tests {
         assert_eq!(word(&Text::value("$HOME")), "\"\\$HOME\"");
         assert_eq!(word(&Text::code("$HOME/bin")), "$HOME/bin");
         assert_eq!(word(&Text::value("it's")), "\"it's\"");
+        assert_eq!(expanded_string(&Text::value("it's $x")), "it\\'s \\$x");
         assert_eq!(word(&Text(vec![TextPart::Code("v".into()), TextPart::Arg("version".into())])), "v${version}");
     }
 
