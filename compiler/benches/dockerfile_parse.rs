@@ -20,7 +20,7 @@ fn corpus() -> Vec<String> {
         .collect();
     let buildkit = std::env::var_os("IMGC_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("../../shared/corpus"))
+        .unwrap_or_else(|| manifest.join("../tests/corpus"))
         .join("buildkit-parser/testfiles");
     if let Ok(dirs) = std::fs::read_dir(buildkit) {
         paths.extend(dirs.flatten().map(|e| e.path().join("Dockerfile")));

@@ -1,7 +1,7 @@
 //! Conformance with BuildKit's own parser test cases
 //! (`frontend/dockerfile/parser/testfiles*`), compared through BuildKit's
 //! AST dump format. Corpus: `$IMGC_CORPUS/buildkit-parser`, by default
-//! `shared/corpus/buildkit-parser` beside the workspace (see its `SOURCE.txt`).
+//! `tests/corpus/buildkit-parser` (vendored; see its `SOURCE.txt`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use imgc::dockerfile::{ParseOptions, parse_bytes};
 fn corpus() -> PathBuf {
     let root = std::env::var_os("IMGC_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus"));
     root.join("buildkit-parser")
 }
 

@@ -116,7 +116,7 @@ fn migrate(input: &[u8]) {
 fn corpus() -> Vec<Vec<u8>> {
     let root = std::env::var_os("IMGC_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus"))
         .join("buildkit-parser");
     let mut files: Vec<Vec<u8>> = SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect();
     for sub in ["testfiles", "testfiles-negative"] {

@@ -15,7 +15,7 @@ fn repo() -> PathBuf {
 fn buildkit_corpus() -> PathBuf {
     std::env::var_os("IMGC_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared/corpus"))
+        .unwrap_or_else(|| repo().join("tests/corpus"))
         .join("buildkit-parser")
 }
 

@@ -13,12 +13,12 @@ use crate::cmd::{Output, ToolError, run_ok};
 
 const TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// The OCI image-spec schemas: `IMGC_OCI_SCHEMAS`, else `../shared/corpus/oci-image-spec-schema`
-/// beside the repository.
+/// The OCI image-spec schemas: `IMGC_OCI_SCHEMAS`, else `tests/corpus/oci-image-spec-schema`
+/// (vendored from the image-spec repository; see its `SOURCE.txt`).
 pub fn schema_dir() -> PathBuf {
     std::env::var_os("IMGC_OCI_SCHEMAS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate::repo_root().join("../shared/corpus/oci-image-spec-schema"))
+        .unwrap_or_else(|| crate::repo_root().join("tests/corpus/oci-image-spec-schema"))
 }
 
 /// Compiles `source` (as `context/app.img`) and builds it to `destination`.
