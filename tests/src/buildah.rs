@@ -46,20 +46,26 @@ pub fn build(
     options.apply(&mut cmd);
     cmd.arg(context);
     let _store = crate::store_lock::shared();
-    let mut attempt = 1;
-    loop {
-        match run_ok(&mut cmd, BUILD_TIMEOUT) {
-            Err(e) if attempt < 3 && is_runtime_flake(&e) => attempt += 1,
-            result => return result,
-        }
-    }
+    run_runtime(&mut cmd, None, BUILD_TIMEOUT)?.ok()
 }
 
-/// buildah's chroot runner copies its own binary into a sealed memfd before each RUN; under
-/// load sealing sometimes fails with EBUSY and the step fails before its command starts.
-/// That failure says nothing about the Dockerfile, so the build is tried again.
-fn is_runtime_flake(error: &ToolError) -> bool {
-    error.stderr.contains("sealing memfd copy: Device or resource busy")
+/// What buildah prints when its runtime failed before the process started.
+const RUNTIME_FLAKE: &str = "sealing memfd copy: Device or resource busy";
+
+/// Runs a buildah command that starts processes in a container (`bud`, `from` with ONBUILD
+/// triggers, `run`). buildah's chroot runner copies its own binary into a sealed memfd before
+/// each process; under load sealing sometimes fails with EBUSY, before the process starts.
+/// That failure says nothing about what was run, so the command is tried again (three times
+/// at most).
+fn run_runtime(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> Result<Output, ToolError> {
+    let mut attempt = 1;
+    loop {
+        let out = run_command(cmd, stdin, timeout)?;
+        if out.success() || attempt == 3 || !out.stderr.contains(RUNTIME_FLAKE) {
+            return Ok(out);
+        }
+        attempt += 1;
+    }
 }
 
 /// A working container (`buildah from`), removed when dropped.
@@ -72,7 +78,9 @@ pub struct WorkingContainer {
 /// runtime, fails on hosts whose cgroups are in hybrid mode).
 pub fn from(image: &str) -> Result<WorkingContainer, ToolError> {
     let name = unique_tag(crate::Engine::Docker, "ctr").replace([':', '/'], "-").replace('.', "-");
-    run_ok(command().args(["from", "--isolation", "chroot", "--pull=never", "--name", &name, image]), RUN_TIMEOUT)?;
+    let mut cmd = command();
+    cmd.args(["from", "--isolation", "chroot", "--pull=never", "--name", &name, image]);
+    run_runtime(&mut cmd, None, RUN_TIMEOUT)?.ok()?;
     Ok(WorkingContainer { name })
 }
 
@@ -80,7 +88,7 @@ impl WorkingContainer {
     /// `buildah run --isolation chroot CTR -- ARGV` as the image's user, with
     /// `env` added. A non-zero exit is returned as an `Output`.
     pub fn run_with_env(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Output, ToolError> {
-        run_command(&mut self.run_command(argv, env), None, RUN_TIMEOUT)
+        run_runtime(&mut self.run_command(argv, env), None, RUN_TIMEOUT)
     }
 
     pub fn run(&self, argv: &[&str]) -> Result<Output, ToolError> {
@@ -89,7 +97,7 @@ impl WorkingContainer {
 
     /// Like [`WorkingContainer::run`] with `input` on stdin.
     pub fn run_with_stdin(&self, argv: &[&str], input: &[u8]) -> Result<Output, ToolError> {
-        run_command(&mut self.run_command(argv, &[]), Some(input), RUN_TIMEOUT)
+        run_runtime(&mut self.run_command(argv, &[]), Some(input), RUN_TIMEOUT)
     }
 
     fn run_command(&self, argv: &[&str], env: &[(&str, &str)]) -> Command {
@@ -181,7 +189,7 @@ pub fn serve(image: &str, env: &[(&str, &str)]) -> Result<Server<'static>, ToolE
     let argv = default_command(image)?;
     let container = from(image)?;
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-    let mut server = container.spawn_server(&argv, env)?;
+    let mut server = container.start_server(&argv, env)?;
     server._owned = Some(container);
     Ok(server)
 }
@@ -199,7 +207,20 @@ impl WorkingContainer {
     /// Starts `argv` (with `env` added) in the background in this container;
     /// other `run`s in the container can go on meanwhile (e.g. a client).
     pub fn serve(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Server<'_>, ToolError> {
-        self.spawn_server(argv, env)
+        self.start_server(argv, env)
+    }
+
+    /// [`WorkingContainer::spawn_server`], started again when buildah's runtime fails before
+    /// the command starts (see [`run_runtime`]).
+    fn start_server<'a>(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Server<'a>, ToolError> {
+        let mut attempt = 1;
+        loop {
+            let mut server = self.spawn_server(argv, env)?;
+            if attempt == 3 || !server.runtime_failed() {
+                return Ok(server);
+            }
+            attempt += 1;
+        }
     }
 
     fn spawn_server<'a>(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Server<'a>, ToolError> {
@@ -251,6 +272,20 @@ impl Server<'_> {
             String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
         };
         (read(&self.stdout), read(&self.stderr))
+    }
+
+    /// Whether the runtime failed to start the command: it exited within two seconds with the
+    /// memfd error [`run_runtime`] retries on. Returns as soon as it exits or has run 2 s.
+    fn runtime_failed(&mut self) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while self.is_running() && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(50));
+        }
+        if self.is_running() {
+            return false;
+        }
+        self.shutdown();
+        self.logs().1.contains(RUNTIME_FLAKE)
     }
 
     /// `false` once the server (its wrapper) has exited.
