@@ -1,7 +1,9 @@
 //! metadata: `LABEL`, `EXPOSE`, `CMD`, `ENTRYPOINT`, `HEALTHCHECK` and `STOPSIGNAL` move after
-//! the last build step of their stage, before the runtime `ENV`, and labels and ports that end
-//! up side by side are written as one instruction each. Build steps cannot see any of them, so
-//! the image is the same, and editing one re-runs no build step.
+//! the last build step of their stage, and labels and ports that end up side by side are written
+//! as one instruction each. Build steps cannot see any of them, so the image is the same, and
+//! editing one re-runs no build step. The other metadata goes before the runtime `ENV`, labels
+//! after it, last: labels hold versions and revisions, which change more often than anything
+//! else, and a builder re-runs every instruction after the one that changed.
 //!
 //! They keep their order among themselves, and do not move past: a `layer` block edge; a step
 //! that sets a variable their value expands (`LABEL v=$VERSION` before `ENV VERSION=…`); a
@@ -18,6 +20,7 @@ const PASS: Pass = Pass::Metadata;
 pub fn metadata(program: &mut Program, explain: &mut Explain) {
     for stage in &mut program.stages {
         sink(stage, explain);
+        labels_last(stage, explain);
         group(stage, explain);
     }
 }
@@ -121,6 +124,49 @@ fn sink(stage: &mut Stage, explain: &mut Explain) {
     stage.instructions = list;
 }
 
+/// Moves the labels among the instructions after the last build step to the end of the stage,
+/// past the other metadata and the runtime env, unless a variable they expand is set there.
+fn labels_last(stage: &mut Stage, explain: &mut Explain) {
+    let mut list = std::mem::take(&mut stage.instructions);
+    let tail = list.iter().rposition(|i| is_build_step(&i.kind) || matches!(i.kind, InstructionKind::LayerBoundary));
+    let tail = tail.map_or(0, |last| last + 1);
+    for start in (tail..list.len()).rev() {
+        if !matches!(list[start].kind, InstructionKind::Label(_)) {
+            continue;
+        }
+        let mut at = start;
+        let mut stop = None;
+        while at + 1 < list.len() && !matches!(list[at + 1].kind, InstructionKind::Label(_)) {
+            if let Some(reason) = barrier(&list[at].kind, &list[at + 1].kind) {
+                stop = Some((at + 1, reason));
+                break;
+            }
+            list.swap(at, at + 1);
+            at += 1;
+        }
+        let origin = list[at].origin;
+        match stop {
+            Some((blocker, reason)) => explain.record(
+                PASS,
+                stage,
+                EventKind::Refused,
+                vec![origin, list[blocker].origin],
+                format!("LABEL not moved to the end of the stage: {reason}"),
+            ),
+            None if at > start => explain.record(
+                PASS,
+                stage,
+                EventKind::Moved,
+                vec![origin],
+                "LABEL moved to the end of the stage: labels (versions, revisions) change most often, \
+                 and editing the last instruction re-runs only itself",
+            ),
+            None => {}
+        }
+    }
+    stage.instructions = list;
+}
+
 /// Writes the labels, and the ports, of each run of adjacent metadata as one instruction.
 fn group(stage: &mut Stage, explain: &mut Explain) {
     let list = std::mem::take(&mut stage.instructions);
@@ -201,14 +247,14 @@ mod tests {
             [
                 "RUN true",
                 "COPY x /x",
-                "LABEL a=\"1\" \\\n      b=\"2\"",
                 "EXPOSE 80/tcp 443/tcp",
                 "CMD [\"sh\"]",
-                "ENV A=\"1\""
+                "ENV A=\"1\"",
+                "LABEL a=\"1\" \\\n      b=\"2\""
             ]
         );
         let kinds: Vec<EventKind> = explain.events().iter().map(|e| e.kind).collect();
-        assert_eq!(kinds.iter().filter(|k| **k == EventKind::Moved).count(), 4);
+        assert_eq!(kinds.iter().filter(|k| **k == EventKind::Moved).count(), 6);
         assert_eq!(kinds.iter().filter(|k| **k == EventKind::Grouped).count(), 2);
     }
 
@@ -229,6 +275,14 @@ mod tests {
         assert_eq!(lines, ["SHELL [\"/bin/bash\", \"-c\"]", "RUN true", "CMD [\"serve\"]"]);
         let (lines, _) = optimized("layer {\n    label \"a\" = \"1\"\n    run \"true\"\n}\nrun \"false\"");
         assert_eq!(lines, ["RUN true", "LABEL a=\"1\"", "RUN false"]);
+    }
+
+    #[test]
+    fn a_label_that_expands_a_runtime_variable_stays_before_the_runtime_env() {
+        let (lines, explain) = optimized("run \"true\"\nlabel \"port\" = raw(\"$PORT\")\nenv { PORT = \"80\" }");
+        assert_eq!(lines, ["RUN true", "LABEL port=\"$PORT\"", "ENV PORT=\"80\""]);
+        let refused: Vec<_> = explain.events().iter().filter(|e| e.kind == EventKind::Refused).collect();
+        assert!(refused[0].message.contains("`$PORT`"), "{refused:?}");
     }
 
     #[test]

@@ -99,6 +99,16 @@ const EDITS: [Edit; 4] = [
                     change("app.img", "\"Hello from imgc\"", "\"Hello from the bench\""),
                     change("Dockerfile.naive", "\"Hello from imgc\"", "\"Hello from the bench\""),
                 ],
+                // A new variable goes where the Dockerfile declares its env, at the end when it
+                // declares none.
+                "nginx" => vec![
+                    change("app.img", IMAGE_END, "\n    env { BENCH = \"1\" }\n}\n"),
+                    change(
+                        "Dockerfile.naive",
+                        "ENV DEBIAN_FRONTEND=noninteractive\n",
+                        "ENV DEBIAN_FRONTEND=noninteractive\nENV BENCH=1\n",
+                    ),
+                ],
                 _ => vec![
                     change("app.img", IMAGE_END, "\n    env { BENCH = \"1\" }\n}\n"),
                     change("Dockerfile.naive", "", "\nENV BENCH=1\n"),
