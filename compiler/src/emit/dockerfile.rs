@@ -505,13 +505,13 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
     match command {
         Command::Chain(commands) => {
             let separator = if multi_line { " \\\n    && " } else { " && " };
-            commands.iter().map(|text| shell_script(text).trim().to_string()).collect::<Vec<_>>().join(separator)
+            commands.iter().map(|text| trim_blanks(&shell_script(text)).to_string()).collect::<Vec<_>>().join(separator)
         }
         Command::Exec(words) => json_list(words.iter().map(|w| w.as_literal().unwrap_or_else(|| w.display()))),
         Command::Shell(text) => {
             let script = shell_script(text);
             if fits_one_line(&script, target) {
-                script.trim().to_string()
+                trim_blanks(&script).to_string()
             } else {
                 json_list(shell.iter().cloned().chain(std::iter::once(script)))
             }
@@ -521,12 +521,20 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
     }
 }
 
+/// `script` without the spaces and tabs around it: the shell's blanks, which separate words and
+/// mean nothing at either end. Other white space (a form feed, a no-break space) is part of a word.
+fn trim_blanks(script: &str) -> &str {
+    script.trim_matches([' ', '\t'])
+}
+
 /// Whether a shell command reads back unchanged after `RUN `/`CMD `: no line break, no trailing
 /// backslash, not starting like JSON or like a flag (`--`), no `<<` that BuildKit would take for a
-/// here-document.
+/// here-document, no white space other than blanks at either end (the builder would drop it).
 fn fits_one_line(script: &str, target: Target) -> bool {
-    let trimmed = script.trim();
+    let trimmed = trim_blanks(script);
     !trimmed.is_empty()
+        && !trimmed.starts_with(char::is_whitespace)
+        && !trimmed.ends_with(char::is_whitespace)
         && !script.contains(['\n', '\r'])
         && !trimmed.ends_with('\\')
         && !trimmed.starts_with('[')
@@ -538,6 +546,15 @@ fn fits_one_line(script: &str, target: Target) -> bool {
 mod tests {
     use super::*;
     use crate::ir::DEFAULT_SHELL;
+
+    #[test]
+    fn only_blanks_are_trimmed_and_other_white_space_at_an_end_goes_in_exec_form() {
+        assert_eq!(trim_blanks(" \techo a\u{c} \t"), "echo a\u{c}");
+        assert!(fits_one_line("  echo a\t", Target::Classic));
+        assert!(!fits_one_line("echo a\u{c}", Target::Classic));
+        assert!(!fits_one_line("\u{a0}echo a", Target::Classic));
+        assert!(fits_one_line("echo a\u{c}b", Target::Classic));
+    }
 
     #[test]
     fn words_escape_what_the_builder_would_expand() {

@@ -320,14 +320,15 @@ fn ends_chain(script: &script::Script, shell: &[String], workdir: Option<&str>) 
     })
 }
 
-/// The text without the blanks around it, which a chain line does not need.
+/// The text without the blanks (spaces, tabs) around it, which a chain line does not need. Other
+/// white space is part of a word to the shell, and stays.
 fn trimmed(text: &Text) -> Text {
     let mut parts = text.0.clone();
     if let Some(TextPart::Code(code)) = parts.first_mut() {
-        *code = code.trim_start().to_string();
+        *code = code.trim_start_matches([' ', '\t']).to_string();
     }
     if let Some(TextPart::Code(code)) = parts.last_mut() {
-        *code = code.trim_end().to_string();
+        *code = code.trim_end_matches([' ', '\t']).to_string();
     }
     let mut out = Text::default();
     for part in parts {
@@ -452,6 +453,12 @@ mod tests {
         assert_eq!(lines, ["RUN mkdir -p /a \\\n    && touch /a/b \\\n    && rm -rf /var/lib/apt/lists/*"]);
         assert_eq!(messages(&explain, EventKind::Merged).len(), 1);
         assert_eq!(explain.events()[0].steps.len(), 3);
+    }
+
+    #[test]
+    fn white_space_other_than_blanks_stays_in_the_chain() {
+        let (lines, _) = merged("run \" echo a\u{c}\t\"\nrun \"echo b\"");
+        assert_eq!(lines, ["RUN echo a\u{c} \\\n    && echo b"]);
     }
 
     #[test]
