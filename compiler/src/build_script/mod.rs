@@ -78,6 +78,8 @@
 //! This path compiles no more than the compiler itself: depend on imgc with
 //! `default-features = false` to leave out the command line's dependencies.
 
+#[cfg(feature = "oci")]
+mod oci_image;
 mod watch;
 
 use crate::diagnostics::Diagnostic;
@@ -99,6 +101,9 @@ pub struct Image {
     target: Target,
     dockerfile: Option<PathBuf>,
     rust_constants: Vec<PathBuf>,
+    /// Where to build the image, as `imgc build --output` takes it.
+    #[cfg(feature = "oci")]
+    oci: Option<String>,
 }
 
 /// The folders cargo gives a build script.
@@ -127,6 +132,8 @@ impl BuildEnv {
 pub struct Built {
     pub dockerfile: String,
     pub facts: ImageFacts,
+    /// The manifest digest of the image built with [`Image::oci`], if one was.
+    pub image: Option<String>,
     /// The outputs whose bytes changed, which were therefore written.
     pub written: Vec<PathBuf>,
     /// The paths given to `cargo:rerun-if-changed`, sorted.
@@ -143,6 +150,8 @@ impl Image {
             target: Target::default(),
             dockerfile: None,
             rust_constants: Vec::new(),
+            #[cfg(feature = "oci")]
+            oci: None,
         }
     }
 
@@ -181,6 +190,26 @@ impl Image {
         self
     }
 
+    /// Also builds the image, as `imgc build` does, to `destination`: `oci:DIR[:TAG]`,
+    /// `oci-archive:FILE[:TAG]` or `docker-archive:FILE[:NAME:TAG]`, a relative path taken in the
+    /// package folder (`docker://…` pushes, which a build script should rarely do). Needs imgc's
+    /// feature `oci`; make it opt-in with a feature of your own, so a plain `cargo build` stays
+    /// fast:
+    ///
+    /// ```toml
+    /// [features]
+    /// image = ["imgc/oci"]
+    /// ```
+    ///
+    /// and in `build.rs`, `#[cfg(feature = "image")] let image = image.oci("oci:target/image:latest");`.
+    /// The target stage may hold no `run` step (`imgc build` runs no command); the layer cache
+    /// makes a rebuild of unchanged files cheap.
+    #[cfg(feature = "oci")]
+    pub fn oci(mut self, destination: impl Into<String>) -> Image {
+        self.oci = Some(destination.into());
+        self
+    }
+
     /// Runs in a build script: [`run_in`](Self::run_in) with cargo's folders, printing to
     /// standard output.
     pub fn run(self) -> Result<Built, Error> {
@@ -214,6 +243,15 @@ impl Image {
 
         let mut outputs: Vec<PathBuf> = constants.iter().map(|(path, _)| path.clone()).collect();
         outputs.extend(dockerfile_path.clone());
+        #[cfg(feature = "oci")]
+        let destination = match &self.oci {
+            Some(text) => {
+                let destination = oci_image::destination(text, &env.manifest_dir).map_err(Error::Setting)?;
+                outputs.push(destination.path().to_path_buf());
+                Some(destination)
+            }
+            None => None,
+        };
         let mut watch = Watch::new(&env.manifest_dir, &env.out_dir, &outputs);
         watch.file(&program_path);
         for file in &compilation.files_read {
@@ -256,7 +294,14 @@ impl Image {
         for (path, module) in &constants {
             write_if_changed(path, rust::constants(&facts, module, &source_name).as_bytes(), &mut written)?;
         }
-        Ok(Built { dockerfile, facts, written, watched: watch.paths.into_iter().collect() })
+        #[cfg(feature = "oci")]
+        let image = match &destination {
+            Some(destination) => Some(oci_image::build(program, destination, &context, &compilation, &self.program)?),
+            None => None,
+        };
+        #[cfg(not(feature = "oci"))]
+        let image = None;
+        Ok(Built { dockerfile, facts, image, written, watched: watch.paths.into_iter().collect() })
     }
 }
 
@@ -331,12 +376,15 @@ pub enum Error {
     },
     /// An output, or cargo's standard output, cannot be written.
     Write { path: PathBuf, reason: String },
+    /// The image could not be built (see [`Image::oci`]).
+    Image { destination: String, reason: String },
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Environment(message) | Error::Setting(message) => f.write_str(message),
+            Error::Image { destination, reason } => write!(f, "cannot build the image `{destination}`: {reason}"),
             Error::Input(error) => write!(f, "{error}"),
             Error::Compile { program, rendered, errors } => {
                 let plural = if *errors == 1 { "" } else { "s" };
