@@ -64,12 +64,12 @@ pub fn tokens_with_ranges(script: &str) -> Option<(Vec<Token>, Ranges)> {
                 i = end + 1;
             }
             '$' if chars.get(i + 1) == Some(&'(') => {
-                let end = paren_end(&chars, i + 2)?;
+                let end = group_end(&chars, i + 2, '(', ')')?;
                 word.extend(&chars[i..=end]);
                 i = end + 1;
             }
             '$' if chars.get(i + 1) == Some(&'{') => {
-                let end = brace_end(&chars, i + 2)?;
+                let end = group_end(&chars, i + 2, '{', '}')?;
                 word.extend(&chars[i..=end]);
                 i = end + 1;
             }
@@ -110,8 +110,8 @@ fn double_quote_end(chars: &[char], from: usize) -> Option<usize> {
             '\\' => i += 2,
             '"' => return Some(i),
             '`' => i = backtick_end(chars, i + 1)? + 1,
-            '$' if chars.get(i + 1) == Some(&'(') => i = paren_end(chars, i + 2)? + 1,
-            '$' if chars.get(i + 1) == Some(&'{') => i = brace_end(chars, i + 2)? + 1,
+            '$' if chars.get(i + 1) == Some(&'(') => i = group_end(chars, i + 2, '(', ')')? + 1,
+            '$' if chars.get(i + 1) == Some(&'{') => i = group_end(chars, i + 2, '{', '}')? + 1,
             _ => i += 1,
         }
     }
@@ -130,8 +130,9 @@ fn backtick_end(chars: &[char], from: usize) -> Option<usize> {
     None
 }
 
-/// The `)` closing a `$(` whose content starts at `from` (nested parentheses and quotes allowed).
-fn paren_end(chars: &[char], from: usize) -> Option<usize> {
+/// The `close` ending a group opened by `open` whose content starts at `from` (the `)` of a
+/// `$(`, the `}` of a `${`), with nested groups and quotes allowed.
+fn group_end(chars: &[char], from: usize, open: char, close: char) -> Option<usize> {
     let mut depth = 1;
     let mut i = from;
     while i < chars.len() {
@@ -139,30 +140,8 @@ fn paren_end(chars: &[char], from: usize) -> Option<usize> {
             '\\' => i += 1,
             '\'' => i = (i + 1..chars.len()).find(|&j| chars[j] == '\'')?,
             '"' => i = double_quote_end(chars, i + 1)?,
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-fn brace_end(chars: &[char], from: usize) -> Option<usize> {
-    let mut depth = 1;
-    let mut i = from;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => i += 1,
-            '\'' => i = (i + 1..chars.len()).find(|&j| chars[j] == '\'')?,
-            '"' => i = double_quote_end(chars, i + 1)?,
-            '{' => depth += 1,
-            '}' => {
+            c if c == open => depth += 1,
+            c if c == close => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(i);
