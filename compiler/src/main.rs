@@ -270,13 +270,7 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            if unreadable {
-                ExitCode::from(2)
-            } else if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            exit_code(unreadable, failed)
         }
         Command::Fmt { check, files } => fmt(&files, check, &reporter),
         Command::Migrate { file, output, check, against } => {
@@ -410,6 +404,12 @@ fn fmt(files: &[PathBuf], check: bool, reporter: &Reporter) -> ExitCode {
             }
         }
     }
+    exit_code(unreadable, failed)
+}
+
+/// The exit code of a command over several files: 2 when one could not be read, 1 when one has
+/// errors, else 0.
+fn exit_code(unreadable: bool, failed: bool) -> ExitCode {
     if unreadable {
         ExitCode::from(2)
     } else if failed {
