@@ -482,7 +482,11 @@ impl Checker<'_> {
 
     fn run(&mut self, command_expr: &Expr, clauses: &[Clause], env: &Env) -> Option<ir::Run> {
         let command = match heredoc_call(command_expr) {
-            Some(call) => Command::Heredoc(self.heredoc(call, false, env)?),
+            Some(call) => {
+                let heredoc = self.heredoc(call, false, env)?;
+                self.check_quotable(&heredoc.content, command_expr.span)?;
+                Command::Heredoc(heredoc)
+            }
             None => self.command(command_expr, env, "run")?,
         };
         if let Command::Exec(words) = &command
@@ -614,6 +618,13 @@ impl Checker<'_> {
         Some(ir::Heredoc { name, content, expand })
     }
 
+    /// Every value in a shell command can be escaped for the place it is inserted (E0040).
+    fn check_quotable(&mut self, script: &Text, span: Span) -> Option<()> {
+        let Some(problem) = crate::shell::render(script).problem else { return Some(()) };
+        self.error(Code::NotQuotable, span, problem.problem, "inserted here", problem.help);
+        None
+    }
+
     /// A shell-form (string) or exec-form (list) command.
     fn command(&mut self, expr: &Expr, env: &Env, what: &str) -> Option<Command> {
         let typed = self.eval(expr, None, env)?;
@@ -639,6 +650,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
+                self.check_quotable(&text, expr.span)?;
                 Some(Command::Shell(text))
             }
             Value::List(items)

@@ -481,21 +481,10 @@ fn mount_flag(mount: &Mount) -> String {
     fields.join(",")
 }
 
-/// A shell command as the shell reads it: code verbatim, values quoted, arguments as `"${x}"`.
+/// A shell command as the shell reads it: code verbatim, each value escaped for where it is
+/// inserted, arguments expanded by the shell (see [`shell::render`]).
 pub fn shell_script(text: &Text) -> String {
-    let mut out = String::new();
-    for part in &text.0 {
-        match part {
-            TextPart::Code(s) => out.push_str(s),
-            TextPart::Value(s) => out.push_str(&shell::quote(s)),
-            TextPart::Arg(name) => {
-                out.push_str("\"${");
-                out.push_str(name);
-                out.push_str("}\"");
-            }
-        }
-    }
-    out
+    shell::render(text).script
 }
 
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
@@ -517,7 +506,8 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
             }
         }
         // The checker admits here-documents only in `run`.
-        Command::Heredoc(heredoc) => format!("<<{}\n{}{}", heredoc.name, heredoc.content.display(), heredoc.name),
+        // The body is a script: values are escaped for it like in any command.
+        Command::Heredoc(heredoc) => format!("<<{}\n{}{}", heredoc.name, shell_script(&heredoc.content), heredoc.name),
     }
 }
 
