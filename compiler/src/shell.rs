@@ -283,7 +283,7 @@ impl Renderer {
                             if self.line_has_value {
                                 self.fail(
                                     format!("a value makes a line `{delimiter}`, which ends the here-document early"),
-                                    "remove that line from the value",
+                                    "remove that line from the value, or end the here-document with another delimiter",
                                 );
                             }
                             self.stack.pop();
@@ -443,7 +443,7 @@ impl Renderer {
                 if ends {
                     self.fail(
                         format!("a value makes a line `{delimiter}`, which ends the here-document early"),
-                        "remove that line from the value",
+                        "remove that line from the value, or end the here-document with another delimiter",
                     );
                 }
                 rendered

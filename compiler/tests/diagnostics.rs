@@ -263,6 +263,14 @@ fn e0029_invalid_stage_name() {
     );
 }
 
+#[test]
+fn e0040_not_quotable() {
+    snapshot!(
+        NotQuotable,
+        "let notes = \"line one\\nEOF\\nrm -rf /\"\nimage from \"debian:bookworm-slim\" {\n    run \"cat > /notes <<EOF\\n${notes}\\nEOF\\n\"\n}\n"
+    );
+}
+
 /// Builds `source` with `imgc build` in an empty context and renders its errors.
 #[cfg(feature = "oci")]
 fn build_errors(source: &str) -> String {
