@@ -85,7 +85,14 @@ impl Emitted {
 
 /// Writes each instruction of the program, or says which steps the target cannot build.
 pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diagnostic>> {
-    let mut emitter = Emitter { program, target, needs_buildkit: false, errors: Vec::new(), in_trigger: false };
+    let mut emitter = Emitter {
+        program,
+        target,
+        needs_buildkit: false,
+        errors: Vec::new(),
+        in_trigger: false,
+        build_env: Vec::new(),
+    };
     let args = program.args.iter().map(|arg| arg_line(&arg.name, arg.default.as_ref())).collect();
     let stages = program.stages.iter().enumerate().map(|(index, stage)| emitter.stage(index, stage)).collect();
     if !emitter.errors.is_empty() {
@@ -115,6 +122,7 @@ pub fn instruction_text(
         needs_buildkit: false,
         errors: Vec::new(),
         in_trigger: !std::ptr::eq(kind, &instruction.kind),
+        build_env: Vec::new(),
     };
     emitter.instruction(instruction, kind, &mut shell.to_vec())
 }
@@ -126,6 +134,8 @@ struct Emitter<'p> {
     errors: Vec<Diagnostic>,
     /// Writing an `ONBUILD` trigger: everything on one line.
     in_trigger: bool,
+    /// The stage's `env build` assignments so far, in order: each later `RUN` exports them.
+    build_env: Vec<(String, Text)>,
 }
 
 impl Emitter<'_> {
@@ -147,6 +157,7 @@ impl Emitter<'_> {
             from.push_str(name);
         }
         let mut shell = self.program.initial_shell(index);
+        self.build_env.clear();
         let instructions = stage
             .instructions
             .iter()
@@ -195,7 +206,10 @@ impl Emitter<'_> {
             InstructionKind::Run(run) => self.run(instruction, run, shell),
             InstructionKind::Copy(copy) => self.copy(instruction, copy),
             InstructionKind::Env { scope: EnvScope::Build, vars } => {
-                vars.iter().map(|(k, v)| arg_line(k, Some(v))).collect::<Vec<_>>().join("\n")
+                // Written into each later `RUN` (see `build_env_script`): an `ARG` would lose to an
+                // `ENV` of the same name, from the base image or an earlier `env both`.
+                self.build_env.extend(vars.iter().cloned());
+                return None;
             }
             InstructionKind::Env { vars, .. } => pairs("ENV", vars, !self.in_trigger),
             InstructionKind::Label(vars) => pairs("LABEL", vars, !self.in_trigger),
@@ -264,7 +278,11 @@ impl Emitter<'_> {
             self.buildkit_only(instruction, "a here-document");
         }
         line.push(' ');
-        line.push_str(&self.command_text(&run.command, shell));
+        if self.build_env.is_empty() || self.in_trigger {
+            line.push_str(&self.command_text(&run.command, shell));
+        } else {
+            line.push_str(&self.command_text(&with_build_env(&run.command, &self.build_env, shell), shell));
+        }
         line
     }
 
@@ -485,6 +503,56 @@ fn mount_flag(mount: &Mount) -> String {
 /// inserted, arguments expanded by the shell (see [`shell::render`]).
 pub fn shell_script(text: &Text) -> String {
     shell::render(text).script
+}
+
+/// `export NAME="value"; ` for each build variable, in order (a value may read an earlier one, or
+/// the variable's value before, as `PATH = "/opt/x/bin:$PATH"` does).
+fn build_env_script(build_env: &[(String, Text)]) -> Text {
+    let mut text = Text::default();
+    for (name, value) in build_env {
+        text.push(TextPart::Code(format!("export {name}=\"")));
+        text.append(value.clone());
+        text.push(TextPart::Code("\"; ".into()));
+    }
+    text
+}
+
+/// A `run` command with the stage's build variables exported before it: in front of a shell
+/// command, at the top of a here-document without `#!`, and through the shell for exec form.
+fn with_build_env(command: &Command, build_env: &[(String, Text)], shell: &[String]) -> Command {
+    let prefix = build_env_script(build_env);
+    let prefixed = |text: &Text| {
+        let mut out = prefix.clone();
+        out.append(text.clone());
+        out
+    };
+    match command {
+        Command::Shell(text) => Command::Shell(prefixed(text)),
+        Command::Chain(texts) => {
+            let mut texts = texts.clone();
+            if let Some(first) = texts.first_mut() {
+                *first = prefixed(first);
+            }
+            Command::Chain(texts)
+        }
+        Command::Exec(words) => {
+            let mut script = prefix;
+            script.push(TextPart::Code("exec \"$@\"".into()));
+            let program = shell.first().map_or("sh", String::as_str);
+            let mut argv: Vec<Text> = shell.iter().map(|w| Text::code(w.as_str())).collect();
+            argv.push(Text::code(shell::render(&script).script));
+            argv.push(Text::code(program));
+            argv.extend(words.iter().cloned());
+            Command::Exec(argv)
+        }
+        Command::Heredoc(heredoc) if !heredoc.content.display().starts_with("#!") => {
+            let mut prefix = prefix;
+            prefix.push(TextPart::Code("\n".into()));
+            prefix.append(heredoc.content.clone());
+            Command::Heredoc(crate::ir::Heredoc { content: prefix, ..heredoc.clone() })
+        }
+        Command::Heredoc(_) => command.clone(),
+    }
 }
 
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
