@@ -505,15 +505,34 @@ pub fn shell_script(text: &Text) -> String {
     shell::render(text).script
 }
 
-/// `export NAME="value"; ` for each build variable, in order (a value may read an earlier one, or
-/// the variable's value before, as `PATH = "/opt/x/bin:$PATH"` does).
+/// `export A="1" B="2"; ` for the build variables, in order: a value that reads a variable the
+/// same `export` sets starts another one, since a shell expands every word before it assigns any
+/// (a value may read an earlier one, or the variable's own earlier value: `"/opt/x/bin:$PATH"`).
 fn build_env_script(build_env: &[(String, Text)]) -> Text {
     let mut text = Text::default();
+    let mut group: Vec<&str> = Vec::new();
     for (name, value) in build_env {
-        text.push(TextPart::Code(format!("export {name}=\"")));
+        let display = value.display();
+        let reads_group = group.iter().any(|set| {
+            display.match_indices(set).any(|(at, _)| {
+                let after = display[at + set.len()..].chars().next();
+                display[..at].ends_with('$') && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || display[..at].ends_with("${")
+            })
+        });
+        if group.is_empty() || reads_group || group.contains(&name.as_str()) {
+            if !group.is_empty() {
+                text.push(TextPart::Code("; ".into()));
+            }
+            text.push(TextPart::Code("export".into()));
+            group.clear();
+        }
+        group.push(name);
+        text.push(TextPart::Code(format!(" {name}=\"")));
         text.append(value.clone());
-        text.push(TextPart::Code("\"; ".into()));
+        text.push(TextPart::Code("\"".into()));
     }
+    text.push(TextPart::Code("; ".into()));
     text
 }
 
@@ -647,6 +666,21 @@ mod tests {
         let heredoc = Command::Shell(Text::code("cat <<EOF"));
         assert!(command_text(&heredoc, &shell, Target::Buildkit, true).starts_with('['));
         assert_eq!(command_text(&heredoc, &shell, Target::Classic, true), "cat <<EOF");
+    }
+
+    #[test]
+    fn build_variables_are_exported_in_order() {
+        let vars = |pairs: &[(&str, &str)]| -> Vec<(String, Text)> {
+            pairs.iter().map(|(k, v)| (k.to_string(), Text::code(*v))).collect()
+        };
+        let script = |pairs: &[(&str, &str)]| shell::render(&build_env_script(&vars(pairs))).script;
+        assert_eq!(script(&[("A", "1"), ("B", "2")]), "export A=\"1\" B=\"2\"; ");
+        assert_eq!(script(&[("A", "1"), ("B", "$A/x")]), "export A=\"1\"; export B=\"$A/x\"; ");
+        assert_eq!(script(&[("A", "1"), ("B", "${A}")]), "export A=\"1\"; export B=\"${A}\"; ");
+        assert_eq!(script(&[("A", "1"), ("B", "$AB")]), "export A=\"1\" B=\"$AB\"; ");
+        assert_eq!(script(&[("PATH", "/x:$PATH"), ("PATH", "/y:$PATH")]), "export PATH=\"/x:$PATH\"; export PATH=\"/y:$PATH\"; ");
+        let text = shell::render(&build_env_script(&[("V".into(), Text::value("it's \"$x\""))])).script;
+        assert_eq!(text, "export V=\"it's \\\"\\$x\\\"\"; ");
     }
 
     #[test]
