@@ -149,3 +149,18 @@ fn a_build_argument_may_be_named_with_a_keyword() {
     let text = dockerfile("arg user = \"jenkins\"\nimage from scratch {\n    arg user\n    run \"id $user\"\n}\n");
     assert!(text.contains("ARG user=\"jenkins\"\n\nFROM scratch\nARG user\nRUN id $user\n"), "{text}");
 }
+
+#[test]
+fn a_platform_argument_a_run_reads_is_declared_in_its_stage() {
+    for command in ["echo ${TARGETARCH}", "echo $TARGETARCH", "echo \\${TARGETARCH:-none}"] {
+        let text = dockerfile(&format!("image from \"busybox:1.35\" {{\n    run \"true\"\n    run \"{command}\"\n}}\n"));
+        let body = body(&text);
+        let declared = body.find("ARG TARGETARCH\n").unwrap_or_else(|| panic!("no ARG TARGETARCH:\n{body}"));
+        assert!(declared > body.find("FROM").expect("FROM"), "declared in the stage:\n{body}");
+        assert_eq!(body.matches("ARG TARGETARCH").count(), 1, "{body}");
+    }
+    let declared = dockerfile("image from \"busybox:1.35\" {\n    arg TARGETARCH\n    run \"echo $TARGETARCH\"\n}\n");
+    assert_eq!(declared.matches("ARG TARGETARCH").count(), 1, "{declared}");
+    let other = dockerfile("image from \"busybox:1.35\" {\n    run \"echo $TARGETARCHIVE\"\n}\n");
+    assert!(!other.contains("ARG "), "{other}");
+}

@@ -13,8 +13,9 @@ use crate::types::Type;
 use crate::value::{Typed, Value};
 use std::collections::{HashMap, HashSet};
 
-/// Build arguments BuildKit provides for every build: declared without a value to be used.
-const AUTOMATIC_ARGS: &[&str] = &[
+/// Build arguments BuildKit and buildah provide for every build: declared without a value to be
+/// used; imgc declares them in each stage that uses them.
+pub(super) const AUTOMATIC_ARGS: &[&str] = &[
     "BUILDPLATFORM",
     "BUILDOS",
     "BUILDARCH",

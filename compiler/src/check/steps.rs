@@ -55,7 +55,9 @@ impl StageBuilder {
             let mut names = Vec::new();
             collect_args(&instruction.kind, &mut names);
             for name in names {
-                let global = global_args.contains_key(&name) && !self.local_args.contains(&name);
+                let global = (global_args.contains_key(&name)
+                    || super::stages::AUTOMATIC_ARGS.contains(&name.as_str()))
+                    && !self.local_args.contains(&name);
                 if global && !used.iter().any(|(n, _, _)| *n == name) {
                     used.push((name, instruction.span, instruction.origin));
                 }
@@ -66,6 +68,22 @@ impl StageBuilder {
         });
         declarations.chain(self.instructions).collect()
     }
+}
+
+/// The builder's automatic platform arguments a shell command reads as `$NAME` or `${NAME…}`.
+fn automatic_args_read(text: &Text) -> Vec<String> {
+    let mut names = Vec::new();
+    for part in &text.0 {
+        let TextPart::Code(code) = part else { continue };
+        for (at, _) in code.match_indices('$') {
+            let rest = code[at + 1..].strip_prefix('{').unwrap_or(&code[at + 1..]);
+            let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            if super::stages::AUTOMATIC_ARGS.contains(&&rest[..len]) {
+                names.push(rest[..len].to_string());
+            }
+        }
+    }
+    names
 }
 
 /// The build-argument names an instruction refers to.
@@ -83,6 +101,10 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
         InstructionKind::Arg(def) => texts.extend(def.default.iter()),
         InstructionKind::Run(run) => {
             owned.extend(command_texts(&run.command));
+            // `$TARGETARCH` written in the command: the shell reads it, the stage must declare it.
+            for text in command_texts(&run.command) {
+                out.extend(automatic_args_read(&text));
+            }
             for mount in &run.mounts {
                 texts.extend(mount.options.iter().map(|(_, v)| v));
             }
