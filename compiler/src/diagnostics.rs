@@ -71,6 +71,7 @@ codes! {
     AddForCopy = "W0105", "`add` where `copy` would do";
     RootAtEnd = "W0106", "the image runs as root";
     VolumeWrite = "W0107", "a step writes under a declared volume";
+    ForeignPackageManager = "W0108", "a command the base image's distribution does not have";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,11 +1,16 @@
-//! Lints: warnings (`W01xx`) about the program as written that teach a better way. They read
-//! the checked program before any pass, so they are the same at every optimization level, and
-//! change nothing.
+//! Lints: warnings (`W01xx`) that teach a better way; they change nothing. What a step does on
+//! its own (a secret in `env`, `add` for `copy`, a write under a volume…) is judged on the program
+//! as written. What depends on the layers (an `apt-get update` apart from its install, a cache
+//! left in a layer) is judged on the Dockerfile imgc writes, after the optimizer's passes: steps
+//! it merges into one `RUN` are one layer, and are never reported as apart.
 
 use super::script::{self, Script, SimpleCommand};
+use super::volumes;
+
+mod foreign_package_manager;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::emit::dockerfile::shell_script;
-use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text};
+use crate::ir::{Base, Command, EnvScope, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text};
 use crate::source::{SourceMap, Span};
 
 /// Every warning for the program.
@@ -16,13 +21,22 @@ pub fn lint(program: &Program, sources: &SourceMap) -> Vec<Diagnostic> {
     }
     for (index, stage) in program.stages.iter().enumerate() {
         base_tag(stage, sources, &mut out);
-        apt_update_alone(stage, &mut out);
         for instruction in &stage.instructions {
             step(instruction, &mut out);
         }
         volume_writes(stage, &mut out);
+        foreign_package_manager::lint(program, index, &mut out);
         if index == program.target {
             root_at_end(stage, &mut out);
+        }
+    }
+    let (emitted, _) = super::optimize(program, &super::Optimize::default());
+    for (index, stage) in emitted.stages.iter().enumerate() {
+        apt_update_alone(stage, &mut out);
+        for instruction in &stage.instructions {
+            if let InstructionKind::Run(run) = &instruction.kind {
+                package_cache(&emitted, index, instruction, run, &mut out);
+            }
         }
     }
     out
@@ -37,19 +51,23 @@ fn at(code: Code, instruction: &Instruction, message: String, label: &str, help:
     diagnostic
 }
 
-/// The simple commands of a run, exec form included; `None` when it cannot be read.
-fn commands(run: &Run) -> Vec<SimpleCommand> {
-    let texts = match &run.command {
+/// The shell-form texts of a run, exec form as one text of quoted words; a here-document is a
+/// script of its own interpreter, not read.
+fn run_texts(run: &Run) -> Vec<Text> {
+    match &run.command {
         Command::Exec(words) => {
             let words = words.iter().map(|w| shell_script(&Text::value(w.display()))).collect::<Vec<_>>();
-            return script::read(&words.join(" ")).map(|s| s.commands).unwrap_or_default();
+            vec![Text::code(words.join(" "))]
         }
-        Command::Shell(text) => vec![text],
-        Command::Chain(texts) => texts.iter().collect(),
-        // A here-document is a script of its own interpreter.
-        Command::Heredoc(_) => return Vec::new(),
-    };
-    texts.into_iter().filter_map(|t| script::read(&shell_script(t)).ok()).flat_map(|s: Script| s.commands).collect()
+        Command::Shell(text) => vec![text.clone()],
+        Command::Chain(texts) => texts.clone(),
+        Command::Heredoc(_) => Vec::new(),
+    }
+}
+
+/// The simple commands of a run, exec form included; none when it cannot be read.
+fn commands(run: &Run) -> Vec<SimpleCommand> {
+    run_texts(run).iter().filter_map(|t| script::read(&shell_script(t)).ok()).flat_map(|s: Script| s.commands).collect()
 }
 
 /// The first argument that is not an option.
@@ -105,7 +123,6 @@ fn apt_update_alone(stage: &Stage, out: &mut Vec<Diagnostic>) {
 
 fn step(instruction: &Instruction, out: &mut Vec<Diagnostic>) {
     match &instruction.kind {
-        InstructionKind::Run(run) => package_cache(instruction, run, out),
         InstructionKind::Env { vars, .. } => {
             for (name, value) in vars {
                 secret_value(name, Some(value), instruction.span, Some(instruction), out);
@@ -119,7 +136,7 @@ fn step(instruction: &Instruction, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn package_cache(instruction: &Instruction, run: &Run, out: &mut Vec<Diagnostic>) {
+fn package_cache(program: &Program, stage: usize, instruction: &Instruction, run: &Run, out: &mut Vec<Diagnostic>) {
     let commands = commands(run);
     let any = |f: &dyn Fn(&SimpleCommand) -> bool| commands.iter().any(f);
     let left = if any(&|c| is_apt(c, "update"))
@@ -141,10 +158,20 @@ fn package_cache(instruction: &Instruction, run: &Run, out: &mut Vec<Diagnostic>
         pip && c.arguments().flatten().any(|a| a == "install")
             && !c.arguments().flatten().any(|a| a == "--no-cache-dir")
     }) && !has_cache_mount(run, "/root/.cache")
+        && !env_turns_on(program, stage, instruction, "PIP_NO_CACHE_DIR")
     {
         Some((
             "pip's download cache",
             "add `--no-cache-dir` to `pip install`, or use a cache mount: `cache \"/root/.cache/pip\"`",
+        ))
+    } else if any(&|c| c.name() == Some("npm") && matches!(subcommand(c), Some("install" | "i" | "ci" | "add")))
+        && !any(&|c| c.name() == Some("npm") && subcommand(c) == Some("cache"))
+        && !has_cache_mount(run, "/root/.npm")
+        && !env_turns_on(program, stage, instruction, "NPM_CONFIG_CACHE")
+    {
+        Some((
+            "npm's download cache (`~/.npm`)",
+            "add `&& npm cache clean --force` in the same step, or use a cache mount: `cache \"/root/.npm\"`",
         ))
     } else if any(&|c| matches!(c.name(), Some("dnf" | "yum" | "microdnf")) && subcommand(c) == Some("install"))
         && !any(&|c| matches!(c.name(), Some("dnf" | "yum" | "microdnf")) && subcommand(c) == Some("clean"))
@@ -166,6 +193,50 @@ fn package_cache(instruction: &Instruction, run: &Run, out: &mut Vec<Diagnostic>
             &format!("{help}; a file removed by a later step still takes space in this layer"),
         ));
     }
+}
+
+/// Whether `name` is set to a true value (not empty, `0`, `false`, `no` or `off`) in the
+/// environment `instruction` runs in: by the command itself (`NAME=1 pip …`), by an `env both` or
+/// `env build` before it in its stage, or by any `env` of a stage it is built `from` (that stage's
+/// runtime env is in the image it starts from).
+fn env_turns_on(program: &Program, stage: usize, instruction: &Instruction, name: &str) -> bool {
+    let on = |value: &Text| {
+        value.as_literal().is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false" | "no" | "off"))
+    };
+    let sets = |kind: &InstructionKind, scopes: &[EnvScope]| match kind {
+        InstructionKind::Env { scope, vars } if scopes.contains(scope) => {
+            vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| on(v))
+        }
+        _ => None,
+    };
+    if let InstructionKind::Run(run) = &instruction.kind {
+        let prefix = format!("{name}=");
+        let assigned = commands(run).iter().any(|c| {
+            c.assignments.iter().any(|a| a.text.starts_with(&prefix))
+                || (c.name() == Some("export") && c.arguments().flatten().any(|a| a.starts_with(&prefix)))
+        });
+        if assigned {
+            return true;
+        }
+    }
+    let Some(current) = program.stages.get(stage) else { return false };
+    let position = current.instructions.iter().position(|i| std::ptr::eq(i, instruction)).unwrap_or(0);
+    if let Some(set) =
+        current.instructions[..position].iter().rev().find_map(|i| sets(&i.kind, &[EnvScope::Both, EnvScope::Build]))
+    {
+        return set;
+    }
+    let mut base = &current.base;
+    for _ in 0..program.stages.len() {
+        let Base::Stage(index) = base else { break };
+        let Some(base_stage) = program.stages.get(*index) else { break };
+        let all = [EnvScope::Both, EnvScope::Runtime];
+        if let Some(set) = base_stage.instructions.iter().rev().find_map(|i| sets(&i.kind, &all)) {
+            return set;
+        }
+        base = &base_stage.base;
+    }
+    false
 }
 
 const SECRET_WORDS: &[&str] =
@@ -275,19 +346,20 @@ fn volume_writes(stage: &Stage, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             InstructionKind::Copy(copy) => copy.dest.as_literal().into_iter().collect(),
-            InstructionKind::Workdir(path) => path.as_literal().into_iter().collect(),
-            InstructionKind::Run(run) => commands(run)
-                .iter()
-                .flat_map(|c| c.words.iter().skip(1).chain(&c.redirections))
-                .map(|w| w.literal.clone().unwrap_or_else(|| w.text.clone()))
+            // The volume's own directory exists: only a directory under it is created.
+            InstructionKind::Workdir(path) => path
+                .as_literal()
+                .filter(|p| !volumes.iter().any(|(v, _)| p.trim_end_matches('/') == v))
+                .into_iter()
+                .collect(),
+            InstructionKind::Run(run) => run_texts(run)
+                .into_iter()
+                .filter_map(|t| script::read(&shell_script(&t)).ok())
+                .flat_map(|s| volumes::surely_written(&s))
                 .collect(),
             _ => continue,
         };
-        let hit = volumes.iter().find(|(volume, _)| {
-            written
-                .iter()
-                .any(|w| w == volume || w.strip_prefix(volume.as_str()).is_some_and(|rest| rest.starts_with('/')))
-        });
+        let hit = volumes.iter().find(|(volume, _)| written.iter().any(|w| volumes::is_under(w, volume)));
         if let Some((volume, declared)) = hit {
             out.push(
                 at(
@@ -318,7 +390,9 @@ mod tests {
     #[test]
     fn apt_update_apart_from_the_install() {
         assert_eq!(
-            codes(&image("run \"apt-get update\"\nrun \"apt-get install -y curl && rm -rf /var/lib/apt/lists/*\"")),
+            codes(&image(
+                "run \"apt-get update\"\ncopy \"x\" to \"/x\"\nrun \"apt-get install -y curl && rm -rf /var/lib/apt/lists/*\""
+            )),
             ["W0101", "W0102"]
         );
         assert!(
@@ -328,6 +402,36 @@ mod tests {
         assert!(
             codes("import std.apt\nimage from \"debian:bookworm-slim\" {\n    apt.install([\"curl\"])\n}\n").is_empty()
         );
+    }
+
+    #[test]
+    fn steps_the_optimizer_merges_are_one_layer() {
+        let split = image(
+            "run \"apt-get update\"\nrun \"apt-get install -y curl\"\nrun \"rm -rf /var/lib/apt/lists/*\"",
+        );
+        assert!(codes(&split).is_empty(), "{:?}", codes(&split));
+        let apart = image("run \"apt-get update\"\nworkdir \"/src\"\nrun \"apt-get install -y curl\"");
+        assert_eq!(codes(&apart), ["W0101", "W0102"]);
+    }
+
+    #[test]
+    fn pip_with_its_cache_turned_off() {
+        assert!(codes(&image("env both { PIP_NO_CACHE_DIR = \"1\" }\nrun \"pip install flask\"")).is_empty());
+        assert!(codes(&image("env build { PIP_NO_CACHE_DIR = \"1\" }\nrun \"pip install flask\"")).is_empty());
+        assert!(codes(&image("run \"PIP_NO_CACHE_DIR=1 pip install flask\"")).is_empty());
+        assert_eq!(codes(&image("env both { PIP_NO_CACHE_DIR = \"0\" }\nrun \"pip install flask\"")), ["W0102"]);
+        // The runtime env of this stage is not seen by its steps; a base stage's is.
+        assert_eq!(codes(&image("env { PIP_NO_CACHE_DIR = \"1\" }\nrun \"pip install flask\"")), ["W0102"]);
+        let from_base = "stage base from \"python:3.12-slim\" {\n    env { PIP_NO_CACHE_DIR = \"1\" }\n}\n\
+                         image from base {\n    run \"pip install flask\"\n}\n";
+        assert!(codes(from_base).is_empty(), "{:?}", codes(from_base));
+    }
+
+    #[test]
+    fn npm_cache_left_in_a_layer() {
+        assert_eq!(codes(&image("run \"npm ci\"")), ["W0102"]);
+        assert!(codes(&image("run \"npm ci && npm cache clean --force\"")).is_empty());
+        assert!(codes(&image("run \"npm ci\" cache \"/root/.npm\"")).is_empty());
     }
 
     #[test]
@@ -383,5 +487,9 @@ mod tests {
         assert_eq!(codes(&image("volume \"/data\"\nrun \"echo x > /data/x\"")), ["W0107"]);
         assert_eq!(codes(&image("volume \"/data\"\ncopy \"x\" to \"/data/x\"")), ["W0107"]);
         assert!(codes(&image("run \"echo x > /data/x\"\nvolume \"/data\"\nrun \"echo /database\"")).is_empty());
+        // The redis image's pattern, and a step that only reads the volume.
+        assert!(codes(&image("volume \"/data\"\nworkdir \"/data\"")).is_empty());
+        assert!(codes(&image("volume \"/data\"\nrun \"ls /data > /ls.txt\"")).is_empty());
+        assert_eq!(codes(&image("volume \"/data\"\nworkdir \"/data/sub\"")), ["W0107"]);
     }
 }

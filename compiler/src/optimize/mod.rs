@@ -15,6 +15,7 @@ pub mod report;
 pub mod script;
 pub mod unused_stages;
 pub mod vars;
+pub mod volumes;
 
 pub use explain::{Event, EventKind, Explain};
 
