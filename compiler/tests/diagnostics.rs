@@ -447,6 +447,14 @@ fn w0107_volume_write() {
 }
 
 #[test]
+fn w0108_foreign_package_manager() {
+    snapshot!(
+        ForeignPackageManager,
+        "image from \"node:22-alpine\" {\n    run \"apt-get update && apt-get install -y git\"\n}\n"
+    );
+}
+
+#[test]
 fn warnings_do_not_stop_the_dockerfile() {
     let compilation = imgc::compile_source("app.img", "image from \"debian\" {\n}\n", &Options::default());
     assert!(!compilation.has_errors());
