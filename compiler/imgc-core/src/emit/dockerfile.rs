@@ -481,23 +481,6 @@ fn mount_flag(mount: &Mount) -> String {
     fields.join(",")
 }
 
-/// A shell command as the shell reads it: code verbatim, values quoted, arguments as `"${x}"`.
-pub fn shell_script(text: &Text) -> String {
-    let mut out = String::new();
-    for part in &text.0 {
-        match part {
-            TextPart::Code(s) => out.push_str(s),
-            TextPart::Value(s) => out.push_str(&shell::quote(s)),
-            TextPart::Arg(name) => {
-                out.push_str("\"${");
-                out.push_str(name);
-                out.push_str("}\"");
-            }
-        }
-    }
-    out
-}
-
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
 /// given to the shell in exec form instead. A chain is written one command a line when
 /// `multi_line` allows it (the merge-runs pass only chains commands that fit on one line).
@@ -505,11 +488,15 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
     match command {
         Command::Chain(commands) => {
             let separator = if multi_line { " \\\n    && " } else { " && " };
-            commands.iter().map(|text| trim_blanks(&shell_script(text)).to_string()).collect::<Vec<_>>().join(separator)
+            commands
+                .iter()
+                .map(|text| trim_blanks(&shell::render(text)).to_string())
+                .collect::<Vec<_>>()
+                .join(separator)
         }
         Command::Exec(words) => json_list(words.iter().map(|w| w.as_literal().unwrap_or_else(|| w.display()))),
         Command::Shell(text) => {
-            let script = shell_script(text);
+            let script = shell::render(text);
             if fits_one_line(&script, target) {
                 trim_blanks(&script).to_string()
             } else {
@@ -575,7 +562,7 @@ mod tests {
             TextPart::Code(" ".into()),
             TextPart::Arg("v".into()),
         ]);
-        assert_eq!(shell_script(&text), "echo 'a'\\''b' \"${v}\"");
+        assert_eq!(shell::render(&text), "echo 'a'\\''b' \"${v}\"");
     }
 
     #[test]

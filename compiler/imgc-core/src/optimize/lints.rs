@@ -2,10 +2,10 @@
 //! the checked program before any pass, so they are the same at every optimization level, and
 //! change nothing.
 
-use super::script::{self, Script, SimpleCommand};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::emit::dockerfile::shell_script;
 use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text};
+use crate::shell;
+use crate::shell::script::{self, Script, SimpleCommand};
 use crate::source::{SourceMap, Span};
 
 /// Every warning for the program.
@@ -41,7 +41,7 @@ fn at(code: Code, instruction: &Instruction, message: String, label: &str, help:
 fn commands(run: &Run) -> Vec<SimpleCommand> {
     let texts = match &run.command {
         Command::Exec(words) => {
-            let words = words.iter().map(|w| shell_script(&Text::value(w.display()))).collect::<Vec<_>>();
+            let words = words.iter().map(|w| shell::render(&Text::value(w.display()))).collect::<Vec<_>>();
             return script::read(&words.join(" ")).map(|s| s.commands).unwrap_or_default();
         }
         Command::Shell(text) => vec![text],
@@ -49,7 +49,7 @@ fn commands(run: &Run) -> Vec<SimpleCommand> {
         // A here-document is a script of its own interpreter.
         Command::Heredoc(_) => return Vec::new(),
     };
-    texts.into_iter().filter_map(|t| script::read(&shell_script(t)).ok()).flat_map(|s: Script| s.commands).collect()
+    texts.into_iter().filter_map(|t| script::read(&shell::render(t)).ok()).flat_map(|s: Script| s.commands).collect()
 }
 
 /// The first argument that is not an option.

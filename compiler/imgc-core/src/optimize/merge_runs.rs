@@ -21,10 +21,11 @@
 //!   mount whose content each RUN gets afresh (tmpfs, a read-write bind mount); exec-form steps
 //!   are never rewritten; the stage's shell must be a POSIX shell without `-e`.
 
+use super::Pass;
 use super::explain::{EventKind, Explain};
-use super::{Pass, script};
-use crate::emit::dockerfile::shell_script;
 use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text, TextPart};
+use crate::shell;
+use crate::shell::script;
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -359,7 +360,7 @@ fn classify(run: &Run, shell: &[String]) -> Result<(Text, script::Script), Strin
     if let Some(reason) = shell_refusal(shell) {
         return Err(reason);
     }
-    let line = shell_script(text);
+    let line = shell::render(text);
     if line.contains(['\n', '\r']) {
         return Err("spans several lines, so it is written in exec form".to_string());
     }

@@ -7,12 +7,10 @@
 pub mod arg_placement;
 pub mod env_placement;
 pub mod explain;
-pub mod lexer;
 pub mod lints;
 pub mod merge_runs;
 pub mod metadata;
 pub mod report;
-pub mod script;
 pub mod unused_stages;
 pub mod vars;
 
