@@ -30,6 +30,7 @@ pub mod facts;
 pub mod format;
 pub mod ir;
 pub mod lints;
+pub mod literals;
 pub mod modules;
 pub mod optimize;
 pub mod shell;
