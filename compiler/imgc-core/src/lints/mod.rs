@@ -1,0 +1,129 @@
+//! Lints: warnings (`W01xx`) that teach a better way, one rule a file; they change nothing. What a
+//! step does on its own (a secret in `env`, `add` for `copy`, a write under a volume…) is judged
+//! on the program as written. What depends on layers (an `apt-get update` apart from its install,
+//! a cache left in a layer) is judged on the program the optimizer's default passes made, which
+//! the caller gives: steps merged into one `RUN` are one layer, never reported as apart. Not an
+//! optimizer pass: they never rewrite the IR.
+//!
+//! Must never depend on: the optimizer or the emitters.
+
+mod add_for_copy;
+mod apt_update_alone;
+mod base_tag;
+mod foreign_package_manager;
+mod package_cache;
+mod root_at_end;
+mod secret_value;
+mod volume_writes;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Command, Instruction, InstructionKind, MountKind, Program, Run, Text};
+use crate::shell;
+use crate::shell::script::{self, Script, SimpleCommand};
+use crate::source::SourceMap;
+
+/// Every warning for the program as written, and `emitted`, the same after the optimizer's
+/// default passes.
+pub fn lint(program: &Program, emitted: &Program, sources: &SourceMap) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for arg in &program.args {
+        secret_value::secret_value(&arg.name, arg.default.as_ref(), arg.span, None, &mut out);
+    }
+    for (index, stage) in program.stages.iter().enumerate() {
+        base_tag::base_tag(stage, sources, &mut out);
+        for instruction in &stage.instructions {
+            step(instruction, &mut out);
+        }
+        volume_writes::volume_writes(stage, &mut out);
+        foreign_package_manager::foreign_package_manager(program, index, &mut out);
+        if index == program.target {
+            root_at_end::root_at_end(stage, &mut out);
+        }
+    }
+    for (index, stage) in emitted.stages.iter().enumerate() {
+        apt_update_alone::apt_update_alone(stage, &mut out);
+        for instruction in &stage.instructions {
+            if let InstructionKind::Run(run) = &instruction.kind {
+                package_cache::package_cache(emitted, index, instruction, run, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn step(instruction: &Instruction, out: &mut Vec<Diagnostic>) {
+    match &instruction.kind {
+        InstructionKind::Env { vars, .. } => {
+            for (name, value) in vars {
+                secret_value::secret_value(name, Some(value), instruction.span, Some(instruction), out);
+            }
+        }
+        InstructionKind::Arg(def) if def.default.is_some() => {
+            secret_value::secret_value(&def.name, def.default.as_ref(), instruction.span, Some(instruction), out);
+        }
+        InstructionKind::Copy(copy) if copy.is_add => add_for_copy::add_for_copy(instruction, copy, out),
+        _ => {}
+    }
+}
+
+/// A warning at a step, pointing also at the call it came from.
+pub(super) fn at(code: Code, instruction: &Instruction, message: String, label: &str, help: &str) -> Diagnostic {
+    let mut diagnostic = Diagnostic::warning(code, message).with_label(instruction.span, label).with_help(help);
+    if instruction.origin != instruction.span {
+        diagnostic = diagnostic.with_secondary(instruction.origin, "from this call");
+    }
+    diagnostic
+}
+
+/// A run read by the shell layer, exec form as its words quoted; a here-document is a script of
+/// its own interpreter, not read.
+pub(super) fn scripts(run: &Run) -> Vec<Script> {
+    let texts = match &run.command {
+        Command::Exec(words) => {
+            let words = words.iter().map(|w| shell::render(&Text::value(w.display()))).collect::<Vec<_>>();
+            return script::read(&words.join(" ")).into_iter().collect();
+        }
+        Command::Shell(text) => vec![text],
+        Command::Chain(texts) => texts.iter().collect(),
+        Command::Heredoc(_) => return Vec::new(),
+    };
+    texts.into_iter().filter_map(|t| script::read(&shell::render(t)).ok()).collect()
+}
+
+/// The simple commands of a run, exec form included; none when it cannot be read.
+pub(super) fn commands(run: &Run) -> Vec<SimpleCommand> {
+    scripts(run).into_iter().flat_map(|s| s.commands).collect()
+}
+
+/// The first argument that is not an option.
+pub(super) fn subcommand(command: &SimpleCommand) -> Option<&str> {
+    command.arguments().flatten().find(|a| !a.starts_with('-'))
+}
+
+pub(super) fn is_apt(command: &SimpleCommand, action: &str) -> bool {
+    matches!(command.name(), Some("apt-get" | "apt")) && subcommand(command) == Some(action)
+}
+
+pub(super) fn has_cache_mount(run: &Run, target: &str) -> bool {
+    run.mounts.iter().any(|m| {
+        m.kind == MountKind::Cache
+            && m.options.iter().any(|(k, v)| k == "target" && v.as_literal().is_some_and(|t| t.starts_with(target)))
+    })
+}
+
+pub(super) fn mentions(commands: &[SimpleCommand], name: &str, argument_prefix: &str) -> bool {
+    commands.iter().any(|c| c.name() == Some(name) && c.words.iter().any(|w| w.text.starts_with(argument_prefix)))
+}
+
+#[cfg(test)]
+mod test_support {
+    pub(super) fn codes(source: &str) -> Vec<&'static str> {
+        let compilation = crate::compile_source("app.img", source, &crate::Options::default());
+        assert!(!compilation.has_errors(), "{:?}", compilation.diagnostics);
+        compilation.diagnostics.iter().map(|d| d.code.as_str()).collect()
+    }
+
+    pub(super) fn image(body: &str) -> String {
+        format!("image from \"debian:bookworm-slim\" {{\n{body}\n}}\n")
+    }
+}

@@ -1,0 +1,62 @@
+//! W0107: a step that surely writes under a volume after the volume is declared (a workdir on the
+//! volume itself, or a step that only reads it, is fine).
+
+use super::{at, scripts};
+use crate::shell::volumes;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Instruction, InstructionKind, Stage};
+
+pub(super) fn volume_writes(stage: &Stage, out: &mut Vec<Diagnostic>) {
+    let mut volumes: Vec<(String, &Instruction)> = Vec::new();
+    for instruction in &stage.instructions {
+        let written: Vec<String> = match &instruction.kind {
+            InstructionKind::Volume(paths) => {
+                volumes.extend(
+                    paths
+                        .iter()
+                        .filter_map(|p| p.as_literal())
+                        .map(|p| (p.trim_end_matches('/').to_string(), instruction)),
+                );
+                continue;
+            }
+            InstructionKind::Copy(copy) => copy.dest.as_literal().into_iter().collect(),
+            // The volume's own directory exists: only a directory under it is created.
+            InstructionKind::Workdir(path) => path
+                .as_literal()
+                .filter(|p| !volumes.iter().any(|(v, _)| p.trim_end_matches('/') == v))
+                .into_iter()
+                .collect(),
+            InstructionKind::Run(run) => scripts(run).iter().flat_map(volumes::surely_written).collect(),
+            _ => continue,
+        };
+        let hit = volumes.iter().find(|(volume, _)| written.iter().any(|w| volumes::is_under(w, volume)));
+        if let Some((volume, declared)) = hit {
+            out.push(
+                at(
+                    Code::VolumeWrite,
+                    instruction,
+                    format!("this step writes under the volume `{volume}` after it is declared"),
+                    "writes under the volume",
+                    "declare the volume after the steps that fill it: docker documents that what a step writes under a volume after `VOLUME` is discarded, and builders differ",
+                )
+                .with_secondary(declared.origin, "declared here"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{codes, image};
+
+    #[test]
+    fn writes_under_a_volume() {
+        assert_eq!(codes(&image("volume \"/data\"\nrun \"echo x > /data/x\"")), ["W0107"]);
+        assert_eq!(codes(&image("volume \"/data\"\ncopy \"x\" to \"/data/x\"")), ["W0107"]);
+        assert!(codes(&image("run \"echo x > /data/x\"\nvolume \"/data\"\nrun \"echo /database\"")).is_empty());
+        // The redis image's pattern, and a step that only reads the volume.
+        assert!(codes(&image("volume \"/data\"\nworkdir \"/data\"")).is_empty());
+        assert!(codes(&image("volume \"/data\"\nrun \"ls /data > /ls.txt\"")).is_empty());
+        assert_eq!(codes(&image("volume \"/data\"\nworkdir \"/data/sub\"")), ["W0107"]);
+    }
+}

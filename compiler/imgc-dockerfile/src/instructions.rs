@@ -1,0 +1,451 @@
+//! Per-instruction parsing of one logical line, after BuildKit's
+//! `split_command.go` and `line_parsers.go`: keyword, builder flags, then the
+//! arguments in the shape each instruction uses.
+
+use super::ast::{ArgDecl, Arguments, Flag, Instruction, InstructionKind, KeyValue, Span};
+use super::error::ParseError;
+use super::go::go_lower;
+use super::json::{JsonArray, parse_array};
+use super::source::{LineIndex, LogicalLine};
+
+/// How deeply ONBUILD may nest (`ONBUILD ONBUILD …`) before it is an error.
+const MAX_ONBUILD_DEPTH: usize = 16;
+
+/// What a logical line is parsed against.
+pub(super) struct LineCtx<'a> {
+    pub(super) index: &'a LineIndex<'a>,
+    pub(super) line: &'a LogicalLine,
+    pub(super) escape: char,
+    /// Source offset where the instruction ends (for instruction spans).
+    pub(super) end: usize,
+}
+
+impl LineCtx<'_> {
+    /// Span of logical range `start..end`.
+    pub(super) fn span(&self, start: usize, end: usize) -> Span {
+        self.index.span(self.line.to_source(start), self.line.to_source_end(end.max(start)))
+    }
+
+    fn error(&self, msg: impl Into<String>, start: usize, end: usize) -> ParseError {
+        ParseError::new(msg, self.span(start, end))
+    }
+}
+
+/// BuildKit's `reWhitespace`: `[\t\v\f\r ]`.
+fn is_re_space(c: char) -> bool {
+    matches!(c, '\t' | '\u{b}' | '\u{c}' | '\r' | ' ')
+}
+
+/// `(start, end)` of `s` with Unicode whitespace trimmed.
+fn trim_range(s: &str) -> (usize, usize) {
+    let start = s.len() - s.trim_start().len();
+    let end = s.trim_end().len().max(start);
+    (start, end)
+}
+
+/// A flag word with its logical range.
+struct RawFlag {
+    word: String,
+    start: usize,
+    end: usize,
+}
+
+/// Parses the logical text `text` starting at logical offset `base`.
+pub(super) fn parse_instruction(
+    ctx: &LineCtx<'_>,
+    text: &str,
+    base: usize,
+    depth: usize,
+) -> Result<Instruction, ParseError> {
+    let (t0, t1) = trim_range(text);
+    let trimmed = &text[t0..t1];
+    let kw_len = trimmed.find(is_re_space).unwrap_or(trimmed.len());
+    let keyword = &trimmed[..kw_len];
+    let (kw_start, kw_end) = (base + t0, base + t0 + kw_len);
+
+    let mut flags = Vec::new();
+    let (mut args_start, mut args_end) = (base + t1, base + t1);
+    if kw_len < trimmed.len() {
+        let after = &trimmed[kw_len..];
+        let rest_off = after.len() - after.trim_start_matches(is_re_space).len();
+        let rest = &after[rest_off..];
+        let rest_base = kw_end + rest_off;
+        let (args_rel, raw_flags) = extract_flags(rest);
+        flags = raw_flags.into_iter().map(|f| make_flag(ctx, f, rest_base)).collect();
+        if let Some(a) = args_rel {
+            let (s, e) = trim_range(&rest[a..]);
+            args_start = rest_base + a + s;
+            args_end = rest_base + a + e;
+        }
+    }
+    let args_text = &ctx.line.text[args_start..args_end];
+    let name = go_lower(keyword);
+    let kind = InstructionKind::from_name(&name);
+    let args = parse_args(ctx, kind, args_text, args_start, depth)?;
+    let end = ctx.index.position(ctx.end);
+    let start = ctx.span(kw_start, kw_start).start;
+    Ok(Instruction {
+        keyword: keyword.to_string(),
+        name,
+        kind,
+        flags,
+        args,
+        raw_args: args_text.to_string(),
+        original: text.to_string(),
+        heredocs: Vec::new(),
+        leading_comments: Vec::new(),
+        inner_comments: Vec::new(),
+        span: Span { start, end },
+        keyword_span: ctx.span(kw_start, kw_end),
+        line_starts: Vec::new(),
+    })
+}
+
+fn make_flag(ctx: &LineCtx<'_>, f: RawFlag, base: usize) -> Flag {
+    let body = f.word.strip_prefix("--").unwrap_or(&f.word);
+    let (name, value) = match body.split_once('=') {
+        Some((n, v)) => (n.to_string(), Some(v.to_string())),
+        None => (body.to_string(), None),
+    };
+    Flag { span: ctx.span(base + f.start, base + f.end), raw: f.word, name, value }
+}
+
+#[derive(PartialEq)]
+enum Phase {
+    Spaces,
+    Word,
+    Quote,
+}
+
+/// BuildKit's `extractBuilderFlags`: leading `--flag` words (quotes removed,
+/// `\` escapes the next character). Returns where the arguments start
+/// (`None`: no arguments) and the flags.
+fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let n = chars.len();
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut word_start = 0;
+    let mut blank_ok = false;
+    let mut quote = '\0';
+    let mut k = 0;
+    while k <= n {
+        let (pos, mut ch) = chars.get(k).copied().unwrap_or((s.len(), '\0'));
+        if phase == Phase::Spaces {
+            if k == n {
+                break;
+            }
+            if ch.is_whitespace() {
+                k += 1;
+                continue;
+            }
+            if ch != '-' || chars.get(k + 1).map(|c| c.1) != Some('-') {
+                return (Some(pos), words);
+            }
+            phase = Phase::Word;
+            word_start = pos;
+        }
+        if k == n {
+            if word != "--" && (blank_ok || !word.is_empty()) {
+                words.push(RawFlag { word, start: word_start, end: s.len() });
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if ch.is_whitespace() {
+                phase = Phase::Spaces;
+                if word == "--" {
+                    return (Some(pos), words);
+                }
+                if blank_ok || !word.is_empty() {
+                    words.push(RawFlag { word: std::mem::take(&mut word), start: word_start, end: pos });
+                }
+                word.clear();
+                blank_ok = false;
+                k += 1;
+                continue;
+            }
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                k += 1;
+                continue;
+            }
+            if ch == '\\' {
+                if k + 1 == n {
+                    k += 1;
+                    continue;
+                }
+                k += 1;
+                ch = chars[k].1;
+            }
+            word.push(ch);
+            k += 1;
+            continue;
+        }
+        // Phase::Quote
+        if ch == quote {
+            phase = Phase::Word;
+            k += 1;
+            continue;
+        }
+        if ch == '\\' {
+            if k + 1 == n {
+                phase = Phase::Word;
+                k += 1;
+                continue;
+            }
+            k += 1;
+            ch = chars[k].1;
+        }
+        word.push(ch);
+        k += 1;
+    }
+    (None, words)
+}
+
+/// BuildKit's `parseWords`: words split on whitespace, quotes and escapes kept.
+pub(super) fn parse_words(rest: &str, escape: char) -> Vec<String> {
+    let chars: Vec<char> = rest.chars().collect();
+    let n = chars.len();
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut blank_ok = false;
+    let mut quote = '\0';
+    let mut k = 0;
+    while k <= n {
+        let mut ch = chars.get(k).copied().unwrap_or('\0');
+        if phase == Phase::Spaces {
+            if k == n {
+                break;
+            }
+            if ch.is_whitespace() {
+                k += 1;
+                continue;
+            }
+            phase = Phase::Word;
+        }
+        if k == n {
+            if blank_ok || !word.is_empty() {
+                words.push(word);
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if ch.is_whitespace() {
+                phase = Phase::Spaces;
+                if blank_ok || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                word.clear();
+                blank_ok = false;
+                k += 1;
+                continue;
+            }
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+            }
+            if ch == escape {
+                if k + 1 == n {
+                    k += 1;
+                    continue;
+                }
+                word.push(ch);
+                k += 1;
+                ch = chars[k];
+            }
+            word.push(ch);
+            k += 1;
+            continue;
+        }
+        // Phase::Quote
+        if ch == quote {
+            phase = Phase::Word;
+        }
+        if ch == escape && quote != '\'' {
+            if k + 1 == n {
+                phase = Phase::Word;
+                k += 1;
+                continue;
+            }
+            word.push(ch);
+            k += 1;
+            ch = chars[k];
+        }
+        word.push(ch);
+        k += 1;
+    }
+    words
+}
+
+/// Splits on runs of `[\t\v\f\r ]` (Go `regexp.Split(s, -1)`).
+fn split_re_space(s: &str) -> Vec<String> {
+    s.split(is_re_space).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+fn parse_args(
+    ctx: &LineCtx<'_>,
+    kind: InstructionKind,
+    rest: &str,
+    start: usize,
+    depth: usize,
+) -> Result<Arguments, ParseError> {
+    let end = start + rest.len();
+    use InstructionKind as K;
+    Ok(match kind {
+        K::Add | K::Copy | K::Volume => match maybe_json(ctx, rest, start)? {
+            Some(v) => Arguments::Exec(v),
+            None if rest.is_empty() => Arguments::Empty,
+            None => Arguments::Words(split_re_space(rest)),
+        },
+        K::Cmd | K::Entrypoint | K::Run | K::Shell => shell_or_exec(ctx, rest, start)?,
+        K::Arg => {
+            let words = parse_words(rest, ctx.escape);
+            if words.is_empty() {
+                Arguments::Empty
+            } else {
+                Arguments::ArgDecls(
+                    words
+                        .into_iter()
+                        .map(|w| match w.split_once('=') {
+                            Some((n, v)) => ArgDecl { name: n.to_string(), value: Some(v.to_string()) },
+                            None => ArgDecl { name: w, value: None },
+                        })
+                        .collect(),
+                )
+            }
+        }
+        K::Env | K::Label => {
+            let key = if kind == K::Env { "ENV" } else { "LABEL" };
+            let words = parse_words(rest, ctx.escape);
+            if words.is_empty() {
+                Arguments::Empty
+            } else if !words[0].contains('=') {
+                let Some((k, v)) = rest.split_once(is_re_space) else {
+                    return Err(ctx.error(format!("{key} must have two arguments"), start, end));
+                };
+                Arguments::KeyValues(vec![KeyValue {
+                    key: k.to_string(),
+                    value: v.trim_start_matches(is_re_space).to_string(),
+                    legacy: true,
+                }])
+            } else {
+                let mut pairs = Vec::new();
+                for w in words {
+                    let Some((k, v)) = w.split_once('=') else {
+                        return Err(ctx.error(
+                            format!(
+                                "Syntax error - can't find = in {}. Must be of the form: name=value",
+                                super::go::go_quote(&w)
+                            ),
+                            start,
+                            end,
+                        ));
+                    };
+                    pairs.push(KeyValue { key: k.to_string(), value: v.to_string(), legacy: false });
+                }
+                Arguments::KeyValues(pairs)
+            }
+        }
+        K::Expose | K::From => {
+            if rest.is_empty() {
+                Arguments::Empty
+            } else {
+                Arguments::Words(split_re_space(rest))
+            }
+        }
+        K::Healthcheck => {
+            let sep = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            if sep == 0 {
+                Arguments::Empty
+            } else {
+                let after = &rest[sep..];
+                let next = sep + (after.len() - after.trim_start().len());
+                Arguments::Healthcheck {
+                    kind: rest[..sep].to_string(),
+                    args: Box::new(shell_or_exec(ctx, &rest[next..], start + next)?),
+                }
+            }
+        }
+        K::Maintainer | K::Stopsignal | K::User | K::Workdir => {
+            if rest.is_empty() {
+                Arguments::Empty
+            } else {
+                Arguments::Text(rest.to_string())
+            }
+        }
+        K::Onbuild => {
+            if rest.is_empty() {
+                Arguments::Empty
+            } else if depth >= MAX_ONBUILD_DEPTH {
+                return Err(ctx.error("ONBUILD is nested too deeply", start, end));
+            } else {
+                Arguments::Onbuild(Box::new(parse_instruction(ctx, rest, start, depth + 1)?))
+            }
+        }
+        K::Unknown => Arguments::Unknown(rest.to_string()),
+    })
+}
+
+/// BuildKit's `parseMaybeJSON`.
+fn shell_or_exec(ctx: &LineCtx<'_>, rest: &str, start: usize) -> Result<Arguments, ParseError> {
+    if rest.is_empty() {
+        return Ok(Arguments::Empty);
+    }
+    Ok(match maybe_json(ctx, rest, start)? {
+        Some(v) => Arguments::Exec(v),
+        None => Arguments::Shell(rest.to_string()),
+    })
+}
+
+/// BuildKit's `parseJSON`: `Some` for a JSON string array, `None` to fall
+/// back, an error for valid JSON holding non-strings.
+fn maybe_json(ctx: &LineCtx<'_>, rest: &str, start: usize) -> Result<Option<Vec<String>>, ParseError> {
+    let trimmed = rest.trim_start();
+    if !trimmed.starts_with('[') {
+        return Ok(None);
+    }
+    match parse_array(trimmed) {
+        JsonArray::Strings(v) => Ok(Some(v)),
+        JsonArray::Invalid => Ok(None),
+        JsonArray::NotStrings => Err(ctx.error(
+            "when using JSON array syntax, arrays must be comprised of strings only",
+            start,
+            start + rest.len(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(s: &str) -> (Option<String>, Vec<String>) {
+        let (a, f) = extract_flags(s);
+        (a.map(|a| s[a..].trim().to_string()), f.into_iter().map(|f| f.word).collect())
+    }
+
+    #[test]
+    fn builder_flags() {
+        assert_eq!(flags("--from=x --link a b"), (Some("a b".into()), vec!["--from=x".into(), "--link".into()]));
+        assert_eq!(
+            flags("--mount=type=cache,target=\"/a b\" -- [ ]"),
+            (Some("[ ]".into()), vec!["--mount=type=cache,target=/a b".into()])
+        );
+        assert_eq!(flags("--x"), (None, vec!["--x".into()]));
+        assert_eq!(flags("-x y"), (Some("-x y".into()), vec![]));
+    }
+
+    #[test]
+    fn words_keep_quotes() {
+        assert_eq!(
+            parse_words(r#"abc="123 456" def a\ b 'c\'d'"#, '\\'),
+            ["abc=\"123 456\"", "def", "a\\ b", "'c\\'d'"]
+        );
+    }
+}
