@@ -35,11 +35,8 @@ pub fn build(
     buildkit: bool,
 ) -> Result<Output, ToolError> {
     let file = dockerfile.on_disk()?;
-    let mut cmd = if buildkit && std::env::var_os("IMGC_DOCKER").is_none() {
-        Command::new("/usr/bin/docker")
-    } else {
-        command()
-    };
+    let mut cmd =
+        if buildkit && std::env::var_os("IMGC_DOCKER").is_none() { Command::new("/usr/bin/docker") } else { command() };
     cmd.env("DOCKER_BUILDKIT", if buildkit { "1" } else { "0" })
         .args(["build", "--network", "host", "--force-rm"])
         .arg("-f")

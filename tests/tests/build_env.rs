@@ -43,7 +43,8 @@ fn check(engine: Engine) {
     let config = engine.image_config(&image.reference).expect("config");
     let mut env = config.env.clone();
     env.sort();
-    let expected = ["HOME=/base-home".to_string(), "LANG=C.base".into(), "MODE=runtime".into(), format!("PATH={BASE_PATH}")];
+    let expected =
+        ["HOME=/base-home".to_string(), "LANG=C.base".into(), "MODE=runtime".into(), format!("PATH={BASE_PATH}")];
     assert_eq!(env, expected, "{engine}: the image config has no build env\n{text}");
 }
 

@@ -11,9 +11,12 @@ second line\twith tab \\ backslash \\n not-a-newline $HOME ${HOME} * ? [a] ~ # n
 /// A build argument's value: what a Dockerfile `ARG` default can hold (no line break).
 const NASTY_ARG: &str = "it's \"quoted\" $(echo injected) `echo bt` ; a  b \\ * ~";
 
+/// What a context's file must hold, given the inserted text.
+type Expected = fn(&str) -> String;
+
 /// Each context: the file the step writes, the command (`@` is the interpolation) and what the
-/// file must hold, given the inserted text.
-const CONTEXTS: &[(&str, &str, fn(&str) -> String)] = &[
+/// file must hold.
+const CONTEXTS: &[(&str, &str, Expected)] = &[
     ("bare", "printf '%s' @ > /bare.txt", |v| v.to_string()),
     ("double", "printf '%s' \\\"@\\\" > /double.txt", |v| v.to_string()),
     ("single", "printf '%s' '@' > /single.txt", |v| v.to_string()),

@@ -143,7 +143,8 @@ fn differential(engine: Engine, name: &str, compiled: &Compiled, context: &Path,
         (Err(e), _, false) => Some(format!("{name}: the -O0 build failed: {e}\n{both}")),
         (_, Err(e), false) => Some(format!("{name}: the optimized build failed: {e}\n{both}")),
         (Ok(a), Ok(b), false) => {
-            let (a_snapshot, b_snapshot) = match (snapshot_of(engine, &a.reference), snapshot_of(engine, &b.reference)) {
+            let (a_snapshot, b_snapshot) = match (snapshot_of(engine, &a.reference), snapshot_of(engine, &b.reference))
+            {
                 (Ok(x), Ok(y)) => (x, y),
                 (Err(e), _) | (_, Err(e)) => return Some(format!("{name}: cannot read the images: {e}")),
             };

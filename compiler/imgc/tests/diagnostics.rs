@@ -186,7 +186,11 @@ fn e0019_duplicate() {
 #[test]
 fn e0019_a_let_and_a_stage_of_one_name_are_one_error() {
     for (source, first, again) in [
-        ("let web: port = 8080\nimage web from \"debian:bookworm-slim\" {\n    expose web\n}\n", "1 │ let web", "2 │ image web"),
+        (
+            "let web: port = 8080\nimage web from \"debian:bookworm-slim\" {\n    expose web\n}\n",
+            "1 │ let web",
+            "2 │ image web",
+        ),
         (
             "stage web from \"debian:bookworm-slim\" {\n    run \"true\"\n}\nlet web: port = 8080\nimage from web {\n    expose web\n}\n",
             "1 │ stage web",

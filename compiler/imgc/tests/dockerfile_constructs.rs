@@ -153,7 +153,8 @@ fn a_build_argument_may_be_named_with_a_keyword() {
 #[test]
 fn a_platform_argument_a_run_reads_is_declared_in_its_stage() {
     for command in ["echo ${TARGETARCH}", "echo $TARGETARCH", "echo \\${TARGETARCH:-none}"] {
-        let text = dockerfile(&format!("image from \"busybox:1.35\" {{\n    run \"true\"\n    run \"{command}\"\n}}\n"));
+        let text =
+            dockerfile(&format!("image from \"busybox:1.35\" {{\n    run \"true\"\n    run \"{command}\"\n}}\n"));
         let body = body(&text);
         let declared = body.find("ARG TARGETARCH\n").unwrap_or_else(|| panic!("no ARG TARGETARCH:\n{body}"));
         assert!(declared > body.find("FROM").expect("FROM"), "declared in the stage:\n{body}");

@@ -676,7 +676,10 @@ mod tests {
         assert_eq!(script(&[("A", "1"), ("B", "$A/x")]), "export A=\"1\"; export B=\"$A/x\"; ");
         assert_eq!(script(&[("A", "1"), ("B", "${A}")]), "export A=\"1\"; export B=\"${A}\"; ");
         assert_eq!(script(&[("A", "1"), ("B", "$AB")]), "export A=\"1\" B=\"$AB\"; ");
-        assert_eq!(script(&[("PATH", "/x:$PATH"), ("PATH", "/y:$PATH")]), "export PATH=\"/x:$PATH\"; export PATH=\"/y:$PATH\"; ");
+        assert_eq!(
+            script(&[("PATH", "/x:$PATH"), ("PATH", "/y:$PATH")]),
+            "export PATH=\"/x:$PATH\"; export PATH=\"/y:$PATH\"; "
+        );
         let text = shell::render(&build_env_script(&[("V".into(), Text::value("it's \"$x\""))]));
         assert_eq!(text, "export V=\"it's \\\"\\$x\\\"\"; ");
     }

@@ -49,8 +49,12 @@ fn instead(family: Family, command: &str, shadow_installed: bool) -> Option<&'st
         Family::Alpine if users && !shadow_installed => Some(
             "Alpine creates users with busybox's `addgroup -S NAME` and `adduser -S -G GROUP NAME` (or `apk add --no-cache shadow` first)",
         ),
-        Family::Busybox if package => Some("busybox has no package manager: start from a distribution (`debian:bookworm-slim`, `alpine:3.20`)"),
-        Family::Busybox if users => Some("busybox creates users with `addgroup -S NAME` and `adduser -S -G GROUP NAME`"),
+        Family::Busybox if package => {
+            Some("busybox has no package manager: start from a distribution (`debian:bookworm-slim`, `alpine:3.20`)")
+        }
+        Family::Busybox if users => {
+            Some("busybox creates users with `addgroup -S NAME` and `adduser -S -G GROUP NAME`")
+        }
         _ => None,
     }
 }
@@ -97,8 +101,7 @@ mod tests {
         assert_eq!(on("alpine:3.20", "apk add --no-cache shadow && groupadd app"), 0);
         assert_eq!(on("alpine:3.20", "addgroup -S app && adduser -S -G app app"), 0);
         assert_eq!(on("debian:bookworm-slim", "groupadd app"), 0);
-        let through_a_stage =
-            "stage base from \"alpine:3.20\" {\n    run \"true\"\n}\nimage from base {\n    run \"apt-get update\"\n}\n";
+        let through_a_stage = "stage base from \"alpine:3.20\" {\n    run \"true\"\n}\nimage from base {\n    run \"apt-get update\"\n}\n";
         assert!(codes(through_a_stage).contains(&"W0108"));
     }
 }

@@ -7,7 +7,13 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Base, EnvScope, Instruction, InstructionKind, Program, Run, Text};
 use crate::shell::script::SimpleCommand;
 
-pub(super) fn package_cache(program: &Program, stage: usize, instruction: &Instruction, run: &Run, out: &mut Vec<Diagnostic>) {
+pub(super) fn package_cache(
+    program: &Program,
+    stage: usize,
+    instruction: &Instruction,
+    run: &Run,
+    out: &mut Vec<Diagnostic>,
+) {
     let commands = commands(run);
     let any = |f: &dyn Fn(&SimpleCommand) -> bool| commands.iter().any(f);
     let left = if any(&|c| is_apt(c, "update"))
@@ -72,7 +78,9 @@ pub(super) fn package_cache(program: &Program, stage: usize, instruction: &Instr
 /// runtime env is in the image it starts from).
 fn env_turns_on(program: &Program, stage: usize, instruction: &Instruction, name: &str) -> bool {
     let on = |value: &Text| {
-        value.as_literal().is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false" | "no" | "off"))
+        value
+            .as_literal()
+            .is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false" | "no" | "off"))
     };
     let sets = |kind: &InstructionKind, scopes: &[EnvScope]| match kind {
         InstructionKind::Env { scope, vars } if scopes.contains(scope) => {
@@ -136,9 +144,8 @@ mod tests {
 
     #[test]
     fn steps_the_optimizer_merges_are_one_layer() {
-        let split = image(
-            "run \"apt-get update\"\nrun \"apt-get install -y curl\"\nrun \"rm -rf /var/lib/apt/lists/*\"",
-        );
+        let split =
+            image("run \"apt-get update\"\nrun \"apt-get install -y curl\"\nrun \"rm -rf /var/lib/apt/lists/*\"");
         assert!(codes(&split).is_empty(), "{:?}", codes(&split));
         let apart = image("run \"apt-get update\"\nworkdir \"/src\"\nrun \"apt-get install -y curl\"");
         assert_eq!(codes(&apart), ["W0101", "W0102"]);

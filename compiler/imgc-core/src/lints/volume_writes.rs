@@ -2,9 +2,9 @@
 //! volume itself, or a step that only reads it, is fine).
 
 use super::{at, scripts};
-use crate::shell::volumes;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Instruction, InstructionKind, Stage};
+use crate::shell::volumes;
 
 pub(super) fn volume_writes(stage: &Stage, out: &mut Vec<Diagnostic>) {
     let mut volumes: Vec<(String, &Instruction)> = Vec::new();

@@ -48,17 +48,25 @@ struct Rendered {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Context {
     /// Outside any quote (the top level, or inside `$(…)`; `depth` counts open parentheses).
-    Bare { depth: usize },
+    Bare {
+        depth: usize,
+    },
     Double,
     Single,
     /// Inside `` `…` ``.
     Backtick,
     /// Inside `${…}` (`depth` counts nested braces).
-    Param { depth: usize },
+    Param {
+        depth: usize,
+    },
     /// After `#` up to the end of the line.
     Comment,
     /// A here-document's body, read line by line up to `delimiter`.
-    Heredoc { delimiter: String, expand: bool, strip_tabs: bool },
+    Heredoc {
+        delimiter: String,
+        expand: bool,
+        strip_tabs: bool,
+    },
 }
 
 /// A here-document announced by `<<` whose body starts at the next line break.
@@ -420,8 +428,7 @@ impl Renderer {
             Context::Param { .. } => {
                 if self.stack.contains(&Context::Double) {
                     self.fail(
-                        "a value inside `${…}` within `\"…\"` cannot be quoted the same way by every shell"
-                            .to_string(),
+                        "a value inside `${…}` within `\"…\"` cannot be quoted the same way by every shell".to_string(),
                         "interpolate the value outside the `${…}`",
                     );
                 }
@@ -468,8 +475,7 @@ impl Renderer {
             Context::Bare { .. } => {
                 if self.natural_quote {
                     reference
-                } else if let Some(start) = self.plain_word.filter(|s| *s <= self.out.len() && self.stack.len() == 1)
-                {
+                } else if let Some(start) = self.plain_word.filter(|s| *s <= self.out.len() && self.stack.len() == 1) {
                     // `https://…/v${X}/bin` reads best as one double-quoted word.
                     self.out.insert(start, '"');
                     self.natural_quote = true;
@@ -595,7 +601,10 @@ mod tests {
     #[test]
     fn build_arguments_read_as_natural_words() {
         assert_eq!(with_arg("curl https://dl.k8s.io/v@/bin/x", "V"), "curl \"https://dl.k8s.io/v${V}/bin/x\"");
-        assert_eq!(with_arg("apt-get install postgresql-@ && echo", "V"), "apt-get install \"postgresql-${V}\" && echo");
+        assert_eq!(
+            with_arg("apt-get install postgresql-@ && echo", "V"),
+            "apt-get install \"postgresql-${V}\" && echo"
+        );
         assert_eq!(with_arg("X=@ make", "V"), "X=\"${V}\" make");
         assert_eq!(with_arg("echo \"v@\"", "V"), "echo \"v${V}\"");
         assert_eq!(with_arg("echo 'v@'", "V"), "echo 'v'\"${V}\"''");

@@ -9,13 +9,47 @@ use super::script::{Script, SimpleCommand};
 
 /// Commands that only read the paths they are given (when given no option that writes).
 const READERS: &[&str] = &[
-    "ls", "cat", "test", "[", "stat", "grep", "egrep", "fgrep", "head", "tail", "wc", "du", "df", "echo", "printf",
-    "readlink", "realpath", "file", "diff", "cmp", "sha256sum", "sha1sum", "sha512sum", "md5sum", "basename",
-    "dirname", "true", "false", "tree", "less", "more", "od", "hexdump", "xxd", "strings", "ldd",
+    "ls",
+    "cat",
+    "test",
+    "[",
+    "stat",
+    "grep",
+    "egrep",
+    "fgrep",
+    "head",
+    "tail",
+    "wc",
+    "du",
+    "df",
+    "echo",
+    "printf",
+    "readlink",
+    "realpath",
+    "file",
+    "diff",
+    "cmp",
+    "sha256sum",
+    "sha1sum",
+    "sha512sum",
+    "md5sum",
+    "basename",
+    "dirname",
+    "true",
+    "false",
+    "tree",
+    "less",
+    "more",
+    "od",
+    "hexdump",
+    "xxd",
+    "strings",
+    "ldd",
 ];
 
 /// Commands that write every path operand they are given.
-const WRITERS: &[&str] = &["touch", "mkdir", "mv", "rm", "rmdir", "tee", "chmod", "chown", "chgrp", "truncate", "mkfifo"];
+const WRITERS: &[&str] =
+    &["touch", "mkdir", "mv", "rm", "rmdir", "tee", "chmod", "chown", "chgrp", "truncate", "mkfifo"];
 
 /// Commands that write their last operand (the destination).
 const DESTINATION_WRITERS: &[&str] = &["cp", "ln", "install", "rsync"];
