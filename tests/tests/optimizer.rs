@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use imgc::{Optimize, Target};
 use imgc_tests::snapshot::{Snapshot, differences, docker_snapshot, snapshot};
-use imgc_tests::{Dockerfile, Engine, Image, ToolError, ensure_test_env, repo_root};
+use imgc_tests::{BuildOptions, Dockerfile, Engine, Image, ToolError, ensure_test_env, repo_root};
 
 /// The least number of optimizer programs the suite must have.
 const MIN_PROGRAMS: usize = 40;
@@ -106,10 +106,13 @@ fn build(engine: Engine, text: &str, context: &Path, name: &str) -> Result<Image
         Engine::Buildkit => text.strip_prefix("# syntax=docker/dockerfile:1\n").unwrap_or(text),
         _ => text,
     };
+    // docker's classic builder reuses a cached image for a metadata instruction without comparing
+    // its health check, so what earlier builds left in its cache could decide the result.
+    let options = BuildOptions { no_cache: engine == Engine::Docker, ..BuildOptions::default() };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match engine.build_image(Dockerfile::Text(text), context, name) {
+        match engine.build_image_with(Dockerfile::Text(text), context, name, &options) {
             Err(error) if attempt < 3 && error.to_string().contains("layer not known") => {
                 eprintln!("retrying {name}: {}", error.message);
             }
