@@ -1,16 +1,21 @@
-//! The builder's platform arguments (`TARGETARCH`…) reach a `run` that reads them, written
-//! `${TARGETARCH}` or `$TARGETARCH`, with no `arg` in the program: imgc declares them in the stage.
-//! BuildKit and buildah set them; docker's classic builder does not, and takes `--build-arg`.
+//! The builder's platform arguments (`TARGETARCH`…) reach a `run` that interpolates them,
+//! `${TARGETARCH}`, with no `arg` in the program: imgc declares them in the stage. A shell read,
+//! `$TARGETARCH`, sees them where the stage declares them (`arg TARGETARCH`), and is unset where it
+//! does not, as in a Dockerfile. BuildKit and buildah set them; docker's classic builder does not,
+//! and takes `--build-arg`.
 
 use imgc_tests::{BuildOptions, Engine, ensure_test_env};
 
 const PROGRAM: &str = r#"
 stage tools from "busybox:1.35" {
+    arg TARGETARCH
     run "echo $TARGETARCH > /shell-arch"
+    run "echo \"[$TARGETOS]\" > /undeclared"
 }
 
 image from "busybox:1.35" {
     copy from tools "/shell-arch" to "/shell-arch"
+    copy from tools "/undeclared" to "/undeclared"
     run "echo ${TARGETOS}/${TARGETARCH} > /arch"
 }
 "#;
@@ -36,6 +41,7 @@ fn check(engine: Engine, options: &BuildOptions) {
     let read = |file: &str| engine.exec(&image.reference, &["cat", file]).expect("cat").stdout;
     assert_eq!(read("/arch"), format!("linux/{}\n", host_arch()), "{engine}\n{text}");
     assert_eq!(read("/shell-arch"), format!("{}\n", host_arch()), "{engine}\n{text}");
+    assert_eq!(read("/undeclared"), "[]\n", "{engine}\n{text}");
 }
 
 #[test]

@@ -72,6 +72,7 @@ codes! {
     RootAtEnd = "W0106", "the image runs as root";
     VolumeWrite = "W0107", "a step writes under a declared volume";
     ForeignPackageManager = "W0108", "a command the base image's distribution does not have";
+    UndeclaredPlatformArg = "W0109", "a command reads a platform argument its stage does not declare";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

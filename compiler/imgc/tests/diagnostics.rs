@@ -459,6 +459,14 @@ fn w0108_foreign_package_manager() {
 }
 
 #[test]
+fn w0109_undeclared_platform_arg() {
+    snapshot!(
+        UndeclaredPlatformArg,
+        "image from \"debian:bookworm-slim\" {\n    run \"curl -fsSLo /tool https://example.com/tool-$TARGETARCH\"\n}\n"
+    );
+}
+
+#[test]
 fn warnings_do_not_stop_the_dockerfile() {
     let compilation = imgc::compile_source("app.img", "image from \"debian\" {\n}\n", &Options::default());
     assert!(!compilation.has_errors());

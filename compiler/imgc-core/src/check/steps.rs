@@ -70,22 +70,6 @@ impl StageBuilder {
     }
 }
 
-/// The builder's automatic platform arguments a shell command reads as `$NAME` or `${NAME…}`.
-fn automatic_args_read(text: &Text) -> Vec<String> {
-    let mut names = Vec::new();
-    for part in &text.0 {
-        let TextPart::Code(code) = part else { continue };
-        for (at, _) in code.match_indices('$') {
-            let rest = code[at + 1..].strip_prefix('{').unwrap_or(&code[at + 1..]);
-            let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
-            if crate::literals::AUTOMATIC_ARGS.contains(&&rest[..len]) {
-                names.push(rest[..len].to_string());
-            }
-        }
-    }
-    names
-}
-
 /// The build-argument names an instruction refers to.
 fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
     let mut texts: Vec<&Text> = Vec::new();
@@ -101,10 +85,6 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
         InstructionKind::Arg(def) => texts.extend(def.default.iter()),
         InstructionKind::Run(run) => {
             owned.extend(command_texts(&run.command));
-            // `$TARGETARCH` written in the command: the shell reads it, the stage must declare it.
-            for text in command_texts(&run.command) {
-                out.extend(automatic_args_read(&text));
-            }
             for mount in &run.mounts {
                 texts.extend(mount.options.iter().map(|(_, v)| v));
             }

@@ -14,6 +14,7 @@ mod foreign_package_manager;
 mod package_cache;
 mod root_at_end;
 mod secret_value;
+mod undeclared_platform_arg;
 mod volume_writes;
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -36,6 +37,7 @@ pub fn lint(program: &Program, emitted: &Program, sources: &SourceMap) -> Vec<Di
         }
         volume_writes::volume_writes(stage, &mut out);
         foreign_package_manager::foreign_package_manager(program, index, &mut out);
+        undeclared_platform_arg::undeclared_platform_arg(stage, &mut out);
         if index == program.target {
             root_at_end::root_at_end(stage, &mut out);
         }

@@ -1,0 +1,64 @@
+//! W0109: a `run` command reads a platform argument (`$TARGETARCH`, `${TARGETOS:-linux}`…) as a
+//! shell variable, and its stage declares no `ARG` of that name, so the shell sees it unset. A
+//! program that interpolates it (`${TARGETARCH}` in the `.img` string) gets the declaration from
+//! imgc; a shell read keeps the Dockerfile's meaning, which is what migrate relies on, so it is
+//! only warned about.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Command, Instruction, InstructionKind, Stage};
+use crate::literals::AUTOMATIC_ARGS;
+use crate::shell;
+
+pub(super) fn undeclared_platform_arg(stage: &Stage, out: &mut Vec<Diagnostic>) {
+    let mut declared: Vec<&str> = Vec::new();
+    for instruction in &stage.instructions {
+        match &instruction.kind {
+            InstructionKind::Arg(def) => declared.push(&def.name),
+            InstructionKind::Run(run) => {
+                let texts = match &run.command {
+                    Command::Shell(text) => vec![text],
+                    Command::Chain(texts) => texts.iter().collect(),
+                    Command::Exec(_) | Command::Heredoc(_) => continue,
+                };
+                let read = texts
+                    .into_iter()
+                    .filter_map(|text| shell::lexer::lex(&shell::render(text)).ok())
+                    .flat_map(|lexed| lexed.parameters)
+                    .find(|name| AUTOMATIC_ARGS.contains(&name.as_str()) && !declared.contains(&name.as_str()));
+                if let Some(name) = read {
+                    out.push(warning(instruction, &name));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn warning(instruction: &Instruction, name: &str) -> Diagnostic {
+    super::at(
+        Code::UndeclaredPlatformArg,
+        instruction,
+        format!("this command reads `${name}`, which is empty here: the stage does not declare it"),
+        "the shell sees it unset",
+        &format!(
+            "interpolate it, `${{{name}}}`, and imgc declares `ARG {name}` in the stage; or declare it yourself with `arg {name}` before this step"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{codes, image};
+
+    #[test]
+    fn shell_reads_of_undeclared_platform_arguments() {
+        assert_eq!(codes(&image("run \"echo $TARGETARCH\"")), ["W0109"]);
+        assert_eq!(codes(&image("run \"echo \\${TARGETOS:-linux}\"")), ["W0109"]);
+        // Interpolated: imgc declares it. Declared by the program: the shell sees it.
+        assert!(codes(&image("run \"echo ${TARGETARCH}\"")).is_empty());
+        assert!(codes(&image("arg TARGETARCH\nrun \"echo $TARGETARCH\"")).is_empty());
+        // Quoted or escaped, it is no read; other names are the shell's business.
+        assert!(codes(&image("run \"echo '$TARGETARCH' \\\\$TARGETARCH\"")).is_empty());
+        assert!(codes(&image("run \"echo $TARGETARCHIVE $HOME\"")).is_empty());
+    }
+}
