@@ -121,6 +121,14 @@ enum Phase {
 /// `\` escapes the next character). Returns where the arguments start
 /// (`None`: no arguments) and the flags.
 fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
+    // Most instructions have no flags: answer without the character table.
+    let trimmed = s.trim_start();
+    if trimmed.is_empty() {
+        return (None, Vec::new());
+    }
+    if !trimmed.starts_with("--") {
+        return (Some(s.len() - trimmed.len()), Vec::new());
+    }
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     let n = chars.len();
     let mut words = Vec::new();
