@@ -45,6 +45,7 @@ pub(super) fn build(src: &str) -> Result<Dockerfile, ParseError> {
             warnings: Vec::new(),
         },
         pending: Vec::new(),
+        scratch: LogicalLine::default(),
     };
     b.check_line_lengths()?;
     b.run()?;
@@ -66,6 +67,9 @@ struct Builder<'a> {
     df: Dockerfile,
     /// Comments not yet attached to an instruction.
     pending: Vec<Comment>,
+    /// The logical line being joined, its buffers reused from one
+    /// instruction to the next.
+    scratch: LogicalLine,
 }
 
 /// One physical line: `start..end` is the line without its `\n`,
@@ -229,7 +233,15 @@ impl Builder<'_> {
     /// Builds the instruction whose first line is `first_line`, text from
     /// `first`; returns the offset after it (heredocs included).
     fn instruction(&mut self, first_line: Line, first: usize) -> Result<usize, ParseError> {
-        let mut line = LogicalLine::default();
+        let mut line = std::mem::take(&mut self.scratch);
+        line.clear();
+        let result = self.join_and_parse(&mut line, first_line, first);
+        self.scratch = line;
+        result
+    }
+
+    /// [`Builder::instruction`] with the logical line buffer `line`.
+    fn join_and_parse(&mut self, line: &mut LogicalLine, first_line: Line, first: usize) -> Result<usize, ParseError> {
         let mut inner = Vec::new();
         let mut blank: Option<Span> = None;
         let (end, mut continues) = self.body(first_line, first);
@@ -258,7 +270,7 @@ impl Builder<'_> {
             continues = more;
         }
         let unit_end = last.next;
-        let ctx = LineCtx { index: &self.index, line: &line, escape: self.escape, end: self.content_end(unit_end) };
+        let ctx = LineCtx { index: &self.index, line, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
         ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.position(source).line)).collect();
         // Like BuildKit, the instruction starts on its first physical line.
