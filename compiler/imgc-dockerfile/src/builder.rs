@@ -115,18 +115,19 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// BuildKit reads lines with a 64 KiB `bufio.Scanner`: longer lines fail.
+    /// BuildKit reads lines with a 64 KiB `bufio.Scanner`: longer lines fail
+    /// (a byte-order mark counts toward the first line).
     fn check_line_lengths(&self) -> Result<(), ParseError> {
-        let mut start = 0;
-        for line in self.src.split_inclusive('\n') {
-            let len = line.strip_suffix('\n').unwrap_or(line).len();
-            if len > MAX_LINE {
+        let starts = self.index.starts();
+        for (i, &start) in starts.iter().enumerate() {
+            let start = if i == 0 { 0 } else { start };
+            let end = starts.get(i + 1).map_or(self.src.len(), |&next| next - 1);
+            if end - start > MAX_LINE {
                 return Err(ParseError::new(
                     format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
-                    self.index.span(start, start + len),
+                    self.index.span(start, end),
                 ));
             }
-            start += line.len();
         }
         Ok(())
     }

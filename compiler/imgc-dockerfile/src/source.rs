@@ -9,8 +9,6 @@ use super::ast::{Position, Span};
 pub(super) struct LineIndex<'a> {
     src: &'a str,
     starts: Vec<usize>,
-    /// Whether each line is ASCII (columns are then byte differences).
-    ascii: Vec<bool>,
     /// Index of the line found last: the parser asks for positions in
     /// source order, so the next one is mostly on that line or the next.
     hint: Cell<usize>,
@@ -19,17 +17,16 @@ pub(super) struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     /// Indexes `src`; line 1 starts at `first` (after a byte-order mark).
     pub(super) fn new(src: &'a str, first: usize) -> Self {
-        let mut starts = vec![first];
+        let lines = 1 + src.bytes().filter(|&b| b == b'\n').count();
+        let mut starts = Vec::with_capacity(lines);
+        starts.push(first);
         starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        let ascii = starts
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| {
-                let end = starts.get(i + 1).copied().unwrap_or(src.len());
-                src.get(s..end).is_some_and(str::is_ascii)
-            })
-            .collect();
-        Self { src, starts, ascii, hint: Cell::new(0) }
+        Self { src, starts, hint: Cell::new(0) }
+    }
+
+    /// Where each line starts (line 1 after a byte-order mark).
+    pub(super) fn starts(&self) -> &[usize] {
+        &self.starts
     }
 
     /// Position of byte `offset` (clamped to the text).
@@ -37,7 +34,8 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.src.len());
         let line = self.line_number(offset);
         let start = self.starts[line - 1].min(offset);
-        let column = if self.ascii.get(line - 1).copied().unwrap_or(false) {
+        // Columns count characters; in ASCII text they are byte differences.
+        let column = if self.src.as_bytes()[start..offset].is_ascii() {
             offset - start + 1
         } else {
             self.src.get(start..offset).map_or(0, |s| s.chars().count()) + 1

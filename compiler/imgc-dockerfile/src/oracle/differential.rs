@@ -221,4 +221,11 @@ fn structure_edge_cases_read_the_same() {
     for src in cases {
         same(src);
     }
+    // BuildKit's longest line, 65,535 bytes, and one more; a byte-order mark counts.
+    for len in [65_535, 65_536] {
+        let long = "x".repeat(len - "RUN ".len());
+        same(&format!("FROM a\nRUN {long}\n"));
+        same(&format!("FROM a\r\nRUN {long}"));
+        same(&format!("\u{feff}RUN {}\nFROM a", &long[3..]));
+    }
 }
