@@ -273,7 +273,7 @@ impl Builder<'_> {
         let unit_end = last.next;
         let ctx = LineCtx { index: &self.index, line, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
-        ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.position(source).line)).collect();
+        ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.line_number(source))).collect();
         // Like BuildKit, the instruction starts on its first physical line.
         ins.span.start = self.index.position(first);
         let mut pos = unit_end;

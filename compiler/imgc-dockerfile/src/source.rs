@@ -44,7 +44,7 @@ impl<'a> LineIndex<'a> {
     }
 
     /// 1-based line holding byte `offset`.
-    fn line_number(&self, offset: usize) -> usize {
+    pub(super) fn line_number(&self, offset: usize) -> usize {
         let on = |i: usize| {
             self.starts.get(i).is_some_and(|&s| s <= offset) && self.starts.get(i + 1).is_none_or(|&next| offset < next)
         };
