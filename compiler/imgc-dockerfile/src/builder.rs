@@ -1,13 +1,22 @@
-//! Builds the owned AST from the pest grammar, one item at a time, following
-//! BuildKit's `Parse` loop: directives at the top, continuation joining,
-//! heredoc bodies after the line that opens them.
-
-use pest::Parser;
-use pest::iterators::Pair;
+//! Builds the owned AST with a line scanner, following BuildKit's `Parse`
+//! loop (`frontend/dockerfile/parser/parser.go`): directives at the top,
+//! blank and comment lines, instructions joined across continuation lines
+//! (comment and blank lines inside them skipped), heredoc bodies after the
+//! line that opens them. Each physical line is read once; the arguments are
+//! left to `instructions.rs`.
+//!
+//! The structure it reads, line by line:
+//! - a line ends at `\n` or at the end of input; `\r`s before its end are not
+//!   content, other `\r`s are;
+//! - a blank line holds only whitespace (Unicode, as Go's `unicode.IsSpace`);
+//! - a comment line is whitespace, `#`, then its text;
+//! - any other line starts an instruction. Leading whitespace is trimmed on its
+//!   first line only. A line continues when it ends with one escape character
+//!   followed by spaces or tabs; a run of two or more escape characters never
+//!   continues (BuildKit's `([^\\])\\[ \t]*$|^\\[ \t]*$`).
 
 use super::ast::{Arguments, Comment, Directive, Dockerfile, Heredoc, Instruction, InstructionKind, Span, Warning};
 use super::error::ParseError;
-use super::grammar::{DockerfileGrammar, Rule};
 use super::heredoc::{Opener, openers};
 use super::instructions::{LineCtx, parse_instruction};
 use super::source::{LineIndex, LogicalLine};
@@ -36,6 +45,7 @@ pub(super) fn build(src: &str) -> Result<Dockerfile, ParseError> {
             warnings: Vec::new(),
         },
         pending: Vec::new(),
+        scratch: LogicalLine::default(),
     };
     b.check_line_lengths()?;
     b.run()?;
@@ -57,60 +67,108 @@ struct Builder<'a> {
     df: Dockerfile,
     /// Comments not yet attached to an instruction.
     pending: Vec<Comment>,
+    /// The logical line being joined, its buffers reused from one
+    /// instruction to the next.
+    scratch: LogicalLine,
+}
+
+/// One physical line: `start..end` is the line without its `\n`,
+/// `start..content_end` without its trailing `\r`s, and `next` is where the
+/// following line starts (the end of input after the last line).
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    content_end: usize,
+    next: usize,
+}
+
+/// What a physical line is.
+enum LineKind {
+    /// Nothing but whitespace.
+    Blank,
+    /// A comment line; `#` is at `hash`.
+    Comment { hash: usize },
+    /// Anything else, first non-whitespace character at `first`.
+    Other { first: usize },
 }
 
 impl Builder<'_> {
     fn run(&mut self) -> Result<(), ParseError> {
         while self.pos < self.src.len() {
-            let rule = if self.escape == '`' { Rule::unit_bt } else { Rule::unit_bs };
-            let rest = &self.src[self.pos..];
-            let unit = DockerfileGrammar::parse(rule, rest)
-                .ok()
-                .and_then(|mut p| p.next())
-                .ok_or_else(|| self.internal("no grammar item matches"))?;
-            let consumed = unit.as_span().end();
-            if consumed == 0 {
-                return Err(self.internal("empty grammar item"));
-            }
-            let base = self.pos;
-            let next = base + consumed;
-            match unit.into_inner().next() {
-                Some(item) if item.as_rule() == Rule::comment_line => {
-                    self.comment_line(item, base)?;
-                    self.pos = next;
+            let line = self.line(self.pos);
+            match self.kind(line) {
+                LineKind::Comment { hash } => {
+                    self.comment_line(hash, line)?;
+                    self.pos = line.next;
                 }
-                Some(item) if matches!(item.as_rule(), Rule::instruction_bs | Rule::instruction_bt) => {
+                LineKind::Other { first } => {
                     self.directives_done = true;
-                    self.pos = self.instruction(item, base, next)?;
+                    self.pos = self.instruction(line, first)?;
                 }
-                _ => {
+                LineKind::Blank => {
                     self.directives_done = true;
-                    self.pos = next;
+                    self.pos = line.next;
                 }
             }
         }
         Ok(())
     }
 
-    /// BuildKit reads lines with a 64 KiB `bufio.Scanner`: longer lines fail.
+    /// BuildKit reads lines with a 64 KiB `bufio.Scanner`: longer lines fail
+    /// (a byte-order mark counts toward the first line).
     fn check_line_lengths(&self) -> Result<(), ParseError> {
-        let mut start = 0;
-        for line in self.src.split_inclusive('\n') {
-            let len = line.strip_suffix('\n').unwrap_or(line).len();
-            if len > MAX_LINE {
+        let starts = self.index.starts();
+        for (i, &start) in starts.iter().enumerate() {
+            let start = if i == 0 { 0 } else { start };
+            let end = starts.get(i + 1).map_or(self.src.len(), |&next| next - 1);
+            if end - start > MAX_LINE {
                 return Err(ParseError::new(
                     format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
-                    self.index.span(start, start + len),
+                    self.index.span(start, end),
                 ));
             }
-            start += line.len();
         }
         Ok(())
     }
 
-    fn internal(&self, what: &str) -> ParseError {
-        let at = self.index.span(self.pos, self.pos);
-        ParseError::new(format!("internal parser error: {what}"), at)
+    /// The physical line starting at `start`.
+    fn line(&self, start: usize) -> Line {
+        let bytes = self.src.as_bytes();
+        let newline = bytes.get(start..).and_then(|rest| rest.iter().position(|&b| b == b'\n'));
+        let (end, next) = match newline {
+            Some(i) => (start + i, start + i + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        let mut content_end = end;
+        while content_end > start && bytes[content_end - 1] == b'\r' {
+            content_end -= 1;
+        }
+        Line { start, end, content_end, next }
+    }
+
+    fn kind(&self, line: Line) -> LineKind {
+        let text = &self.src[line.start..line.end];
+        match first_non_space(text) {
+            None => LineKind::Blank,
+            Some(i) if text.as_bytes()[i] == b'#' => LineKind::Comment { hash: line.start + i },
+            Some(i) => LineKind::Other { first: line.start + i },
+        }
+    }
+
+    /// Where the instruction text of `line`, read from `from`, ends, and
+    /// whether the line continues: it does when it ends with a lone escape
+    /// character followed by spaces or tabs (and `\r`s); the escape and what
+    /// follows it are not text.
+    fn body(&self, line: Line, from: usize) -> (usize, bool) {
+        let bytes = self.src.as_bytes();
+        let escape = self.escape as u8;
+        let mut t = line.content_end;
+        while t > from && matches!(bytes[t - 1], b' ' | b'\t') {
+            t -= 1;
+        }
+        let lone_escape = t > from && bytes[t - 1] == escape && !(t - 1 > from && bytes[t - 2] == escape);
+        if lone_escape { (t - 1, true) } else { (line.content_end, false) }
     }
 
     /// Byte offset where the content of the line ending before `end` stops.
@@ -126,20 +184,14 @@ impl Builder<'_> {
         e
     }
 
-    /// A comment from a `comment_text` pair.
-    fn comment(&self, text: Pair<'_, Rule>, base: usize, line_end: usize) -> Comment {
-        let start = base + text.as_span().start();
-        let hash = start.saturating_sub(1);
-        Comment { text: text.as_str().to_string(), span: self.index.span(hash, line_end) }
+    /// The comment whose `#` is at `hash` on `line`.
+    fn comment(&self, hash: usize, line: Line) -> Comment {
+        let text = self.src.get(hash + 1..line.content_end).unwrap_or_default();
+        Comment { text: text.to_string(), span: self.index.span(hash, line.content_end) }
     }
 
-    fn comment_line(&mut self, item: Pair<'_, Rule>, base: usize) -> Result<(), ParseError> {
-        let line_end = base + item.as_span().end();
-        let line_end = self.content_end(line_end);
-        let Some(text) = item.into_inner().next() else {
-            return Err(self.internal("comment without text"));
-        };
-        let comment = self.comment(text, base, line_end);
+    fn comment_line(&mut self, hash: usize, line: Line) -> Result<(), ParseError> {
+        let comment = self.comment(hash, line);
         if !self.directives_done {
             if self.directive(&comment)? {
                 return Ok(());
@@ -153,18 +205,10 @@ impl Builder<'_> {
 
     /// Handles a leading comment as a parser directive; `false` if it is not one.
     fn directive(&mut self, comment: &Comment) -> Result<bool, ParseError> {
-        let Ok(mut pairs) = DockerfileGrammar::parse(Rule::directive, &comment.text) else {
+        let Some((name, value)) = directive_parts(&comment.text) else {
             return Ok(false);
         };
-        let mut name = String::new();
-        let mut value = String::new();
-        for p in pairs.next().into_iter().flat_map(|p| p.into_inner()) {
-            match p.as_rule() {
-                Rule::directive_name => name = p.as_str().to_ascii_lowercase(),
-                Rule::directive_value => value = p.as_str().to_string(),
-                _ => {}
-            }
-        }
+        let name = name.to_ascii_lowercase();
         if !DIRECTIVES.contains(&name.as_str()) {
             return Ok(false);
         }
@@ -172,7 +216,7 @@ impl Builder<'_> {
             return Err(ParseError::new(format!("only one {name} parser directive can be used"), comment.span));
         }
         if name == "escape" {
-            self.escape = match value.as_str() {
+            self.escape = match value {
                 "\\" => '\\',
                 "`" => '`',
                 _ => {
@@ -183,36 +227,54 @@ impl Builder<'_> {
                 }
             };
         }
-        self.df.directives.push(Directive { name, value, span: comment.span });
+        self.df.directives.push(Directive { name, value: value.to_string(), span: comment.span });
         Ok(true)
     }
 
-    /// Builds one instruction; returns the offset after it (heredocs included).
-    fn instruction(&mut self, item: Pair<'_, Rule>, base: usize, unit_end: usize) -> Result<usize, ParseError> {
-        let mut line = LogicalLine::default();
-        // Like BuildKit, the instruction starts on its first physical line.
-        let text = item.as_str();
-        let first = base + text.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+    /// Builds the instruction whose first line is `first_line`, text from
+    /// `first`; returns the offset after it (heredocs included).
+    fn instruction(&mut self, first_line: Line, first: usize) -> Result<usize, ParseError> {
+        let mut line = std::mem::take(&mut self.scratch);
+        line.clear();
+        let result = self.join_and_parse(&mut line, first_line, first);
+        self.scratch = line;
+        result
+    }
+
+    /// [`Builder::instruction`] with the logical line buffer `line`.
+    fn join_and_parse(&mut self, line: &mut LogicalLine, first_line: Line, first: usize) -> Result<usize, ParseError> {
         let mut inner = Vec::new();
         let mut blank: Option<Span> = None;
-        for p in item.into_inner() {
-            let (s, e) = (base + p.as_span().start(), base + p.as_span().end());
-            match p.as_rule() {
-                Rule::body_bs | Rule::body_bt | Rule::first_body_bs | Rule::first_body_bt => line.push(p.as_str(), s),
-                Rule::cont_comment => {
-                    if let Some(text) = p.into_inner().next() {
-                        inner.push(self.comment(text, base, self.content_end(e)));
-                    }
-                }
-                Rule::cont_blank => {
-                    blank.get_or_insert_with(|| self.index.span(s, self.content_end(e)));
-                }
-                _ => {}
-            }
+        let (end, mut continues) = self.body(first_line, first);
+        // A first line that is only the escape adds no text.
+        if end > first {
+            line.push(&self.src[first..end], first);
         }
-        let ctx = LineCtx { index: &self.index, line: &line, escape: self.escape, end: self.content_end(unit_end) };
+        let mut last = first_line;
+        while continues {
+            let mut pos = last.next;
+            // Comment and blank lines inside a continued instruction are skipped.
+            while pos < self.src.len() {
+                let skipped = self.line(pos);
+                match self.kind(skipped) {
+                    LineKind::Blank => {
+                        blank.get_or_insert_with(|| self.index.span(skipped.start, skipped.content_end));
+                    }
+                    LineKind::Comment { hash } => inner.push(self.comment(hash, skipped)),
+                    LineKind::Other { .. } => break,
+                }
+                pos = skipped.next;
+            }
+            last = self.line(pos);
+            let (end, more) = self.body(last, pos);
+            line.push(&self.src[pos..end], pos);
+            continues = more;
+        }
+        let unit_end = last.next;
+        let ctx = LineCtx { index: &self.index, line, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
-        ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.position(source).line)).collect();
+        ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.line_number(source))).collect();
+        // Like BuildKit, the instruction starts on its first physical line.
         ins.span.start = self.index.position(first);
         let mut pos = unit_end;
         if can_contain_heredoc(&ins) && line.text.contains("<<") {
@@ -240,20 +302,9 @@ impl Builder<'_> {
     fn heredoc(&self, op: Opener, mut pos: usize, ins: &Instruction) -> Result<(Heredoc, usize), ParseError> {
         let start = pos;
         let mut content = String::new();
-        loop {
-            let unterminated = || {
-                let span = Span { start: ins.span.start, end: self.index.position(self.content_end(pos)) };
-                ParseError::new(format!("unterminated heredoc {}", op.name), span)
-            };
-            if pos >= self.src.len() {
-                return Err(unterminated());
-            }
-            let line = DockerfileGrammar::parse(Rule::heredoc_line, &self.src[pos..])
-                .ok()
-                .and_then(|mut p| p.next())
-                .ok_or_else(unterminated)?;
-            let end = pos + line.as_span().end();
-            let text = line.into_inner().next().map_or("", |t| t.as_str());
+        while pos < self.src.len() {
+            let line = self.line(pos);
+            let text = &self.src[pos..line.content_end];
             let candidate = if op.chomp { text.trim_start_matches('\t') } else { text };
             if candidate == op.name {
                 let doc = Heredoc {
@@ -262,17 +313,54 @@ impl Builder<'_> {
                     expand: op.expand,
                     chomp: op.chomp,
                     content,
-                    span: self.index.span(start, self.content_end(end)),
+                    span: self.index.span(start, self.content_end(line.next)),
                 };
-                return Ok((doc, end));
+                return Ok((doc, line.next));
             }
-            if end == pos {
-                return Err(unterminated());
+            content.push_str(&self.src[pos..line.next]);
+            pos = line.next;
+        }
+        let span = Span { start: ins.span.start, end: self.index.position(self.content_end(pos)) };
+        Err(ParseError::new(format!("unterminated heredoc {}", op.name), span))
+    }
+}
+
+/// Byte offset of the first character of `text` that is not whitespace
+/// (Unicode `White_Space`, as Go's `unicode.IsSpace`).
+fn first_non_space(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+                return Some(i);
             }
-            content.push_str(&self.src[pos..end]);
-            pos = end;
+            i += 1;
+        } else {
+            let c = text[i..].chars().next()?;
+            if !c.is_whitespace() {
+                return Some(i);
+            }
+            i += c.len_utf8();
         }
     }
+    None
+}
+
+/// Name and value of a directive comment (the text after `#`), BuildKit's
+/// `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` after trimming leading spaces.
+fn directive_parts(text: &str) -> Option<(&str, &str)> {
+    let is_re_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\x0C' | '\r');
+    let text = text.trim_start();
+    let name_end = text.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(text.len());
+    let name = &text[..name_end];
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let rest = text[name_end..].trim_start_matches(is_re_space).strip_prefix('=')?;
+    let value = rest.trim_matches(is_re_space);
+    (!value.is_empty()).then_some((name, value))
 }
 
 /// BuildKit's `canContainHeredoc`: RUN, COPY, ADD (also as ONBUILD trigger),

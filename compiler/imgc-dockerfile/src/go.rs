@@ -3,6 +3,9 @@
 
 /// Go's `strings.ToLower` (per character, no context rules).
 pub(super) fn go_lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars()
         .map(|c| match c {
             '\u{130}' => 'i',

@@ -121,6 +121,14 @@ enum Phase {
 /// `\` escapes the next character). Returns where the arguments start
 /// (`None`: no arguments) and the flags.
 fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
+    // Most instructions have no flags: answer without the character table.
+    let trimmed = s.trim_start();
+    if trimmed.is_empty() {
+        return (None, Vec::new());
+    }
+    if !trimmed.starts_with("--") {
+        return (Some(s.len() - trimmed.len()), Vec::new());
+    }
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     let n = chars.len();
     let mut words = Vec::new();
@@ -208,41 +216,34 @@ fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
 
 /// BuildKit's `parseWords`: words split on whitespace, quotes and escapes kept.
 pub(super) fn parse_words(rest: &str, escape: char) -> Vec<String> {
-    let chars: Vec<char> = rest.chars().collect();
-    let n = chars.len();
+    let mut chars = rest.chars();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut word = String::new();
     let mut blank_ok = false;
     let mut quote = '\0';
-    let mut k = 0;
-    while k <= n {
-        let mut ch = chars.get(k).copied().unwrap_or('\0');
+    loop {
+        let next = chars.next();
         if phase == Phase::Spaces {
-            if k == n {
-                break;
+            match next {
+                None => break,
+                Some(ch) if ch.is_whitespace() => continue,
+                Some(_) => phase = Phase::Word,
             }
-            if ch.is_whitespace() {
-                k += 1;
-                continue;
-            }
-            phase = Phase::Word;
         }
-        if k == n {
+        let Some(mut ch) = next else {
             if blank_ok || !word.is_empty() {
                 words.push(word);
             }
             break;
-        }
+        };
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
                 if blank_ok || !word.is_empty() {
                     words.push(std::mem::take(&mut word));
                 }
-                word.clear();
                 blank_ok = false;
-                k += 1;
                 continue;
             }
             if ch == '\'' || ch == '"' {
@@ -251,16 +252,14 @@ pub(super) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 phase = Phase::Quote;
             }
             if ch == escape {
-                if k + 1 == n {
-                    k += 1;
+                // An escape at the very end is dropped.
+                let Some(escaped) = chars.next() else {
                     continue;
-                }
+                };
                 word.push(ch);
-                k += 1;
-                ch = chars[k];
+                ch = escaped;
             }
             word.push(ch);
-            k += 1;
             continue;
         }
         // Phase::Quote
@@ -268,17 +267,14 @@ pub(super) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             phase = Phase::Word;
         }
         if ch == escape && quote != '\'' {
-            if k + 1 == n {
+            let Some(escaped) = chars.next() else {
                 phase = Phase::Word;
-                k += 1;
                 continue;
-            }
+            };
             word.push(ch);
-            k += 1;
-            ch = chars[k];
+            ch = escaped;
         }
         word.push(ch);
-        k += 1;
     }
     words
 }
@@ -439,6 +435,102 @@ mod tests {
         );
         assert_eq!(flags("--x"), (None, vec!["--x".into()]));
         assert_eq!(flags("-x y"), (Some("-x y".into()), vec![]));
+    }
+
+    /// The previous `parse_words`, which walked a table of characters by index.
+    fn indexed_parse_words(rest: &str, escape: char) -> Vec<String> {
+        let chars: Vec<char> = rest.chars().collect();
+        let n = chars.len();
+        let mut words = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut word = String::new();
+        let mut blank_ok = false;
+        let mut quote = '\0';
+        let mut k = 0;
+        while k <= n {
+            let mut ch = chars.get(k).copied().unwrap_or('\0');
+            if phase == Phase::Spaces {
+                if k == n {
+                    break;
+                }
+                if ch.is_whitespace() {
+                    k += 1;
+                    continue;
+                }
+                phase = Phase::Word;
+            }
+            if k == n {
+                if blank_ok || !word.is_empty() {
+                    words.push(word);
+                }
+                break;
+            }
+            if phase == Phase::Word {
+                if ch.is_whitespace() {
+                    phase = Phase::Spaces;
+                    if blank_ok || !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    word.clear();
+                    blank_ok = false;
+                    k += 1;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    quote = ch;
+                    blank_ok = true;
+                    phase = Phase::Quote;
+                }
+                if ch == escape {
+                    if k + 1 == n {
+                        k += 1;
+                        continue;
+                    }
+                    word.push(ch);
+                    k += 1;
+                    ch = chars[k];
+                }
+                word.push(ch);
+                k += 1;
+                continue;
+            }
+            // Phase::Quote
+            if ch == quote {
+                phase = Phase::Word;
+            }
+            if ch == escape && quote != '\'' {
+                if k + 1 == n {
+                    phase = Phase::Word;
+                    k += 1;
+                    continue;
+                }
+                word.push(ch);
+                k += 1;
+                ch = chars[k];
+            }
+            word.push(ch);
+            k += 1;
+        }
+        words
+    }
+
+    #[test]
+    fn words_match_the_indexed_reader() {
+        let pieces = ["a", " ", "\t", "'", "\"", "\\", "`", "=", "b c", "\u{a0}", "é", "$x", "\r"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(1);
+            for escape in ['\\', '`'] {
+                assert_eq!(parse_words(&text, escape), indexed_parse_words(&text, escape), "{text:?}");
+            }
+        }
     }
 
     #[test]

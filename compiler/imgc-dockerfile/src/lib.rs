@@ -2,10 +2,9 @@
 //!
 //! Accepts what BuildKit accepts and produces an owned AST ([`Dockerfile`])
 //! with a span for every instruction, flag and comment. The file structure
-//! (lines, continuations, comments, heredoc lines) is a pest grammar
-//! (`dockerfile.pest`); `builder.rs` turns it into the AST and small
-//! hand-written parsers handle each instruction's arguments, mirroring
-//! BuildKit's `frontend/dockerfile/parser`. [`Dockerfile::dump`] prints
+//! (lines, continuations, comments, directives, heredoc bodies) is read by a
+//! line scanner (`builder.rs`) and small hand-written parsers handle each
+//! instruction's arguments, mirroring BuildKit's `frontend/dockerfile/parser`. [`Dockerfile::dump`] prints
 //! BuildKit's own AST dump, which the conformance test compares against
 //! BuildKit's test cases.
 //!
@@ -21,11 +20,12 @@ mod builder;
 mod dump;
 mod error;
 mod go;
-mod grammar;
 mod heredoc;
 mod instructions;
 mod json;
 mod mounts;
+#[cfg(test)]
+mod oracle;
 mod shell;
 mod source;
 mod validate;

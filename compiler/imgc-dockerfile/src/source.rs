@@ -1,5 +1,7 @@
 //! Source positions: byte offsets to line/column, and logical-line mapping.
 
+use std::cell::Cell;
+
 use super::ast::{Position, Span};
 
 /// Line-start table for one source text.
@@ -7,37 +9,55 @@ use super::ast::{Position, Span};
 pub(super) struct LineIndex<'a> {
     src: &'a str,
     starts: Vec<usize>,
-    /// Whether each line is ASCII (columns are then byte differences).
-    ascii: Vec<bool>,
+    /// Index of the line found last: the parser asks for positions in
+    /// source order, so the next one is mostly on that line or the next.
+    hint: Cell<usize>,
 }
 
 impl<'a> LineIndex<'a> {
     /// Indexes `src`; line 1 starts at `first` (after a byte-order mark).
     pub(super) fn new(src: &'a str, first: usize) -> Self {
-        let mut starts = vec![first];
+        let lines = 1 + src.bytes().filter(|&b| b == b'\n').count();
+        let mut starts = Vec::with_capacity(lines);
+        starts.push(first);
         starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        let ascii = starts
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| {
-                let end = starts.get(i + 1).copied().unwrap_or(src.len());
-                src.get(s..end).is_some_and(str::is_ascii)
-            })
-            .collect();
-        Self { src, starts, ascii }
+        Self { src, starts, hint: Cell::new(0) }
+    }
+
+    /// Where each line starts (line 1 after a byte-order mark).
+    pub(super) fn starts(&self) -> &[usize] {
+        &self.starts
     }
 
     /// Position of byte `offset` (clamped to the text).
     pub(super) fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.src.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line = self.line_number(offset);
         let start = self.starts[line - 1].min(offset);
-        let column = if self.ascii.get(line - 1).copied().unwrap_or(false) {
+        // Columns count characters; in ASCII text they are byte differences.
+        let column = if self.src.as_bytes()[start..offset].is_ascii() {
             offset - start + 1
         } else {
             self.src.get(start..offset).map_or(0, |s| s.chars().count()) + 1
         };
         Position { line, column, offset }
+    }
+
+    /// 1-based line holding byte `offset`.
+    pub(super) fn line_number(&self, offset: usize) -> usize {
+        let on = |i: usize| {
+            self.starts.get(i).is_some_and(|&s| s <= offset) && self.starts.get(i + 1).is_none_or(|&next| offset < next)
+        };
+        let hint = self.hint.get();
+        let index = if on(hint) {
+            hint
+        } else if on(hint + 1) {
+            hint + 1
+        } else {
+            self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        };
+        self.hint.set(index);
+        index + 1
     }
 
     /// Span of the byte range `start..end`.
@@ -58,6 +78,13 @@ pub(super) struct LogicalLine {
 }
 
 impl LogicalLine {
+    /// Empties the line, keeping its buffers for the next one.
+    pub(super) fn clear(&mut self) {
+        self.text.clear();
+        self.pieces.clear();
+        self.source_end = 0;
+    }
+
     /// Appends the source slice starting at `source_start`.
     pub(super) fn push(&mut self, piece: &str, source_start: usize) {
         self.pieces.push((self.text.len(), source_start));

@@ -4,7 +4,7 @@ use pest_derive::Parser;
 
 /// Parser generated from `dockerfile.pest`.
 #[derive(Parser)]
-#[grammar = "dockerfile.pest"]
+#[grammar = "oracle/dockerfile.pest"]
 pub(super) struct DockerfileGrammar;
 
 #[cfg(test)]
