@@ -46,6 +46,12 @@ pub struct BuildArgs {
     /// Registry credentials in the format of ~/.docker/config.json [default: that file]
     #[arg(long, value_name = "FILE")]
     authfile: Option<PathBuf>,
+    /// A secret for `run` steps' secret mounts: id=NAME,src=FILE or id=NAME,env=VAR (repeatable)
+    #[arg(long = "secret", value_name = "id=NAME,src=FILE", value_parser = oci::run::parse_secret)]
+    secrets: Vec<(String, oci::run::SecretSource)>,
+    /// Forward an ssh agent to `run` steps' ssh mounts: `default` (SSH_AUTH_SOCK) or a socket path
+    #[arg(long, value_name = "default|SOCKET")]
+    ssh: Option<String>,
     /// Write every layer anew instead of reusing layers cached from earlier builds
     #[arg(long)]
     no_cache: bool,
@@ -92,6 +98,15 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
     options.base_images = args.base_images;
     options.authfile = args.authfile;
     options.layer_cache = !args.no_cache;
+    options.run.secrets = args.secrets;
+    options.run.ssh = match args.ssh.as_deref() {
+        None => None,
+        Some("default") => match std::env::var_os("SSH_AUTH_SOCK") {
+            Some(socket) => Some(PathBuf::from(socket)),
+            None => return fail("`--ssh default` forwards SSH_AUTH_SOCK, which is not set"),
+        },
+        Some(socket) => Some(PathBuf::from(socket.strip_prefix("default=").unwrap_or(socket))),
+    };
     options.compression = match (args.compression, args.compression_level) {
         (CompressionArg::Gzip, level) => Compression::Gzip(level.unwrap_or(1).clamp(0, 9) as u32),
         (CompressionArg::Zstd, level) => Compression::Zstd(level.unwrap_or(3).clamp(1, 22)),
