@@ -124,6 +124,30 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
     }
 }
 
+#[derive(clap::Subcommand)]
+pub enum CacheAction {
+    /// Remove everything in the cache and show the space freed
+    Prune,
+}
+
+/// `imgc cache prune`.
+pub fn cache(action: CacheAction) -> ExitCode {
+    match action {
+        CacheAction::Prune => {
+            let Some(dir) = oci::default_cache_dir() else {
+                return fail("no cache directory: set XDG_CACHE_HOME or HOME");
+            };
+            match oci::run::prune(&dir) {
+                Ok(freed) => {
+                    println!("freed {} in {}", oci::run::human_size(freed), dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(&message),
+            }
+        }
+    }
+}
+
 /// Prints the summary of an image.
 pub fn inspect(image: &str) -> ExitCode {
     let result = Destination::parse(image).and_then(|d| oci::inspect::inspect(&d));

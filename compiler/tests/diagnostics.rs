@@ -281,8 +281,9 @@ fn build_errors(source: &str) -> String {
 #[cfg(feature = "oci")]
 #[test]
 fn e0030_not_buildable() {
-    let rendered =
-        build_errors("image from scratch {\n    copy \"x\" to \"/x\"\n    run \"make\"\n    add \"y\" to \"/y\"\n}\n");
+    let rendered = build_errors(
+        "image from scratch {\n    copy \"x\" to \"/x\"\n    add \"z\" to \"/z\"\n    add \"y\" to \"/y\"\n}\n",
+    );
     assert!(rendered.contains("error[E0030]") && rendered.contains("app.img:3:5"), "{rendered}");
     assert!(rendered.contains("app.img:4:5") && rendered.contains("`add` step"), "every step is reported: {rendered}");
     assert!(rendered.contains("imgc dockerfile"), "{rendered}");

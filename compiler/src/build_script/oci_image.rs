@@ -88,8 +88,8 @@ mod tests {
     }
 
     #[test]
-    fn a_run_step_or_a_bad_destination_fails_the_script() {
-        let (_package, _out, env) = package("image from scratch {\n    run \"true\"\n}\n");
+    fn an_add_step_or_a_bad_destination_fails_the_script() {
+        let (_package, _out, env) = package("image from scratch {\n    add \"static/\" to \"/srv/\"\n}\n");
         let error = Image::new("app.img").oci("oci:out").run_in(&env, &mut Vec::new()).expect_err("refused");
         assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0030")), "{error}");
         let error = Image::new("app.img").oci("ftp:out").run_in(&env, &mut Vec::new()).expect_err("refused");

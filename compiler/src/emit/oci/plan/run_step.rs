@@ -161,19 +161,21 @@ fn run_error(instruction: &Instruction, error: RunError) -> Error {
             let help = if shown.is_empty() {
                 "the command printed nothing".to_string()
             } else {
-                format!("its last lines of output:\n{}", shown.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"))
+                format!(
+                    "its last lines of output:\n{}",
+                    shown.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+                )
             };
             at(Diagnostic::error(Code::RunFailed, format!("the command {how}")).with_help(help), "this step failed")
         }
         RunError::Runtime(message) => at(
-            Diagnostic::error(Code::NoContainerRuntime, format!("cannot run the step: {message}"))
-                .with_help("`imgc build` runs `run` steps with runc on overlayfs, as root (Debian: `apt-get install runc`)"),
+            Diagnostic::error(Code::NoContainerRuntime, format!("cannot run the step: {message}")).with_help(
+                "`imgc build` runs `run` steps with runc on overlayfs, as root (Debian: `apt-get install runc`)",
+            ),
             "this step runs a command",
         ),
         RunError::Secret(message) => at(Diagnostic::error(Code::MissingSecret, message), "this step mounts it"),
-        RunError::Unsupported(what) => {
-            Error::Program(vec![super::unsupported(instruction, &what, "this step")])
-        }
+        RunError::Unsupported(what) => Error::Program(vec![super::unsupported(instruction, &what, "this step")]),
         RunError::Other(message) => Error::Failed(message),
     }
 }

@@ -69,7 +69,10 @@ pub fn parse_secret(text: &str) -> Result<(String, SecretSource), String> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunError {
     /// The command failed: how it ended and its last lines of output.
-    Failed { ending: Ending, tail: Vec<String> },
+    Failed {
+        ending: Ending,
+        tail: Vec<String>,
+    },
     /// runc, overlayfs or root is missing.
     Runtime(String),
     /// A secret or ssh agent the step needs is not there.
@@ -118,7 +121,14 @@ impl Runner {
         epoch: u64,
         options: RunOptions,
     ) -> Runner {
-        Runner { store: store::Store::new(cache_dir), context: context.to_path_buf(), use_cache, compression, epoch, options }
+        Runner {
+            store: store::Store::new(cache_dir),
+            context: context.to_path_buf(),
+            use_cache,
+            compression,
+            epoch,
+            options,
+        }
     }
 
     /// Writes a layer made by another step into the store (so a step can run on it).
@@ -140,14 +150,8 @@ impl Runner {
     /// Runs `step`; its layer, `None` when it changed no file.
     pub fn run(&self, step: &Step) -> Result<Option<BaseLayer>, RunError> {
         let work = self.store.temp_dir("run-").map_err(|e| RunError::Other(format!("cannot create a folder: {e}")))?;
-        let mounts = mounts::prepare(
-            &step.mounts,
-            &step.cwd,
-            self.store.dir(),
-            &self.context,
-            &self.options,
-            work.path(),
-        )?;
+        let mounts =
+            mounts::prepare(&step.mounts, &step.cwd, self.store.dir(), &self.context, &self.options, work.path())?;
         let key = self.key(step, &mounts.key);
         if self.use_cache
             && let Some(cached) = self.cached(&key)
@@ -208,12 +212,12 @@ impl Runner {
             .collect::<Vec<_>>();
         targets.extend(mount_targets);
         remove_stubs(&upper, step.tree, &targets);
-        let changes = whiteout::changes(&upper).map_err(|e| RunError::Other(format!("cannot read the step's changes: {e}")))?;
+        let changes =
+            whiteout::changes(&upper).map_err(|e| RunError::Other(format!("cannot read the step's changes: {e}")))?;
         let layer = if changes.entries.is_empty() && changes.whiteouts.is_empty() {
             None
         } else {
-            let (blob, path) =
-                self.store.write(&changes, self.compression, self.epoch).map_err(RunError::Other)?;
+            let (blob, path) = self.store.write(&changes, self.compression, self.epoch).map_err(RunError::Other)?;
             // The upper dir is the layer in overlay's form: it is the next steps' lower dir.
             self.store.adopt(&upper, &blob.digest).map_err(RunError::Other)?;
             Some(self.base_layer(blob, path))
@@ -327,6 +331,43 @@ fn is_stub(path: &Path) -> bool {
     if meta.is_file() {
         return meta.len() == 0;
     }
-    meta.is_dir()
-        && std::fs::read_dir(path).is_ok_and(|entries| entries.flatten().all(|e| is_stub(&e.path())))
+    meta.is_dir() && std::fs::read_dir(path).is_ok_and(|entries| entries.flatten().all(|e| is_stub(&e.path())))
+}
+
+/// Empties the cache at `dir` (not while a build uses it); the bytes freed.
+pub fn prune(dir: &Path) -> Result<u64, String> {
+    fn size(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::symlink_metadata(path) else { return 0 };
+        if meta.is_dir() {
+            std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| size(&e.path())).sum::<u64>()
+        } else {
+            meta.blocks() * 512
+        }
+    }
+    if !dir.exists() {
+        return Ok(0);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    let mut freed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let bytes = size(&path);
+        let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        removed.map_err(|e| format!("cannot remove `{}`: {e}", path.display()))?;
+        freed += bytes;
+    }
+    Ok(freed)
+}
+
+/// `1.5 GB`, `12 kB`.
+pub fn human_size(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < units.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", units[unit]) }
 }

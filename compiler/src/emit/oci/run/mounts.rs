@@ -72,9 +72,10 @@ fn id_option(request: &Request, name: &str) -> Result<u32, RunError> {
 
 /// Absolute inside the container, against the step's directory.
 fn target(request: &Request, cwd: &str, default: Option<String>) -> Result<String, RunError> {
-    let text = option(request, &["target", "dst", "destination"]).map(str::to_string).or(default).ok_or_else(|| {
-        RunError::Unsupported(format!("a {} mount needs a `target`", request.kind.as_str()))
-    })?;
+    let text = option(request, &["target", "dst", "destination"])
+        .map(str::to_string)
+        .or(default)
+        .ok_or_else(|| RunError::Unsupported(format!("a {} mount needs a `target`", request.kind.as_str())))?;
     let joined = if text.starts_with('/') { text } else { format!("{cwd}/{text}") };
     Ok(format!("/{}", super::super::dockerignore::clean(&joined).trim_start_matches('/')))
 }
@@ -171,8 +172,7 @@ fn cache(
         std::fs::create_dir_all(&data).map_err(|e| io("cannot create a cache mount", e))?;
         let mode = octal(request, 0o755)?;
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(mode)).map_err(|e| io("chmod", e))?;
-        chown(&data, Some(id_option(request, "uid")?), Some(id_option(request, "gid")?))
-            .map_err(|e| io("chown", e))?;
+        chown(&data, Some(id_option(request, "uid")?), Some(id_option(request, "gid")?)).map_err(|e| io("chown", e))?;
     }
     prepared.key.push(format!("cache {target} {id:?} {sharing} {read_only}"));
     prepared.mounts.push(spec::bind(&data, &target, read_only).map_err(RunError::Other)?);
@@ -187,6 +187,9 @@ fn secret(
     scratch: &Path,
     prepared: &mut Prepared,
 ) -> Result<(), RunError> {
+    if option(request, &["env"]).is_some() {
+        return Err(RunError::Unsupported("a secret given as an environment variable (`env`)".into()));
+    }
     let id = option(request, &["id"]).map(str::to_string);
     let default_target = id.as_ref().map(|id| format!("/run/secrets/{id}"));
     let target = target(request, cwd, default_target)?;
@@ -297,7 +300,8 @@ fn content_digest(path: &Path) -> String {
         let Ok(meta) = std::fs::symlink_metadata(path) else { return };
         let _ = writeln!(hasher, "{relative:?} {:o}", meta.mode());
         if meta.is_dir() {
-            let mut names: Vec<_> = std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
+            let mut names: Vec<_> =
+                std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
             names.sort();
             for name in names {
                 visit(&path.join(&name), &format!("{relative}/{}", name.to_string_lossy()), hasher);

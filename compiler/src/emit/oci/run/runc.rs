@@ -119,8 +119,10 @@ pub fn run(runc: &Path, bundle: &Path, id: &str, prefix: &str) -> Result<Finishe
         .spawn()
         .map_err(|e| format!("cannot start `{}`: {e}", runc.display()))?;
     let (sender, receiver) = mpsc::channel::<Vec<u8>>();
-    let readers: Vec<_> = [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)]
+    let readers: Vec<_> = [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
     .into_iter()
     .flatten()
     .map(|stream| {

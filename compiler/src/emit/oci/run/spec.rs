@@ -7,8 +7,8 @@
 
 use super::user::Ids;
 use oci_spec::runtime::{
-    Capability, Linux, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType,
-    Mount, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder, get_default_mounts,
+    Capability, Linux, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType, Mount,
+    MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder, get_default_mounts,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

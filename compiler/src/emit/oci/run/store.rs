@@ -47,8 +47,7 @@ impl Store {
         }
         let temp = self.temp_dir("unpack-").map_err(|e| format!("cannot unpack a layer: {e}"))?;
         let root = temp.path().join("root");
-        unpack(&layer.blob, &root)
-            .map_err(|e| format!("cannot unpack the layer `{}`: {e}", layer.blob.display()))?;
+        unpack(&layer.blob, &root).map_err(|e| format!("cannot unpack the layer `{}`: {e}", layer.blob.display()))?;
         self.adopt(&root, &layer.digest)
     }
 

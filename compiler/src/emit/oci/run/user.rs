@@ -33,9 +33,9 @@ pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<Ids, String> {
     let gid = match explicit_group {
         Some(group_spec) => match groups.iter().find(|f| f[0] == group_spec) {
             Some(f) => f[2].parse().map_err(|_| bad(spec))?,
-            None => group_spec.parse().map_err(|_| {
-                format!("unable to find group {group_spec}: no matching entries in group file")
-            })?,
+            None => group_spec
+                .parse()
+                .map_err(|_| format!("unable to find group {group_spec}: no matching entries in group file"))?,
         },
         None => primary,
     };
