@@ -52,6 +52,9 @@ pub struct BuildArgs {
     /// Forward an ssh agent to `run` steps' ssh mounts: `default` (SSH_AUTH_SOCK) or a socket path
     #[arg(long, value_name = "default|SOCKET")]
     ssh: Option<String>,
+    /// The OCI runtime that runs `run` steps (runc's command line) [default: runc on PATH]
+    #[arg(long, value_name = "PATH")]
+    runtime: Option<PathBuf>,
     /// Write every layer anew instead of reusing layers cached from earlier builds
     #[arg(long)]
     no_cache: bool,
@@ -99,6 +102,7 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
     options.authfile = args.authfile;
     options.layer_cache = !args.no_cache;
     options.run.secrets = args.secrets;
+    options.run.runtime = args.runtime;
     options.run.ssh = match args.ssh.as_deref() {
         None => None,
         Some("default") => match std::env::var_os("SSH_AUTH_SOCK") {

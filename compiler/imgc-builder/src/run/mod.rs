@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub secrets: Vec<(String, SecretSource)>,
     /// The ssh agent socket forwarded to `ssh` mounts (`--ssh default`: `SSH_AUTH_SOCK`).
     pub ssh: Option<PathBuf>,
+    /// The OCI runtime (runc's command line); `runc` on PATH when `None`.
+    pub runtime: Option<PathBuf>,
 }
 
 /// Parses `id=NAME,src=FILE`, `id=NAME,env=VAR` (or `source=`, `type=file|env`).
@@ -160,7 +162,7 @@ impl Runner {
             return Ok(cached);
         }
         eprintln!("#{} {}", step.number, step.text);
-        let runc = runc::find().map_err(RunError::Runtime)?;
+        let runc = runc::find(self.options.runtime.as_deref()).map_err(RunError::Runtime)?;
         let lowers: Vec<PathBuf> =
             step.parents.iter().map(|l| self.store.unpacked(l)).collect::<Result<_, _>>().map_err(RunError::Other)?;
         let overlay = overlay::Overlay::mount(&lowers, work.path()).map_err(RunError::Runtime)?;

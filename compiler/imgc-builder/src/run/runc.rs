@@ -64,8 +64,14 @@ impl Drop for Interrupts {
     }
 }
 
-/// The runc binary on PATH.
-pub fn find() -> Result<PathBuf, String> {
+/// The runtime `given`, else the runc binary on PATH.
+pub fn find(given: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(runtime) = given {
+        return match runtime.is_file() {
+            true => Ok(runtime.to_path_buf()),
+            false => Err(format!("the runtime `{}` does not exist", runtime.display())),
+        };
+    }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join("runc"))
