@@ -1,0 +1,141 @@
+//! The examples with `run` steps (apt, pip, gcc) built by `imgc build` itself, under runc: the
+//! same file tree and config as buildah's build of the emitted Dockerfile (but for the volatile
+//! files listed in [`VOLATILE`]), and, loaded into docker, the same behaviour the examples
+//! promise (the checks of tests/examples.rs).
+
+use imgc::oci::Options;
+use imgc_tests::oci::{FileInfo, build, export_base, file_tree, umoci_unpack};
+use imgc_tests::{Engine, buildah, checks, docker, ensure_test_env, example_dir, unique_tag};
+use std::collections::BTreeSet;
+
+/// Files whose bytes depend on when or where a build ran, whoever builds: left out of the
+/// comparison. Each with why.
+const VOLATILE: &[(&str, &str)] = &[
+    // apt and dpkg logs: start and end times of each run.
+    ("var/log/apt/history.log", "apt's log, with times"),
+    ("var/log/apt/term.log", "apt's terminal log, with times"),
+    ("var/log/apt/eipp.log.xz", "apt's solver log, with times"),
+    ("var/log/dpkg.log", "dpkg's log, with times"),
+    ("var/log/alternatives.log", "update-alternatives' log, with times"),
+    // ldconfig's cache of file identities (inode numbers and times of the libraries).
+    ("var/cache/ldconfig/aux-cache", "inodes and times of the libraries"),
+    // debconf's databases keep the previous copy: same data, entries in hash order.
+    ("var/cache/debconf/config.dat-old", "debconf's previous database"),
+    ("var/cache/debconf/templates.dat-old", "debconf's previous database"),
+];
+
+fn is_volatile(path: &str) -> bool {
+    VOLATILE.iter().any(|(p, _)| *p == path)
+        // Python's compiled files embed their source's modification time.
+        || path.ends_with(".pyc")
+}
+
+fn setup(example: &str) -> (tempfile::TempDir, Options) {
+    ensure_test_env();
+    let dir = imgc_tests::oci::lowercase_tempdir();
+    export_base("debian:bookworm-slim", &dir.path().join("base"), "12").expect("export debian");
+    let mut options = Options::new(example_dir(example));
+    options.base_images =
+        vec![("debian:bookworm-slim".into(), format!("oci:{}:12", dir.path().join("base").display()))];
+    options.cache_dir = Some(dir.path().join("cache"));
+    options.layer_cache = true;
+    (dir, options)
+}
+
+fn summary(info: Option<&FileInfo>) -> Option<String> {
+    use sha2::Digest as _;
+    info.map(|i| {
+        let digest: String = sha2::Sha256::digest(&i.content).iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!("{} {:o} {}:{} {} bytes {digest}", i.kind, i.mode, i.uid, i.gid, i.content.len())
+    })
+}
+
+/// `imgc build` of `examples/EXAMPLE/app.img` against buildah's build of its Dockerfile, then
+/// the example's behaviour checks on the image loaded into docker.
+fn builds_like_buildah(example: &str) {
+    let (dir, options) = setup(example);
+    let source = std::fs::read_to_string(example_dir(example).join("app.img")).expect("read");
+    let ours = dir.path().join("ours");
+    let started = std::time::Instant::now();
+    build(&source, &format!("oci:{}:v1", ours.display()), &options).expect("imgc builds");
+    eprintln!("imgc build of {example}: {:.1}s", started.elapsed().as_secs_f64());
+
+    let compilation =
+        imgc::compile_file(&example_dir(example).join("app.img"), &imgc::Options::default()).expect("readable");
+    let dockerfile = compilation.dockerfile(imgc::Target::Classic).expect("compiles");
+    let image = Engine::Buildah
+        .build_image(imgc_tests::Dockerfile::Text(&dockerfile), &options.context, &format!("builder-{example}"))
+        .expect("buildah builds the Dockerfile");
+    let theirs = dir.path().join("theirs");
+    {
+        let _store = imgc_tests::store_lock::shared();
+        let push = format!("oci:{}:v1", theirs.display());
+        imgc_tests::cmd::run_ok(
+            buildah::command().args(["push", "--quiet", &image.reference, &push]),
+            buildah::RUN_TIMEOUT,
+        )
+        .expect("buildah push");
+    }
+    umoci_unpack(&theirs, "v1", &dir.path().join("theirs-bundle")).expect("unpack buildah's");
+    umoci_unpack(&ours, "v1", &dir.path().join("ours-bundle")).expect("unpack ours");
+    let theirs_tree = file_tree(&dir.path().join("theirs-bundle/rootfs"));
+    let ours_tree = file_tree(&dir.path().join("ours-bundle/rootfs"));
+    let paths: BTreeSet<&String> = theirs_tree.keys().chain(ours_tree.keys()).collect();
+    let differences: Vec<String> = paths
+        .into_iter()
+        .filter(|path| {
+            let (a, b) = (theirs_tree.get(*path), ours_tree.get(*path));
+            match (a, b) {
+                (Some(a), Some(b)) if is_volatile(path) => {
+                    (a.kind, a.mode, a.uid, a.gid) != (b.kind, b.mode, b.uid, b.gid)
+                }
+                _ => a != b,
+            }
+        })
+        .map(|path| {
+            format!("{path}: buildah {:?} / imgc {:?}", summary(theirs_tree.get(path)), summary(ours_tree.get(path)))
+        })
+        .collect();
+    assert!(differences.is_empty(), "{example}: the trees differ:\n{}", differences.join("\n"));
+
+    let archive = dir.path().join("image.tar");
+    let tag = unique_tag(Engine::Docker, &format!("builder-{example}"));
+    build(&source, &format!("docker-archive:{}:{tag}", archive.display()), &options).expect("cached rebuild");
+    imgc_tests::cmd::run_ok(docker::command().arg("load").arg("-i").arg(&archive), std::time::Duration::from_secs(300))
+        .expect("docker load");
+    let mut ours_config = Engine::Docker.image_config(&tag).expect("config");
+    let mut theirs_config = Engine::Buildah.image_config(&image.reference).expect("config");
+    for config in [&mut ours_config, &mut theirs_config] {
+        config.labels.retain(|k, _| k != "io.buildah.version");
+    }
+    let result = std::panic::catch_unwind(|| {
+        assert_eq!(ours_config, theirs_config, "{example}: the configs differ");
+        checks::check_example(example, Engine::Docker, &tag);
+    });
+    let _ = docker::remove_image(&tag);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path().join("cache/tmp"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
+}
+
+#[test]
+fn c_static_builds_like_buildah_and_runs() {
+    builds_like_buildah("c-static");
+}
+
+#[test]
+fn nginx_builds_like_buildah_and_runs() {
+    builds_like_buildah("nginx");
+}
+
+#[test]
+fn python_web_builds_like_buildah_and_runs() {
+    builds_like_buildah("python-web");
+}
