@@ -3,7 +3,7 @@
 //! symbolic so the builder can still override them.
 
 mod expr;
-pub mod literals;
+
 mod scope;
 mod stages;
 mod steps;

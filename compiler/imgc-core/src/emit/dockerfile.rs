@@ -161,7 +161,7 @@ impl Emitter<'_> {
 
     /// A local OCI image (`oci:DIR`) has no name a Dockerfile builder could pull.
     fn refuse_local_image(&mut self, image: &Text, span: crate::source::Span) {
-        if image.as_literal().is_some_and(|i| crate::check::literals::local_image_path(&i).is_some()) {
+        if image.as_literal().is_some_and(|i| crate::literals::local_image_path(&i).is_some()) {
             self.errors.push(
                 Diagnostic::error(Code::TargetUnsupported, "a local OCI image cannot be used in a Dockerfile")
                     .with_label(span, "uses an `oci:` or `oci-archive:` image")

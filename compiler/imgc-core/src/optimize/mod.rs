@@ -2,12 +2,11 @@
 //! changing the image it builds, each with its own switch, and a log of what they did.
 //!
 //! Passes run in the order of [`Pass::ALL`]; each is a `fn(&mut Program, &mut Explain)`.
-//! [`lints`] are warnings about the program as written; they change nothing.
+//! Lints are not a pass: they live in [`crate::lints`].
 
 pub mod arg_placement;
 pub mod env_placement;
 pub mod explain;
-pub mod lints;
 pub mod merge_runs;
 pub mod metadata;
 pub mod report;
