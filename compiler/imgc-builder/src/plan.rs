@@ -249,6 +249,8 @@ impl Planner<'_> {
                     Error::Failed(format!("stage {base} was not built before the stage that uses it"))
                 })?;
                 state.cmd_inherited = state.config.config.cmd.is_some();
+                // A stage's build arguments are its own, as a Dockerfile's `ARG`s are.
+                state.run_args.clear();
                 state
             }
             Base::Image(text) => self.image_stage(&expand(text, &vars), &platform, index)?,

@@ -1,11 +1,11 @@
-//! The examples with `run` steps (apt, pip, gcc) built by `imgc build` itself, under runc: the
-//! same file tree and config as buildah's build of the emitted Dockerfile (but for the volatile
-//! files listed in [`VOLATILE`]), and, loaded into docker, the same behaviour the examples
-//! promise (the checks of tests/examples.rs).
+//! An example built by `imgc build` itself (its `run` steps under runc) against buildah's build
+//! of the same program's Dockerfile, which tests/examples.rs makes anyway: the same file tree and
+//! config (but for the volatile files and buildah's quirks listed here, the one place for such
+//! exceptions), and, loaded into docker, the same behaviour the example promises.
 
+use crate::oci::{FileInfo, build, export_base, file_tree, umoci_unpack};
+use crate::{Engine, buildah, checks, docker, ensure_test_env, example_dir, unique_tag};
 use imgc::oci::Options;
-use imgc_tests::oci::{FileInfo, build, export_base, file_tree, umoci_unpack};
-use imgc_tests::{Engine, buildah, checks, docker, ensure_test_env, example_dir, unique_tag};
 use std::collections::BTreeSet;
 
 /// Files whose bytes depend on when or where a build ran, whoever builds: left out of the
@@ -46,7 +46,7 @@ fn is_volatile(path: &str) -> bool {
 
 fn setup(example: &str) -> (tempfile::TempDir, Options) {
     ensure_test_env();
-    let dir = imgc_tests::oci::lowercase_tempdir();
+    let dir = crate::oci::lowercase_tempdir();
     export_base("debian:bookworm-slim", &dir.path().join("base"), "12").expect("export debian");
     let mut options = Options::new(example_dir(example));
     options.base_images =
@@ -64,9 +64,9 @@ fn summary(info: Option<&FileInfo>) -> Option<String> {
     })
 }
 
-/// `imgc build` of `examples/EXAMPLE/app.img` against buildah's build of its Dockerfile, then
-/// the example's behaviour checks on the image loaded into docker.
-fn builds_like_buildah(example: &str) {
+/// `imgc build` of `examples/EXAMPLE/app.img` against `buildah_image`, buildah's build of its
+/// Dockerfile, then the example's behaviour checks on the image loaded into docker.
+pub fn builds_like_buildah(example: &str, buildah_image: &str) {
     let (dir, options) = setup(example);
     let source = std::fs::read_to_string(example_dir(example).join("app.img")).expect("read");
     let ours = dir.path().join("ours");
@@ -74,21 +74,12 @@ fn builds_like_buildah(example: &str) {
     build(&source, &format!("oci:{}:v1", ours.display()), &options).expect("imgc builds");
     eprintln!("imgc build of {example}: {:.1}s", started.elapsed().as_secs_f64());
 
-    let compilation =
-        imgc::compile_file(&example_dir(example).join("app.img"), &imgc::Options::default()).expect("readable");
-    let dockerfile = compilation.dockerfile(imgc::Target::Classic).expect("compiles");
-    let image = Engine::Buildah
-        .build_image(imgc_tests::Dockerfile::Text(&dockerfile), &options.context, &format!("builder-{example}"))
-        .expect("buildah builds the Dockerfile");
     let theirs = dir.path().join("theirs");
     {
-        let _store = imgc_tests::store_lock::shared();
+        let _store = crate::store_lock::shared();
         let push = format!("oci:{}:v1", theirs.display());
-        imgc_tests::cmd::run_ok(
-            buildah::command().args(["push", "--quiet", &image.reference, &push]),
-            buildah::RUN_TIMEOUT,
-        )
-        .expect("buildah push");
+        crate::cmd::run_ok(buildah::command().args(["push", "--quiet", buildah_image, &push]), buildah::RUN_TIMEOUT)
+            .expect("buildah push");
     }
     umoci_unpack(&theirs, "v1", &dir.path().join("theirs-bundle")).expect("unpack buildah's");
     umoci_unpack(&ours, "v1", &dir.path().join("ours-bundle")).expect("unpack ours");
@@ -116,10 +107,10 @@ fn builds_like_buildah(example: &str) {
     let archive = dir.path().join("image.tar");
     let tag = unique_tag(Engine::Docker, &format!("builder-{example}"));
     build(&source, &format!("docker-archive:{}:{tag}", archive.display()), &options).expect("cached rebuild");
-    imgc_tests::cmd::run_ok(docker::command().arg("load").arg("-i").arg(&archive), std::time::Duration::from_secs(300))
+    crate::cmd::run_ok(docker::command().arg("load").arg("-i").arg(&archive), std::time::Duration::from_secs(300))
         .expect("docker load");
     let mut ours_config = Engine::Docker.image_config(&tag).expect("config");
-    let mut theirs_config = Engine::Buildah.image_config(&image.reference).expect("config");
+    let mut theirs_config = Engine::Buildah.image_config(buildah_image).expect("config");
     for config in [&mut ours_config, &mut theirs_config] {
         config.labels.retain(|k, _| k != "io.buildah.version");
     }
@@ -138,19 +129,4 @@ fn builds_like_buildah(example: &str) {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
-}
-
-#[test]
-fn c_static_builds_like_buildah_and_runs() {
-    builds_like_buildah("c-static");
-}
-
-#[test]
-fn nginx_builds_like_buildah_and_runs() {
-    builds_like_buildah("nginx");
-}
-
-#[test]
-fn python_web_builds_like_buildah_and_runs() {
-    builds_like_buildah("python-web");
 }
