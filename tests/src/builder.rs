@@ -47,10 +47,13 @@ fn is_volatile(path: &str) -> bool {
 fn setup(example: &str) -> (tempfile::TempDir, Options) {
     ensure_test_env();
     let dir = crate::oci::lowercase_tempdir();
-    export_base("debian:bookworm-slim", &dir.path().join("base"), "12").expect("export debian");
     let mut options = Options::new(example_dir(example));
-    options.base_images =
-        vec![("debian:bookworm-slim".into(), format!("oci:{}:12", dir.path().join("base").display()))];
+    // The examples' bases, from the local stores the setup script fills (no registry here).
+    for (image, tag) in [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")] {
+        let layout = dir.path().join(image.replace(':', "-"));
+        export_base(image, &layout, tag).unwrap_or_else(|e| panic!("export {image}: {e}"));
+        options.base_images.push((image.into(), format!("oci:{}:{tag}", layout.display())));
+    }
     options.cache_dir = Some(dir.path().join("cache"));
     options.layer_cache = true;
     (dir, options)
