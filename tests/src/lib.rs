@@ -23,6 +23,7 @@
 //! ready); `IMGC_BUILDAH` / `IMGC_DOCKER` override the programs.
 
 pub mod buildah;
+pub mod builder;
 pub mod checks;
 pub mod cmd;
 pub mod docker;

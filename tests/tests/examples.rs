@@ -1,5 +1,6 @@
 //! Every example's `app.img`, compiled by imgc, builds with buildah and with docker's classic
-//! builder, and the image behaves as the example promises.
+//! builder, and the image behaves as the example promises; `imgc build` builds the same image as
+//! buildah (tests/src/builder.rs).
 
 use imgc_tests::{Engine, build_example_text, checks, ensure_test_env, example_dir};
 
@@ -19,6 +20,10 @@ fn compiled(example: &str, engine: Engine) {
     let image = build_example_text(engine, example, &dockerfile, &format!("{example}-imgc"));
     eprintln!("{engine}: built {example}/app.img as {} in {:.1}s", image.reference, image.build.duration.as_secs_f64());
     checks::check_example(example, engine, &image.reference);
+    if engine == Engine::Buildah {
+        // `imgc build` of the same program, `run` steps and all: checked against this build.
+        imgc_tests::builder::builds_like_buildah(example, &image.reference);
+    }
 }
 
 #[test]

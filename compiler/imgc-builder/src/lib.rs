@@ -23,6 +23,7 @@ pub mod platform;
 mod progress;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod run;
 pub mod tree;
 
 use digest::sha256_digest;
@@ -59,6 +60,8 @@ pub struct Options {
     /// Registry credentials, in the format of `~/.docker/config.json`; that file (or
     /// `$DOCKER_CONFIG/config.json`) when `None`.
     pub authfile: Option<PathBuf>,
+    /// Secrets and the ssh agent for `run` steps.
+    pub run: run::RunOptions,
 }
 
 impl Options {
@@ -76,6 +79,7 @@ impl Options {
             cache_dir: None,
             layer_cache: false,
             authfile: None,
+            run: run::RunOptions::default(),
         }
     }
 }
@@ -135,6 +139,8 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
         })?,
         None => program.target,
     };
+    // Ctrl-C stops a step's container and unwinds: no mount, container or folder left.
+    let _interrupts = run::Interrupts::catch();
     let staging = Staging::beside(&destination.staging_place()).map_err(Error::Failed)?;
     let plan = plan::plan(program, target, options, &staging.scratch())?;
     let layer_cache = match (options.layer_cache, options.cache_dir.clone().or_else(default_cache_dir)) {
@@ -152,6 +158,12 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
                 descriptors.push(descriptor(base_media_type(&base.media_type), base.size, &base.digest)?);
                 layers.push((base.digest.clone(), base.size, None));
                 diff_ids.push(base.diff_id);
+            }
+            PlannedLayer::Written { layer, step } => {
+                staging.put_file(&layer.digest, &layer.blob).map_err(Error::Failed)?;
+                descriptors.push(descriptor(&layer.media_type, layer.size, &layer.digest)?);
+                layers.push((layer.digest.clone(), layer.size, Some(step)));
+                diff_ids.push(layer.diff_id);
             }
             PlannedLayer::New { changes, step } => {
                 let key = layer_cache
@@ -183,6 +195,9 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
                 diff_ids.push(blob.diff_id);
             }
         }
+    }
+    if run::interrupted() {
+        return Err(plan::interrupted());
     }
     config.rootfs.diff_ids = diff_ids;
     config.created = Some(config::rfc3339(options.epoch));

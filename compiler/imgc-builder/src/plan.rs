@@ -19,6 +19,9 @@ use imgc_core::shell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+mod run_step;
+pub use run_step::interrupted;
+
 /// One layer of the image to write.
 #[derive(Debug)]
 pub enum PlannedLayer {
@@ -26,6 +29,8 @@ pub enum PlannedLayer {
     Base(BaseLayer),
     /// Made by a step: written when the image is.
     New { changes: Changes, step: String },
+    /// Made by a step and already written (a `run` step, or a step a `run` step runs on).
+    Written { layer: BaseLayer, step: String },
 }
 
 /// The image to write: its layers in order and its config (without the new layers' diff_ids,
@@ -48,6 +53,10 @@ struct Stage {
     shell: Vec<String>,
     /// The command came from the base image (a new entrypoint clears it, as builders do).
     cmd_inherited: bool,
+    /// Build arguments and build-only variables declared in the stage: `run` steps get them.
+    run_args: BTreeMap<String, String>,
+    /// A later stage copies files from this one: `run` layers are extracted too.
+    extract: bool,
 }
 
 struct Planner<'a> {
@@ -60,6 +69,10 @@ struct Planner<'a> {
     /// Stages whose files a later stage copies: their base layers are extracted.
     extract: Vec<bool>,
     scratch: &'a Path,
+    /// Runs `run` steps; made at the first one.
+    runner: Option<super::run::Runner>,
+    /// `run` steps carried out so far, to number their output.
+    runs: usize,
 }
 
 /// Plans the image of `target` (an index into the program's stages).
@@ -90,6 +103,8 @@ pub fn plan(program: &Program, target: usize, options: &Options, scratch: &Path)
         bases: HashMap::new(),
         extract,
         scratch,
+        runner: None,
+        runs: 0,
     };
     let mut states: Vec<Option<Stage>> = vec![None; program.stages.len()];
     for &index in &needed {
@@ -166,11 +181,6 @@ fn unsupported_steps(program: &Program, needed: &[usize]) -> Vec<Diagnostic> {
     for stage in needed.iter().filter_map(|&i| program.stages.get(i)) {
         for instruction in &stage.instructions {
             match &instruction.kind {
-                InstructionKind::Run(_) => found.push(unsupported(
-                    instruction,
-                    "a `run` step (it does not execute commands)",
-                    "this step runs a command",
-                )),
                 InstructionKind::Copy(copy) if copy.is_add => {
                     found.push(unsupported(instruction, "an `add` step", "use `copy` for files of the context"))
                 }
@@ -230,6 +240,8 @@ impl Planner<'_> {
                     vars: BTreeMap::new(),
                     shell: default_shell(),
                     cmd_inherited: false,
+                    run_args: BTreeMap::new(),
+                    extract: false,
                 }
             }
             Base::Stage(base) => {
@@ -237,6 +249,8 @@ impl Planner<'_> {
                     Error::Failed(format!("stage {base} was not built before the stage that uses it"))
                 })?;
                 state.cmd_inherited = state.config.config.cmd.is_some();
+                // A stage's build arguments are its own, as a Dockerfile's `ARG`s are.
+                state.run_args.clear();
                 state
             }
             Base::Image(text) => self.image_stage(&expand(text, &vars), &platform, index)?,
@@ -245,8 +259,12 @@ impl Planner<'_> {
             vars.entry(key.to_string()).or_insert_with(|| value.to_string());
         }
         state.vars.extend(vars);
+        state.extract = self.extract[index];
         for instruction in &ir_stage.instructions {
             self.step(&mut state, instruction, states)?;
+            if super::run::interrupted() {
+                return Err(run_step::interrupted());
+            }
         }
         Ok(state)
     }
@@ -278,6 +296,8 @@ impl Planner<'_> {
             shell: config.config.shell.clone().unwrap_or_else(default_shell),
             config,
             vars: BTreeMap::new(),
+            run_args: BTreeMap::new(),
+            extract: false,
         })
     }
 
@@ -330,19 +350,24 @@ impl Planner<'_> {
         let text = instruction_text(self.program, instruction, &instruction.kind, &state.shell);
         let config = &mut state.config.config;
         let mut layer: Option<Changes> = None;
+        let mut written: Option<BaseLayer> = None;
         match &instruction.kind {
             InstructionKind::Arg(def) => {
                 let value = match &def.default {
                     Some(default) => expand(default, &state.vars),
                     None => state.vars.get(&def.name).cloned().unwrap_or_default(),
                 };
-                state.vars.insert(def.name.clone(), value);
+                state.vars.insert(def.name.clone(), value.clone());
+                state.run_args.insert(def.name.clone(), value);
             }
             InstructionKind::Env { scope, vars } => {
                 for (name, value) in vars {
                     let value = expand(value, &state.vars);
                     if *scope != EnvScope::Runtime {
                         state.vars.insert(name.clone(), value.clone());
+                    }
+                    if *scope == EnvScope::Build {
+                        state.run_args.insert(name.clone(), value.clone());
                     }
                     if *scope != EnvScope::Build {
                         config.set_env(name, &value);
@@ -424,7 +449,11 @@ impl Planner<'_> {
                 };
                 layer = Some(changes.map_err(|e| copy_error(instruction, e))?);
             }
-            InstructionKind::Run(_) | InstructionKind::LayerBoundary => {}
+            InstructionKind::Run(run) => {
+                let emitted = text.as_deref().unwrap_or_default();
+                written = self.run_step(state, instruction, run, emitted)?;
+            }
+            InstructionKind::LayerBoundary => {}
         }
         let Some(text) = text else { return Ok(()) };
         let created = Some(super::config::rfc3339(self.options.epoch));
@@ -432,12 +461,15 @@ impl Planner<'_> {
             created,
             created_by: Some(text.clone()),
             comment: Some("imgc".to_string()),
-            empty_layer: layer.is_none(),
+            empty_layer: layer.is_none() && written.is_none(),
         };
         state.config.history.push(history);
         if let Some(changes) = layer {
             state.layers.push(self.layers.len());
             self.layers.push(Some(PlannedLayer::New { changes, step: text }));
+        } else if let Some(layer) = written {
+            state.layers.push(self.layers.len());
+            self.layers.push(Some(PlannedLayer::Written { layer, step: text }));
         }
         Ok(())
     }

@@ -46,6 +46,15 @@ pub struct BuildArgs {
     /// Registry credentials in the format of ~/.docker/config.json [default: that file]
     #[arg(long, value_name = "FILE")]
     authfile: Option<PathBuf>,
+    /// A secret for `run` steps' secret mounts: id=NAME,src=FILE or id=NAME,env=VAR (repeatable)
+    #[arg(long = "secret", value_name = "id=NAME,src=FILE", value_parser = oci::run::parse_secret)]
+    secrets: Vec<(String, oci::run::SecretSource)>,
+    /// Forward an ssh agent to `run` steps' ssh mounts: `default` (SSH_AUTH_SOCK) or a socket path
+    #[arg(long, value_name = "default|SOCKET")]
+    ssh: Option<String>,
+    /// The OCI runtime that runs `run` steps (runc's command line) [default: runc on PATH]
+    #[arg(long, value_name = "PATH")]
+    runtime: Option<PathBuf>,
     /// Write every layer anew instead of reusing layers cached from earlier builds
     #[arg(long)]
     no_cache: bool,
@@ -92,6 +101,16 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
     options.base_images = args.base_images;
     options.authfile = args.authfile;
     options.layer_cache = !args.no_cache;
+    options.run.secrets = args.secrets;
+    options.run.runtime = args.runtime;
+    options.run.ssh = match args.ssh.as_deref() {
+        None => None,
+        Some("default") => match std::env::var_os("SSH_AUTH_SOCK") {
+            Some(socket) => Some(PathBuf::from(socket)),
+            None => return fail("`--ssh default` forwards SSH_AUTH_SOCK, which is not set"),
+        },
+        Some(socket) => Some(PathBuf::from(socket.strip_prefix("default=").unwrap_or(socket))),
+    };
     options.compression = match (args.compression, args.compression_level) {
         (CompressionArg::Gzip, level) => Compression::Gzip(level.unwrap_or(1).clamp(0, 9) as u32),
         (CompressionArg::Zstd, level) => Compression::Zstd(level.unwrap_or(3).clamp(1, 22)),
@@ -106,6 +125,30 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
             ExitCode::from(1)
         }
         Err(Error::Failed(message)) => fail(&message),
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum CacheAction {
+    /// Remove everything in the cache and show the space freed
+    Prune,
+}
+
+/// `imgc cache prune`.
+pub fn cache(action: CacheAction) -> ExitCode {
+    match action {
+        CacheAction::Prune => {
+            let Some(dir) = oci::default_cache_dir() else {
+                return fail("no cache directory: set XDG_CACHE_HOME or HOME");
+            };
+            match oci::run::prune(&dir) {
+                Ok(freed) => {
+                    println!("freed {} in {}", oci::run::human_size(freed), dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(message) => fail(&message),
+            }
+        }
     }
 }
 

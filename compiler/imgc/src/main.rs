@@ -122,6 +122,12 @@ enum Command {
         /// oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE
         image: String,
     },
+    /// Manage imgc's cache (layers, run steps, cache mounts, pulled blobs)
+    #[cfg(feature = "oci")]
+    Cache {
+        #[command(subcommand)]
+        action: build::CacheAction,
+    },
     /// Show, stage by stage, the steps beside the instructions they became, and what each
     /// optimizer pass did or refused to do, and why
     #[command(
@@ -264,6 +270,8 @@ fn main() -> ExitCode {
         Command::Build(args) => build::build(args, &reporter_for_build(&reporter)),
         #[cfg(feature = "oci")]
         Command::Inspect { image } => build::inspect(&image),
+        #[cfg(feature = "oci")]
+        Command::Cache { action } => build::cache(action),
         Command::Check { files, args } => {
             let options = Options { args };
             let mut failed = false;

@@ -19,6 +19,8 @@
 //! | `O0`              | emit with every optimizer pass off (`imgc dockerfile -O0`)                 |
 //! | `explain`         | its output block shows `imgc explain` instead of the Dockerfile            |
 //! | `arg=NAME=VALUE`  | a `--arg NAME=VALUE` for this snippet (repeatable)                         |
+//! | `runtime=PATH`    | with `build`: the OCI runtime `run` steps use (`--runtime`), PATH from the |
+//! |                   | repository's root                                                          |
 //! | `file=NAME.img`   | not compiled on its own: a module that other snippets of the same chapter  |
 //! |                   | import as `import "./NAME.img" as x`; at least one of them must import it  |
 //!
@@ -121,6 +123,8 @@ struct Snippet {
     output: Option<OutputBlock>,
     /// Also built with `imgc build`.
     build: bool,
+    /// The runtime of that build, relative to the repository's root.
+    runtime: Option<String>,
     /// A `dockerfile,migrate` snippet: the Dockerfile is `text`; `Some(name)` checks the
     /// chapter's `file=` program `name` against it instead of converting it.
     migrate: Option<Option<String>>,
@@ -240,6 +244,7 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             module_name: None,
             output: None,
             build: false,
+            runtime: None,
             migrate: migrate.then_some(None),
         };
         let mut ok = true;
@@ -261,6 +266,7 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
                 }
                 Some(("target", "classic")) => snippet.target = Target::Classic,
                 Some(("target", "buildkit")) => snippet.target = Target::Buildkit,
+                Some(("runtime", path)) => snippet.runtime = Some(path.to_string()),
                 Some(("arg", pair)) => match pair.split_once('=') {
                     Some((name, value)) if !name.is_empty() => snippet.args.push((name.to_string(), value.to_string())),
                     _ => {
@@ -444,7 +450,7 @@ fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome
     match output {
         Ok(_)
             if snippet.build
-                && let Err(errors) = build(&compilation) =>
+                && let Err(errors) = build(&compilation, snippet.runtime.as_deref()) =>
         {
             let rendered = compilation.render(&errors, false);
             Outcome::Failed(errors, rendered)
@@ -463,7 +469,7 @@ fn compile(snippet: &Snippet, program: &str, loader: &BookLoader<'_>) -> Outcome
 
 /// Builds a compiled snippet with `imgc build`, in an empty context, into a temporary layout.
 #[cfg(feature = "oci")]
-fn build(compilation: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+fn build(compilation: &imgc::Compilation, runtime: Option<&str>) -> Result<(), Vec<Diagnostic>> {
     use imgc::oci;
     let program = compilation.program.as_ref().expect("compiled");
     let dir = tempfile::tempdir().expect("temp dir");
@@ -471,7 +477,10 @@ fn build(compilation: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
     std::fs::create_dir(&context).expect("mkdir");
     let destination =
         oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
-    match oci::build(program, &destination, &oci::Options::new(context)) {
+    let mut options = oci::Options::new(context);
+    options.cache_dir = Some(dir.path().join("cache"));
+    options.run.runtime = runtime.map(|path| Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path));
+    match oci::build(program, &destination, &options) {
         Ok(_) => Ok(()),
         Err(oci::Error::Program(errors)) => Err(errors),
         Err(oci::Error::Failed(message)) => panic!("imgc build failed: {message}"),
@@ -479,7 +488,7 @@ fn build(compilation: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
 }
 
 #[cfg(not(feature = "oci"))]
-fn build(_: &imgc::Compilation) -> Result<(), Vec<Diagnostic>> {
+fn build(_: &imgc::Compilation, _: Option<&str>) -> Result<(), Vec<Diagnostic>> {
     Ok(())
 }
 

@@ -307,7 +307,9 @@ fn build_errors(source: &str) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let destination =
         oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
-    match oci::build(program, &destination, &oci::Options::new(dir.path())) {
+    let mut options = oci::Options::new(dir.path());
+    options.cache_dir = Some(dir.path().join("cache"));
+    match oci::build(program, &destination, &options) {
         Err(oci::Error::Program(errors)) => compilation.render(&errors, false),
         other => panic!("expected diagnostics, got {other:?}"),
     }
@@ -316,8 +318,9 @@ fn build_errors(source: &str) -> String {
 #[cfg(feature = "oci")]
 #[test]
 fn e0030_not_buildable() {
-    let rendered =
-        build_errors("image from scratch {\n    copy \"x\" to \"/x\"\n    run \"make\"\n    add \"y\" to \"/y\"\n}\n");
+    let rendered = build_errors(
+        "image from scratch {\n    copy \"x\" to \"/x\"\n    add \"z\" to \"/z\"\n    add \"y\" to \"/y\"\n}\n",
+    );
     assert!(rendered.contains("error[E0030]") && rendered.contains("app.img:3:5"), "{rendered}");
     assert!(rendered.contains("app.img:4:5") && rendered.contains("`add` step"), "every step is reported: {rendered}");
     assert!(rendered.contains("imgc dockerfile"), "{rendered}");
@@ -329,6 +332,50 @@ fn e0031_copy_source_not_found() {
     let rendered = build_errors("image from scratch {\n    copy \"missing/*.txt\" to \"/x/\"\n}\n");
     assert!(rendered.contains("error[E0031]") && rendered.contains("`missing/*.txt` matches nothing"), "{rendered}");
     assert!(rendered.contains("app.img:2:5") && rendered.contains("help:"), "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0035_run_failed() {
+    let rendered = build_errors("image from scratch {\n    run [\"/missing\"]\n}\n");
+    assert!(rendered.contains("error[E0035]") && rendered.contains("exited with status 1"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("its last lines of output"), "{rendered}");
+}
+
+#[cfg(all(feature = "oci", feature = "cli"))]
+#[test]
+fn e0036_no_container_runtime() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.img"), "image from scratch {\n    run [\"/bin/true\"]\n}\n").expect("write");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_imgc"))
+        .args(["build", "app.img", "--output", "oci:out"])
+        .current_dir(dir.path())
+        .env("PATH", "/nonexistent")
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .output()
+        .expect("run imgc");
+    let rendered = String::from_utf8_lossy(&output.stderr);
+    assert!(rendered.contains("error[E0036]") && rendered.contains("runc is not installed"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("apt-get install runc"), "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0037_missing_secret() {
+    let rendered =
+        build_errors("image from scratch {\n    run [\"/bin/true\"]\n        secret \"token\" (required: true)\n}\n");
+    assert!(rendered.contains("error[E0037]") && rendered.contains("--secret id=token,src=FILE"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5"), "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0038_interrupted() {
+    // Ctrl-C during a real step is tested in tests/oci_run.rs; here, what the error says.
+    let imgc::oci::Error::Program(diagnostics) = imgc::oci::plan::interrupted() else { panic!("a diagnostic") };
+    assert_eq!(diagnostics[0].code, Code::Interrupted);
+    assert_eq!(diagnostics[0].code.as_str(), "E0038");
+    assert!(diagnostics[0].help.as_deref().is_some_and(|h| h.contains("nothing was written")));
 }
 
 /// Migrates a Dockerfile (and checks a program against it, when given); the diagnostics rendered.

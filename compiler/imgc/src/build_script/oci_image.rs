@@ -88,8 +88,26 @@ mod tests {
     }
 
     #[test]
-    fn a_run_step_or_a_bad_destination_fails_the_script() {
-        let (_package, _out, env) = package("image from scratch {\n    run \"true\"\n}\n");
+    fn a_run_step_runs_in_the_script_as_with_imgc_build() {
+        let program = "image from scratch {\n    copy \"busybox\" to \"/bin/busybox\"\n    run [\"/bin/busybox\", \"sh\", \"-c\", \"echo built > /built\"]\n}\n";
+        let (package, _out, env) = package(program);
+        fs::copy("/bin/busybox", package.path().join("busybox")).expect("Debian's busybox-static");
+        let built = Image::new("app.img").oci("oci:target/image:v1").run_in(&env, &mut Vec::new()).expect("builds");
+        assert!(built.image.is_some_and(|digest| digest.starts_with("sha256:")));
+        let layout = package.path().join("target/image");
+        let platform = crate::oci::platform::Platform::host();
+        let image = crate::oci::base::open_layout(&layout, Some("v1"), &platform).expect("a layout");
+        assert_eq!(image.layers.len(), 2, "the copy's layer and the run step's");
+        let mut tree = crate::oci::tree::Tree::default();
+        let files = package.path().join("files");
+        fs::create_dir(&files).expect("folder");
+        crate::oci::base::apply_layers(&image.layers, &mut tree, Some(&files)).expect("layers");
+        assert!(tree.get("built").is_some(), "the step's file is in the image");
+    }
+
+    #[test]
+    fn an_add_step_or_a_bad_destination_fails_the_script() {
+        let (_package, _out, env) = package("image from scratch {\n    add \"static/\" to \"/srv/\"\n}\n");
         let error = Image::new("app.img").oci("oci:out").run_in(&env, &mut Vec::new()).expect_err("refused");
         assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0030")), "{error}");
         let error = Image::new("app.img").oci("ftp:out").run_in(&env, &mut Vec::new()).expect_err("refused");

@@ -1,0 +1,181 @@
+//! The planner's side of a `run` step: the command, environment, user, directory, network and
+//! mounts worked out from the stage as BuildKit would apply them; the stage's earlier layers
+//! written so the step can run on them; the step's layer applied to the stage's tree; the
+//! runner's errors turned into diagnostics at the step's place.
+
+use super::{Error, PlannedLayer, Planner, Stage, argv, expand};
+use crate::base::{self, BaseLayer};
+use crate::config::DEFAULT_PATH;
+use crate::run::{Ending, MountRequest, RunError, Runner, Step};
+use imgc_core::diagnostics::{Code, Diagnostic};
+use imgc_core::ir::{Command, Instruction, Run};
+
+/// Lines of a failing step's output repeated in its error.
+const SHOWN_LINES: usize = 10;
+
+pub fn interrupted() -> Error {
+    Error::Program(vec![
+        Diagnostic::error(Code::Interrupted, "the build was interrupted (SIGINT or SIGTERM)")
+            .with_help("its container was stopped and its mounts and temporary files removed; nothing was written"),
+    ])
+}
+
+impl Planner<'_> {
+    fn runner(&mut self) -> Result<&Runner, Error> {
+        if self.runner.is_none() {
+            let cache_dir = match &self.options.cache_dir {
+                Some(dir) => dir.clone(),
+                None => crate::default_cache_dir()
+                    .ok_or_else(|| Error::Failed("no cache directory: set XDG_CACHE_HOME or HOME".into()))?,
+            };
+            self.runner = Some(Runner::new(
+                cache_dir,
+                &self.options.context,
+                self.options.layer_cache,
+                self.options.compression,
+                self.options.epoch,
+                self.options.run.clone(),
+            ));
+        }
+        self.runner.as_ref().ok_or_else(|| Error::Failed("no runner".into()))
+    }
+
+    /// The stage's layers so far, each written (a `copy` layer is written now, once).
+    fn written_layers(&mut self, state: &Stage) -> Result<Vec<BaseLayer>, Error> {
+        self.runner()?;
+        let mut layers = Vec::new();
+        for &index in &state.layers {
+            let planned = self.layers.get_mut(index).and_then(Option::take);
+            let (layer, replaced) = match planned {
+                Some(PlannedLayer::Base(layer)) => (layer.clone(), PlannedLayer::Base(layer)),
+                Some(PlannedLayer::Written { layer, step }) => (layer.clone(), PlannedLayer::Written { layer, step }),
+                Some(PlannedLayer::New { changes, step }) => {
+                    let runner = self.runner.as_ref().ok_or_else(|| Error::Failed("no runner".into()))?;
+                    let layer = runner
+                        .write_layer(&changes)
+                        .map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
+                    (layer.clone(), PlannedLayer::Written { layer, step })
+                }
+                None => return Err(Error::Failed(format!("layer {index} is missing"))),
+            };
+            self.layers[index] = Some(replaced);
+            layers.push(layer);
+        }
+        Ok(layers)
+    }
+
+    /// Runs a `run` step; its layer, `None` when it changed nothing.
+    pub(super) fn run_step(
+        &mut self,
+        state: &mut Stage,
+        instruction: &Instruction,
+        run: &Run,
+        emitted: &str,
+    ) -> Result<Option<BaseLayer>, Error> {
+        let refuse = |what: &str| Error::Program(vec![super::unsupported(instruction, what, "this step")]);
+        if run.security.as_deref() == Some("insecure") {
+            return Err(refuse("a `run` step with `security insecure`"));
+        }
+        if !run.devices.is_empty() {
+            return Err(refuse("a `run` step with devices"));
+        }
+        let config = &state.config.config;
+        let args = match &run.command {
+            Command::Heredoc(heredoc) => {
+                let content = heredoc.content.display();
+                if content.starts_with("#!") {
+                    return Err(refuse("a `run` here-document with a `#!` line"));
+                }
+                // As BuildKit: a here-document with no interpreter line is the shell's script.
+                state.shell.iter().cloned().chain(std::iter::once(content)).collect()
+            }
+            command => argv(command, &state.shell, &state.vars),
+        };
+        let mut env: Vec<String> = config.env.clone().unwrap_or_default();
+        let has = |env: &[String], name: &str| env.iter().any(|e| e.split_once('=').is_some_and(|(k, _)| k == name));
+        if !has(&env, "PATH") {
+            env.push(format!("PATH={DEFAULT_PATH}"));
+        }
+        for (name, value) in &state.run_args {
+            if !has(&env, name) {
+                env.push(format!("{name}={value}"));
+            }
+        }
+        let mounts = run
+            .mounts
+            .iter()
+            .map(|m| MountRequest {
+                kind: m.kind,
+                options: m.options.iter().map(|(k, v)| (k.clone(), expand(v, &state.vars))).collect(),
+            })
+            .collect();
+        let parents = self.written_layers(state)?;
+        self.runs += 1;
+        let step = Step {
+            number: self.runs,
+            text: emitted,
+            args,
+            env,
+            user: config.user.clone().unwrap_or_default(),
+            cwd: config.working_dir.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "/".to_string()),
+            network_none: run.network.as_deref() == Some("none"),
+            mounts,
+            parents,
+            tree: &state.tree,
+        };
+        let result = self.runner()?.run(&step);
+        let layer = result.map_err(|e| run_error(instruction, e))?;
+        if let Some(layer) = &layer {
+            let extract = if state.extract {
+                let dir = self.scratch.join(format!("run-{}", self.layers.len()));
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| Error::Failed(format!("cannot create `{}`: {e}", dir.display())))?;
+                Some(dir)
+            } else {
+                None
+            };
+            base::apply_layers(std::slice::from_ref(layer), &mut state.tree, extract.as_deref())
+                .map_err(Error::Failed)?;
+        }
+        Ok(layer)
+    }
+}
+
+fn run_error(instruction: &Instruction, error: RunError) -> Error {
+    let at = |diagnostic: Diagnostic, label: &str| {
+        let mut diagnostic = diagnostic.with_label(instruction.span, label);
+        if instruction.origin != instruction.span {
+            diagnostic = diagnostic.with_secondary(instruction.origin, "from this call");
+        }
+        Error::Program(vec![diagnostic])
+    };
+    match error {
+        RunError::Failed { ending: Ending::Interrupted, .. } => interrupted(),
+        RunError::Failed { ending, tail } => {
+            let how = match ending {
+                Ending::Exited(code) => format!("exited with status {code}"),
+                Ending::Signal(signal) => format!("was killed by signal {signal}"),
+                Ending::Interrupted => "was interrupted".to_string(),
+            };
+            let shown = &tail[tail.len().saturating_sub(SHOWN_LINES)..];
+            let help = if shown.is_empty() {
+                "the command printed nothing".to_string()
+            } else {
+                format!(
+                    "its last lines of output:\n{}",
+                    shown.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+                )
+            };
+            at(Diagnostic::error(Code::RunFailed, format!("the command {how}")).with_help(help), "this step failed")
+        }
+        RunError::Runtime(message) => at(
+            Diagnostic::error(Code::NoContainerRuntime, format!("cannot run the step: {message}")).with_help(
+                "`imgc build` runs `run` steps with runc on overlayfs, as root (Debian: `apt-get install runc`)",
+            ),
+            "this step runs a command",
+        ),
+        RunError::Secret(message) => at(Diagnostic::error(Code::MissingSecret, message), "this step mounts it"),
+        RunError::Unsupported(what) => Error::Program(vec![super::unsupported(instruction, &what, "this step")]),
+        RunError::Other(message) => Error::Failed(message),
+    }
+}

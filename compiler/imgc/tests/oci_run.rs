@@ -1,0 +1,345 @@
+//! `imgc build` running `run` steps under real runc on overlayfs, through the command line: what
+//! a step sees (user, directory, environment, shell, network, mounts), the layers it leaves
+//! (whiteouts, opaque directories, hard links, no mount stubs), the run cache, secrets that never
+//! reach the image or the cache, and failures (a failing command, a signal, Ctrl-C, a missing
+//! secret or runtime) that are coded errors leaving no output, mount, container or folder.
+//!
+//! The images start from scratch with Debian's static busybox copied in: no registry, no engine.
+#![cfg(all(feature = "oci", feature = "cli"))]
+
+use imgc::oci::base;
+use imgc::oci::platform::Platform;
+use imgc::oci::tree::{Content, Kind, Tree};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The first lines of every program: busybox, and its applets linked in `/bin`.
+const BASE: &str = r#"image from scratch {
+    copy "busybox" to "/bin/busybox"
+    run ["/bin/busybox", "--install", "-s", "/bin"]
+"#;
+
+/// A context with busybox and `files`, its program `BASE` + `body` + `}`.
+fn project(body: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("temp dir");
+    std::fs::copy("/bin/busybox", root.path().join("busybox")).expect("Debian's busybox-static at /bin/busybox");
+    std::fs::set_permissions(root.path().join("busybox"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(root.path().join("app.img"), format!("{BASE}{body}}}\n")).expect("write");
+    for (path, text) in files {
+        let path = root.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    root
+}
+
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_imgc"));
+    command.args(args).current_dir(dir).env_remove("SOURCE_DATE_EPOCH").env("XDG_CACHE_HOME", dir.join(".cache"));
+    command
+}
+
+fn imgc(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("run imgc")
+}
+
+fn build(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["build", "app.img", "--output", "oci:out:v1"];
+    args.extend(extra);
+    imgc(dir, &args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The image's files, contents extracted under `dir/files`.
+fn files(dir: &Path) -> Tree {
+    let image = base::open_layout(&dir.join("out"), Some("v1"), &Platform::host()).expect("a layout");
+    let extract = dir.join("files");
+    std::fs::create_dir_all(&extract).expect("mkdir");
+    let mut tree = Tree::default();
+    base::apply_layers(&image.layers, &mut tree, Some(&extract)).expect("layers apply");
+    tree
+}
+
+fn read(tree: &Tree, path: &str) -> String {
+    match tree.get(path).map(|n| &n.kind) {
+        Some(Kind::File { content: Content::Disk(source), .. }) => std::fs::read_to_string(source).expect("read"),
+        other => panic!("`{path}` is not a file of the image: {other:?}"),
+    }
+}
+
+/// Mounts, runc containers and temporary folders of builds in `dir`: none may be left.
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let needle = dir.to_string_lossy().into_owned();
+    let mounts = std::fs::read_to_string("/proc/mounts").expect("mounts");
+    found.extend(mounts.lines().filter(|l| l.contains(&needle)).map(|l| format!("mount: {l}")));
+    if let Ok(list) = Command::new("runc").args(["list"]).output() {
+        found.extend(text(&list.stdout).lines().filter(|l| l.contains(&needle)).map(|l| format!("container: {l}")));
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join(".cache/imgc/tmp")) {
+        found.extend(entries.flatten().map(|e| format!("temporary: {}", e.path().display())));
+    }
+    let stray = std::fs::read_dir(dir).expect("read").flatten().map(|e| e.file_name().to_string_lossy().into_owned());
+    found.extend(stray.filter(|n| n.starts_with(".imgc-build-")).map(|n| format!("staging: {n}")));
+    found
+}
+
+#[test]
+fn a_step_runs_as_the_stage_says_and_its_layer_holds_only_its_changes() {
+    let body = r#"    copy "etc/" to "/etc/"
+    copy "old/" to "/old/"
+    arg version = "1.2"
+    env both { GREETING = "hello" }
+    env build { STEP_ONLY = "b" }
+    workdir "/work/here"
+    run "id -u > /uid; id -G > /groups; pwd > /pwd; echo \"$GREETING $version $STEP_ONLY\" > /env; hostname > /host; cat /etc/hosts > /hosts"
+    run "rm /old/gone && rm -rf /old/dir && mkdir /old/dir && echo new > /old/dir/fresh && echo x > /a && ln /a /b"
+    run "ls /sys/class/net > /net"
+        network "none"
+    run ["/bin/sh", "-c", "echo exec-form > /exec; mkdir -m 1777 /tmp"]
+    user "web"
+    run "id -u > /tmp/web-uid; id -G > /tmp/web-groups"
+"#;
+    let project = project(
+        body,
+        &[
+            ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nweb:x:10001:10001::/home/web:/bin/sh\n"),
+            ("etc/group", "root:x:0:\nweb:x:10001:\nstaff:x:50:web\n"),
+            ("old/gone", "gone\n"),
+            ("old/dir/kept-below", "below\n"),
+        ],
+    );
+    let dir = project.path();
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "uid"), "0\n");
+    assert_eq!(read(&tree, "pwd"), "/work/here\n");
+    assert_eq!(read(&tree, "env"), "hello 1.2 b\n");
+    assert_eq!(read(&tree, "host"), "buildkitsandbox\n");
+    assert!(read(&tree, "hosts").contains("127.0.0.1\tlocalhost buildkitsandbox"));
+    assert_eq!(read(&tree, "net"), "lo\n", "network none: only the loopback");
+    assert_eq!(read(&tree, "exec"), "exec-form\n");
+    assert_eq!(read(&tree, "tmp/web-uid"), "10001\n");
+    assert_eq!(read(&tree, "tmp/web-groups"), "10001 50\n", "the user's groups from /etc/group");
+    assert!(tree.get("old/gone").is_none(), "a deleted file is a whiteout");
+    assert!(tree.get("old/dir/kept-below").is_none(), "a recreated directory is opaque");
+    assert_eq!(read(&tree, "old/dir/fresh"), "new\n");
+    assert!(matches!(tree.get("b").map(|n| &n.kind), Some(Kind::Link(target)) if target == "a"));
+    for stub in ["proc", "sys", "dev", "etc/hosts", "etc/resolv.conf"] {
+        assert!(tree.get(stub).is_none(), "the mount point `/{stub}` is not in the image");
+    }
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("#2 RUN id -u > /uid"), "each step is announced with its number: {stderr}");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn an_unchanged_rebuild_runs_nothing_and_an_edit_reruns_only_what_follows() {
+    let body = r#"    run "echo ran >> /counted/runs; echo one > /one"
+        cache "/counted" (id: "counter")
+    copy "late.txt" to "/late.txt"
+    run "cat /late.txt > /copy-of-late; echo ran >> /counted/after"
+        cache "/counted" (id: "counter")
+"#;
+    let project = project(body, &[("late.txt", "v1\n")]);
+    let dir = project.path();
+    let first = build(dir, &[]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let digest = text(&first.stdout);
+    let started = Instant::now();
+    let again = build(dir, &[]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stdout), digest, "the same image");
+    assert!(started.elapsed() < Duration::from_secs(3), "no-change rebuild took {:?}", started.elapsed());
+    assert!(!text(&again.stderr).contains(" | "), "nothing ran:\n{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("CACHED"), "{}", text(&again.stderr));
+    let counter = |name: &str| {
+        let mounts = dir.join(".cache/imgc/mounts");
+        let entry =
+            std::fs::read_dir(&mounts).expect("cache mounts").flatten().find(|e| e.path().is_dir()).expect("one");
+        std::fs::read_to_string(entry.path().join("data").join(name)).unwrap_or_default().lines().count()
+    };
+    assert_eq!((counter("runs"), counter("after")), (1, 1));
+    std::fs::write(dir.join("late.txt"), "v2\n").expect("edit");
+    let edited = build(dir, &[]);
+    assert!(edited.status.success(), "{}", text(&edited.stderr));
+    assert_eq!((counter("runs"), counter("after")), (1, 2), "only the step after the edited copy ran again");
+    assert_eq!(read(&files(dir), "copy-of-late"), "v2\n");
+    let uncached = build(dir, &["--no-cache"]);
+    assert!(uncached.status.success(), "{}", text(&uncached.stderr));
+    assert_eq!((counter("runs"), counter("after")), (2, 3), "--no-cache runs every step");
+    assert_eq!(read(&files(dir), "one"), "one\n");
+    let prune = imgc(dir, &["cache", "prune"]);
+    assert!(prune.status.success(), "{}", text(&prune.stderr));
+    assert!(text(&prune.stdout).contains("freed"), "{}", text(&prune.stdout));
+    assert!(
+        !dir.join(".cache/imgc").exists() || std::fs::read_dir(dir.join(".cache/imgc")).expect("read").count() == 0
+    );
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn a_failing_step_is_an_error_with_its_place_status_and_last_lines() {
+    let body = "    run \"echo working; echo to-stderr >&2; exit 3\"\n";
+    let project = project(body, &[]);
+    let dir = project.path();
+    let output = build(dir, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E0035]") && stderr.contains("exited with status 3"), "{stderr}");
+    assert!(stderr.contains("app.img:4:5") && stderr.contains("  to-stderr"), "{stderr}");
+    assert!(stderr.contains("#2 | working"), "output is streamed with the step's number: {stderr}");
+    assert!(!dir.join("out").exists(), "nothing written");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn a_step_killed_by_a_signal_is_an_error_that_says_so() {
+    let project = project("    run \"echo started; sleep 60\"\n", &[]);
+    let dir = project.path();
+    let needle = dir.to_string_lossy().into_owned();
+    let (seen, status) = build_with_signal(dir, move |_| {
+        // The container's process, found as its runtime lists it, killed from outside.
+        let list = Command::new("runc").arg("list").output().expect("runc list");
+        let line = text(&list.stdout).lines().find(|l| l.contains(&needle)).map(str::to_string).expect("the container");
+        let pid: i32 = line.split_whitespace().nth(1).and_then(|p| p.parse().ok()).expect("a pid");
+        // SAFETY: a signal to the step's process.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    });
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("error[E0035]") && seen.contains("killed by signal 9"), "{seen}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+/// Builds in `dir`, calling `signal` with imgc's pid once the step printed `started`; its
+/// standard error and exit status.
+fn build_with_signal(dir: &Path, signal: impl FnOnce(i32) + Send + 'static) -> (String, std::process::ExitStatus) {
+    let mut child = command(dir, &["build", "app.img", "--output", "oci:out:v1"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let pid = child.id() as i32;
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut seen = String::new();
+        let mut signal = Some(signal);
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("| started")
+                && let Some(signal) = signal.take()
+            {
+                signal(pid);
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        seen
+    });
+    let started = Instant::now();
+    let seen = reader.join().expect("reader");
+    let status = child.wait().expect("wait");
+    assert!(started.elapsed() < Duration::from_secs(30), "stopped at once: {:?}", started.elapsed());
+    (seen, status)
+}
+
+#[test]
+fn secrets_reach_the_step_and_nothing_else() {
+    const SECRET: &str = "s3cr3t-imgc-builder-bytes";
+    // The step checks the secret by its digest: the command text, kept in the history, must
+    // not hold it either.
+    let digest = imgc::oci::digest::sha256_digest(SECRET.as_bytes());
+    let body = format!(
+        "    run \"test $(sha256sum < /run/secrets/token | cut -d' ' -f1) = {} && echo used > /used\"\n        secret \"token\" (required: true)\n",
+        digest.trim_start_matches("sha256:")
+    );
+    let project = project(&body, &[("token.txt", SECRET)]);
+    let dir = project.path();
+    let missing = build(dir, &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    let stderr = text(&missing.stderr);
+    assert!(stderr.contains("error[E0037]") && stderr.contains("--secret id=token"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    let output = build(dir, &["--secret", "id=token,src=token.txt"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "used"), "used\n");
+    assert!(tree.get("run").is_none(), "the secret's mount point is not in the image");
+    // Every byte the build left: the image (layers, config, manifests) and the cache.
+    let mut searched = 0;
+    for root in [dir.join("out"), dir.join(".cache")] {
+        for file in walk(&root) {
+            let bytes = std::fs::read(&file).expect("read");
+            let mut plain = Vec::new();
+            let decoded = flate2::read::MultiGzDecoder::new(&bytes[..]);
+            let plain = match std::io::Read::read_to_end(&mut { decoded }, &mut plain) {
+                Ok(_) => plain,
+                Err(_) => bytes,
+            };
+            assert!(!contains(&plain, SECRET.as_bytes()), "the secret is in {}", file.display());
+            searched += 1;
+        }
+    }
+    assert!(searched > 5, "searched {searched} files");
+    assert!(!text(&output.stderr).contains(SECRET) && !text(&output.stdout).contains(SECRET));
+    let by_env = command(dir, &["build", "app.img", "--output", "oci:out2:v1", "--secret", "id=token,env=TOKEN_VAR"])
+        .env("TOKEN_VAR", SECRET)
+        .arg("--no-cache")
+        .output()
+        .expect("run");
+    assert!(by_env.status.success(), "{}", text(&by_env.stderr));
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let meta = std::fs::symlink_metadata(entry.path()).expect("metadata");
+        if meta.is_dir() {
+            out.extend(walk(&entry.path()));
+        } else if meta.is_file() {
+            out.push(entry.path());
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn ctrl_c_stops_the_container_and_leaves_nothing() {
+    let project = project("    run \"echo started; sleep 60\"\n", &[]);
+    let dir = project.path();
+    // SAFETY: a signal to our own child.
+    let (seen, status) = build_with_signal(dir, |pid| unsafe {
+        libc::kill(pid, libc::SIGINT);
+    });
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("error[E0038]"), "{seen}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn without_runc_the_error_says_what_to_install() {
+    let project = project("", &[]);
+    let dir = project.path();
+    let output = command(dir, &["build", "app.img", "--output", "oci:out:v1"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E0036]") && stderr.contains("apt-get install runc"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
