@@ -28,6 +28,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod facts;
 pub mod format;
+pub mod index;
 pub mod ir;
 pub mod lints;
 pub mod literals;
@@ -64,6 +65,9 @@ pub struct Compilation {
     pub program: Option<ir::Program>,
     /// Every file the compilation read from disk: the program and its user modules.
     pub files_read: Vec<PathBuf>,
+    /// The parsed modules (the compiled file first), when the compiled file parsed: what
+    /// [`index::Index`] and editors read.
+    pub modules: Option<modules::ModuleGraph>,
 }
 
 impl Compilation {
@@ -116,20 +120,19 @@ pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, optio
     let mut diagnostics = Diagnostics::default();
     let source_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let graph = modules::load(path, text, loader, &mut sources, &mut diagnostics);
-    let mut files_read = Vec::new();
-    let program = graph.and_then(|graph| {
-        files_read = graph.files_read.clone();
+    let files_read = graph.as_ref().map(|graph| graph.files_read.clone()).unwrap_or_default();
+    let program = graph.as_ref().and_then(|graph| {
         if diagnostics.has_errors() {
             // A module that did not parse would only cause follow-on errors.
             None
         } else {
-            check::check(&graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
+            check::check(graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
         }
     });
     if let Some(program) = &program {
         diagnostics.extend(lints::lint(program, &sources));
     }
-    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
+    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read, modules: graph }
 }
 
 /// Compiles `text` with only the standard library importable (the core's own tests).
