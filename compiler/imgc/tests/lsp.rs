@@ -579,3 +579,12 @@ fn half_typed_programs_never_crash_or_hang_the_server() {
     }
     client.shutdown();
 }
+
+#[test]
+fn without_a_client_the_server_exits_with_status_2_and_says_why() {
+    let out = Command::new(env!("CARGO_BIN_EXE_imgc")).arg("lsp").stdin(Stdio::null()).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: imgc lsp: "), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
