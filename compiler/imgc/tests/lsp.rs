@@ -588,3 +588,75 @@ fn without_a_client_the_server_exits_with_status_2_and_says_why() {
     assert!(stderr.starts_with("error: imgc lsp: "), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+/// A real editor: Neovim (headless, its built-in client, 0.7's API) attached to `imgc lsp` on a
+/// program with an error. A Lua script waits for the diagnostic, hovers, jumps to a definition
+/// and formats the buffer, and writes what it saw.
+#[test]
+fn neovim_shows_the_diagnostic_hovers_jumps_and_formats() {
+    let nvim = Command::new("nvim").arg("--version").output();
+    assert!(
+        nvim.is_ok_and(|o| o.status.success()),
+        "nvim is not installed (scripts/setup-test-env installs Debian's neovim)"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let program = "let greeting = \"hi\"\nimage from \"debian:bookworm-slim\" {\n      run \"echo ${greeting}\"\n    expose htp\n}\n";
+    std::fs::write(dir.path().join("app.img"), program).expect("write");
+    let use_line = program.lines().nth(2).expect("line");
+    let use_column = use_line.find("greeting").expect("use");
+    let script = format!(
+        r#"
+local out = {{}}
+local function say(line) table.insert(out, line) end
+vim.cmd("edit app.img")
+local buf = vim.api.nvim_get_current_buf()
+local id = vim.lsp.start_client({{ name = "imgc", cmd = {{ "{imgc}", "lsp" }}, root_dir = vim.fn.getcwd() }})
+vim.lsp.buf_attach_client(buf, id)
+vim.wait(20000, function() return #vim.diagnostic.get(buf) > 0 end, 20)
+for _, d in ipairs(vim.diagnostic.get(buf)) do
+  local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
+  say("diagnostic " .. tostring(code) .. " line " .. d.lnum .. " col " .. d.col)
+end
+local position = {{ textDocument = {{ uri = vim.uri_from_bufnr(buf) }}, position = {{ line = 2, character = {use_column} }} }}
+local hover = vim.lsp.buf_request_sync(buf, "textDocument/hover", position, 10000)
+say("hover " .. hover[id].result.contents.value:gsub("\n", " "))
+local definition = vim.lsp.buf_request_sync(buf, "textDocument/definition", position, 10000)
+vim.lsp.util.jump_to_location(definition[id].result, "utf-16")
+say("cursor " .. table.concat(vim.api.nvim_win_get_cursor(0), ","))
+vim.lsp.buf.formatting_sync(nil, 10000)
+say("line4 " .. vim.api.nvim_buf_get_lines(buf, 3, 4, false)[1])
+vim.fn.writefile(out, "result.txt")
+vim.cmd("qa!")
+"#,
+        imgc = env!("CARGO_BIN_EXE_imgc"),
+    );
+    std::fs::write(dir.path().join("check.lua"), script).expect("write");
+    let mut child = Command::new("nvim")
+        .args(["--headless", "--clean", "-c", "luafile check.lua"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nvim starts");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let result =
+        std::fs::read_to_string(dir.path().join("result.txt")).unwrap_or_else(|_| panic!("no result: {stderr}"));
+    let lines: Vec<&str> = result.lines().collect();
+    assert_eq!(lines[0], "diagnostic E0002 line 3 col 11", "{result}");
+    assert!(lines[1].starts_with("hover ```img let greeting: string ```"), "{result}");
+    assert_eq!(lines[2], "cursor 1,4", "the jump lands on the `let`'s name: {result}");
+    assert_eq!(lines[3], "line4     run \"echo ${greeting}\"", "{result}");
+    assert_eq!(lines.len(), 4, "{result}");
+}
