@@ -549,13 +549,20 @@ fn the_code_lens_command_shows_the_dockerfile() {
     client.shutdown();
 }
 
-/// Every prefix of every example (and of the standard library), as if typed: the server answers
-/// each request and never crashes or hangs.
+/// Every prefix of every example, of the standard library and of the fuzz regressions (Dockerfiles
+/// typed into an `.img` file), as if typed: the server answers each request and never crashes or
+/// hangs.
 #[test]
 fn half_typed_programs_never_crash_or_hang_the_server() {
     let mut programs: Vec<String> =
         ["c-static", "cargo-app", "nginx", "python-web", "static-site"].iter().map(|name| example(name).1).collect();
     programs.extend(imgc::stdlib::MODULES.iter().map(|(_, text)| text.to_string()));
+    let regressions = std::fs::read_dir(repository().join("fuzz/regressions")).expect("fuzz regressions");
+    let mut regressions: Vec<PathBuf> = regressions.flatten().map(|e| e.path()).collect();
+    regressions.sort();
+    assert!(!regressions.is_empty());
+    programs
+        .extend(regressions.iter().map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("reads")).into_owned()));
     let mut client = Client::start();
     let uri = "file:///tmp/imgc-lsp-test-truncated.img";
     client.open(uri, "");
