@@ -173,8 +173,22 @@ impl Server {
                     && let Some(document) = self.documents.get_mut(&params.text_document.uri)
                 {
                     text::apply_changes(&mut document.text, params.content_changes);
+                    let path = document.path.clone();
+                    // The documents that import the edited one are due too.
+                    let importers: Vec<Url> = self
+                        .documents
+                        .iter()
+                        .filter(|(_, d)| {
+                            d.analysis
+                                .as_ref()
+                                .or(d.last_parsed.as_ref())
+                                .is_some_and(|a| a.compilation.files_read.contains(&path))
+                        })
+                        .map(|(uri, _)| uri.clone())
+                        .collect();
                     self.edited();
                     self.dirty.insert(params.text_document.uri);
+                    self.dirty.extend(importers);
                     self.deadline = Some(Instant::now() + DEBOUNCE);
                 }
             }

@@ -301,11 +301,19 @@ fn imported_modules_get_their_diagnostics_and_navigation_reaches_them() {
     let install = client.at("textDocument/definition", &app_uri, app_text, "install", 0, json!({})).unwrap();
     assert_eq!(install["uri"], std_apt["uri"]);
 
-    // Editing the open module updates it for the program importing it.
+    // Editing the open module (unsaved) updates the program importing it.
+    assert_eq!(codes(&client.open(&common_uri, common_text)), ["E0002"], "a module is checked alone too");
     let fixed = common_text.replace("${nobody}", "hello");
-    client.open(&common_uri, &fixed);
-    client.change(&app_uri, 2, app_text);
-    assert_eq!(client.diagnostics(&common_uri), Vec::<Value>::new());
+    client.change(&common_uri, 2, &fixed);
+    assert_eq!(client.diagnostics(&app_uri), Vec::<Value>::new());
+    client.pending.clear();
+    client.change(&common_uri, 3, &fixed.replace("fn greet", "fn greeting"));
+    let app = client.diagnostics(&app_uri);
+    assert_eq!(codes(&app), ["E0002"], "{app:?}");
+    assert!(
+        app[0]["message"].as_str().unwrap_or_default().contains("module `common` has no function `greet`"),
+        "{app:?}"
+    );
     client.shutdown();
     assert!(!Path::new(&path).exists(), "the server removes its directory when it stops");
 }
