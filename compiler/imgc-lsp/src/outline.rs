@@ -246,7 +246,11 @@ fn lexical(text: &str) -> Vec<(usize, usize, u32)> {
         } else if c.is_ascii_alphabetic() || c == b'_' {
             let end =
                 text[i..].find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).map_or(text.len(), |n| i + n);
-            if KEYWORDS.contains(&&text[i..end]) || imgc_core::check::step_options("run").contains(&&text[i..end]) {
+            let word = &text[i..end];
+            let is_option = ["run", "copy", "add", "healthcheck"]
+                .iter()
+                .any(|step| imgc_core::check::step_options(step).contains(&word));
+            if KEYWORDS.contains(&word) || is_option {
                 tokens.push((i, end, 0));
             }
             i = end;
