@@ -116,10 +116,34 @@ impl Compilation {
 
 /// Compiles with a custom loader for imported files.
 pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, options: &Options) -> Compilation {
+    compile(path, text, None, loader, options)
+}
+
+/// Compiles a file already parsed (as file 0): an editor reparses only what an edit reaches
+/// ([`syntax::incremental`]).
+pub fn compile_parsed(
+    path: &Path,
+    parsed: &syntax::incremental::Parsed,
+    loader: &dyn Loader,
+    options: &Options,
+) -> Compilation {
+    compile(path, parsed.text.clone(), Some(parsed), loader, options)
+}
+
+fn compile(
+    path: &Path,
+    text: String,
+    parsed: Option<&syntax::incremental::Parsed>,
+    loader: &dyn Loader,
+    options: &Options,
+) -> Compilation {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::default();
     let source_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let graph = modules::load(path, text, loader, &mut sources, &mut diagnostics);
+    let graph = match parsed {
+        Some(parsed) => modules::load_parsed(path, parsed, loader, &mut sources, &mut diagnostics),
+        None => modules::load(path, text, loader, &mut sources, &mut diagnostics),
+    };
     let files_read = graph.as_ref().map(|graph| graph.files_read.clone()).unwrap_or_default();
     let program = graph.as_ref().and_then(|graph| {
         if diagnostics.has_errors() {

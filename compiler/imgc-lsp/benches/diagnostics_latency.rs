@@ -70,27 +70,44 @@ fn bench(c: &mut Criterion) {
     );
     assert_eq!(next_diagnostics(&client), 0, "the generated program is clean");
 
-    // Each edit types into the last stage: alternately a clean program and one with an error.
-    let line = program.lines().count() - 4;
+    // Each edit types a step into a stage, alternately giving a program with an error and the
+    // clean one: near the end of the file (the server reparses little) and in its middle.
     let mut version = 1;
-    c.bench_function("diagnostics_after_edit/generated_2000_lines", |b| {
-        b.iter(|| {
+    for (place, line) in [("end", program.lines().count() - 40), ("middle", program.lines().count() / 2)] {
+        let in_stage = program.lines().skip(line).position(|l| l.starts_with("    run ")).expect("a step") + line;
+        c.bench_function(&format!("diagnostics_after_edit/generated_2000_lines/{place}"), |b| {
+            b.iter(|| {
+                version += 1;
+                let typed = if version % 2 == 0 { "    expose htp\n" } else { "" };
+                let end = if version % 2 == 0 { 0 } else { 1 };
+                let change = json!({
+                    "range": { "start": { "line": in_stage, "character": 0 }, "end": { "line": in_stage + end, "character": 0 } },
+                    "text": typed,
+                });
+                send_notification(
+                    &client,
+                    "textDocument/didChange",
+                    json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [change] }),
+                );
+                let count = next_diagnostics(&client);
+                assert_eq!(count, usize::from(version % 2 == 0));
+            })
+        });
+        // Leave the clean program for the next place.
+        if version % 2 == 0 {
             version += 1;
-            let typed = if version % 2 == 0 { "    expose htp\n" } else { "" };
-            let end = if version % 2 == 0 { 0 } else { 1 };
             let change = json!({
-                "range": { "start": { "line": line, "character": 0 }, "end": { "line": line + end, "character": 0 } },
-                "text": typed,
+                "range": { "start": { "line": in_stage, "character": 0 }, "end": { "line": in_stage + 1, "character": 0 } },
+                "text": "",
             });
             send_notification(
                 &client,
                 "textDocument/didChange",
                 json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [change] }),
             );
-            let count = next_diagnostics(&client);
-            assert_eq!(count, usize::from(version % 2 == 0));
-        })
-    });
+            assert_eq!(next_diagnostics(&client), 0);
+        }
+    }
 
     // The parts of one analysis, for comparison.
     c.bench_function("compile/generated_2000_lines", |b| {

@@ -9,7 +9,8 @@ use imgc_core::index::Index;
 use imgc_core::modules::{Loader, ModuleKey};
 use imgc_core::source::{FileId, SourceFile, Span};
 use imgc_core::syntax::ast::StatementKind;
-use imgc_core::{Compilation, Options, compile_with_loader, stdlib};
+use imgc_core::syntax::incremental::Parsed;
+use imgc_core::{Compilation, Options, compile_parsed, stdlib};
 use lsp_types::{Location, Url};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -73,15 +74,16 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Compiles the document `parsed` (its text and parse) at `path`.
     pub fn new(
         uri: Url,
         path: &Path,
-        text: &str,
+        parsed: &Parsed,
         open: &HashMap<PathBuf, String>,
         server_files: Option<&ServerFiles>,
     ) -> Analysis {
         let loader = OverlayLoader { open };
-        let mut compilation = compile_with_loader(path, text.to_string(), &loader, &Options::default());
+        let mut compilation = compile_parsed(path, parsed, &loader, &Options::default());
         let index =
             compilation.modules.as_ref().map(|graph| Index::build(graph, &compilation.sources)).unwrap_or_default();
         let mut files = HashMap::new();

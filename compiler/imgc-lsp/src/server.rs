@@ -8,6 +8,7 @@ use crate::actions::{self, SHOW_DOCKERFILE};
 use crate::analysis::{Analysis, ServerFiles};
 use crate::text::{self, LineIndex};
 use crate::{complete, diagnostics, hover, navigate, outline};
+use imgc_core::syntax::incremental::Parsed;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response, ResponseError};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _, PublishDiagnostics,
@@ -30,6 +31,8 @@ struct Document {
     text: String,
     path: PathBuf,
     analysis: Option<Rc<Analysis>>,
+    /// The text's last parse: the next analysis reparses only what the edits since reached.
+    parsed: Option<Parsed>,
     /// The last analysis of this document that parsed (completion reads it while the text is
     /// half-typed).
     last_parsed: Option<Rc<Analysis>>,
@@ -161,8 +164,13 @@ impl Server {
                 if let Ok(params) = serde_json::from_value::<DidOpenTextDocumentParams>(notification.params) {
                     let uri = params.text_document.uri;
                     let path = uri.to_file_path().unwrap_or_else(|_| PathBuf::from(uri.path()));
-                    let document =
-                        Document { text: params.text_document.text, path, analysis: None, last_parsed: None };
+                    let document = Document {
+                        text: params.text_document.text,
+                        path,
+                        analysis: None,
+                        parsed: None,
+                        last_parsed: None,
+                    };
                     self.documents.insert(uri.clone(), document);
                     self.edited();
                     self.publish(&uri);
@@ -249,8 +257,15 @@ impl Server {
         }
         let open: HashMap<PathBuf, String> =
             self.documents.values().map(|d| (d.path.clone(), d.text.clone())).collect();
-        let analysis = Rc::new(Analysis::new(uri.clone(), &document.path, &document.text, &open, self.files.as_ref()));
+        let root = imgc_core::source::FileId(0);
+        let parsed = match &document.parsed {
+            Some(parsed) if parsed.text == document.text => parsed.clone(),
+            Some(parsed) => parsed.reparse(root, &document.text),
+            None => Parsed::new(root, &document.text),
+        };
+        let analysis = Rc::new(Analysis::new(uri.clone(), &document.path, &parsed, &open, self.files.as_ref()));
         let document = self.documents.get_mut(uri)?;
+        document.parsed = Some(parsed);
         document.analysis = Some(analysis.clone());
         if analysis.compilation.modules.is_some() {
             document.last_parsed = Some(analysis.clone());
