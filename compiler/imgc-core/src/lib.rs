@@ -154,7 +154,9 @@ fn compile(
         }
     });
     if let Some(program) = &program {
-        diagnostics.extend(lints::lint(program, &sources));
+        // Lints about layers judge the RUNs imgc writes by default, after the optimizer.
+        let (emitted, _) = optimize::optimize(program, &optimize::Optimize::default());
+        diagnostics.extend(lints::lint(program, &emitted, &sources));
     }
     Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read, modules: graph }
 }
