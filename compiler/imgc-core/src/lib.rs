@@ -28,6 +28,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod facts;
 pub mod format;
+pub mod index;
 pub mod ir;
 pub mod lints;
 pub mod literals;
@@ -64,6 +65,9 @@ pub struct Compilation {
     pub program: Option<ir::Program>,
     /// Every file the compilation read from disk: the program and its user modules.
     pub files_read: Vec<PathBuf>,
+    /// The parsed modules (the compiled file first), when the compiled file parsed: what
+    /// [`index::Index`] and editors read.
+    pub modules: Option<modules::ModuleGraph>,
 }
 
 impl Compilation {
@@ -112,18 +116,41 @@ impl Compilation {
 
 /// Compiles with a custom loader for imported files.
 pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, options: &Options) -> Compilation {
+    compile(path, text, None, loader, options)
+}
+
+/// Compiles a file already parsed (as file 0): an editor reparses only what an edit reaches
+/// ([`syntax::incremental`]).
+pub fn compile_parsed(
+    path: &Path,
+    parsed: &syntax::incremental::Parsed,
+    loader: &dyn Loader,
+    options: &Options,
+) -> Compilation {
+    compile(path, parsed.text.clone(), Some(parsed), loader, options)
+}
+
+fn compile(
+    path: &Path,
+    text: String,
+    parsed: Option<&syntax::incremental::Parsed>,
+    loader: &dyn Loader,
+    options: &Options,
+) -> Compilation {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::default();
     let source_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let graph = modules::load(path, text, loader, &mut sources, &mut diagnostics);
-    let mut files_read = Vec::new();
-    let program = graph.and_then(|graph| {
-        files_read = graph.files_read.clone();
+    let graph = match parsed {
+        Some(parsed) => modules::load_parsed(path, parsed, loader, &mut sources, &mut diagnostics),
+        None => modules::load(path, text, loader, &mut sources, &mut diagnostics),
+    };
+    let files_read = graph.as_ref().map(|graph| graph.files_read.clone()).unwrap_or_default();
+    let program = graph.as_ref().and_then(|graph| {
         if diagnostics.has_errors() {
             // A module that did not parse would only cause follow-on errors.
             None
         } else {
-            check::check(&graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
+            check::check(graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
         }
     });
     if let Some(program) = &program {
@@ -131,7 +158,7 @@ pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, optio
         let (emitted, _) = optimize::optimize(program, &optimize::Optimize::default());
         diagnostics.extend(lints::lint(program, &emitted, &sources));
     }
-    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
+    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read, modules: graph }
 }
 
 /// Compiles `text` with only the standard library importable (the core's own tests).

@@ -4,6 +4,7 @@
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use crate::stdlib;
+use crate::syntax::incremental::Parsed;
 use crate::syntax::{self, ast};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -66,6 +67,29 @@ pub fn load(
     sources: &mut SourceMap,
     diagnostics: &mut Diagnostics,
 ) -> Option<ModuleGraph> {
+    load_root(root, text, None, loader, sources, diagnostics)
+}
+
+/// [`load`] with the root file already parsed (an editor reparses only what an edit reaches);
+/// `parsed` must be the parse of `text` as file 0.
+pub fn load_parsed(
+    root: &Path,
+    parsed: &Parsed,
+    loader: &dyn Loader,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Option<ModuleGraph> {
+    load_root(root, parsed.text.clone(), Some(parsed), loader, sources, diagnostics)
+}
+
+fn load_root(
+    root: &Path,
+    text: String,
+    parsed: Option<&Parsed>,
+    loader: &dyn Loader,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Option<ModuleGraph> {
     let mut graph_loader = GraphLoader {
         loader,
         sources,
@@ -77,15 +101,18 @@ pub fn load(
     let key = ModuleKey::File(normalize(root));
     graph_loader.graph.files_read.push(root.to_path_buf());
     let name = root.display().to_string();
-    graph_loader.load_text(key, name, text)?;
+    graph_loader.load_text(key, name, text, parsed)?;
     Some(graph_loader.graph)
 }
 
 impl GraphLoader<'_> {
-    fn load_text(&mut self, key: ModuleKey, name: String, text: String) -> Option<usize> {
+    fn load_text(&mut self, key: ModuleKey, name: String, text: String, parsed: Option<&Parsed>) -> Option<usize> {
         let file = self.sources.add(name, text);
         let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
-        let (module, errors) = syntax::parse(file, &text);
+        let (module, errors) = match parsed {
+            Some(parsed) => (parsed.module.clone(), parsed.diagnostics.clone()),
+            None => syntax::parse(file, &text),
+        };
         self.diagnostics.extend(errors);
         let module = module?;
         let index = self.graph.modules.len();
@@ -148,12 +175,12 @@ impl GraphLoader<'_> {
         match &key {
             ModuleKey::Std(name) => {
                 let text = stdlib::module(name).unwrap_or_default().to_string();
-                self.load_text(key.clone(), format!("std/{name}.img"), text)
+                self.load_text(key.clone(), format!("std/{name}.img"), text, None)
             }
             ModuleKey::File(path) => match self.loader.read(path) {
                 Ok(text) => {
                     self.graph.files_read.push(path.clone());
-                    self.load_text(key.clone(), path.display().to_string(), text)
+                    self.load_text(key.clone(), path.display().to_string(), text, None)
                 }
                 Err(error) => {
                     self.diagnostics.push(

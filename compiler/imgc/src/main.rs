@@ -101,6 +101,9 @@ enum Command {
     /// Print imgc's man page (roff)
     #[command(after_help = "Example:\n  imgc man > /usr/local/share/man/man1/imgc.1")]
     Man,
+    /// Run the language server for editors, over standard input and output
+    #[command(after_help = "Editors start it themselves; see the book's Editors chapter.")]
+    Lsp,
     /// Format programs in place: one canonical layout, comments kept
     #[command(after_help = "Examples:\n  imgc fmt app.img\n  imgc fmt --check *.img")]
     Fmt {
@@ -292,6 +295,13 @@ fn main() -> ExitCode {
         }
         Command::Completions { shell } => shell_docs::completions::<Cli>(shell),
         Command::Man => shell_docs::man_page::<Cli>(),
+        Command::Lsp => match imgc_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: imgc lsp: {error}");
+                ExitCode::from(2)
+            }
+        },
         Command::Fmt { check, files } => fmt(&files, check, &reporter),
         Command::Migrate { file, output, check, against } => {
             migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)

@@ -16,7 +16,7 @@ fn cargo() -> Command {
     command
 }
 
-const CRATES: [&str; 4] = ["imgc-dockerfile", "imgc-core", "imgc-builder", "imgc"];
+const CRATES: [&str; 5] = ["imgc-dockerfile", "imgc-core", "imgc-builder", "imgc-lsp", "imgc"];
 
 const MAIN_RS: &str = r#"
 fn main() {
@@ -65,7 +65,7 @@ fn packaged_crates_build_and_compile_the_examples() {
          [dependencies]\nimgc = {{ path = {:?}, default-features = false }}\n\n[patch.crates-io]\n",
         listing("imgc").display().to_string()
     );
-    for name in ["imgc-dockerfile", "imgc-core", "imgc-builder"] {
+    for name in ["imgc-dockerfile", "imgc-core", "imgc-builder", "imgc-lsp"] {
         manifest.push_str(&format!("{name} = {{ path = {:?} }}\n", listing(name).display().to_string()));
     }
     manifest.push_str("\n[workspace]\n");

@@ -8,6 +8,8 @@ mod scope;
 mod stages;
 mod steps;
 
+pub use steps::step_options;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir;
 use crate::modules::ModuleGraph;

@@ -120,6 +120,17 @@ const RUN_CLAUSES: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "netwo
 const COPY_CLAUSES: &[&str] = &["from", "chown", "chmod", "link", "exclude", "parents"];
 const ADD_CLAUSES: &[&str] = &["chown", "chmod", "link", "exclude", "checksum", "keep_git_dir", "unpack"];
 const HEALTHCHECK_CLAUSES: &[&str] = &["interval", "timeout", "start_period", "start_interval", "retries"];
+/// The options a step takes (`run`, `copy`, `add`, `healthcheck`), for editors' completion.
+pub fn step_options(step: &str) -> &'static [&'static str] {
+    match step {
+        "run" => RUN_CLAUSES,
+        "copy" => COPY_CLAUSES,
+        "add" => ADD_CLAUSES,
+        "healthcheck" => HEALTHCHECK_CLAUSES,
+        _ => &[],
+    }
+}
+
 /// Options that may be given more than once.
 const REPEATABLE: &[&str] = &["cache", "bind", "tmpfs", "secret", "ssh", "exclude", "device"];
 

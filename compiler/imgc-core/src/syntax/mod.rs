@@ -4,6 +4,7 @@
 pub mod ast;
 mod builder;
 pub mod comments;
+pub mod incremental;
 
 pub(crate) use builder::parse_duration;
 
