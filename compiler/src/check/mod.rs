@@ -4,7 +4,7 @@
 
 mod expr;
 pub mod literals;
-mod scope;
+pub(crate) mod scope;
 mod stages;
 mod steps;
 
