@@ -125,7 +125,8 @@ pub(super) fn describe(file: FileId, text: &str, failure: &Failure) -> (Diagnost
             && (word_end..=next).contains(&p);
         let dockerfile_from = word.eq_ignore_ascii_case("from") && (p == word_start || unknown);
         if unknown || dockerfile_from {
-            return (unknown_step(span(word_start..word_end), word), After::Resume);
+            let operand = text[next..].split_whitespace().next().unwrap_or("").trim_matches('"');
+            return (unknown_step(span(word_start..word_end), word, operand), After::Resume);
         }
         if let Some(diagnostic) = declaration_name(text, failure, word, next, &span) {
             return (diagnostic, After::Resume);
@@ -216,13 +217,17 @@ fn dockerfile_step(word: &str) -> Option<&'static str> {
     INSTRUCTIONS.iter().find(|i| **i == lower && (word != lower || lower == "from")).copied()
 }
 
-fn unknown_step(span: Span, word: &str) -> Diagnostic {
+/// An unknown word where a statement starts; `operand` is the word after it (a `FROM`'s image).
+fn unknown_step(span: Span, word: &str, operand: &str) -> Diagnostic {
     match dockerfile_step(word) {
-        Some("from") => Diagnostic::error(Code::Syntax, format!("`{word}` is a Dockerfile instruction"))
-            .with_label(span, "a stage is declared with `image` or `stage` in .img")
-            .with_help(
-                "write `image from \"debian:bookworm-slim\" { … }` for the image built, or `stage build from \"rust:1.80\" { … }` for a stage others copy from",
-            ),
+        Some("from") => {
+            let base = if operand.is_empty() || operand.contains(['{', '}']) { "debian:bookworm-slim" } else { operand };
+            Diagnostic::error(Code::Syntax, format!("`{word}` is a Dockerfile instruction"))
+                .with_label(span, "a stage is declared with `image` or `stage` in .img")
+                .with_help(format!(
+                    "write `image from \"{base}\" {{ … }}` for the image built, or `stage build from \"{base}\" {{ … }}` for a stage others copy from"
+                ))
+        }
         Some(step) => Diagnostic::error(Code::Syntax, format!("`{word}` is a Dockerfile instruction"))
             .with_label(span, format!("`{word}` is written `{step}` in .img"))
             .with_help(format!("steps are lowercase words: {}", shape(step).unwrap_or(""))),
@@ -340,8 +345,8 @@ fn generic(text: &str, failure: &Failure, statement: Option<&str>, span: &impl F
         None if start >= text.len() => "unexpected end of file".to_string(),
         None => "unexpected line break".to_string(),
     };
-    let help = match statement.and_then(|s| shape(s).map(|shape| (s, shape))) {
-        Some((statement, shape)) => format!("`{statement}` is written {shape}"),
+    let help = match statement.and_then(shape) {
+        Some(shape) => format!("write it as {shape}"),
         None => "see the language reference in the book for the shape of each statement".to_string(),
     };
     Diagnostic::error(Code::Syntax, message)
