@@ -132,6 +132,17 @@ pub(super) fn describe(file: FileId, text: &str, failure: &Failure) -> (Diagnost
             return (diagnostic, After::Resume);
         }
     }
+    if matches!(statement, Some("stage" | "image"))
+        && text[p..].starts_with('\n')
+        && text[p..].trim_start().starts_with('{')
+    {
+        let brace = p + text[p..].find('{').unwrap_or(0);
+        let diagnostic = Diagnostic::error(Code::Syntax, "the `{` of a stage must be on the line of its `from`")
+            .with_label(span(p..p), "a line break here ends the statement")
+            .with_secondary(span(brace..brace + 1), "move this `{` up")
+            .with_help(format!("write it as {}", shape(statement.unwrap_or("image")).unwrap_or("")));
+        return (diagnostic, After::Stop);
+    }
     let found = span(p..value_end(text, p));
     if matches!(statement, Some("copy" | "add")) && failure.expects("to") {
         // `copy "a" "b" to "/c"` misses a comma, `copy "a" "/a"` its `to`.
