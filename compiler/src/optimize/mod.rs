@@ -11,6 +11,7 @@ pub mod lexer;
 pub mod lints;
 pub mod merge_runs;
 pub mod metadata;
+pub mod path_lookup;
 pub mod report;
 pub mod script;
 pub mod unused_stages;
