@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use imgc::emit::oci::{self, Built, output::Destination};
+use imgc::oci::{self, Built, output::Destination};
 
 use crate::cmd::{Output, ToolError, run_ok};
 

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use imgc::emit::oci::Options;
+use imgc::oci::Options;
 use imgc_tests::oci::{build, export_base, file_tree, skopeo, umoci_unpack, validate_layout, write_files};
 use imgc_tests::{Engine, buildah, docker, ensure_test_env, unique_tag};
 
@@ -244,7 +244,7 @@ fn bad_inputs_are_clear_errors_that_leave_nothing_behind() {
 #[test]
 fn oci_archives_with_zstd_layers_are_read_by_skopeo() {
     let (dir, mut options) = setup();
-    options.compression = imgc::emit::oci::layer::Compression::Zstd(3);
+    options.compression = imgc::oci::layer::Compression::Zstd(3);
     let archive = dir.path().join("image.tar");
     let built = build(PROGRAM, &format!("oci-archive:{}:v1", archive.display()), &options).expect("builds");
     let inspect = skopeo(&["inspect", "--raw", &format!("oci-archive:{}:v1", archive.display())]).expect("inspect");

@@ -2,7 +2,7 @@
 //! the image back with skopeo; base images pulled from it into the blob cache, and not again;
 //! basic authentication through a `config.json`, and a clear error for a wrong password.
 
-use imgc::emit::oci::Options;
+use imgc::oci::Options;
 use imgc_tests::ensure_test_env;
 use imgc_tests::oci::{build, export_base, lowercase_tempdir, skopeo, validate_layout, write_files};
 use imgc_tests::registry::Registry;

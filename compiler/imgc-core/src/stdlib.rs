@@ -1,0 +1,14 @@
+//! The standard library: `.img` modules from the crate's `stdlib/` folder, embedded in the
+//! binary so `import std.apt` needs no files on disk.
+
+/// `(module name, source)` for every standard module.
+pub const MODULES: &[(&str, &str)] = &[
+    ("apt", include_str!("../stdlib/apt.img")),
+    ("user", include_str!("../stdlib/user.img")),
+    ("log", include_str!("../stdlib/log.img")),
+];
+
+/// The source of `std.NAME`.
+pub fn module(name: &str) -> Option<&'static str> {
+    MODULES.iter().find(|(n, _)| *n == name).map(|(_, source)| *source)
+}

@@ -1,0 +1,84 @@
+//! Dockerfile parse throughput on the migration corpus (`tests/dockerfiles`) and BuildKit's own
+//! parser test files, one file at a time and as one large file (all of them, ten times over).
+//! `scripts/bench-dockerfile-parse` runs this and BuildKit's Go parser (PyPI `dockerfile`) on the
+//! same files in the same run.
+//!
+//! `cargo bench -p imgc --bench dockerfile_parse`
+
+use criterion::{Criterion, Throughput, criterion_group};
+use imgc::dockerfile::{ParseOptions, parse_with};
+use std::path::{Path, PathBuf};
+
+/// The corpus: every file the parser accepts in BuildKit's parser stage.
+fn corpus() -> Vec<String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(manifest.join("../../tests/dockerfiles"))
+        .expect("tests/dockerfiles")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
+        .collect();
+    let buildkit = std::env::var_os("IMGC_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../../tests/corpus"))
+        .join("buildkit-parser/testfiles");
+    if let Ok(dirs) = std::fs::read_dir(buildkit) {
+        paths.extend(dirs.flatten().map(|e| e.path().join("Dockerfile")));
+    }
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|text| parse_with(text, ParseOptions::lenient()).is_ok())
+        .collect()
+}
+
+/// Whether a file can be joined to others into the large file and still mean the same: no
+/// `escape` directive (it applies only at the top of a file) and no continuation at its end
+/// (it would swallow the next file's first line). `scripts/bench-dockerfile-parse` uses the
+/// same rule for the Go parser.
+fn joinable(text: &str) -> bool {
+    let escape_directive = text.lines().take_while(|l| l.trim_start().starts_with('#')).any(|l| {
+        let body = l.trim_start().trim_start_matches('#').trim_start().to_ascii_lowercase();
+        body.strip_prefix("escape").is_some_and(|rest| rest.trim_start().starts_with('='))
+    });
+    let last = text.lines().rev().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    !escape_directive && !last.is_some_and(|l| l.trim_end().ends_with('\\'))
+}
+
+fn bench(c: &mut Criterion) {
+    let files = corpus();
+    let bytes: usize = files.iter().map(String::len).sum();
+    let joined: Vec<&str> = files.iter().filter(|t| joinable(t)).map(String::as_str).collect();
+    let large = joined.repeat(10).join("\n");
+    println!("corpus: {} files, {bytes} bytes; large file: {} bytes", files.len(), large.len());
+
+    let mut group = c.benchmark_group("dockerfile_parse");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("corpus_files", |b| {
+        b.iter(|| {
+            for text in &files {
+                std::hint::black_box(parse_with(text, ParseOptions::lenient()).is_ok());
+            }
+        })
+    });
+    group.bench_function("corpus_files_validated", |b| {
+        b.iter(|| {
+            for text in &files {
+                std::hint::black_box(parse_with(text, ParseOptions::default()).is_ok());
+            }
+        })
+    });
+    group.throughput(Throughput::Bytes(large.len() as u64));
+    group.bench_function("large_file", |b| {
+        b.iter(|| std::hint::black_box(parse_with(&large, ParseOptions::lenient()).is_ok()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,127 @@
+//! `imgc build` and `imgc inspect`: the command-line side of the OCI writer.
+
+use clap::{Args, ValueEnum};
+use imgc::diagnostics::Diagnostic;
+use imgc::oci::layer::Compression;
+use imgc::oci::output::Destination;
+use imgc::oci::platform::Platform;
+use imgc::oci::{self, Error};
+use imgc::{Compilation, Options};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const BUILD_EXAMPLES: &str = "\
+Examples:
+  imgc build app.img --output oci:out:v1
+  imgc build app.img --output docker-archive:app.tar:app:v1 && docker load -i app.tar
+  imgc build app.img --output oci-archive:app.tar --base-image debian:bookworm-slim=oci:/images/debian:12
+
+Times in the image come from SOURCE_DATE_EPOCH (0 when unset).";
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The .img file to build
+    file: PathBuf,
+    /// Where to write: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO:TAG
+    #[arg(short, long, value_name = "DEST")]
+    output: String,
+    /// Build this stage instead of the `image`
+    #[arg(long, value_name = "NAME")]
+    stage: Option<String>,
+    /// Another tag for the image (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Set a build argument: --arg NAME=VALUE (repeatable)
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = super::parse_arg)]
+    args: Vec<(String, String)>,
+    /// The platform of stages that name none [default: the host's]
+    #[arg(long, value_name = "OS/ARCH", value_parser = Platform::parse)]
+    platform: Option<Platform>,
+    /// The build context [default: the directory of FILE]
+    #[arg(long, value_name = "DIR")]
+    context: Option<PathBuf>,
+    /// Where a base image is: NAME=oci:DIR[:TAG] or NAME=oci-archive:FILE[:TAG] (repeatable)
+    #[arg(long = "base-image", value_name = "NAME=LOCATION", value_parser = super::parse_arg)]
+    base_images: Vec<(String, String)>,
+    /// Registry credentials in the format of ~/.docker/config.json [default: that file]
+    #[arg(long, value_name = "FILE")]
+    authfile: Option<PathBuf>,
+    /// Write every layer anew instead of reusing layers cached from earlier builds
+    #[arg(long)]
+    no_cache: bool,
+    /// How layers are compressed
+    #[arg(long, value_enum, default_value_t = CompressionArg::Gzip)]
+    compression: CompressionArg,
+    /// Compression level [default: 1 for gzip, 3 for zstd]
+    #[arg(long, value_name = "N")]
+    compression_level: Option<i32>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompressionArg {
+    Gzip,
+    Zstd,
+}
+
+/// Compiles and builds; prints the manifest digest.
+pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic])) -> ExitCode {
+    let destination = match Destination::parse(&args.output) {
+        Ok(destination) => destination,
+        Err(message) => return fail(&message),
+    };
+    let compilation = match imgc::compile_file(&args.file, &Options { args: args.args }) {
+        Ok(compilation) => compilation,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let warnings: Vec<Diagnostic> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
+    let program = match &compilation.program {
+        Some(program) if !compilation.has_errors() => program,
+        _ => {
+            report(&compilation, &compilation.diagnostics);
+            return ExitCode::from(1);
+        }
+    };
+    report(&compilation, &warnings);
+    let context = args.context.unwrap_or_else(|| {
+        args.file.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), PathBuf::from)
+    });
+    let mut options = oci::Options::new(context);
+    options.stage = args.stage;
+    options.platform = args.platform;
+    options.tags = args.tags;
+    options.base_images = args.base_images;
+    options.authfile = args.authfile;
+    options.layer_cache = !args.no_cache;
+    options.compression = match (args.compression, args.compression_level) {
+        (CompressionArg::Gzip, level) => Compression::Gzip(level.unwrap_or(1).clamp(0, 9) as u32),
+        (CompressionArg::Zstd, level) => Compression::Zstd(level.unwrap_or(3).clamp(1, 22)),
+    };
+    match oci::build(program, &destination, &options) {
+        Ok(built) => {
+            println!("{}", built.manifest_digest);
+            ExitCode::SUCCESS
+        }
+        Err(Error::Program(diagnostics)) => {
+            report(&compilation, &diagnostics);
+            ExitCode::from(1)
+        }
+        Err(Error::Failed(message)) => fail(&message),
+    }
+}
+
+/// Prints the summary of an image.
+pub fn inspect(image: &str) -> ExitCode {
+    let result = Destination::parse(image).and_then(|d| oci::inspect::inspect(&d));
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,98 @@
+//! [`Image::oci`](super::Image::oci): the image built from a build script, as `imgc build` builds it.
+
+use super::Error;
+use crate::Compilation;
+use crate::ir::Program;
+use crate::oci::{self, output::Destination};
+use std::path::Path;
+
+/// `text` as `imgc build --output` reads it, a relative path taken in `package`.
+pub fn destination(text: &str, package: &Path) -> Result<Destination, String> {
+    Ok(match Destination::parse(text)? {
+        Destination::Layout { dir, tag } => Destination::Layout { dir: package.join(dir), tag },
+        Destination::OciArchive { file, tag } => Destination::OciArchive { file: package.join(file), tag },
+        Destination::DockerArchive { file, reference } => {
+            Destination::DockerArchive { file: package.join(file), reference }
+        }
+        #[cfg(feature = "registry")]
+        registry @ Destination::Registry { .. } => registry,
+    })
+}
+
+/// Builds `program` from `context` to `destination`; its manifest digest. Steps `imgc build`
+/// cannot build are reported like compile errors, with the program's source.
+pub fn build(
+    program: &Program,
+    destination: &Destination,
+    context: &Path,
+    compilation: &Compilation,
+    program_path: &Path,
+) -> Result<String, Error> {
+    let failed = |reason: String| Error::Image { destination: destination.path().display().to_string(), reason };
+    if let Some(parent) = local_path(destination).and_then(Path::parent) {
+        std::fs::create_dir_all(parent).map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
+    }
+    let mut options = oci::Options::new(context);
+    options.layer_cache = true;
+    match oci::build(program, destination, &options) {
+        Ok(built) => Ok(built.manifest_digest),
+        Err(oci::Error::Program(diagnostics)) => Err(Error::Compile {
+            program: program_path.to_path_buf(),
+            rendered: compilation.render(&diagnostics, false),
+            errors: diagnostics.len(),
+        }),
+        Err(oci::Error::Failed(reason)) => Err(failed(reason)),
+    }
+}
+
+/// The file or folder written, unless the image is pushed.
+fn local_path(destination: &Destination) -> Option<&Path> {
+    match destination {
+        #[cfg(feature = "registry")]
+        Destination::Registry { .. } => None,
+        _ => Some(destination.path()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BuildEnv, Error, Image};
+    use std::fs;
+
+    fn package(program: &str) -> (tempfile::TempDir, tempfile::TempDir, BuildEnv) {
+        let package = tempfile::tempdir().expect("temp dir");
+        let out_dir = tempfile::tempdir().expect("temp dir");
+        fs::create_dir(package.path().join("static")).expect("folder");
+        fs::write(package.path().join("static/index.html"), "<h1>hi</h1>\n").expect("file");
+        fs::write(package.path().join("app.img"), program).expect("program");
+        let env = BuildEnv { manifest_dir: package.path().into(), out_dir: out_dir.path().into() };
+        (package, out_dir, env)
+    }
+
+    #[test]
+    fn the_image_is_built_in_the_package_and_again_the_same() {
+        let (package, _out, env) =
+            package("image from scratch {\n    copy \"static/\" to \"/srv/\"\n    cmd [\"/bin/app\"]\n}\n");
+        let image = Image::new("app.img").dockerfile("Dockerfile").oci("oci:target/image:v1");
+        let mut cargo = Vec::new();
+        let built = image.clone().run_in(&env, &mut cargo).expect("builds");
+        let digest = built.image.expect("an image");
+        assert!(digest.starts_with("sha256:"), "{digest}");
+        let index = fs::read_to_string(package.path().join("target/image/index.json")).expect("a layout");
+        assert!(index.contains("\"org.opencontainers.image.ref.name\":\"v1\""), "{index}");
+        let cargo = String::from_utf8(cargo).expect("utf-8");
+        assert!(!cargo.contains("target"), "the image is an output, not an input:\n{cargo}");
+        // The same files: the same image.
+        let again = image.run_in(&env, &mut Vec::new()).expect("builds again");
+        assert_eq!(again.image.as_deref(), Some(digest.as_str()));
+    }
+
+    #[test]
+    fn a_run_step_or_a_bad_destination_fails_the_script() {
+        let (_package, _out, env) = package("image from scratch {\n    run \"true\"\n}\n");
+        let error = Image::new("app.img").oci("oci:out").run_in(&env, &mut Vec::new()).expect_err("refused");
+        assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0030")), "{error}");
+        let error = Image::new("app.img").oci("ftp:out").run_in(&env, &mut Vec::new()).expect_err("refused");
+        assert!(matches!(error, Error::Setting(_)), "{error}");
+    }
+}

@@ -1,0 +1,86 @@
+//! `imgc migrate`: a Dockerfile turned into an `.img` program, and the proof that nothing was
+//! lost.
+//!
+//! [`migrate`] parses the Dockerfile ([`crate::dockerfile`]), converts it ([`convert`]) and
+//! formats the result ([`crate::format`]). [`check`] compiles a program back into a Dockerfile,
+//! with every optimizer pass off, and compares it with the original instruction by instruction, after
+//! normalising what does not change the image ([`compare`]).
+
+mod compare;
+mod convert;
+mod env;
+mod idioms;
+mod model;
+mod shell;
+
+pub use compare::check;
+
+use crate::Options;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::dockerfile::{self, ParseOptions};
+use crate::source::{FileId, SourceMap, Span};
+use std::path::Path;
+
+/// The outcome of a migration: the sources (the Dockerfile, then the program when there is one),
+/// the program's text, and the problems found.
+#[derive(Debug)]
+pub struct Migration {
+    pub sources: SourceMap,
+    pub program: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Converts the Dockerfile `text` (named `name` in messages) into a formatted `.img` program.
+pub fn migrate(name: &str, text: &str) -> Migration {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let result = parse(file, text).and_then(|df| convert::convert(&df, file)).and_then(|program| {
+        // The converter writes the program plainly; the formatter gives it its layout.
+        crate::format::format_source(FileId(u32::MAX), &program).map_err(|errors| {
+            let detail = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+            vec![
+                Diagnostic::error(Code::NotMigratable, format!("the converted program does not parse: {detail}"))
+                    .with_label(Span::new(file, 0..0), "converting this file")
+                    .with_help("this is a bug in imgc migrate; please report it with the Dockerfile"),
+            ]
+        })
+    });
+    let program = match result {
+        Ok(program) => program,
+        Err(diagnostics) => return Migration { sources, program: None, diagnostics },
+    };
+    // What the converter writes compiles; should it not, nothing broken is handed out.
+    let compiled = crate::compile_with_loader(
+        Path::new("app.img"),
+        program.clone(),
+        &crate::modules::NoFiles,
+        &Options::default(),
+    );
+    if let Some(error) = compiled.diagnostics.iter().find(|d| d.is_error()) {
+        let at = error.primary.as_ref().map_or(0..0, |l| l.span.range());
+        let program_file = sources.add("app.img", program.as_str());
+        let diagnostic = Diagnostic::error(
+            Code::NotMigratable,
+            format!("the converted program does not compile: {}", error.message),
+        )
+        .with_label(Span::new(file, 0..0), "converting this Dockerfile")
+        .with_secondary(
+            Span::new(program_file, at),
+            error.primary.as_ref().map_or(String::new(), |l| l.message.clone()),
+        )
+        .with_help("imgc checks this value more strictly than builders do; write it in the form its error asks for");
+        return Migration { sources, program: None, diagnostics: vec![diagnostic] };
+    }
+    Migration { sources, program: Some(program), diagnostics: Vec::new() }
+}
+
+/// Parses and validates a Dockerfile the way BuildKit does; errors as [`Code::DockerfileSyntax`].
+fn parse(file: FileId, text: &str) -> Result<dockerfile::Dockerfile, Vec<Diagnostic>> {
+    dockerfile::parse_with(text, ParseOptions::default()).map_err(|error| {
+        vec![
+            Diagnostic::error(Code::DockerfileSyntax, error.message.clone())
+                .with_label(Span::new(file, error.span.start.offset..error.span.end.offset), "here")
+                .with_help("builders refuse this Dockerfile too; see the Dockerfile reference"),
+        ]
+    })
+}

@@ -1,0 +1,439 @@
+//! One test per diagnostic code: the program that triggers it and the rendered message,
+//! snapshotted with the source in it.
+
+use imgc::diagnostics::Code;
+use imgc::{Options, Target};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Compiles `source` and renders every diagnostic without colour.
+fn render_with(source: &str, args: &[(&str, &str)], target: Target) -> (String, BTreeSet<&'static str>) {
+    let options = Options { args: args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    let compilation = imgc::compile_source("app.img", source, &options);
+    let diagnostics = match compilation.dockerfile(target) {
+        Ok(_) => compilation.diagnostics.clone(),
+        Err(errors) => errors,
+    };
+    let codes = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    (compilation.render(&diagnostics, false), codes)
+}
+
+/// Asserts that `source` fails with `code` and snapshots the message.
+fn check(code: Code, source: &str) -> String {
+    check_with(code, source, &[], Target::Buildkit)
+}
+
+fn check_with(code: Code, source: &str, args: &[(&str, &str)], target: Target) -> String {
+    let (rendered, codes) = render_with(source, args, target);
+    assert!(codes.contains(code.as_str()), "expected {}, got {codes:?}:\n{rendered}", code.as_str());
+    assert!(rendered.contains("help:"), "every message has a help line:\n{rendered}");
+    rendered
+}
+
+macro_rules! snapshot {
+    ($code:ident, $source:expr) => {
+        insta::assert_snapshot!(stringify!($code), check(Code::$code, $source))
+    };
+}
+
+#[test]
+fn e0001_syntax() {
+    snapshot!(Syntax, "image from \"debian:bookworm-slim\" {\n    run\n}\n");
+}
+
+#[test]
+fn e0002_unknown_name() {
+    snapshot!(
+        UnknownName,
+        "let version = \"1.0\"\nimage from \"debian:bookworm-slim\" {\n    run \"echo ${verison}\"\n}\n"
+    );
+}
+
+#[test]
+fn e0003_type_mismatch() {
+    snapshot!(TypeMismatch, "let debug = true\nimage from \"debian:bookworm-slim\" {\n    expose debug\n}\n");
+}
+
+#[test]
+fn e0004_argument_count() {
+    snapshot!(
+        ArgumentCount,
+        "import std.apt\nimage from \"debian:bookworm-slim\" {\n    apt.install([\"curl\"], [\"git\"])\n}\n"
+    );
+}
+
+#[test]
+fn e0005_unknown_named_argument() {
+    snapshot!(
+        UnknownNamedArgument,
+        "import std.user\nimage from \"debian:bookworm-slim\" {\n    user.create(\"app\", uidd: 10001)\n}\n"
+    );
+}
+
+#[test]
+fn e0006_missing_argument() {
+    snapshot!(
+        MissingArgument,
+        "import std.user\nimage from \"debian:bookworm-slim\" {\n    user.create(uid: 10001)\n}\n"
+    );
+}
+
+#[test]
+fn e0007_port_out_of_range() {
+    snapshot!(
+        PortOutOfRange,
+        "let http: port = 80800/tcp\nimage from \"debian:bookworm-slim\" {\n    expose http\n}\n"
+    );
+}
+
+#[test]
+fn e0008_malformed_duration() {
+    snapshot!(
+        MalformedDuration,
+        "image from \"debian:bookworm-slim\" {\n    healthcheck [\"true\"] interval 30 timeout 5x\n}\n"
+    );
+}
+
+#[test]
+fn e0009_malformed_image() {
+    snapshot!(MalformedImage, "image from \"Debian:bookworm slim\" {\n    cmd [\"bash\"]\n}\n");
+}
+
+#[test]
+fn e0010_duplicate_stage() {
+    snapshot!(
+        DuplicateStage,
+        "stage build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\nstage build from \"debian:bookworm-slim\" {\n    run \"make test\"\n}\nimage from scratch {\n    copy from build \"/out\" to \"/\"\n}\n"
+    );
+}
+
+#[test]
+fn e0011_unknown_stage() {
+    snapshot!(
+        UnknownStage,
+        "stage build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\nimage from scratch {\n    copy from biuld \"/out/app\" to \"/app\"\n}\n"
+    );
+}
+
+#[test]
+fn e0012_later_stage() {
+    snapshot!(
+        LaterStage,
+        "stage test from \"debian:bookworm-slim\" {\n    copy from build \"/out/app\" to \"/app\"\n}\nstage build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\nimage from scratch {\n    copy from build \"/out/app\" to \"/app\"\n}\n"
+    );
+}
+
+#[test]
+fn e0013_stage_cycle() {
+    snapshot!(
+        StageCycle,
+        "stage a from \"debian:bookworm-slim\" {\n    copy from b \"/b\" to \"/b\"\n}\nstage b from a {\n    run \"true\"\n}\nimage from scratch {\n    copy from b \"/b\" to \"/b\"\n}\n"
+    );
+}
+
+#[test]
+fn e0014_import_cycle() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("a.img"), "import \"./b.img\" as b\n").expect("write a");
+    std::fs::write(dir.path().join("b.img"), "import \"./a.img\" as a\n").expect("write b");
+    let main = dir.path().join("app.img");
+    std::fs::write(&main, "import \"./a.img\" as a\nimage from scratch {\n    cmd [\"/app\"]\n}\n").expect("write app");
+    let compilation = imgc::compile_file(&main, &Options::default()).expect("readable");
+    assert!(compilation.diagnostics.iter().any(|d| d.code == Code::ImportCycle));
+    let rendered = compilation.render(&compilation.diagnostics, false);
+    let rendered = rendered.replace(&dir.path().display().to_string(), "<dir>");
+    insta::assert_snapshot!("ImportCycle", rendered);
+}
+
+#[test]
+fn e0015_secret_misuse() {
+    snapshot!(
+        SecretMisuse,
+        "let token: secret = \"npm_token\"\nimage from \"debian:bookworm-slim\" {\n    env { NPM_TOKEN = token }\n    run \"npm ci\" secret token (target: \"/root/.npmrc\")\n}\n"
+    );
+}
+
+#[test]
+fn e0016_context_escape() {
+    snapshot!(
+        ContextEscape,
+        "image from \"debian:bookworm-slim\" {\n    copy \"config/../../secrets.env\" to \"/etc/app.env\"\n}\n"
+    );
+}
+
+#[test]
+fn e0017_missing_build_arg() {
+    snapshot!(
+        MissingBuildArg,
+        "arg version: string\nimage from \"debian:bookworm-slim\" {\n    label \"version\" = version\n}\n"
+    );
+}
+
+#[test]
+fn e0018_misplaced() {
+    snapshot!(Misplaced, "run \"apt-get update\"\nimage from \"debian:bookworm-slim\" {\n    cmd [\"bash\"]\n}\n");
+}
+
+#[test]
+fn e0019_duplicate() {
+    snapshot!(
+        Duplicate,
+        "let name = \"web\"\nlet name = \"api\"\nimage from \"debian:bookworm-slim\" {\n    label \"name\" = name\n}\n"
+    );
+}
+
+#[test]
+fn e0020_invalid_literal() {
+    snapshot!(InvalidLiteral, "image from \"debian:bookworm-slim\" {\n    stopsignal \"SIGSTOPP\"\n}\n");
+}
+
+#[test]
+fn e0021_unknown_clause() {
+    snapshot!(
+        UnknownClause,
+        "image from \"debian:bookworm-slim\" {\n    copy \"app\" to \"/app\" checksum \"sha256:00\"\n}\n"
+    );
+}
+
+#[test]
+fn e0022_no_image() {
+    snapshot!(NoImage, "stage build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\n");
+}
+
+#[test]
+fn e0023_target_unsupported() {
+    insta::assert_snapshot!(
+        "TargetUnsupported",
+        check_with(
+            Code::TargetUnsupported,
+            "image from \"debian:bookworm-slim\" {\n    run \"apt-get update\" cache \"/var/cache/apt\"\n}\n",
+            &[],
+            Target::Classic
+        )
+    );
+}
+
+#[test]
+fn e0024_invalid_cli_arg() {
+    insta::assert_snapshot!(
+        "InvalidCliArg",
+        check_with(
+            Code::InvalidCliArg,
+            "arg http: port = 8080\nimage from \"debian:bookworm-slim\" {\n    expose http\n}\n",
+            &[("http", "99999")],
+            Target::Buildkit
+        )
+    );
+}
+
+#[test]
+fn e0025_import_not_found() {
+    snapshot!(ImportNotFound, "import std.aptt\nimage from \"debian:bookworm-slim\" {\n    cmd [\"bash\"]\n}\n");
+}
+
+#[test]
+fn e0026_recursive_function() {
+    snapshot!(
+        RecursiveFunction,
+        "fn setup() {\n    run \"true\"\n    setup()\n}\nimage from \"debian:bookworm-slim\" {\n    setup()\n}\n"
+    );
+}
+
+#[test]
+fn e0027_arg_at_runtime() {
+    snapshot!(
+        ArgAtRuntime,
+        "arg version: string = \"1.0\"\nimage from \"debian:bookworm-slim\" {\n    cmd [\"app\", \"--version\", \"${version}\"]\n}\n"
+    );
+}
+
+#[test]
+fn e0028_not_expressible() {
+    snapshot!(
+        NotExpressible,
+        "image from \"debian:bookworm-slim\" {\n    label \"description\" = \"first line\\nsecond line\"\n}\n"
+    );
+}
+
+#[test]
+fn e0029_invalid_stage_name() {
+    snapshot!(
+        InvalidStageName,
+        "stage Build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\nimage from scratch {\n    cmd [\"/app\"]\n}\n"
+    );
+}
+
+/// Builds `source` with `imgc build` in an empty context and renders its errors.
+#[cfg(feature = "oci")]
+fn build_errors(source: &str) -> String {
+    use imgc::oci;
+    let compilation = imgc::compile_source("app.img", source, &Options::default());
+    let program = compilation.program.as_ref().expect("compiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let destination =
+        oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display())).expect("a destination");
+    match oci::build(program, &destination, &oci::Options::new(dir.path())) {
+        Err(oci::Error::Program(errors)) => compilation.render(&errors, false),
+        other => panic!("expected diagnostics, got {other:?}"),
+    }
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0030_not_buildable() {
+    let rendered =
+        build_errors("image from scratch {\n    copy \"x\" to \"/x\"\n    run \"make\"\n    add \"y\" to \"/y\"\n}\n");
+    assert!(rendered.contains("error[E0030]") && rendered.contains("app.img:3:5"), "{rendered}");
+    assert!(rendered.contains("app.img:4:5") && rendered.contains("`add` step"), "every step is reported: {rendered}");
+    assert!(rendered.contains("imgc dockerfile"), "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0030_lists_the_steps_in_source_order() {
+    // The image copies from `b` first, so `b` is built before `a`; the list still reads top down.
+    let rendered = build_errors(
+        "stage a from scratch {\n    add \"a\" to \"/a\"\n}\nstage b from scratch {\n    add \"b\" to \"/b\"\n}\nimage from scratch {\n    copy from b \"/b\" to \"/b\"\n    copy from a \"/a\" to \"/a\"\n}\n",
+    );
+    let (first, second) = (rendered.find("app.img:2:5"), rendered.find("app.img:5:5"));
+    assert!(first.is_some() && second.is_some() && first < second, "{rendered}");
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0031_copy_source_not_found() {
+    let rendered = build_errors("image from scratch {\n    copy \"missing/*.txt\" to \"/x/\"\n}\n");
+    assert!(rendered.contains("error[E0031]") && rendered.contains("`missing/*.txt` matches nothing"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("help:"), "{rendered}");
+}
+
+/// Migrates a Dockerfile (and checks a program against it, when given); the diagnostics rendered.
+fn migrate_errors(dockerfile: &str, program: Option<&str>) -> String {
+    match program {
+        None => {
+            let migration = imgc::migrate::migrate("Dockerfile", dockerfile);
+            assert!(migration.program.is_none(), "migrated");
+            imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false)
+        }
+        Some(program) => {
+            let report = imgc::migrate::check("Dockerfile", dockerfile, std::path::Path::new("app.img"), program);
+            imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false)
+        }
+    }
+}
+
+#[test]
+fn e0032_dockerfile_syntax() {
+    let rendered = migrate_errors("FROM alpine\nCOPY --user=me a /b\n", None);
+    assert!(
+        rendered.contains("error[E0032]: unknown flag: --user") && rendered.contains("Dockerfile:2:6"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("help:"), "{rendered}");
+}
+
+#[test]
+fn e0033_not_migratable() {
+    let rendered = migrate_errors("FROM alpine\nEXPOSE 8000-8010\n", None);
+    assert!(rendered.contains("error[E0033]") && rendered.contains("the port `8000-8010`"), "{rendered}");
+    assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("help:"), "{rendered}");
+}
+
+#[test]
+fn e0034_migration_differs() {
+    let rendered = migrate_errors(
+        "FROM alpine\nRUN apk add curl\n",
+        Some("image from \"alpine\" {\n    run \"apk add wget\"\n}\n"),
+    );
+    assert!(rendered.contains("error[E0034]") && rendered.contains("Dockerfile:2:1"), "{rendered}");
+    assert!(rendered.contains("app.img:2:5") && rendered.contains("`apk add wget`"), "{rendered}");
+}
+
+#[test]
+fn every_code_has_a_test_here() {
+    let this_file =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics.rs")).expect("read");
+    for code in Code::ALL {
+        let test_name = format!("fn {}_", code.as_str().to_lowercase());
+        assert!(this_file.contains(&test_name), "no test for {}", code.as_str());
+    }
+}
+
+#[test]
+fn errors_are_collected_not_stopped_at_the_first() {
+    let source = "let p: port = 70000\nimage from \"debian:bookworm-slim\" {\n    run \"echo ${nope}\"\n    stopsignal \"SIGNOPE\"\n    copy \"../x\" to \"/x\"\n}\n";
+    let (rendered, codes) = render_with(source, &[], Target::Buildkit);
+    for code in ["E0007", "E0002", "E0020", "E0016"] {
+        assert!(codes.contains(code), "missing {code} in:\n{rendered}");
+    }
+}
+
+#[test]
+fn json_has_the_same_content() {
+    let compilation = imgc::compile_source(
+        "app.img",
+        "image from \"debian:bookworm-slim\" {\n    expose 0\n}\n",
+        &Options::default(),
+    );
+    let json = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
+    let value: serde_json::Value = serde_json::from_str(json.lines().next().expect("one line")).expect("valid json");
+    assert_eq!(value["code"], "E0007");
+    assert_eq!(value["severity"], "error");
+    assert_eq!(value["location"]["file"], "app.img");
+    assert_eq!(value["location"]["line"], 2);
+    assert_eq!(value["location"]["column"], 12);
+    assert!(value["help"].as_str().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn w0101_apt_update_alone() {
+    snapshot!(
+        AptUpdateAlone,
+        "image from \"debian:bookworm-slim\" {\n    run \"apt-get update\"\n    copy \"a.deb\" to \"/tmp/\"\n    run \"apt-get install -y /tmp/a.deb && rm -rf /var/lib/apt/lists/*\"\n}\n"
+    );
+}
+
+#[test]
+fn w0102_package_cache_left() {
+    snapshot!(PackageCacheLeft, "image from \"alpine:3.20\" {\n    run \"apk add curl\"\n}\n");
+}
+
+#[test]
+fn w0103_unpinned_base() {
+    snapshot!(UnpinnedBase, "stage build from \"golang:latest\" {\n    run \"go version\"\n}\nimage from build {\n}\n");
+}
+
+#[test]
+fn w0104_secret_in_env() {
+    snapshot!(SecretInEnv, "arg github_token = \"ghp_123\"\nimage from \"debian:bookworm-slim\" {\n}\n");
+}
+
+#[test]
+fn w0105_add_for_copy() {
+    snapshot!(AddForCopy, "image from \"debian:bookworm-slim\" {\n    add \"app.py\", \"lib/\" to \"/app/\"\n}\n");
+}
+
+#[test]
+fn w0106_root_at_end() {
+    snapshot!(RootAtEnd, "image from \"debian:bookworm-slim\" {\n    user \"0\"\n}\n");
+}
+
+#[test]
+fn w0107_volume_write() {
+    snapshot!(
+        VolumeWrite,
+        "image from \"debian:bookworm-slim\" {\n    volume \"/var/lib/app\"\n    copy \"seed.db\" to \"/var/lib/app/seed.db\"\n}\n"
+    );
+}
+
+#[test]
+fn warnings_do_not_stop_the_dockerfile() {
+    let compilation = imgc::compile_source("app.img", "image from \"debian\" {\n}\n", &Options::default());
+    assert!(!compilation.has_errors());
+    assert_eq!(compilation.diagnostics.len(), 1);
+    assert!(compilation.dockerfile(Target::Buildkit).is_ok());
+    let json = imgc::diagnostics::render_json(&compilation.sources, &compilation.diagnostics);
+    let value: serde_json::Value = serde_json::from_str(json.trim()).expect("valid json");
+    assert_eq!(value["severity"], "warning");
+    assert_eq!(value["code"], "W0103");
+}
