@@ -14,6 +14,7 @@ use crate::ir::{
 };
 use crate::shell;
 use crate::value::format_duration;
+use super::line_break;
 
 /// Which builders the Dockerfile must work with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -212,8 +213,8 @@ impl Emitter<'_> {
                     format!("VOLUME {}", words.join(" "))
                 }
             }
-            InstructionKind::Cmd(command) => format!("CMD {}", self.command_text(command, shell)),
-            InstructionKind::Entrypoint(command) => format!("ENTRYPOINT {}", self.command_text(command, shell)),
+            InstructionKind::Cmd(command) => format!("CMD {}", self.command_text(command, shell, 4)),
+            InstructionKind::Entrypoint(command) => format!("ENTRYPOINT {}", self.command_text(command, shell, 11)),
             InstructionKind::Healthcheck(None) => "HEALTHCHECK NONE".to_string(),
             InstructionKind::Healthcheck(Some(health)) => self.healthcheck(instruction, health, shell),
             InstructionKind::StopSignal(signal) => format!("STOPSIGNAL {}", word(signal)),
@@ -263,13 +264,21 @@ impl Emitter<'_> {
         if let Command::Heredoc(_) = &run.command {
             self.buildkit_only(instruction, "a here-document");
         }
-        line.push(' ');
-        line.push_str(&self.command_text(&run.command, shell));
+        // Options that leave no room for the command put it on a line of its own.
+        let command = self.command_text(&run.command, shell, 4);
+        let first_line = command.lines().next().unwrap_or("");
+        if line.len() > 3 && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH {
+            line.push_str(" \\\n    ");
+        } else {
+            line.push(' ');
+        }
+        line.push_str(&command);
         line
     }
 
-    fn command_text(&self, command: &Command, shell: &[String]) -> String {
-        command_text(command, shell, self.target, !self.in_trigger)
+    /// The command text, for an instruction whose command starts at `column`.
+    fn command_text(&self, command: &Command, shell: &[String], column: usize) -> String {
+        command_text(command, shell, self.target, (!self.in_trigger).then_some(column))
     }
 
     fn copy(&mut self, instruction: &Instruction, copy: &Copy) -> String {
@@ -371,7 +380,8 @@ impl Emitter<'_> {
             line.push_str(&format!(" --retries={retries}"));
         }
         line.push_str(" CMD ");
-        line.push_str(&self.command_text(&health.command, shell));
+        let column = line.chars().count();
+        line.push_str(&self.command_text(&health.command, shell, column));
         line
     }
 }
@@ -499,19 +509,30 @@ pub fn shell_script(text: &Text) -> String {
 }
 
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
-/// given to the shell in exec form instead. A chain is written one command a line when
-/// `multi_line` allows it (the merge-runs pass only chains commands that fit on one line).
-fn command_text(command: &Command, shell: &[String], target: Target, multi_line: bool) -> String {
+/// given to the shell in exec form instead. With `multi_line` (the column the command starts at),
+/// a chain is written one command a line (the merge-runs pass only chains commands that fit on
+/// one line), and a long shell command is broken where the shell allows ([`line_break`]).
+fn command_text(command: &Command, shell: &[String], target: Target, multi_line: Option<usize>) -> String {
     match command {
         Command::Chain(commands) => {
-            let separator = if multi_line { " \\\n    && " } else { " && " };
-            commands.iter().map(|text| trim_blanks(&shell_script(text)).to_string()).collect::<Vec<_>>().join(separator)
+            let Some(column) = multi_line else {
+                return commands.iter().map(|text| trim_blanks(&shell_script(text)).to_string()).collect::<Vec<_>>().join(" && ");
+            };
+            commands
+                .iter()
+                .enumerate()
+                .map(|(i, text)| line_break::break_lines(trim_blanks(&shell_script(text)), if i == 0 { column } else { 7 }))
+                .collect::<Vec<_>>()
+                .join(" \\\n    && ")
         }
         Command::Exec(words) => json_list(words.iter().map(|w| w.as_literal().unwrap_or_else(|| w.display()))),
         Command::Shell(text) => {
             let script = shell_script(text);
             if fits_one_line(&script, target) {
-                trim_blanks(&script).to_string()
+                match multi_line {
+                    Some(column) => line_break::break_lines(trim_blanks(&script), column),
+                    None => trim_blanks(&script).to_string(),
+                }
             } else {
                 json_list(shell.iter().cloned().chain(std::iter::once(script)))
             }
@@ -582,21 +603,21 @@ mod tests {
     fn multi_line_commands_use_exec_form() {
         let shell: Vec<String> = DEFAULT_SHELL.iter().map(|s| s.to_string()).collect();
         let command = Command::Shell(Text::code("echo a\necho b"));
-        assert_eq!(command_text(&command, &shell, Target::Buildkit, true), r#"["/bin/sh", "-c", "echo a\necho b"]"#);
+        assert_eq!(command_text(&command, &shell, Target::Buildkit, Some(4)), r#"["/bin/sh", "-c", "echo a\necho b"]"#);
         let flag_like = Command::Shell(Text::code("--version"));
-        assert_eq!(command_text(&flag_like, &shell, Target::Buildkit, true), r#"["/bin/sh", "-c", "--version"]"#);
+        assert_eq!(command_text(&flag_like, &shell, Target::Buildkit, Some(4)), r#"["/bin/sh", "-c", "--version"]"#);
         assert_eq!(word(&Text::value("--x")), "\"--x\"");
         let heredoc = Command::Shell(Text::code("cat <<EOF"));
-        assert!(command_text(&heredoc, &shell, Target::Buildkit, true).starts_with('['));
-        assert_eq!(command_text(&heredoc, &shell, Target::Classic, true), "cat <<EOF");
+        assert!(command_text(&heredoc, &shell, Target::Buildkit, Some(4)).starts_with('['));
+        assert_eq!(command_text(&heredoc, &shell, Target::Classic, Some(4)), "cat <<EOF");
     }
 
     #[test]
     fn chains_are_written_one_command_a_line() {
         let shell: Vec<String> = DEFAULT_SHELL.iter().map(|s| s.to_string()).collect();
         let chain = Command::Chain(vec![Text::code("apt-get update"), Text::code("( cd /src; make )")]);
-        assert_eq!(command_text(&chain, &shell, Target::Buildkit, true), "apt-get update \\\n    && ( cd /src; make )");
-        assert_eq!(command_text(&chain, &shell, Target::Buildkit, false), "apt-get update && ( cd /src; make )");
+        assert_eq!(command_text(&chain, &shell, Target::Buildkit, Some(4)), "apt-get update \\\n    && ( cd /src; make )");
+        assert_eq!(command_text(&chain, &shell, Target::Buildkit, None), "apt-get update && ( cd /src; make )");
     }
 
     #[test]
