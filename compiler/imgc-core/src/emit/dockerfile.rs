@@ -213,8 +213,11 @@ impl Emitter<'_> {
                     format!("VOLUME {}", words.join(" "))
                 }
             }
-            InstructionKind::Cmd(command) => format!("CMD {}", self.command_text(command, shell, 4)),
-            InstructionKind::Entrypoint(command) => format!("ENTRYPOINT {}", self.command_text(command, shell, 11)),
+            // The image config keeps these commands as written: line breaks would change it.
+            InstructionKind::Cmd(command) => format!("CMD {}", command_text(command, shell, self.target, None)),
+            InstructionKind::Entrypoint(command) => {
+                format!("ENTRYPOINT {}", command_text(command, shell, self.target, None))
+            }
             InstructionKind::Healthcheck(None) => "HEALTHCHECK NONE".to_string(),
             InstructionKind::Healthcheck(Some(health)) => self.healthcheck(instruction, health, shell),
             InstructionKind::StopSignal(signal) => format!("STOPSIGNAL {}", word(signal)),
@@ -236,19 +239,18 @@ impl Emitter<'_> {
     }
 
     fn run(&mut self, instruction: &Instruction, run: &Run, shell: &[String]) -> String {
-        let mut line = String::from("RUN");
+        let mut flags = Vec::new();
         for mount in &run.mounts {
             self.buildkit_only(instruction, &format!("a {} mount", mount.kind.as_str()));
-            line.push_str(" --mount=");
-            line.push_str(&mount_flag(mount));
+            flags.push(format!("--mount={}", mount_flag(mount)));
         }
         if let Some(network) = &run.network {
             self.buildkit_only(instruction, "`network`");
-            line.push_str(&format!(" --network={network}"));
+            flags.push(format!("--network={network}"));
         }
         if let Some(security) = &run.security {
             self.buildkit_only(instruction, "`security`");
-            line.push_str(&format!(" --security={security}"));
+            flags.push(format!("--security={security}"));
         }
         for device in &run.devices {
             self.buildkit_only(instruction, "a device");
@@ -256,29 +258,27 @@ impl Emitter<'_> {
             if field.contains([',', '"']) {
                 field = format!("\"{}\"", field.replace('"', "\"\""));
             }
-            line.push_str(&format!(" --device={field}"));
-            if device.required {
-                line.push_str(",required=true");
-            }
+            let required = if device.required { ",required=true" } else { "" };
+            flags.push(format!("--device={field}{required}"));
         }
         if let Command::Heredoc(_) = &run.command {
             self.buildkit_only(instruction, "a here-document");
         }
-        // Options that leave no room for the command put it on a line of its own.
-        let command = self.command_text(&run.command, shell, 4);
+        let command = command_text(&run.command, shell, self.target, (!self.in_trigger).then_some(4));
+        let mut line = String::from("RUN");
+        for flag in &flags {
+            line.push(' ');
+            line.push_str(flag);
+        }
+        // Options that leave no room for the command go one a line, the command on a line of its own.
         let first_line = command.lines().next().unwrap_or("");
-        if line.len() > 3 && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH {
-            line.push_str(" \\\n    ");
+        if !flags.is_empty() && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH {
+            line = format!("RUN {} \\\n    ", flags.join(" \\\n    "));
         } else {
             line.push(' ');
         }
         line.push_str(&command);
         line
-    }
-
-    /// The command text, for an instruction whose command starts at `column`.
-    fn command_text(&self, command: &Command, shell: &[String], column: usize) -> String {
-        command_text(command, shell, self.target, (!self.in_trigger).then_some(column))
     }
 
     fn copy(&mut self, instruction: &Instruction, copy: &Copy) -> String {
@@ -380,8 +380,7 @@ impl Emitter<'_> {
             line.push_str(&format!(" --retries={retries}"));
         }
         line.push_str(" CMD ");
-        let column = line.chars().count();
-        line.push_str(&self.command_text(&health.command, shell, column));
+        line.push_str(&command_text(&health.command, shell, self.target, None));
         line
     }
 }
@@ -509,9 +508,10 @@ pub fn shell_script(text: &Text) -> String {
 }
 
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
-/// given to the shell in exec form instead. With `multi_line` (the column the command starts at),
-/// a chain is written one command a line (the merge-runs pass only chains commands that fit on
-/// one line), and a long shell command is broken where the shell allows ([`line_break`]).
+/// given to the shell in exec form instead. With `multi_line` (the column the command starts at;
+/// for `RUN`s only: a `CMD` is kept in the image config as written), a chain is written one
+/// command a line (the merge-runs pass only chains commands that fit on one line), and a long
+/// shell command is broken where the shell allows ([`line_break`]).
 fn command_text(command: &Command, shell: &[String], target: Target, multi_line: Option<usize>) -> String {
     match command {
         Command::Chain(commands) => {
