@@ -43,7 +43,10 @@ fn read_stdin() -> Result<String, String> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).map_err(|error| format!("cannot read standard input: {error}"))?;
     String::from_utf8(bytes).map_err(|error| {
-        format!("cannot read standard input: it is not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to())
+        format!(
+            "cannot read standard input: it is not UTF-8 text (invalid byte at offset {})",
+            error.utf8_error().valid_up_to()
+        )
     })
 }
 

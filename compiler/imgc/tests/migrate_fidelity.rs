@@ -17,7 +17,8 @@ fn round_trip(dockerfile: &str) -> String {
 
 #[test]
 fn a_bind_mount_without_a_target_is_mounted_at_the_working_directory() {
-    let program = round_trip("FROM busybox:1.35 AS binaries\nRUN echo\nFROM busybox:1.35\nRUN --mount=from=binaries ls\n");
+    let program =
+        round_trip("FROM busybox:1.35 AS binaries\nRUN echo\nFROM busybox:1.35\nRUN --mount=from=binaries ls\n");
     assert!(program.contains("run \"ls\" bind \".\" (from: binaries)"), "{program}");
 }
 

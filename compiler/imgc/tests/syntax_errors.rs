@@ -98,7 +98,8 @@ fn no_resumption_past_an_unbalanced_statement() {
 
 #[test]
 fn resumption_keeps_offsets_after_multibyte_text() {
-    let rendered =
-        render("image from \"debian:bookworm-slim\" {\n    RUN \"echo héllo…\"\n    label \"é\" = \"…\"\n    exposee 80\n}\n");
+    let rendered = render(
+        "image from \"debian:bookworm-slim\" {\n    RUN \"echo héllo…\"\n    label \"é\" = \"…\"\n    exposee 80\n}\n",
+    );
     assert!(rendered.contains("4 │     exposee 80"), "{rendered}");
 }

@@ -7,6 +7,7 @@
 //! break, or would be misread as JSON or a here-document) is written in exec form with the
 //! stage's shell.
 
+use super::line_break;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
     Base, Command, Copy, CopySource, EnvScope, Healthcheck, Instruction, InstructionKind, Mount, Program, Run, Stage,
@@ -14,7 +15,6 @@ use crate::ir::{
 };
 use crate::shell;
 use crate::value::format_duration;
-use super::line_break;
 
 /// Which builders the Dockerfile must work with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -272,7 +272,8 @@ impl Emitter<'_> {
         }
         // Options that leave no room for the command go one a line, the command on a line of its own.
         let first_line = command.lines().next().unwrap_or("");
-        if !flags.is_empty() && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH {
+        if !flags.is_empty() && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH
+        {
             line = format!("RUN {} \\\n    ", flags.join(" \\\n    "));
         } else {
             line.push(' ');
@@ -516,12 +517,18 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
     match command {
         Command::Chain(commands) => {
             let Some(column) = multi_line else {
-                return commands.iter().map(|text| trim_blanks(&shell_script(text)).to_string()).collect::<Vec<_>>().join(" && ");
+                return commands
+                    .iter()
+                    .map(|text| trim_blanks(&shell_script(text)).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" && ");
             };
             commands
                 .iter()
                 .enumerate()
-                .map(|(i, text)| line_break::break_lines(trim_blanks(&shell_script(text)), if i == 0 { column } else { 7 }))
+                .map(|(i, text)| {
+                    line_break::break_lines(trim_blanks(&shell_script(text)), if i == 0 { column } else { 7 })
+                })
                 .collect::<Vec<_>>()
                 .join(" \\\n    && ")
         }
@@ -616,7 +623,10 @@ mod tests {
     fn chains_are_written_one_command_a_line() {
         let shell: Vec<String> = DEFAULT_SHELL.iter().map(|s| s.to_string()).collect();
         let chain = Command::Chain(vec![Text::code("apt-get update"), Text::code("( cd /src; make )")]);
-        assert_eq!(command_text(&chain, &shell, Target::Buildkit, Some(4)), "apt-get update \\\n    && ( cd /src; make )");
+        assert_eq!(
+            command_text(&chain, &shell, Target::Buildkit, Some(4)),
+            "apt-get update \\\n    && ( cd /src; make )"
+        );
         assert_eq!(command_text(&chain, &shell, Target::Buildkit, None), "apt-get update && ( cd /src; make )");
     }
 

@@ -144,7 +144,10 @@ mod tests {
 
     #[test]
     fn short_commands_stay_on_one_line() {
-        assert_eq!(break_lines("apt-get update && apt-get install -y curl", 4), "apt-get update && apt-get install -y curl");
+        assert_eq!(
+            break_lines("apt-get update && apt-get install -y curl", 4),
+            "apt-get update && apt-get install -y curl"
+        );
     }
 
     #[test]
@@ -162,13 +165,16 @@ mod tests {
         let script = format!("set -eux; curl -fsSL https://example.com/{long} | tar -xz -C /opt; echo done");
         assert_eq!(
             break_lines(&script, 4),
-            format!("set -eux; \\\n    curl -fsSL https://example.com/{long} \\\n    | tar -xz -C /opt; \\\n    echo done")
+            format!(
+                "set -eux; \\\n    curl -fsSL https://example.com/{long} \\\n    | tar -xz -C /opt; \\\n    echo done"
+            )
         );
     }
 
     #[test]
     fn never_inside_quotes_or_substitutions() {
-        let quoted = format!("echo \"{} && b; c | d\" && echo '{} && x' && v=$(a && b) && true", "a".repeat(50), "y".repeat(40));
+        let quoted =
+            format!("echo \"{} && b; c | d\" && echo '{} && x' && v=$(a && b) && true", "a".repeat(50), "y".repeat(40));
         let broken = break_lines(&quoted, 4);
         assert!(broken.contains(&format!("\"{} && b; c | d\"", "a".repeat(50))), "{broken}");
         assert!(broken.contains("$(a && b)"), "{broken}");

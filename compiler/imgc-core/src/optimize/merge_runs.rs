@@ -264,7 +264,9 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
         let why = if position == last {
             None
         } else {
-            step.state_change.as_ref().map(|state| format!("it {state}; wrapped in a subshell so the change stays in it"))
+            step.state_change
+                .as_ref()
+                .map(|state| format!("it {state}; wrapped in a subshell so the change stays in it"))
         };
         let why = why.or_else(|| {
             step.separator
@@ -498,7 +500,10 @@ mod tests {
     #[test]
     fn a_command_run_again_later_is_looked_up_again() {
         let (lines, explain) = merged("run \"pip install -U pip\"\nrun \"pip install flask\"\nrun \"echo done\"");
-        assert_eq!(lines, ["RUN pip install -U pip \\\n    && hash -r \\\n    && pip install flask \\\n    && echo done"]);
+        assert_eq!(
+            lines,
+            ["RUN pip install -U pip \\\n    && hash -r \\\n    && pip install flask \\\n    && echo done"]
+        );
         assert!(messages(&explain, EventKind::Rehashed)[0].contains("look it up afresh"));
         let (lines, _) = merged("run \"make\"\nrun \"$CC -v\"");
         assert_eq!(lines, ["RUN make \\\n    && hash -r \\\n    && $CC -v"]);
@@ -508,8 +513,13 @@ mod tests {
     fn no_rehash_when_nothing_between_may_add_a_command() {
         let (lines, explain) =
             merged("run \"apt-get update\"\nrun \"apt-get purge -y curl\"\nrun \"rm -rf /var/lib/apt/lists/*\"");
-        assert_eq!(lines, ["RUN apt-get update \\\n    && apt-get purge -y curl \\\n    && rm -rf /var/lib/apt/lists/*"]);
-        assert!(messages(&explain, EventKind::Rehashed).is_empty() && messages(&explain, EventKind::Wrapped).is_empty());
+        assert_eq!(
+            lines,
+            ["RUN apt-get update \\\n    && apt-get purge -y curl \\\n    && rm -rf /var/lib/apt/lists/*"]
+        );
+        assert!(
+            messages(&explain, EventKind::Rehashed).is_empty() && messages(&explain, EventKind::Wrapped).is_empty()
+        );
         // An install between two runs of `apt-get` may add one: the second looks it up again.
         let (lines, _) = merged("run \"apt-get update\"\nrun \"apt-get install -y x\"\nrun \"apt-get clean\"");
         assert_eq!(
@@ -521,7 +531,10 @@ mod tests {
     #[test]
     fn a_stale_lookup_is_reset_for_a_step_in_a_subshell_too() {
         let (lines, _) = merged("run \"pip install -U pip\"\nrun \"cd /app && pip install .\"\nrun \"true\"");
-        assert_eq!(lines, ["RUN pip install -U pip \\\n    && hash -r \\\n    && ( cd /app && pip install . ) \\\n    && true"]);
+        assert_eq!(
+            lines,
+            ["RUN pip install -U pip \\\n    && hash -r \\\n    && ( cd /app && pip install . ) \\\n    && true"]
+        );
     }
 
     #[test]

@@ -14,10 +14,43 @@ use super::script::{Script, SimpleCommand};
 /// Commands that create no file a shell could run, whatever their operands (`mkdir` makes
 /// directories, which a shell skips when it looks a command up).
 const CREATE_NO_COMMAND: &[&str] = &[
-    "true", "false", ":", "echo", "printf", "test", "[", "cat", "ls", "id", "whoami", "sleep", "pwd", "uname",
-    "date", "grep", "rm", "rmdir", "groupadd", "useradd", "addgroup", "adduser", "usermod", "groupmod",
-    "locale-gen", "ldconfig", "update-ca-certificates", "wc", "head", "tail", "stat", "du", "df", "env",
-    "dirname", "basename", "mkdir",
+    "true",
+    "false",
+    ":",
+    "echo",
+    "printf",
+    "test",
+    "[",
+    "cat",
+    "ls",
+    "id",
+    "whoami",
+    "sleep",
+    "pwd",
+    "uname",
+    "date",
+    "grep",
+    "rm",
+    "rmdir",
+    "groupadd",
+    "useradd",
+    "addgroup",
+    "adduser",
+    "usermod",
+    "groupmod",
+    "locale-gen",
+    "ldconfig",
+    "update-ca-certificates",
+    "wc",
+    "head",
+    "tail",
+    "stat",
+    "du",
+    "df",
+    "env",
+    "dirname",
+    "basename",
+    "mkdir",
 ];
 
 /// File tools that create files only where their operands say.
@@ -29,12 +62,9 @@ pub fn may_add_commands(script: &Script) -> bool {
 }
 
 fn adds_no_command(command: &SimpleCommand) -> bool {
-    let substitutions_add = command
-        .assignments
-        .iter()
-        .chain(&command.words)
-        .chain(&command.redirections)
-        .any(|word| word.text.contains('`') || substitutions(&word.text).is_none_or(|inner| inner.iter().any(|s| may_add_text(s))));
+    let substitutions_add = command.assignments.iter().chain(&command.words).chain(&command.redirections).any(|word| {
+        word.text.contains('`') || substitutions(&word.text).is_none_or(|inner| inner.iter().any(|s| may_add_text(s)))
+    });
     if substitutions_add || !command.redirections.iter().all(|target| safe_target(target.literal.as_deref())) {
         return false;
     }

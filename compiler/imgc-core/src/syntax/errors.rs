@@ -31,13 +31,7 @@ impl Failure {
         };
         let tokens = error
             .parse_attempts()
-            .map(|attempts| {
-                attempts
-                    .expected_tokens()
-                    .into_iter()
-                    .map(|token| token.to_string())
-                    .collect()
-            })
+            .map(|attempts| attempts.expected_tokens().into_iter().map(|token| token.to_string()).collect())
             .unwrap_or_default();
         Failure { position, end, rules, tokens }
     }
@@ -165,7 +159,9 @@ pub(super) fn describe(file: FileId, text: &str, failure: &Failure) -> (Diagnost
     if failure.expects(",") && starts_value(text, p) {
         let diagnostic = Diagnostic::error(Code::Syntax, "missing `,` between two items")
             .with_label(found, "expected `,` before this")
-            .with_help("separate the items with commas: `cmd [\"node\", \"server.js\"]`, `copy \"a\", \"b\" to \"/x/\"`");
+            .with_help(
+                "separate the items with commas: `cmd [\"node\", \"server.js\"]`, `copy \"a\", \"b\" to \"/x/\"`",
+            );
         return (diagnostic, After::Resume);
     }
     (generic(text, failure, statement, &span), After::Resume)
@@ -206,23 +202,80 @@ fn is_statement_start(word: &str) -> bool {
 
 /// The steps and declarations a statement can start with.
 const STATEMENTS: &[&str] = &[
-    "run", "copy", "add", "env", "label", "workdir", "user", "expose", "cmd", "entrypoint", "healthcheck",
-    "stopsignal", "volume", "shell", "onbuild", "layer", "maintainer", "let", "arg", "import", "fn", "stage",
-    "image", "directive",
+    "run",
+    "copy",
+    "add",
+    "env",
+    "label",
+    "workdir",
+    "user",
+    "expose",
+    "cmd",
+    "entrypoint",
+    "healthcheck",
+    "stopsignal",
+    "volume",
+    "shell",
+    "onbuild",
+    "layer",
+    "maintainer",
+    "let",
+    "arg",
+    "import",
+    "fn",
+    "stage",
+    "image",
+    "directive",
 ];
 
 /// Words that continue a step as options.
 const CLAUSES: &[&str] = &[
-    "bind", "checksum", "cache", "chmod", "chown", "device", "exclude", "from", "interval", "keep_git_dir", "link",
-    "network", "platform", "parents", "retries", "start_interval", "start_period", "security", "secret", "ssh",
-    "timeout", "tmpfs", "unpack",
+    "bind",
+    "checksum",
+    "cache",
+    "chmod",
+    "chown",
+    "device",
+    "exclude",
+    "from",
+    "interval",
+    "keep_git_dir",
+    "link",
+    "network",
+    "platform",
+    "parents",
+    "retries",
+    "start_interval",
+    "start_period",
+    "security",
+    "secret",
+    "ssh",
+    "timeout",
+    "tmpfs",
+    "unpack",
 ];
 
 /// The `.img` statement a Dockerfile instruction (in any case) becomes.
 fn dockerfile_step(word: &str) -> Option<&'static str> {
     const INSTRUCTIONS: &[&str] = &[
-        "run", "copy", "add", "env", "label", "workdir", "user", "expose", "cmd", "entrypoint", "healthcheck",
-        "stopsignal", "volume", "shell", "onbuild", "maintainer", "arg", "from",
+        "run",
+        "copy",
+        "add",
+        "env",
+        "label",
+        "workdir",
+        "user",
+        "expose",
+        "cmd",
+        "entrypoint",
+        "healthcheck",
+        "stopsignal",
+        "volume",
+        "shell",
+        "onbuild",
+        "maintainer",
+        "arg",
+        "from",
     ];
     let lower = word.to_ascii_lowercase();
     INSTRUCTIONS.iter().find(|i| **i == lower && (word != lower || lower == "from")).copied()
@@ -232,7 +285,8 @@ fn dockerfile_step(word: &str) -> Option<&'static str> {
 fn unknown_step(span: Span, word: &str, operand: &str) -> Diagnostic {
     match dockerfile_step(word) {
         Some("from") => {
-            let base = if operand.is_empty() || operand.contains(['{', '}']) { "debian:bookworm-slim" } else { operand };
+            let base =
+                if operand.is_empty() || operand.contains(['{', '}']) { "debian:bookworm-slim" } else { operand };
             Diagnostic::error(Code::Syntax, format!("`{word}` is a Dockerfile instruction"))
                 .with_label(span, "a stage is declared with `image` or `stage` in .img")
                 .with_help(format!(
@@ -281,9 +335,7 @@ fn declaration_name(
         return Some(
             Diagnostic::error(Code::InvalidStageName, format!("`{full}` is not a valid stage name"))
                 .with_label(span(name_start..name_start + full_len), "names cannot contain `-` or `.`")
-                .with_help(format!(
-                    "write `{fixed}`: stage names use lowercase letters, digits and `_`"
-                )),
+                .with_help(format!("write `{fixed}`: stage names use lowercase letters, digits and `_`")),
         );
     }
     let reserved = failure.position == name_start && !super::is_ident(name) && word != "image";
@@ -313,8 +365,12 @@ fn statement_word(text: &str, line: usize) -> Option<&str> {
 /// What a statement looks like, for the help line.
 fn shape(statement: &str) -> Option<&'static str> {
     Some(match statement {
-        "run" => "`run \"make install\"` or `run [\"make\", \"install\"]`, options after it: `run \"make\" cache \"/root/.cache\"`",
-        "copy" => "`copy \"src\", \"Cargo.toml\" to \"/app/\"`, or `copy from build \"/out/app\" to \"/usr/local/bin/app\"`",
+        "run" => {
+            "`run \"make install\"` or `run [\"make\", \"install\"]`, options after it: `run \"make\" cache \"/root/.cache\"`"
+        }
+        "copy" => {
+            "`copy \"src\", \"Cargo.toml\" to \"/app/\"`, or `copy from build \"/out/app\" to \"/usr/local/bin/app\"`"
+        }
         "add" => "`add \"https://example.com/x.tar.gz\" to \"/opt/\"`",
         "env" => "`env { NAME = \"value\" }`, or `env build { … }` for the build steps only",
         "label" => "`label { \"org.opencontainers.image.title\" = \"app\" }` or `label \"key\" = \"value\"`",
@@ -349,8 +405,10 @@ fn generic(text: &str, failure: &Failure, statement: Option<&str>, span: &impl F
     let end = if at_line_break { start } else { failure.end.max(token_end(text, start)).min(text.len()) };
     let message = match text.get(start..end).filter(|s| !s.is_empty()) {
         Some(found) => {
-            let shown: String =
-                found.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect();
+            let shown: String = found
+                .chars()
+                .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+                .collect();
             format!("unexpected `{shown}`")
         }
         None if start >= text.len() => "unexpected end of file".to_string(),

@@ -65,8 +65,10 @@ fn syntax_errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> V
         }
         let Some(region) = errors::resume(&work, failure.position) else { break };
         // Same byte length, same line breaks: offsets after the region stay right.
-        let blanked: String =
-            work[region.clone()].chars().map(|c| if c == '\n' { "\n".to_string() } else { " ".repeat(c.len_utf8()) }).collect();
+        let blanked: String = work[region.clone()]
+            .chars()
+            .map(|c| if c == '\n' { "\n".to_string() } else { " ".repeat(c.len_utf8()) })
+            .collect();
         work.replace_range(region.clone(), &blanked);
         match ImgParser::parse(Rule::file, &work) {
             Err(next) => {

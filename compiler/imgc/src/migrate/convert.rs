@@ -667,7 +667,11 @@ impl<'d> Converter<'d> {
                 return whole;
             }
             _ => {
-                self.unsupported(instruction.span, "a `RUN` without a command after a `SHELL`", "give the command to run");
+                self.unsupported(
+                    instruction.span,
+                    "a `RUN` without a command after a `SHELL`",
+                    "give the command to run",
+                );
                 return whole;
             }
         };

@@ -53,8 +53,12 @@ pub fn migrate(name: &str, text: &str) -> Migration {
 
 /// The `RUN` instructions of a program's optimized Dockerfile.
 fn emitted_runs(program: &str) -> usize {
-    let compiled =
-        crate::compile_with_loader(Path::new("app.img"), program.to_string(), &crate::modules::NoFiles, &Options::default());
+    let compiled = crate::compile_with_loader(
+        Path::new("app.img"),
+        program.to_string(),
+        &crate::modules::NoFiles,
+        &Options::default(),
+    );
     compiled
         .dockerfile(crate::Target::Buildkit)
         .ok()
@@ -63,7 +67,12 @@ fn emitted_runs(program: &str) -> usize {
 }
 
 /// Converts (keeping `RUN`s whole when `whole_runs`), formats and compiles the program.
-fn convert_and_compile(mut sources: SourceMap, file: FileId, df: &dockerfile::Dockerfile, whole_runs: bool) -> Migration {
+fn convert_and_compile(
+    mut sources: SourceMap,
+    file: FileId,
+    df: &dockerfile::Dockerfile,
+    whole_runs: bool,
+) -> Migration {
     let result = convert::convert(df, file, whole_runs).and_then(|program| {
         // The converter writes the program plainly; the formatter gives it its layout.
         crate::format::format_source(FileId(u32::MAX), &program).map_err(|errors| {
