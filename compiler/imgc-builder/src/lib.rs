@@ -4,6 +4,9 @@
 //! once, streaming ([`layer`]), then the config, manifest and index, and moves the result into
 //! place ([`output`]). Layers are deterministic: the same program and files give the same
 //! digests, whatever the file times, the umask or the folder.
+//!
+//! Must never depend on: the command line (`clap`), migrate, or the `imgc` crate; it takes the IR
+//! from `imgc-core` and options from its caller.
 
 pub mod base;
 pub mod cache;

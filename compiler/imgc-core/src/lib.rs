@@ -2,7 +2,7 @@
 //!
 //! The pipeline runs one way: [`syntax`] parses, [`modules`] loads imports through a [`Loader`]
 //! the caller supplies, [`check`] resolves names, checks types and lowers to the [`ir`],
-//! [`optimize`] rewrites the IR for the build cache ([`lints`] judge the result), and [`emit`]
+//! [`optimize`] rewrites the IR for the build cache ([`lints`] warn about the program), and [`emit`]
 //! writes the Dockerfile (and the Rust constants of [`facts`]). [`format`] prints programs in
 //! their canonical layout; [`shell`] is the one POSIX shell layer every part uses. Every stage
 //! reports problems as [`diagnostics::Diagnostic`]s; none panics on bad input.
@@ -29,11 +29,14 @@ pub mod emit;
 pub mod facts;
 pub mod format;
 pub mod ir;
+pub mod lints;
+pub mod literals;
 pub mod modules;
 pub mod optimize;
 pub mod shell;
 pub mod source;
 pub mod stdlib;
+mod suggest;
 pub mod syntax;
 pub mod types;
 pub mod value;
@@ -125,7 +128,7 @@ pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, optio
         }
     });
     if let Some(program) = &program {
-        diagnostics.extend(optimize::lints::lint(program, &sources));
+        diagnostics.extend(lints::lint(program, &sources));
     }
     Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
 }

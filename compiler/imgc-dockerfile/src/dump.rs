@@ -3,7 +3,7 @@
 //! like Go's `strconv.Quote`.
 
 use super::ast::{Arguments, Dockerfile, Instruction};
-use super::instructions::go_lower;
+use super::go::{go_lower, go_quote};
 
 impl Dockerfile {
     /// The BuildKit dump: one line per instruction, each ending in `\n`
@@ -71,88 +71,5 @@ fn push_args(s: &mut String, args: &Arguments) {
             s.push(')');
         }
         Arguments::Unknown(_) => push_values(s, [""]),
-    }
-}
-
-/// Go's `strconv.Quote`.
-pub(super) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if go_is_print(c) => out.push(c),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Unicode format characters (category Cf), which Go does not print.
-const FORMAT: &[(u32, u32)] = &[
-    (0x00AD, 0x00AD),
-    (0x0600, 0x0605),
-    (0x061C, 0x061C),
-    (0x06DD, 0x06DD),
-    (0x070F, 0x070F),
-    (0x0890, 0x0891),
-    (0x08E2, 0x08E2),
-    (0x180E, 0x180E),
-    (0x200B, 0x200F),
-    (0x202A, 0x202E),
-    (0x2060, 0x2064),
-    (0x2066, 0x206F),
-    (0xFEFF, 0xFEFF),
-    (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD),
-    (0x110CD, 0x110CD),
-    (0x13430, 0x1343F),
-    (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A),
-    (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F),
-];
-
-/// Approximates Go's `strconv.IsPrint` (letters, marks, numbers,
-/// punctuation, symbols and ASCII space). Unassigned code points other than
-/// noncharacters count as printable here; Go escapes them.
-fn go_is_print(c: char) -> bool {
-    let u = c as u32;
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let private = (0xE000..=0xF8FF).contains(&u) || u >= 0xF0000;
-    let nonchar = (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE;
-    let format = FORMAT.iter().any(|&(a, b)| (a..=b).contains(&u));
-    !(private || nonchar || format)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::go_quote;
-
-    #[test]
-    fn quotes_like_go() {
-        assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(go_quote("\u{0}\u{7f}\t\n"), r#""\x00\x7f\t\n""#);
-        assert_eq!(go_quote("♥☃"), "\"♥☃\"");
-        assert_eq!(go_quote("\u{a0}\u{feff}\u{e000}"), r#""\u00a0\ufeff\ue000""#);
-        assert_eq!(go_quote("\u{f0000}"), r#""\U000f0000""#);
     }
 }

@@ -4,6 +4,7 @@
 
 use super::ast::{ArgDecl, Arguments, Flag, Instruction, InstructionKind, KeyValue, Span};
 use super::error::ParseError;
+use super::go::go_lower;
 use super::json::{JsonArray, parse_array};
 use super::source::{LineIndex, LogicalLine};
 
@@ -33,16 +34,6 @@ impl LineCtx<'_> {
 /// BuildKit's `reWhitespace`: `[\t\v\f\r ]`.
 fn is_re_space(c: char) -> bool {
     matches!(c, '\t' | '\u{b}' | '\u{c}' | '\r' | ' ')
-}
-
-/// Go's `strings.ToLower` (per character, no context rules).
-pub(super) fn go_lower(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{130}' => 'i',
-            c => c.to_lowercase().next().unwrap_or(c),
-        })
-        .collect()
 }
 
 /// `(start, end)` of `s` with Unicode whitespace trimmed.
@@ -350,7 +341,7 @@ fn parse_args(
                         return Err(ctx.error(
                             format!(
                                 "Syntax error - can't find = in {}. Must be of the form: name=value",
-                                super::dump::go_quote(&w)
+                                super::go::go_quote(&w)
                             ),
                             start,
                             end,
@@ -456,11 +447,5 @@ mod tests {
             parse_words(r#"abc="123 456" def a\ b 'c\'d'"#, '\\'),
             ["abc=\"123 456\"", "def", "a\\ b", "'c\\'d'"]
         );
-    }
-
-    #[test]
-    fn go_lowercase() {
-        assert_eq!(go_lower("RuN"), "run");
-        assert_eq!(go_lower("İ"), "i");
     }
 }

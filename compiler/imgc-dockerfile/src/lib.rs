@@ -20,6 +20,7 @@ mod ast;
 mod builder;
 mod dump;
 mod error;
+mod go;
 mod grammar;
 mod heredoc;
 mod instructions;

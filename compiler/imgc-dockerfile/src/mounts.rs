@@ -1,7 +1,7 @@
 //! `RUN --mount` values, checked like BuildKit's `parseMount`
 //! (`frontend/dockerfile/instructions/commands_runmount.go`).
 
-use super::dump::go_quote;
+use super::go::go_quote;
 
 /// Go's `strconv.ParseBool`.
 fn go_bool(v: &str) -> Option<bool> {

@@ -120,7 +120,7 @@ fn check(ins: &Instruction) -> Result<(), ParseError> {
                     valid_stage_name(&name),
                     format!(
                         "invalid name for build stage: {}, name can't start with a number or contain symbols",
-                        super::dump::go_quote(&args[2])
+                        super::go::go_quote(&args[2])
                     ),
                 )?;
             } else {
@@ -271,10 +271,10 @@ fn check_run_flags(ins: &Instruction) -> Result<(), ParseError> {
         };
         let bad = match f.name.as_str() {
             "network" if !v.contains('$') && !matches!(v, "default" | "none" | "host") => {
-                Some(format!("invalid network mode {}", super::dump::go_quote(v)))
+                Some(format!("invalid network mode {}", super::go::go_quote(v)))
             }
             "security" if !v.contains('$') && !matches!(v, "sandbox" | "insecure") => {
-                Some(format!("security {} is not valid", super::dump::go_quote(v)))
+                Some(format!("security {} is not valid", super::go::go_quote(v)))
             }
             "mount" => check_mount(v).err(),
             _ => None,
@@ -300,7 +300,7 @@ fn check_healthcheck(ins: &Instruction, upper: &str) -> Result<(), ParseError> {
     }
     check_flags(ins, HEALTHCHECK_FLAGS)?;
     if kind != "CMD" {
-        return Err(err(format!("Unknown type {} in HEALTHCHECK (try CMD)", super::dump::go_quote(&kind)), ins.span));
+        return Err(err(format!("Unknown type {} in HEALTHCHECK (try CMD)", super::go::go_quote(&kind)), ins.span));
     }
     if count(args) == 0 {
         return Err(err("Missing command after HEALTHCHECK CMD", ins.span));
@@ -320,21 +320,19 @@ fn check_health_flag(f: &Flag) -> Result<(), ParseError> {
         return match v.parse::<i32>() {
             Ok(n) if n < 0 => Err(err(format!("--retries cannot be negative ({n})"), f.span)),
             Ok(_) => Ok(()),
-            Err(_) => {
-                Err(err(format!("strconv.ParseInt: parsing {}: invalid syntax", super::dump::go_quote(v)), f.span))
-            }
+            Err(_) => Err(err(format!("strconv.ParseInt: parsing {}: invalid syntax", super::go::go_quote(v)), f.span)),
         };
     }
     let nanos = go_duration(v).map_err(|e| err(e, f.span))?;
     if nanos != 0 && nanos < 1_000_000 {
-        return Err(err(format!("Interval {} cannot be less than 1ms", super::dump::go_quote(&f.name)), f.span));
+        return Err(err(format!("Interval {} cannot be less than 1ms", super::go::go_quote(&f.name)), f.span));
     }
     Ok(())
 }
 
 /// Go's `time.ParseDuration`, in nanoseconds (the `HEALTHCHECK` durations).
 pub fn go_duration(orig: &str) -> Result<i128, String> {
-    let invalid = || format!("time: invalid duration {}", super::dump::go_quote(orig));
+    let invalid = || format!("time: invalid duration {}", super::go::go_quote(orig));
     let (neg, mut s) = match orig.as_bytes().first() {
         Some(b'-') => (true, &orig[1..]),
         Some(b'+') => (false, &orig[1..]),
@@ -367,7 +365,7 @@ pub fn go_duration(orig: &str) -> Result<i128, String> {
         s = rest;
         let scale: f64 = match unit {
             "" => {
-                return Err(format!("time: missing unit in duration {}", super::dump::go_quote(orig)));
+                return Err(format!("time: missing unit in duration {}", super::go::go_quote(orig)));
             }
             "ns" => 1.0,
             "us" | "µs" | "μs" => 1e3,
@@ -378,8 +376,8 @@ pub fn go_duration(orig: &str) -> Result<i128, String> {
             _ => {
                 return Err(format!(
                     "time: unknown unit {} in duration {}",
-                    super::dump::go_quote(unit),
-                    super::dump::go_quote(orig)
+                    super::go::go_quote(unit),
+                    super::go::go_quote(orig)
                 ));
             }
         };

@@ -26,7 +26,7 @@ pub mod migrate;
 pub use imgc_builder as oci;
 pub use imgc_core::{
     Compilation, Loader, Optimize, Options, Pass, Target, check, compile_with_loader, diagnostics, emit, facts, format,
-    ir, modules, optimize, shell, source, stdlib, syntax, types, value,
+    ir, lints, literals, modules, optimize, shell, source, stdlib, syntax, types, value,
 };
 pub use imgc_dockerfile as dockerfile;
 

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 #[cfg(feature = "oci")]
 mod build_cmd;
 mod cli_input;
+mod shell_docs;
 #[cfg(feature = "oci")]
 use build_cmd as build;
 
@@ -94,6 +95,15 @@ enum Command {
         #[arg(long, value_name = "PROGRAM", requires = "check", conflicts_with = "output")]
         against: Option<PathBuf>,
     },
+    /// Print shell completions for imgc
+    #[command(after_help = "Example:\n  imgc completions bash > /etc/bash_completion.d/imgc")]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print imgc's man page (roff)
+    #[command(after_help = "Example:\n  imgc man > /usr/local/share/man/man1/imgc.1")]
+    Man,
     /// Format programs in place: one canonical layout, comments kept
     #[command(after_help = "Examples:\n  imgc fmt app.img\n  imgc fmt --check *.img")]
     Fmt {
@@ -294,6 +304,8 @@ fn main() -> ExitCode {
             }
             exit_code(unreadable, failed)
         }
+        Command::Completions { shell } => shell_docs::completions::<Cli>(shell),
+        Command::Man => shell_docs::man_page::<Cli>(),
         Command::Fmt { check, files } => fmt(&files, check, &reporter),
         Command::Migrate { file, output, check, against } => {
             migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)

@@ -311,3 +311,66 @@ fn warnings_are_printed_without_failing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning[W0103]"));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FROM debian\n"));
 }
+
+#[test]
+fn bash_completion_registers_and_offers_the_subcommands() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = imgc(&["completions", "bash"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    write(dir.path(), "imgc.bash", &String::from_utf8_lossy(&out.stdout));
+    // Source the script in a real bash and ask it to complete `imgc ` and `imgc dockerfile --t`.
+    let script = r#"
+        source ./imgc.bash
+        complete -p imgc >/dev/null || exit 3
+        COMP_WORDS=(imgc ""); COMP_CWORD=1; COMP_LINE="imgc "; COMP_POINT=${#COMP_LINE}
+        _imgc imgc "" imgc; echo "top: ${COMPREPLY[*]}"
+        COMP_WORDS=(imgc dockerfile --t); COMP_CWORD=2; COMP_LINE="imgc dockerfile --t"; COMP_POINT=${#COMP_LINE}
+        _imgc imgc --t dockerfile; echo "flags: ${COMPREPLY[*]}"
+    "#;
+    let run = Command::new("bash").arg("-c").arg(script).current_dir(dir.path()).output().expect("run bash");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    let top = stdout.lines().find_map(|l| l.strip_prefix("top: ")).unwrap_or_default();
+    for sub in ["check", "dockerfile", "migrate", "fmt", "explain", "build", "completions", "man"] {
+        assert!(top.split(' ').any(|w| w == sub), "`{sub}` missing from {top:?}");
+    }
+    let flags = stdout.lines().find_map(|l| l.strip_prefix("flags: ")).unwrap_or_default();
+    assert!(flags.split(' ').any(|w| w == "--target"), "{flags:?}");
+}
+
+#[test]
+fn completions_exist_for_every_shell_clap_knows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (shell, marker) in
+        [("zsh", "#compdef imgc"), ("fish", "complete -c imgc"), ("elvish", "imgc"), ("powershell", "imgc")]
+    {
+        let out = imgc(&["completions", shell], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(marker), "{shell}");
+    }
+    assert_eq!(imgc(&["completions", "tcsh"], dir.path()).status.code(), Some(2));
+}
+
+#[test]
+fn man_page_documents_every_subcommand_and_its_options() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = imgc(&["man"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH imgc 1"), "{page}");
+    for (sub, option) in [
+        ("CHECK", "\\-\\-arg"),
+        ("DOCKERFILE", "\\-\\-target"),
+        ("MIGRATE", "\\-\\-check"),
+        ("BUILD", "\\-\\-output"),
+        ("FMT", "\\-\\-check"),
+    ] {
+        let heading = format!(".SH \"IMGC {sub}\"");
+        let section = page.split(&heading).nth(1).unwrap_or_else(|| panic!("no section {heading}"));
+        let section = section.split("\n.SH \"IMGC ").next().unwrap_or_default();
+        assert!(section.contains(option), "{heading} lacks {option}");
+    }
+    // Each subcommand's examples are in its section.
+    let build = page.split(".SH \"IMGC BUILD\"").nth(1).unwrap_or_default();
+    assert!(build.contains("imgc build app.img"), "{build}");
+}

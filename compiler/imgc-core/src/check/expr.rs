@@ -2,10 +2,10 @@
 //! that is unambiguous (`"SIGQUIT"` where a signal is expected, `8080` where a port is).
 
 use super::Checker;
-use super::literals::{check_image_reference, check_signal};
 use super::scope::{Binding, Env};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Text, TextPart};
+use crate::literals::{check_image_reference, check_signal};
 use crate::source::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, StrPart};
 use crate::types::Type;

@@ -3,8 +3,8 @@
 //! symbolic so the builder can still override them.
 
 mod expr;
-pub mod literals;
-pub(crate) mod scope;
+
+mod scope;
 mod stages;
 mod steps;
 

@@ -1,29 +1,18 @@
 //! Top-level declarations: stages (names, order, cycles), module scopes, build arguments, and
 //! the elaboration of one stage.
 
-use super::literals::{check_image_reference, check_platform, is_stage_name};
 use super::scope::{Binding, Env};
 use super::steps::{StageBuilder, StepContext};
 use super::{Checker, StageInfo};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{self, Text, TextPart};
+use crate::literals::AUTOMATIC_ARGS;
+use crate::literals::{check_image_reference, check_platform, is_stage_name};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind, StatementKind};
 use crate::types::Type;
 use crate::value::{Typed, Value};
 use std::collections::{HashMap, HashSet};
-
-/// Build arguments BuildKit provides for every build: declared without a value to be used.
-const AUTOMATIC_ARGS: &[&str] = &[
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-];
 
 impl Checker<'_> {
     /// First pass over the root file: stage names, duplicates, the image's place, and cycles.
@@ -334,7 +323,7 @@ impl Checker<'_> {
                 crate::syntax::parse_duration(text).is_none().then(|| "is not a duration like `30s`".to_string())
             }
             Type::Image => check_image_reference(text).err(),
-            Type::Signal => super::literals::check_signal(text).err(),
+            Type::Signal => crate::literals::check_signal(text).err(),
             _ => None,
         };
         match problem {

@@ -2,12 +2,12 @@
 //! here, with their arguments checked against the parameters.
 
 use super::Checker;
-use super::literals::{check_mode, is_env_name};
 use super::scope::{Binding, Env};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
     self, Command, Copy, CopySource, EnvScope, Instruction, InstructionKind, Mount, MountKind, Text, TextPart,
 };
+use crate::literals::{check_mode, is_env_name};
 use crate::source::Span;
 use crate::syntax::ast::{self, Clause, Expr, StatementKind};
 use crate::types::Type;
@@ -1087,25 +1087,15 @@ impl Checker<'_> {
         if is_add && (path.contains("://") || path.starts_with("git@")) {
             return true;
         }
-        let mut depth: i64 = 0;
-        for component in path.split('/') {
-            match component {
-                "" | "." => {}
-                ".." => {
-                    depth -= 1;
-                    if depth < 0 {
-                        self.error(
-                            Code::ContextEscape,
-                            span,
-                            format!("`{path}` is outside the build context"),
-                            "escapes the context",
-                            "a build can only read files inside its context folder; move the file into it or widen the context",
-                        );
-                        return false;
-                    }
-                }
-                _ => depth += 1,
-            }
+        if crate::literals::escapes_context(&path) {
+            self.error(
+                Code::ContextEscape,
+                span,
+                format!("`{path}` is outside the build context"),
+                "escapes the context",
+                "a build can only read files inside its context folder; move the file into it or widen the context",
+            );
+            return false;
         }
         true
     }

@@ -162,7 +162,7 @@ impl Emitter<'_> {
 
     /// A local OCI image (`oci:DIR`) has no name a Dockerfile builder could pull.
     fn refuse_local_image(&mut self, image: &Text, span: crate::source::Span) {
-        if image.as_literal().is_some_and(|i| crate::check::literals::local_image_path(&i).is_some()) {
+        if image.as_literal().is_some_and(|i| crate::literals::local_image_path(&i).is_some()) {
             self.errors.push(
                 Diagnostic::error(Code::TargetUnsupported, "a local OCI image cannot be used in a Dockerfile")
                     .with_label(span, "uses an `oci:` or `oci-archive:` image")
@@ -491,23 +491,6 @@ fn mount_flag(mount: &Mount) -> String {
     fields.join(",")
 }
 
-/// A shell command as the shell reads it: code verbatim, values quoted, arguments as `"${x}"`.
-pub fn shell_script(text: &Text) -> String {
-    let mut out = String::new();
-    for part in &text.0 {
-        match part {
-            TextPart::Code(s) => out.push_str(s),
-            TextPart::Value(s) => out.push_str(&shell::quote(s)),
-            TextPart::Arg(name) => {
-                out.push_str("\"${");
-                out.push_str(name);
-                out.push_str("}\"");
-            }
-        }
-    }
-    out
-}
-
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
 /// given to the shell in exec form instead. With `multi_line` (the column the command starts at;
 /// for `RUN`s only: a `CMD` is kept in the image config as written), a chain is written one
@@ -519,7 +502,7 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
             let Some(column) = multi_line else {
                 return commands
                     .iter()
-                    .map(|text| trim_blanks(&shell_script(text)).to_string())
+                    .map(|text| trim_blanks(&shell::render(text)).to_string())
                     .collect::<Vec<_>>()
                     .join(" && ");
             };
@@ -527,14 +510,14 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
                 .iter()
                 .enumerate()
                 .map(|(i, text)| {
-                    line_break::break_lines(trim_blanks(&shell_script(text)), if i == 0 { column } else { 7 })
+                    line_break::break_lines(trim_blanks(&shell::render(text)), if i == 0 { column } else { 7 })
                 })
                 .collect::<Vec<_>>()
                 .join(" \\\n    && ")
         }
         Command::Exec(words) => json_list(words.iter().map(|w| w.as_literal().unwrap_or_else(|| w.display()))),
         Command::Shell(text) => {
-            let script = shell_script(text);
+            let script = shell::render(text);
             if fits_one_line(&script, target) {
                 match multi_line {
                     Some(column) => line_break::break_lines(trim_blanks(&script), column),
@@ -603,7 +586,7 @@ mod tests {
             TextPart::Code(" ".into()),
             TextPart::Arg("v".into()),
         ]);
-        assert_eq!(shell_script(&text), "echo 'a'\\''b' \"${v}\"");
+        assert_eq!(shell::render(&text), "echo 'a'\\''b' \"${v}\"");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! Depends on the optimizer's shell lexer only; knows nothing of instructions.
 
-use crate::optimize::lexer::lex;
+use crate::shell::lexer::lex;
 
 /// The longest line people read comfortably, and the one the emitted Dockerfile keeps to where
 /// the shell allows a break.

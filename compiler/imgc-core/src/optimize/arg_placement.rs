@@ -10,9 +10,10 @@
 
 use super::Pass;
 use super::explain::{EventKind, Explain};
-use super::{place, script, vars};
-use crate::emit::dockerfile::shell_script;
+use super::{place, vars};
 use crate::ir::{Command, InstructionKind, Program, Stage};
+use crate::shell;
+use crate::shell::script;
 
 const PASS: Pass = Pass::ArgPlacement;
 
@@ -36,7 +37,7 @@ fn uses(kind: &InstructionKind, name: &str) -> bool {
             };
             let in_mounts = run.mounts.iter().flat_map(|m| &m.options).any(|(_, v)| v.args().any(|a| a == name));
             in_mounts
-                || texts.into_iter().any(|text| match script::read(&shell_script(text)) {
+                || texts.into_iter().any(|text| match script::read(&shell::render(text)) {
                     Ok(script) => script.lexed.parameters.contains(name) || script.lexed.indirect_expansion,
                     Err(_) => true,
                 })

@@ -23,10 +23,12 @@
 //!   mount whose content each RUN gets afresh (tmpfs, a read-write bind mount); exec-form steps
 //!   are never rewritten; the stage's shell must be a POSIX shell without `-e`.
 
+use super::Pass;
 use super::explain::{EventKind, Explain};
-use super::{Pass, path_lookup, script};
-use crate::emit::dockerfile::shell_script;
+use super::path_lookup;
 use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text, TextPart};
+use crate::shell;
+use crate::shell::script;
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -378,7 +380,7 @@ fn classify(run: &Run, shell: &[String]) -> Result<(Text, script::Script), Strin
     if let Some(reason) = shell_refusal(shell) {
         return Err(reason);
     }
-    let line = shell_script(text);
+    let line = shell::render(text);
     if line.contains(['\n', '\r']) {
         return Err("spans several lines, so it is written in exec form".to_string());
     }

@@ -2,18 +2,15 @@
 //! changing the image it builds, each with its own switch, and a log of what they did.
 //!
 //! Passes run in the order of [`Pass::ALL`]; each is a `fn(&mut Program, &mut Explain)`.
-//! [`lints`] are warnings about the program as written; they change nothing.
+//! Lints are not a pass: they live in [`crate::lints`].
 
 pub mod arg_placement;
 pub mod env_placement;
 pub mod explain;
-pub mod lexer;
-pub mod lints;
 pub mod merge_runs;
 pub mod metadata;
 pub mod path_lookup;
 pub mod report;
-pub mod script;
 pub mod unused_stages;
 pub mod vars;
 

@@ -9,7 +9,7 @@
 //! file tools whose every operand is a literal absolute path outside any `bin` directory. Anything
 //! else, a command substitution, or a redirection into such a place may.
 
-use super::script::{Script, SimpleCommand};
+use crate::shell::script::{Script, SimpleCommand};
 
 /// Commands that create no file a shell could run, whatever their operands (`mkdir` makes
 /// directories, which a shell skips when it looks a command up).
@@ -142,7 +142,7 @@ fn substitutions(word: &str) -> Option<Vec<&str>> {
 
 /// Whether a command line (a substitution's) may add a command; so does one that cannot be read.
 fn may_add_text(text: &str) -> bool {
-    super::script::read(text).map_or(true, |script| may_add_commands(&script))
+    crate::shell::script::read(text).map_or(true, |script| may_add_commands(&script))
 }
 
 /// A redirection target that cannot be a command: a descriptor, `-`, or an absolute path outside
@@ -158,7 +158,7 @@ fn outside_bin(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optimize::script::read;
+    use crate::shell::script::read;
 
     fn may_add(line: &str) -> bool {
         may_add_commands(&read(line).expect("readable"))

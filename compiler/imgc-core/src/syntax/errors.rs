@@ -300,7 +300,7 @@ fn unknown_step(span: Span, word: &str, operand: &str) -> Diagnostic {
             let candidates: Vec<String> = STATEMENTS.iter().map(|s| (*s).to_string()).collect();
             let diagnostic = Diagnostic::error(Code::Syntax, format!("unknown step `{word}`"))
                 .with_label(span, "not a step or a declaration");
-            match crate::check::scope::closest(&word.to_ascii_lowercase(), &candidates) {
+            match crate::suggest::closest(&word.to_ascii_lowercase(), &candidates) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`? It is written {}", shape(close).unwrap_or("`{close}`"))),
                 None => diagnostic.with_help(
                     "a statement starts with a step (`run`, `copy`, `env`, …), a declaration (`let`, `arg`, `stage`, `image`, …) or a call such as `apt.install([\"curl\"])`",

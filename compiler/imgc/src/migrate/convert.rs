@@ -4,12 +4,14 @@
 
 use super::env::movable;
 use super::idioms::{Item, recognize};
+use super::literal::{string_literal, string_literal_raw_tabs};
 use super::shell::{self, Token};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::dockerfile::words::{Piece, Variable, Word, parse_word};
 use crate::dockerfile::{
     self, Arguments, Comment, Dockerfile, Flag, Heredoc, Instruction, InstructionKind, KeyValue, csv_fields,
 };
+use crate::literals::{AUTOMATIC_ARGS, escapes_context};
 use crate::source::{FileId, Span};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -21,18 +23,6 @@ pub fn convert(df: &Dockerfile, file: FileId, whole_runs: bool) -> Result<String
     let text = converter.program();
     if converter.errors.is_empty() { Ok(text) } else { Err(converter.errors) }
 }
-
-/// Build arguments builders set themselves: declared without a value.
-const AUTOMATIC_ARGS: &[&str] = &[
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-];
 
 /// Names a stage or a secret cannot take: the modules migrate imports.
 const MODULE_NAMES: &[&str] = &["apt", "user", "log"];
@@ -357,7 +347,7 @@ impl<'d> Converter<'d> {
             match (flag.name.as_str(), flag.value.as_deref()) {
                 ("platform", Some(value)) => {
                     let Some(word) = self.word(from, value) else { continue };
-                    if let Some(Err(problem)) = word.literal().map(|p| crate::check::literals::check_platform(&p)) {
+                    if let Some(Err(problem)) = word.literal().map(|p| crate::literals::check_platform(&p)) {
                         self.invalid(from, problem);
                         continue;
                     }
@@ -385,7 +375,7 @@ impl<'d> Converter<'d> {
             {
                 return Some(self.stages[stage].ident.clone());
             }
-            if let Err(problem) = crate::check::literals::check_image_reference(&literal) {
+            if let Err(problem) = crate::literals::check_image_reference(&literal) {
                 self.invalid(from, format!("`{literal}` is not an image reference: {problem}"));
                 return None;
             }
@@ -510,7 +500,7 @@ impl<'d> Converter<'d> {
             }
             (InstructionKind::Stopsignal, Arguments::Text(text)) => {
                 let literal = parse_word(text, self.df.escape).ok().and_then(|w| w.literal());
-                match literal.map(|l| crate::check::literals::check_signal(&l)) {
+                match literal.map(|l| crate::literals::check_signal(&l)) {
                     Some(Err(problem)) => self.invalid(instruction, problem),
                     _ => out.extend(self.single("stopsignal", instruction, text)),
                 }
@@ -1074,7 +1064,7 @@ impl<'d> Converter<'d> {
                     let word = self.word(instruction, v)?;
                     format!("chown {}", self.word_text(instruction, &word)?)
                 }
-                ("chmod", Some(v)) if crate::check::literals::check_mode(v).is_ok() => {
+                ("chmod", Some(v)) if crate::literals::check_mode(v).is_ok() => {
                     format!("chmod {}", string_literal(v))
                 }
                 ("exclude", Some(v)) => {
@@ -1124,7 +1114,7 @@ impl<'d> Converter<'d> {
                 self.unsupported(instruction.span, "a variable in an `ENV` name", "write the name literally");
                 return Vec::new();
             };
-            if !crate::check::literals::is_env_name(&key) {
+            if !crate::literals::is_env_name(&key) {
                 self.unsupported(
                     instruction.span,
                     format!("the environment variable name `{key}`"),
@@ -1237,24 +1227,6 @@ impl<'d> Converter<'d> {
         }
         Some(line)
     }
-}
-
-/// Whether a relative path climbs out of the folder it starts in (`../x`, `a/../../x`).
-fn escapes_context(path: &str) -> bool {
-    let mut depth: i64 = 0;
-    for component in path.split('/') {
-        match component {
-            "" | "." => {}
-            ".." => {
-                depth -= 1;
-                if depth < 0 {
-                    return true;
-                }
-            }
-            _ => depth += 1,
-        }
-    }
-    false
 }
 
 /// The first comments of a file that stand apart (a blank line before the instruction or before
@@ -1371,33 +1343,6 @@ fn literal_text(text: &str, variable_follows: bool) -> String {
                 out.push_str(if starts_variable { "${\"$\"}" } else { "$" });
             }
             '\t' => out.push_str("\\t"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text as an `.img` string literal whose content is written code: the shell or the builder
-/// reads it as it is. Escapes `\`, `"`, and `${` (which would interpolate an `.img` name).
-pub fn string_literal(text: &str) -> String {
-    format!("\"{}\"", escape(text, true))
-}
-
-/// The inside of a string literal for a piece of a multi-line script: tabs written as they are.
-fn string_literal_raw_tabs(text: &str) -> String {
-    escape(text, false)
-}
-
-fn escape(text: &str, escape_tabs: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            '\r' => out.push_str("\\r"),
-            '\t' if escape_tabs => out.push_str("\\t"),
             _ => out.push(c),
         }
     }

@@ -37,7 +37,7 @@ impl Call {
     pub fn source(&self) -> String {
         // A long package list reads best one package a line.
         let list = |items: &[String]| {
-            let items: Vec<String> = items.iter().map(|p| super::convert::string_literal(p)).collect();
+            let items: Vec<String> = items.iter().map(|p| super::literal::string_literal(p)).collect();
             if items.len() > 3 { format!("[\n{},\n]", items.join(",\n")) } else { format!("[{}]", items.join(", ")) }
         };
         match self {
@@ -49,21 +49,21 @@ impl Call {
             Call::UserCreate { name, uid, gid, home, shell, busybox } => {
                 let (function, default_shell) =
                     if *busybox { ("create_busybox", "/sbin/nologin") } else { ("create", "/usr/sbin/nologin") };
-                let mut args = vec![super::convert::string_literal(name), format!("uid: {uid}")];
+                let mut args = vec![super::literal::string_literal(name), format!("uid: {uid}")];
                 if gid != uid {
                     args.push(format!("gid: {gid}"));
                 }
                 if *home != format!("/home/{name}") {
-                    args.push(format!("home: {}", super::convert::string_literal(home)));
+                    args.push(format!("home: {}", super::literal::string_literal(home)));
                 }
                 if shell != default_shell {
-                    args.push(format!("login_shell: {}", super::convert::string_literal(shell)));
+                    args.push(format!("login_shell: {}", super::literal::string_literal(shell)));
                 }
                 format!("user.{function}({})", args.join(", "))
             }
             Call::Log { file, stderr } => {
                 let function = if *stderr { "to_stderr" } else { "to_stdout" };
-                format!("log.{function}({})", super::convert::string_literal(file))
+                format!("log.{function}({})", super::literal::string_literal(file))
             }
         }
     }

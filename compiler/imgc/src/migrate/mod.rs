@@ -10,6 +10,7 @@ mod compare;
 mod convert;
 mod env;
 mod idioms;
+mod literal;
 mod model;
 mod shell;
 

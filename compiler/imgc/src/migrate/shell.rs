@@ -2,6 +2,8 @@
 //! chain, to tell which of them leave state behind for the commands after them, and to compare
 //! commands regardless of the spaces between their words.
 
+use crate::shell::script;
+
 /// A token of a command line: a word (quotes kept) or an operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
@@ -197,69 +199,27 @@ pub fn and_chain_bounds(tokens: &[Token]) -> Option<Vec<(usize, usize)>> {
     Some(commands)
 }
 
-/// Builtins that change the shell's own state (directory, variables, options, traps, …), or
-/// end or replace it, and so matter to the commands after them in the same shell.
-const STATEFUL: &[&str] = &[
-    "cd",
-    "pushd",
-    "popd",
-    "export",
-    "unset",
-    "set",
-    "shopt",
-    "source",
-    ".",
-    "alias",
-    "unalias",
-    "umask",
-    "ulimit",
-    "trap",
-    "exec",
-    "eval",
-    "readonly",
-    "declare",
-    "typeset",
-    "local",
-    "let",
-    "read",
-    "mapfile",
-    "readarray",
-    "enable",
-    "hash",
-    "shift",
-    "getopts",
-    "builtin",
-    "command",
-    "exit",
-    "return",
-    "break",
-    "continue",
-    "wait",
-];
-
 /// Whether a command leaves nothing in the shell that a later command in the same shell could
-/// see: it uses no stateful builtin anywhere, assigns no variable on its own, defines no
-/// function and runs nothing in the background.
+/// see: the shell layer's reader finds no state change (its table of state-changing built-ins,
+/// assignments, functions, assigning expansions), and it runs nothing in the background or in
+/// a subshell or arithmetic command this reader cannot see into. A command the reader cannot read
+/// with certainty counts as stateful.
 pub fn is_stateless(command: &[Token]) -> bool {
-    let words: Vec<&str> = command
+    if command.iter().any(|t| matches!(t, Token::Op("&" | "("))) {
+        return false;
+    }
+    let text = command
         .iter()
-        .filter_map(|t| match t {
-            Token::Word(w) => Some(w.as_str()),
-            Token::Op(_) => None,
+        .map(|t| match t {
+            Token::Word(w) => w.as_str(),
+            Token::Op(op) => op,
         })
-        .collect();
-    if words.iter().any(|w| STATEFUL.contains(w) || w.contains("((") || w.contains("()")) {
+        .collect::<Vec<_>>()
+        .join(" ");
+    if text.contains("((") {
         return false;
     }
-    if words.iter().any(|w| assigns_in_expansion(w)) {
-        return false;
-    }
-    // `A=1` alone sets a shell variable; `A=1 cmd` only sets it for `cmd`.
-    let first_command = words.iter().position(|w| !is_assignment(w));
-    if first_command.is_none() {
-        return false;
-    }
-    !command.iter().any(|t| matches!(t, Token::Op("&" | "(")))
+    script::read(&text).is_ok_and(|script| script.state_change().is_none() && !script.commands.is_empty())
 }
 
 /// `NAME=…` at the start of a word.
@@ -268,20 +228,6 @@ pub fn is_assignment(word: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// `${NAME=…}` or `${NAME:=…}`: an expansion that assigns.
-fn assigns_in_expansion(word: &str) -> bool {
-    let mut rest = word;
-    while let Some(at) = rest.find("${") {
-        rest = &rest[at + 2..];
-        let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
-        let after = &rest[name_len..];
-        if after.starts_with('=') || after.starts_with(":=") {
-            return true;
-        }
-    }
-    false
 }
 
 /// The command's words with the spaces between them normalized, and plain single-quoted words
@@ -361,11 +307,29 @@ mod tests {
     #[test]
     fn state_changing_commands_are_found() {
         let stateless = |s: &str| is_stateless(&tokens(s).unwrap_or_default());
-        for ok in ["apt-get update", "DEBIAN_FRONTEND=noninteractive apt-get install -y x", "make -j4 | tee log"] {
+        // `.` as an argument is not the `.` built-in: the shell layer's reader knows the difference.
+        for ok in [
+            "apt-get update",
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y x",
+            "make -j4 | tee log",
+            "cmake -S . -B build",
+        ] {
             assert!(stateless(ok), "{ok}");
         }
-        for bad in ["cd /src", "export A=1", "A=1", "set -e", ". ./env", "f() { :; }", "x &", ": ${A:=1}", "(( i++ ))"]
-        {
+        for bad in [
+            "cd /src",
+            "export A=1",
+            "A=1",
+            "set -e",
+            ". ./env",
+            "f() { :; }",
+            "x &",
+            ": ${A:=1}",
+            "(( i++ ))",
+            "wait",
+            "for f in *; do :; done",
+            "[[ a =~ b ]]",
+        ] {
             assert!(!stateless(bad), "{bad}");
         }
     }

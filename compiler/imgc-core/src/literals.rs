@@ -1,4 +1,39 @@
-//! Shape checks for values that arrive as strings: image references, signals, platforms, modes.
+//! Facts about values that arrive as strings, shared by the checker, the emitter and migrate:
+//! shape checks (image references, signals, platforms, modes, names), the build arguments every
+//! builder sets, and whether a path leaves the build context.
+//!
+//! Must never depend on: the rest of the compiler (it is plain string logic).
+
+/// Build arguments builders set themselves for every build (BuildKit, buildah, docker): a stage
+/// declares them without a value to use them.
+pub const AUTOMATIC_ARGS: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+];
+
+/// Whether a relative path climbs out of the folder it starts in (`../x`, `a/../../x`).
+pub fn escapes_context(path: &str) -> bool {
+    let mut depth: i64 = 0;
+    for component in path.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
 
 /// Checks a Docker image reference: `[registry[:port]/]name[:tag][@digest]`, returning why not.
 /// A local OCI image, `oci:DIR[:TAG]` or `oci-archive:FILE[:TAG]`, is accepted too (only
@@ -220,6 +255,16 @@ mod tests {
             "debian@md5:00",
         ] {
             assert!(check_image_reference(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn paths_that_leave_the_context() {
+        for inside in ["a", "./a/b", "a/../b", "a/b/../../c", "/abs", "."] {
+            assert!(!escapes_context(inside), "{inside}");
+        }
+        for outside in ["..", "../a", "a/../../b", "./../x"] {
+            assert!(escapes_context(outside), "{outside}");
         }
     }
 

@@ -159,6 +159,7 @@ fn builtin_effect(name: &str) -> Option<&'static str> {
         "function" => "defines a function",
         "[[" => "uses `[[`, which can set `BASH_REMATCH`",
         "coproc" => "starts a coprocess",
+        "wait" => "waits for the shell's background jobs",
         _ => return None,
     })
 }

@@ -1,4 +1,7 @@
-//! POSIX shell quoting for values interpolated into commands.
+//! POSIX shell quoting for values interpolated into commands, and the command text of an IR
+//! [`Text`] with its values quoted.
+
+use crate::ir::{Text, TextPart};
 
 /// Characters that need no quoting anywhere in a word. `=` is left out so a value can never be
 /// read as a variable assignment, and `~` so it is never expanded as a home directory.
@@ -21,6 +24,23 @@ pub fn quote(value: &str) -> String {
         }
     }
     out.push('\'');
+    out
+}
+
+/// A shell command as the shell reads it: code verbatim, values quoted, arguments as `"${x}"`.
+pub fn render(text: &Text) -> String {
+    let mut out = String::new();
+    for part in &text.0 {
+        match part {
+            TextPart::Code(s) => out.push_str(s),
+            TextPart::Value(s) => out.push_str(&quote(s)),
+            TextPart::Arg(name) => {
+                out.push_str("\"${");
+                out.push_str(name);
+                out.push_str("}\"");
+            }
+        }
+    }
     out
 }
 
