@@ -103,3 +103,10 @@ fn resumption_keeps_offsets_after_multibyte_text() {
     );
     assert!(rendered.contains("4 │     exposee 80"), "{rendered}");
 }
+
+#[test]
+fn a_word_inside_a_map_is_no_unknown_step() {
+    let rendered = render("image from \"debian:bookworm-slim\" {\n    env {\n        MODE \"prod\"\n    }\n}\n");
+    assert!(!rendered.contains("unknown step"), "{rendered}");
+    assert!(rendered.contains("error[E0001]"), "{rendered}");
+}

@@ -116,8 +116,10 @@ pub(super) fn describe(file: FileId, text: &str, failure: &Failure) -> (Diagnost
         let unknown = !STATEMENTS.contains(&word)
             && !CLAUSES.contains(&word)
             && !text[next..].starts_with(['(', '.', '=', ':'])
-            && (word_end..=next).contains(&p);
-        let dockerfile_from = word.eq_ignore_ascii_case("from") && (p == word_start || unknown);
+            && (word_end..=next).contains(&p)
+            && at_statement_level(text, line);
+        let dockerfile_from =
+            word.eq_ignore_ascii_case("from") && (p == word_start || unknown) && at_statement_level(text, line);
         if unknown || dockerfile_from {
             let operand = text[next..].split_whitespace().next().unwrap_or("").trim_matches('"');
             return (unknown_step(span(word_start..word_end), word, operand), After::Resume);
@@ -189,6 +191,24 @@ pub(super) fn resume(text: &str, position: usize) -> Option<Range<usize>> {
         next += text[next..].find('\n').map_or(text.len() - next, |i| i + 1);
     }
     scan::balanced(&text[start..next]).then_some(start..next)
+}
+
+/// Whether a statement may start at `line`: at the top level, or in the block of a stage, an
+/// image, a function, `onbuild` or `layer` (not in a map, a list or parentheses).
+fn at_statement_level(text: &str, line: usize) -> bool {
+    match scan::scan(&text[..line]).problem {
+        None => true,
+        Some(Problem::Unclosed { opener, open: '{' }) => {
+            let opener_line = scan::line_start(text, opener);
+            let before = text[opener_line..opener].trim_end();
+            scan::first_word(text, opener_line).is_some_and(|(_, word)| {
+                matches!(word, "image" | "stage" | "fn" | "onbuild" | "layer")
+                    && !before.ends_with('=')
+                    && (word != "fn" || before.ends_with(')'))
+            })
+        }
+        Some(_) => false,
+    }
 }
 
 fn indentation(text: &str, line: usize) -> usize {
