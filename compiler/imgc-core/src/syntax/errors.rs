@@ -15,8 +15,6 @@ pub(super) struct Failure {
     pub position: usize,
     end: usize,
     rules: Vec<Rule>,
-    /// Literal tokens the grammar tried at `position` (`,`, `to`, `from`, …).
-    tokens: Vec<String>,
 }
 
 impl Failure {
@@ -29,15 +27,7 @@ impl Failure {
             pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
             pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
         };
-        let tokens = error
-            .parse_attempts()
-            .map(|attempts| attempts.expected_tokens().into_iter().map(|token| token.to_string()).collect())
-            .unwrap_or_default();
-        Failure { position, end, rules, tokens }
-    }
-
-    fn expects(&self, token: &str) -> bool {
-        self.tokens.iter().any(|t| t == token)
+        Failure { position, end, rules }
     }
 }
 
@@ -140,17 +130,20 @@ pub(super) fn describe(file: FileId, text: &str, failure: &Failure) -> (Diagnost
         return (diagnostic, After::Stop);
     }
     let found = span(p..value_end(text, p));
-    if matches!(statement, Some("copy" | "add")) && failure.expects("to") {
+    // A value where a value just ended: a missing `,` or `to`.
+    let after_value = starts_value(text, p) && ends_value(&text[..p]);
+    let in_brackets = matches!(scan::scan(&text[..p]).problem, Some(Problem::Unclosed { open: '[' | '(', .. }));
+    if matches!(statement, Some("copy" | "add")) && after_value && !in_brackets {
         // `copy "a" "b" to "/c"` misses a comma, `copy "a" "/a"` its `to`.
         let rest_of_line = &text[p..text[p..].find('\n').map_or(text.len(), |i| p + i)];
-        if !(failure.expects(",") && rest_of_line.split_whitespace().any(|w| w == "to")) {
+        if !rest_of_line.split_whitespace().any(|w| w == "to") {
             let diagnostic = Diagnostic::error(Code::Syntax, "missing `to` before the destination")
                 .with_label(found, "expected `to` before this")
                 .with_help("a copy names its sources, then `to` and where they go: `copy \"app\", \"Cargo.toml\" to \"/src/\"`");
             return (diagnostic, After::Resume);
         }
     }
-    if matches!(statement, Some("stage" | "image")) && failure.expects("from") {
+    if matches!(statement, Some("stage" | "image")) && missing_from(text, line, p) {
         let diagnostic = Diagnostic::error(Code::Syntax, "missing `from` and the base image")
             .with_label(found, "expected `from` here")
             .with_help(
@@ -158,7 +151,7 @@ pub(super) fn describe(file: FileId, text: &str, failure: &Failure) -> (Diagnost
             );
         return (diagnostic, After::Resume);
     }
-    if failure.expects(",") && starts_value(text, p) {
+    if after_value && (in_brackets || matches!(statement, Some("copy" | "add" | "expose" | "volume"))) {
         let diagnostic = Diagnostic::error(Code::Syntax, "missing `,` between two items")
             .with_label(found, "expected `,` before this")
             .with_help(
@@ -483,6 +476,26 @@ fn at_end(text: &str, position: usize) -> bool {
         let line = line.trim_start();
         line.is_empty() || line.starts_with('#')
     })
+}
+
+/// Whether `before` ends with a value: a string, a list, a call, a number or a name.
+fn ends_value(before: &str) -> bool {
+    before
+        .trim_end_matches([' ', '\t'])
+        .ends_with(|c: char| c == '"' || c == ']' || c == ')' || c.is_ascii_alphanumeric())
+}
+
+/// Whether the stage or image declared on the line at `line` lacks its `from` where parsing
+/// stopped, at `position`: `image "debian" {`, `stage build "rust" {`.
+fn missing_from(text: &str, line: usize, position: usize) -> bool {
+    let Some((start, keyword)) = scan::first_word(text, line) else { return false };
+    let mut at = skip_blanks(text, start + keyword.len());
+    // The stage's name (an image may have none).
+    let name = scan::word_at(text, at);
+    if !name.is_empty() && name != "from" {
+        at = skip_blanks(text, at + name.len());
+    }
+    at == position && scan::word_at(text, at) != "from"
 }
 
 fn starts_value(text: &str, position: usize) -> bool {

@@ -46,21 +46,19 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>)
 /// At most this many syntax errors are reported for one file.
 const MAX_SYNTAX_ERRORS: usize = 10;
 
+/// Files longer than this get one syntax error: reading on would parse them again and again.
+const MAX_RECOVERY_LEN: usize = 64 * 1024;
+
 /// Describes the first syntax error, then blanks its statement out and reads on while that is
-/// safe. The text is parsed again with pest's detailed error tracking, which names the literal
-/// tokens expected (`,`, `to`, `from`); it is too slow to keep on for programs that parse.
+/// safe.
 fn syntax_errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Diagnostic> {
     let mut work = text.to_string();
     let mut diagnostics = Vec::new();
-    pest::set_error_detail(true);
-    let mut failure = match ImgParser::parse(Rule::file, &work) {
-        Err(detailed) => errors::Failure::new(&detailed),
-        Ok(_) => errors::Failure::new(&first),
-    };
+    let mut failure = errors::Failure::new(&first);
     loop {
         let (diagnostic, after) = errors::describe(file, &work, &failure);
         diagnostics.push(diagnostic);
-        if after == errors::After::Stop || diagnostics.len() >= MAX_SYNTAX_ERRORS {
+        if after == errors::After::Stop || diagnostics.len() >= MAX_SYNTAX_ERRORS || text.len() > MAX_RECOVERY_LEN {
             break;
         }
         let Some(region) = errors::resume(&work, failure.position) else { break };
@@ -81,7 +79,6 @@ fn syntax_errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> V
             Ok(_) => break,
         }
     }
-    pest::set_error_detail(false);
     diagnostics
 }
 
