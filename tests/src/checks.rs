@@ -133,7 +133,7 @@ pub fn check_nginx(engine: Engine, image: &str) {
     assert_port_free(80);
     let access_line = "\"GET / HTTP/1.0\" 200";
     match engine {
-        Engine::Docker => {
+        Engine::Docker | Engine::Buildkit => {
             let ctr = docker::start(image, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
             let first = wait_for_http_while(80, "/", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
                 .unwrap_or_else(|e| panic!("nginx in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
@@ -219,7 +219,7 @@ pub fn check_python_web(engine: Engine, image: &str) {
     let _ports = lock_host_ports();
     assert_port_free(8000);
     match engine {
-        Engine::Docker => {
+        Engine::Docker | Engine::Buildkit => {
             for (opts, expected) in [
                 (vec![], greeting.clone()),
                 (vec!["-e", "APP_GREETING=Bonjour from a test"], "Bonjour from a test".to_string()),
@@ -292,7 +292,7 @@ pub fn check_static_site(engine: Engine, image: &str) {
         expect_get(8080, "/missing.html", 404, None);
     };
     match engine {
-        Engine::Docker => {
+        Engine::Docker | Engine::Buildkit => {
             let ctr = docker::start(image, &[], &[]).unwrap_or_else(|e| panic!("{e}"));
             let first = wait_for_http_while(8080, "/", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
                 .unwrap_or_else(|e| panic!("httpd in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
@@ -342,7 +342,7 @@ pub fn check_cargo_app(engine: Engine, image: &str, port: u16, version: &str) {
     let _ports = lock_host_ports();
     assert_port_free(port);
     match engine {
-        Engine::Docker => {
+        Engine::Docker | Engine::Buildkit => {
             for (opts, expected) in
                 [(vec![], greeting.clone()), (vec!["-e", "APP_GREETING=Hi from a test"], "Hi from a test".into())]
             {

@@ -1,6 +1,7 @@
 //! docker wrappers. The engine runs without a bridge network (see
 //! scripts/setup-test-env), so builds and containers always use
-//! `--network host`; builds use the classic builder (`DOCKER_BUILDKIT=0`).
+//! `--network host`; builds use the classic builder (`DOCKER_BUILDKIT=0`) or the built-in
+//! BuildKit (`DOCKER_BUILDKIT=1`).
 
 use std::path::Path;
 use std::process::Command;
@@ -24,16 +25,19 @@ pub fn command() -> Command {
 }
 
 /// `DOCKER_BUILDKIT=0 docker build --network host --force-rm -f DOCKERFILE
-/// -t TAG CONTEXT`. `Err` if the build fails, with the build log.
+/// -t TAG CONTEXT`, or with `buildkit` docker's built-in BuildKit (`DOCKER_BUILDKIT=1`, Debian's
+/// client `/usr/bin/docker`, which needs no buildx). `Err` if the build fails, with the build log.
 pub fn build(
     dockerfile: Dockerfile<'_>,
     context: &Path,
     tag: &str,
     options: &BuildOptions,
+    buildkit: bool,
 ) -> Result<Output, ToolError> {
     let file = dockerfile.on_disk()?;
-    let mut cmd = command();
-    cmd.env("DOCKER_BUILDKIT", "0")
+    let mut cmd =
+        if buildkit && std::env::var_os("IMGC_DOCKER").is_none() { Command::new("/usr/bin/docker") } else { command() };
+    cmd.env("DOCKER_BUILDKIT", if buildkit { "1" } else { "0" })
         .args(["build", "--network", "host", "--force-rm"])
         .arg("-f")
         .arg(&file.path)

@@ -18,15 +18,22 @@ pub enum Engine {
     Buildah,
     /// Docker's classic builder (`DOCKER_BUILDKIT=0 docker build --network host`).
     Docker,
+    /// Docker's built-in BuildKit (`DOCKER_BUILDKIT=1 /usr/bin/docker build --network host`): RUN
+    /// mounts, no here-documents (their frontend cannot be pulled offline). Images land in
+    /// docker's store, so running them is docker's.
+    Buildkit,
 }
 
 impl Engine {
     pub const ALL: [Engine; 2] = [Engine::Buildah, Engine::Docker];
+    /// Every builder a Dockerfile targets: buildah, docker's classic builder and BuildKit.
+    pub const BUILDERS: [Engine; 3] = [Engine::Buildah, Engine::Docker, Engine::Buildkit];
 
     pub fn name(self) -> &'static str {
         match self {
             Engine::Buildah => "buildah",
             Engine::Docker => "docker",
+            Engine::Buildkit => "buildkit",
         }
     }
 
@@ -41,7 +48,8 @@ impl Engine {
     ) -> Result<Output, ToolError> {
         match self {
             Engine::Buildah => buildah::build(dockerfile, context, tag, options),
-            Engine::Docker => docker::build(dockerfile, context, tag, options),
+            Engine::Docker => docker::build(dockerfile, context, tag, options, false),
+            Engine::Buildkit => docker::build(dockerfile, context, tag, options, true),
         }
     }
 
@@ -70,7 +78,7 @@ impl Engine {
     pub fn run(self, image: &str, args: &[&str]) -> Result<Output, ToolError> {
         match self {
             Engine::Buildah => buildah::run(image, args),
-            Engine::Docker => docker::run(image, args),
+            Engine::Docker | Engine::Buildkit => docker::run(image, args),
         }
     }
 
@@ -79,21 +87,21 @@ impl Engine {
     pub fn exec(self, image: &str, argv: &[&str]) -> Result<Output, ToolError> {
         match self {
             Engine::Buildah => buildah::exec(image, argv),
-            Engine::Docker => docker::exec(image, argv),
+            Engine::Docker | Engine::Buildkit => docker::exec(image, argv),
         }
     }
 
     pub fn image_config(self, image: &str) -> Result<ImageConfig, ToolError> {
         match self {
             Engine::Buildah => buildah::image_config(image),
-            Engine::Docker => docker::image_config(image),
+            Engine::Docker | Engine::Buildkit => docker::image_config(image),
         }
     }
 
     pub fn image_exists(self, image: &str) -> bool {
         match self {
             Engine::Buildah => buildah::image_exists(image),
-            Engine::Docker => docker::image_exists(image),
+            Engine::Docker | Engine::Buildkit => docker::image_exists(image),
         }
     }
 
@@ -101,7 +109,7 @@ impl Engine {
     pub fn remove_image(self, image: &str) -> Result<(), ToolError> {
         match self {
             Engine::Buildah => buildah::remove_image(image),
-            Engine::Docker => docker::remove_image(image),
+            Engine::Docker | Engine::Buildkit => docker::remove_image(image),
         }
     }
 }
@@ -230,7 +238,7 @@ pub fn unique_tag(engine: Engine, name: &str) -> String {
     let repo = format!("imgc-test-{name}:{millis}-{}-{n}", std::process::id());
     match engine {
         Engine::Buildah => format!("localhost/{repo}"),
-        Engine::Docker => repo,
+        Engine::Docker | Engine::Buildkit => repo,
     }
 }
 

@@ -1,7 +1,8 @@
 //! What two builds of the same program must agree on: an image's whole file tree (path, type,
 //! mode, owner, size and content hash of files, symlink targets, device numbers; not times) and
 //! its runtime configuration. Read from a buildah image by mounting a working container and
-//! walking it, so it works for images without a shell (`scratch`).
+//! walking it, so it works for images without a shell (`scratch`); from a docker image by
+//! exporting a container's file system into a temporary folder and walking that.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -79,6 +80,37 @@ pub fn snapshot(image: &str) -> Result<Snapshot, ToolError> {
         .filter_map(|k| raw.get(*k).filter(|v| !is_empty(v)).map(|v| (k.to_string(), v.clone())))
         .collect();
     Ok(Snapshot { files, config })
+}
+
+/// Reads an image in docker's store: a container is created (not started), its file system
+/// exported and unpacked with its owners and modes, walked, and removed. The files docker adds to
+/// every container (`/.dockerenv`, `/etc/hosts`…) are the same for any two images.
+pub fn docker_snapshot(image: &str) -> Result<Snapshot, ToolError> {
+    let name = crate::unique_tag(crate::Engine::Docker, "snapshot").replace([':', '/', '.'], "-");
+    run_ok(crate::docker::command().args(["create", "--name", &name, image, "/none"]), crate::docker::RUN_TIMEOUT)?;
+    let unpacked = tempfile::tempdir().map_err(|e| ToolError::new("tempdir", e.to_string()));
+    let result = unpacked.and_then(|dir| {
+        let root = dir.path().to_string_lossy().into_owned();
+        let docker = crate::docker::command().get_program().to_string_lossy().into_owned();
+        let script = "set -o pipefail 2>/dev/null; \"$3\" export \"$1\" | tar -x --same-owner --same-permissions --numeric-owner -f - -C \"$2\"";
+        let mut command = std::process::Command::new("bash");
+        command.args(["-c", script, "sh", &name, &root, &docker]);
+        run_ok(&mut command, crate::docker::RUN_TIMEOUT)?;
+        let mut files = BTreeMap::new();
+        walk(dir.path(), "", &mut files).map_err(|e| ToolError::new(format!("walk {root}"), e.to_string()))?;
+        let inspected =
+            run_ok(crate::docker::command().args(["inspect", "--type", "image", image]), crate::docker::RUN_TIMEOUT)?;
+        let json: Value = serde_json::from_str(&inspected.stdout)
+            .map_err(|e| ToolError::new(&inspected.command, format!("printed JSON that does not parse: {e}")))?;
+        let raw = &json[0]["Config"];
+        let config = CONFIG_FIELDS
+            .iter()
+            .filter_map(|k| raw.get(*k).filter(|v| !is_empty(v)).map(|v| (k.to_string(), v.clone())))
+            .collect();
+        Ok(Snapshot { files, config })
+    });
+    let _ = run_ok(crate::docker::command().args(["rm", "-f", &name]), crate::docker::RUN_TIMEOUT);
+    result
 }
 
 /// `buildah from` with chroot isolation: it runs the image's `ONBUILD` triggers, and chroot is

@@ -1,5 +1,6 @@
-//! Values interpolated into a shell command reach the program exactly, whatever they hold:
-//! built and run for real.
+//! Values interpolated into a shell command reach the program exactly, whatever they hold and
+//! wherever the command inserts them (a bare word, inside `"…"` or `'…'`, a here-document's body,
+//! `$(…)`, backquotes): built and run for real on buildah, docker's classic builder and BuildKit.
 
 use imgc_tests::{Engine, ensure_test_env};
 
@@ -7,19 +8,51 @@ use imgc_tests::{Engine, ensure_test_env};
 const NASTY: &str = "it's \"quoted\" $(echo injected) `echo backtick` ; echo semi && false || true | cat\n\
 second line\twith tab \\ backslash \\n not-a-newline $HOME ${HOME} * ? [a] ~ # not a comment & bg > redirect";
 
-fn program(value: &str) -> String {
-    // The value goes through a `let`, a list splice and a direct interpolation.
-    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$");
+/// A build argument's value: what a Dockerfile `ARG` default can hold (no line break).
+const NASTY_ARG: &str = "it's \"quoted\" $(echo injected) `echo bt` ; a  b \\ * ~";
+
+/// What a context's file must hold, given the inserted text.
+type Expected = fn(&str) -> String;
+
+/// Each context: the file the step writes, the command (`@` is the interpolation) and what the
+/// file must hold.
+const CONTEXTS: &[(&str, &str, Expected)] = &[
+    ("bare", "printf '%s' @ > /bare.txt", |v| v.to_string()),
+    ("double", "printf '%s' \\\"@\\\" > /double.txt", |v| v.to_string()),
+    ("single", "printf '%s' '@' > /single.txt", |v| v.to_string()),
+    ("heredoc", "cat > /heredoc.txt <<EOF\\n@\\nEOF\\n", |v| format!("{v}\n")),
+    ("quoted-heredoc", "cat > /quoted-heredoc.txt <<'EOF'\\n@\\nEOF\\n", |v| format!("{v}\n")),
+    ("substitution", "printf '%s' \\\"$(printf '%s' @)\\\" > /substitution.txt", |v| v.to_string()),
+    ("backquotes", "x=`printf '%s' @`; printf '%s' \\\"$x\\\" > /backquotes.txt", |v| v.to_string()),
+    ("in-word", "printf '%s' prefix-@-suffix > /in-word.txt", |v| format!("prefix-{v}-suffix")),
+];
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$").replace('\n', "\\n")
+}
+
+fn program() -> String {
+    // The value goes through a `let`, a list splice and a direct interpolation in every context;
+    // the build argument in every context where the shell can expand it.
+    let mut steps = String::new();
+    for (name, command, _) in CONTEXTS {
+        steps.push_str(&format!("    run \"{}\"\n", command.replace('@', "${value}")));
+        if *name != "quoted-heredoc" {
+            let arg_command = command.replace(&format!("/{name}.txt"), &format!("/arg-{name}.txt"));
+            steps.push_str(&format!("    run \"{}\"\n", arg_command.replace('@', "${nasty}")));
+        }
+    }
     format!(
-        "let value = \"{escaped}\"\nlet words = [value, \"two words\", \"\"]\n\
-         image from \"busybox:1.35\" {{\n    run \"printf '%s' ${{value}} > /value.txt\"\n    \
-         run \"printf '<%s>' ${{words}} > /words.txt\"\n}}\n"
+        "arg nasty = \"{}\"\nlet value = \"{}\"\nlet words = [value, \"two words\", \"\"]\n\
+         image from \"busybox:1.35\" {{\n{steps}    run \"printf '<%s>' ${{words}} > /words.txt\"\n}}\n",
+        escape(NASTY_ARG),
+        escape(NASTY)
     )
 }
 
-fn dockerfile(value: &str) -> String {
-    let compilation = imgc::compile_source("interpolation.img", &program(value), &imgc::Options::default());
-    match compilation.dockerfile(imgc::Target::Classic) {
+fn dockerfile(target: imgc::Target) -> String {
+    let compilation = imgc::compile_source("interpolation.img", &program(), &imgc::Options::default());
+    match compilation.dockerfile(target) {
         Ok(text) => text,
         Err(errors) => panic!("does not compile:\n{}", compilation.render(&errors, false)),
     }
@@ -27,15 +60,21 @@ fn dockerfile(value: &str) -> String {
 
 fn check(engine: Engine) {
     ensure_test_env();
-    let text = dockerfile(NASTY);
+    let target = if engine == Engine::Buildkit { imgc::Target::Buildkit } else { imgc::Target::Classic };
+    let text = dockerfile(target);
     let context = tempfile::tempdir().expect("temp dir");
     let image = engine
-        .build_image(imgc_tests::Dockerfile::Text(&text), context.path(), "interpolation")
+        .build_image(imgc_tests::Dockerfile::Text(&text), context.path(), "correct-interpolation")
         .unwrap_or_else(|e| panic!("{engine} build failed: {e}\n{text}"));
-    let value = engine.exec(&image.reference, &["cat", "/value.txt"]).expect("cat value");
-    assert_eq!(value.stdout, NASTY, "{engine}: the value changed on its way through the shell\n{text}");
-    let words = engine.exec(&image.reference, &["cat", "/words.txt"]).expect("cat words");
-    assert_eq!(words.stdout, format!("<{NASTY}><two words><>"), "{engine}: list splice\n{text}");
+    let read = |file: &str| engine.exec(&image.reference, &["cat", file]).expect("cat").stdout;
+    for (name, _, expected) in CONTEXTS {
+        assert_eq!(read(&format!("/{name}.txt")), expected(NASTY), "{engine}: the value in context {name}\n{text}");
+        if *name != "quoted-heredoc" {
+            let got = read(&format!("/arg-{name}.txt"));
+            assert_eq!(got, expected(NASTY_ARG), "{engine}: the build argument in context {name}\n{text}");
+        }
+    }
+    assert_eq!(read("/words.txt"), format!("<{NASTY}><two words><>"), "{engine}: list splice\n{text}");
 }
 
 #[test]
@@ -46,4 +85,9 @@ fn nasty_values_survive_buildah() {
 #[test]
 fn nasty_values_survive_docker() {
     check(Engine::Docker);
+}
+
+#[test]
+fn nasty_values_survive_buildkit() {
+    check(Engine::Buildkit);
 }

@@ -3,18 +3,56 @@
 //! with buildah, and the two images must have the same file tree and the same configuration
 //! (see `imgc_tests::snapshot`). A program named `fail-*.img` must fail to build both ways.
 //!
+//! The programs of [`ON_DOCKER`], those where builders differ (environment and argument scoping,
+//! volumes, mounts, triggers, shells, multi-line commands, processes a RUN leaves, failures), are
+//! also built with docker's classic builder and with its built-in BuildKit, both at once and
+//! beside the buildah builds (a test of their own). The others exercise the shell tokenizer,
+//! which is the same whatever builds the Dockerfile; the examples are built with docker by
+//! `examples.rs`.
+//!
 //! Programs build with `--target classic` output, except those with a line `# test: buildkit`
-//! (buildah 1.28 builds `RUN --mount` for cache, bind and tmpfs mounts).
-//! `IMGC_TEST_PROGRAMS=mounts,onbuild` builds only the programs named (when debugging one).
+//! (buildah 1.28 builds `RUN --mount` for cache, bind and tmpfs mounts; docker's classic builder
+//! does not, so it skips them). `IMGC_TEST_PROGRAMS=mounts,onbuild` builds only the programs named
+//! (when debugging one).
 
 use std::path::{Path, PathBuf};
 
 use imgc::{Optimize, Target};
-use imgc_tests::snapshot::{differences, snapshot};
-use imgc_tests::{Dockerfile, Engine, Image, ToolError, ensure_test_env, repo_root};
+use imgc_tests::snapshot::{Snapshot, differences, docker_snapshot, snapshot};
+use imgc_tests::{BuildOptions, Dockerfile, Engine, Image, ToolError, ensure_test_env, repo_root};
 
 /// The least number of optimizer programs the suite must have.
 const MIN_PROGRAMS: usize = 40;
+
+/// The programs also built with docker's classic builder and BuildKit: where builders differ.
+/// Not `daemon`: docker ends a RUN's detached processes at once, so whether the detached writer
+/// ran is a race there, with or without the optimizer.
+const ON_DOCKER: &[&str] = &[
+    "env-build-and-both",
+    "env-in-copy-and-workdir",
+    "env-label-reference",
+    "env-order",
+    "env-shadowing",
+    "runtime-env",
+    "global-args",
+    "stage-args",
+    "unused-stage",
+    "volume-then-writes",
+    "volume-write-ends-run",
+    "volume-of-base-stage",
+    "mounts",
+    "onbuild",
+    "shell-form-cmd-and-shell",
+    "stage-shell-inherited",
+    "replace-shell",
+    "here-document",
+    "multi-line-command",
+    "background",
+    "fail-set-e-first",
+    "workdir",
+    "remove-workdir",
+    "healthcheck",
+];
 
 fn programs_dir() -> PathBuf {
     repo_root().join("tests").join("optimizer-programs")
@@ -36,6 +74,8 @@ struct Compiled {
     unoptimized: String,
     optimized: String,
     events: usize,
+    /// Emitted for BuildKit (`# test: buildkit`).
+    buildkit_only: bool,
 }
 
 fn compile(path: &Path) -> Compiled {
@@ -50,15 +90,29 @@ fn compile(path: &Path) -> Compiled {
     let events = compilation
         .explain(target, &Optimize::default())
         .map_or(0, |r| r.stages.iter().map(|s| s.events.len()).sum::<usize>() + r.dropped.len());
-    Compiled { unoptimized: emit(&Optimize::none()), optimized: emit(&Optimize::default()), events }
+    Compiled {
+        unoptimized: emit(&Optimize::none()),
+        optimized: emit(&Optimize::default()),
+        events,
+        buildkit_only: target == Target::Buildkit,
+    }
 }
 
-/// Builds, retrying when another test's `buildah rmi` removed a layer this build was using.
-fn build(text: &str, context: &Path, name: &str) -> Result<Image, ToolError> {
+/// Builds, retrying when another test's `buildah rmi` removed a layer this build was using. For
+/// docker's BuildKit, without the `# syntax=` line: its built-in frontend has `RUN --mount`, and
+/// the named one cannot be pulled offline.
+fn build(engine: Engine, text: &str, context: &Path, name: &str) -> Result<Image, ToolError> {
+    let text = match engine {
+        Engine::Buildkit => text.strip_prefix("# syntax=docker/dockerfile:1\n").unwrap_or(text),
+        _ => text,
+    };
+    // docker's classic builder reuses a cached image for a metadata instruction without comparing
+    // its health check, so what earlier builds left in its cache could decide the result.
+    let options = BuildOptions { no_cache: engine == Engine::Docker, ..BuildOptions::default() };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match Engine::Buildah.build_image(Dockerfile::Text(text), context, name) {
+        match engine.build_image_with(Dockerfile::Text(text), context, name, &options) {
             Err(error) if attempt < 3 && error.to_string().contains("layer not known") => {
                 eprintln!("retrying {name}: {}", error.message);
             }
@@ -67,12 +121,21 @@ fn build(text: &str, context: &Path, name: &str) -> Result<Image, ToolError> {
     }
 }
 
-/// Builds both Dockerfiles and compares the images; the problem, if any, as text.
-fn differential(name: &str, compiled: &Compiled, context: &Path, must_fail: bool) -> Option<String> {
+fn snapshot_of(engine: Engine, reference: &str) -> Result<Snapshot, ToolError> {
+    match engine {
+        Engine::Buildah => snapshot(reference),
+        Engine::Docker | Engine::Buildkit => docker_snapshot(reference),
+    }
+}
+
+/// Builds both Dockerfiles with `engine` and compares the images; the problem, if any, as text.
+fn differential(engine: Engine, name: &str, compiled: &Compiled, context: &Path, must_fail: bool) -> Option<String> {
     let both =
         format!("--- -O0 Dockerfile ---\n{}--- optimized Dockerfile ---\n{}", compiled.unoptimized, compiled.optimized);
-    let unoptimized = build(&compiled.unoptimized, context, &format!("{name}-o0"));
-    let optimized = build(&compiled.optimized, context, &format!("{name}-opt"));
+    let name = if engine == Engine::Buildah { name.to_string() } else { format!("{name} ({engine})") };
+    let name = name.as_str();
+    let unoptimized = build(engine, &compiled.unoptimized, context, &format!("{name}-o0"));
+    let optimized = build(engine, &compiled.optimized, context, &format!("{name}-opt"));
     match (unoptimized, optimized, must_fail) {
         (Err(_), Err(_), true) => None,
         (a, b, true) => Some(format!(
@@ -83,7 +146,8 @@ fn differential(name: &str, compiled: &Compiled, context: &Path, must_fail: bool
         (Err(e), _, false) => Some(format!("{name}: the -O0 build failed: {e}\n{both}")),
         (_, Err(e), false) => Some(format!("{name}: the optimized build failed: {e}\n{both}")),
         (Ok(a), Ok(b), false) => {
-            let (a_snapshot, b_snapshot) = match (snapshot(&a.reference), snapshot(&b.reference)) {
+            let (a_snapshot, b_snapshot) = match (snapshot_of(engine, &a.reference), snapshot_of(engine, &b.reference))
+            {
                 (Ok(x), Ok(y)) => (x, y),
                 (Err(e), _) | (_, Err(e)) => return Some(format!("{name}: cannot read the images: {e}")),
             };
@@ -131,12 +195,49 @@ fn optimizer_programs_build_the_same_image_with_and_without_the_optimizer() {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let compiled = compile(path);
         let must_fail = name.starts_with("fail-");
-        if let Some(problem) = differential(&name, &compiled, &programs_dir(), must_fail) {
+        if let Some(problem) = differential(Engine::Buildah, &name, &compiled, &programs_dir(), must_fail) {
             eprintln!("{problem}");
             failures.push(problem);
         }
     }
     report(failures, programs.len());
+}
+
+#[test]
+fn optimizer_programs_build_the_same_image_on_docker_builders() {
+    ensure_test_env();
+    let all = programs();
+    let only = std::env::var("IMGC_TEST_PROGRAMS").ok();
+    let mut programs = Vec::new();
+    for name in ON_DOCKER {
+        let path = programs_dir().join(format!("{name}.img"));
+        assert!(all.contains(&path), "ON_DOCKER names {name}, which is not in tests/optimizer-programs");
+        if only.as_deref().is_none_or(|only| only.split(',').any(|n| n == *name)) {
+            programs.push((name.to_string(), compile(&path)));
+        }
+    }
+    let on = |engine: Engine| {
+        let mut failures = Vec::new();
+        for (name, compiled) in &programs {
+            if engine == Engine::Docker && compiled.buildkit_only {
+                continue;
+            }
+            let must_fail = name.starts_with("fail-");
+            if let Some(problem) = differential(engine, name, compiled, &programs_dir(), must_fail) {
+                eprintln!("{problem}");
+                failures.push(problem);
+            }
+        }
+        failures
+    };
+    let failures = std::thread::scope(|scope| {
+        let classic = scope.spawn(|| on(Engine::Docker));
+        let buildkit = on(Engine::Buildkit);
+        let mut failures = classic.join().expect("the classic builds do not panic");
+        failures.extend(buildkit);
+        failures
+    });
+    report(failures, programs.len() * 2);
 }
 
 /// Every `examples/*/app.img`.
@@ -188,7 +289,7 @@ fn examples_build_the_same_image_with_and_without_the_optimizer() {
         let name = example.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let context = example_context(example);
         let compiled = compile(&context.path().join("app.img"));
-        if let Some(problem) = differential(&name, &compiled, context.path(), false) {
+        if let Some(problem) = differential(Engine::Buildah, &name, &compiled, context.path(), false) {
             failures.push(problem);
         }
     }

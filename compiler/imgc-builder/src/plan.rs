@@ -550,15 +550,11 @@ fn expand_code(code: &str, vars: &BTreeMap<String, String>, out: &mut String) {
 
 /// A shell command as the shell reads it, build arguments replaced by their quoted values.
 fn script(text: &Text, vars: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    for part in &text.0 {
-        match part {
-            TextPart::Code(s) => out.push_str(s),
-            TextPart::Value(s) => out.push_str(&shell::quote(s)),
-            TextPart::Arg(name) => out.push_str(&shell::quote(vars.get(name).map_or("", String::as_str))),
-        }
-    }
-    out
+    let parts = text.0.iter().map(|part| match part {
+        TextPart::Arg(name) => TextPart::Value(vars.get(name).cloned().unwrap_or_default()),
+        other => other.clone(),
+    });
+    shell::render(&Text(parts.collect()))
 }
 
 /// The argument vector of a command: exec form as written, shell form through the stage's shell.

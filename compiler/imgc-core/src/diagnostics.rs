@@ -63,6 +63,7 @@ codes! {
     DockerfileSyntax = "E0032", "Dockerfile syntax error";
     NotMigratable = "E0033", "Dockerfile construct with no `.img` form";
     MigrationDiffers = "E0034", "the program builds something else than the Dockerfile";
+    NotQuotable = "E0040", "value cannot be quoted where the command inserts it";
     AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
     PackageCacheLeft = "W0102", "package manager cache left in a layer";
     UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";
@@ -70,6 +71,7 @@ codes! {
     AddForCopy = "W0105", "`add` where `copy` would do";
     RootAtEnd = "W0106", "the image runs as root";
     VolumeWrite = "W0107", "a step writes under a declared volume";
+    ForeignPackageManager = "W0108", "a command the base image's distribution does not have";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

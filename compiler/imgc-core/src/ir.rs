@@ -152,7 +152,8 @@ impl InstructionKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum EnvScope {
-    /// The container's configuration only; build steps do not see it.
+    /// The container's configuration: the stage's build steps do not see it; those of stages built
+    /// `from` the stage do (it is in the image they start from).
     Runtime,
     /// Visible to later build steps of the stage, absent from the image config (emitted as `ARG`).
     Build,

@@ -128,7 +128,9 @@ pub fn compile_with_loader(path: &Path, text: String, loader: &dyn Loader, optio
         }
     });
     if let Some(program) = &program {
-        diagnostics.extend(lints::lint(program, &sources));
+        // Lints about layers judge the RUNs imgc writes by default, after the optimizer.
+        let (emitted, _) = optimize::optimize(program, &optimize::Optimize::default());
+        diagnostics.extend(lints::lint(program, &emitted, &sources));
     }
     Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read }
 }

@@ -182,6 +182,33 @@ fn e0019_duplicate() {
     );
 }
 
+/// A name defined twice is one error, labelled in source order, and its uses add nothing.
+#[test]
+fn e0019_a_let_and_a_stage_of_one_name_are_one_error() {
+    for (source, first, again) in [
+        (
+            "let web: port = 8080\nimage web from \"debian:bookworm-slim\" {\n    expose web\n}\n",
+            "1 │ let web",
+            "2 │ image web",
+        ),
+        (
+            "stage web from \"debian:bookworm-slim\" {\n    run \"true\"\n}\nlet web: port = 8080\nimage from web {\n    expose web\n}\n",
+            "1 │ stage web",
+            "4 │ let web",
+        ),
+    ] {
+        let (rendered, codes) = render_with(source, &[], Target::Buildkit);
+        assert_eq!(codes.into_iter().collect::<Vec<_>>(), ["E0019"], "{rendered}");
+        assert_eq!(rendered.matches("error[").count(), 1, "{rendered}");
+        let first_at = rendered.find(first).expect(first);
+        let again_at = rendered.find(again).expect(again);
+        let first_label = rendered[first_at..].find("first defined here").map(|i| i + first_at);
+        let again_label = rendered[again_at..].find("defined again here").map(|i| i + again_at);
+        assert!(first_label.is_some_and(|i| i < again_at), "first definition labelled first:\n{rendered}");
+        assert!(again_label.is_some(), "{rendered}");
+    }
+}
+
 #[test]
 fn e0020_invalid_literal() {
     snapshot!(InvalidLiteral, "image from \"debian:bookworm-slim\" {\n    stopsignal \"SIGSTOPP\"\n}\n");
@@ -260,6 +287,14 @@ fn e0029_invalid_stage_name() {
     snapshot!(
         InvalidStageName,
         "stage Build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\nimage from scratch {\n    cmd [\"/app\"]\n}\n"
+    );
+}
+
+#[test]
+fn e0040_not_quotable() {
+    snapshot!(
+        NotQuotable,
+        "let notes = \"line one\\nEOF\\nrm -rf /\"\nimage from \"debian:bookworm-slim\" {\n    run \"cat > /notes <<EOF\\n${notes}\\nEOF\\n\"\n}\n"
     );
 }
 
@@ -423,6 +458,14 @@ fn w0107_volume_write() {
     snapshot!(
         VolumeWrite,
         "image from \"debian:bookworm-slim\" {\n    volume \"/var/lib/app\"\n    copy \"seed.db\" to \"/var/lib/app/seed.db\"\n}\n"
+    );
+}
+
+#[test]
+fn w0108_foreign_package_manager() {
+    snapshot!(
+        ForeignPackageManager,
+        "image from \"node:22-alpine\" {\n    run \"apt-get update && apt-get install -y git\"\n}\n"
     );
 }
 

@@ -41,7 +41,7 @@ fn a_stage_brings_a_global_argument_in_where_it_says_so() {
     let typed = dockerfile(
         "arg JOBS: int = 4\nimage from \"debian:bookworm-slim\" {\n    arg JOBS\n    run \"make -j${JOBS}\"\n}\n",
     );
-    assert!(typed.contains("ARG JOBS\nRUN make -j\"${JOBS}\""), "{typed}");
+    assert!(typed.contains("ARG JOBS\nRUN make \"-j${JOBS}\""), "{typed}");
     let new_default =
         dockerfile("arg V = \"1\"\nimage from \"debian:bookworm-slim\" {\n    arg V = \"2\"\n    run \"echo $V\"\n}\n");
     assert!(new_default.contains("ARG V=\"1\"\n\nFROM debian:bookworm-slim\nARG V=\"2\"\n"), "{new_default}");
@@ -148,4 +148,20 @@ fn onbuild_declares_arguments_for_the_next_build() {
 fn a_build_argument_may_be_named_with_a_keyword() {
     let text = dockerfile("arg user = \"jenkins\"\nimage from scratch {\n    arg user\n    run \"id $user\"\n}\n");
     assert!(text.contains("ARG user=\"jenkins\"\n\nFROM scratch\nARG user\nRUN id $user\n"), "{text}");
+}
+
+#[test]
+fn a_platform_argument_a_run_reads_is_declared_in_its_stage() {
+    for command in ["echo ${TARGETARCH}", "echo $TARGETARCH", "echo \\${TARGETARCH:-none}"] {
+        let text =
+            dockerfile(&format!("image from \"busybox:1.35\" {{\n    run \"true\"\n    run \"{command}\"\n}}\n"));
+        let body = body(&text);
+        let declared = body.find("ARG TARGETARCH\n").unwrap_or_else(|| panic!("no ARG TARGETARCH:\n{body}"));
+        assert!(declared > body.find("FROM").expect("FROM"), "declared in the stage:\n{body}");
+        assert_eq!(body.matches("ARG TARGETARCH").count(), 1, "{body}");
+    }
+    let declared = dockerfile("image from \"busybox:1.35\" {\n    arg TARGETARCH\n    run \"echo $TARGETARCH\"\n}\n");
+    assert_eq!(declared.matches("ARG TARGETARCH").count(), 1, "{declared}");
+    let other = dockerfile("image from \"busybox:1.35\" {\n    run \"echo $TARGETARCHIVE\"\n}\n");
+    assert!(!other.contains("ARG "), "{other}");
 }

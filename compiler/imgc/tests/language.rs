@@ -108,9 +108,8 @@ image from "debian:bookworm-slim" {
         body(&text),
         r#"FROM debian:bookworm-slim
 RUN make
-ARG CC="gcc"
 ENV PATH="/opt/bin:$PATH"
-RUN make install
+RUN export CC="gcc"; make install
 CMD ["app"]
 ENV A="1" \
     B="3" \

@@ -64,6 +64,10 @@ impl Checker<'_> {
             }
             ExprKind::Name(name) => match self.lookup(env, name) {
                 Some(Binding::Value(typed)) => typed,
+                // `${TARGETARCH}`: the builder's platform argument, declared where it is used.
+                None if crate::literals::AUTOMATIC_ARGS.contains(&name.as_str()) => {
+                    Typed::new(Type::String, Value::Arg(name.clone()))
+                }
                 Some(Binding::Invalid) => return None,
                 Some(Binding::Stage(index)) => {
                     if !self.check_stage_reference(index, expr.span) {

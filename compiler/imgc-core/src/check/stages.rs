@@ -99,10 +99,18 @@ impl Checker<'_> {
         let scope = self.module_scopes[module].get_or_insert_with(HashMap::new);
         if let Some((_, earlier)) = scope.get(&name.name) {
             let earlier = *earlier;
+            // Stages are bound before `let`s: the labels follow the source order.
+            let (first, again) = if earlier.file == name.span.file && earlier.start > name.span.start {
+                (name.span, earlier)
+            } else {
+                (earlier, name.span)
+            };
+            // Uses of the name report nothing more: which definition was meant is unknown.
+            scope.insert(name.name.clone(), (Binding::Invalid, first));
             self.push(
                 Diagnostic::error(Code::Duplicate, format!("`{}` is defined twice", name.name))
-                    .with_label(name.span, "defined again here")
-                    .with_secondary(earlier, "first defined here")
+                    .with_label(again, "defined again here")
+                    .with_secondary(first, "first defined here")
                     .with_help("rename one of them"),
             );
             return;
@@ -349,7 +357,10 @@ impl Checker<'_> {
             ExprKind::Name(name)
                 if !matches!(self.lookup(&env, name), Some(Binding::Stage(_)) | Some(Binding::Value(_))) =>
             {
-                self.unknown_stage(name, decl.base.span);
+                // An invalid name is already reported.
+                if !matches!(self.lookup(&env, name), Some(Binding::Invalid)) {
+                    self.unknown_stage(name, decl.base.span);
+                }
                 ir::Base::Scratch
             }
             _ => match self.eval(&decl.base, Some(&Type::Image), &env) {

@@ -55,7 +55,9 @@ impl StageBuilder {
             let mut names = Vec::new();
             collect_args(&instruction.kind, &mut names);
             for name in names {
-                let global = global_args.contains_key(&name) && !self.local_args.contains(&name);
+                let global = (global_args.contains_key(&name)
+                    || crate::literals::AUTOMATIC_ARGS.contains(&name.as_str()))
+                    && !self.local_args.contains(&name);
                 if global && !used.iter().any(|(n, _, _)| *n == name) {
                     used.push((name, instruction.span, instruction.origin));
                 }
@@ -66,6 +68,22 @@ impl StageBuilder {
         });
         declarations.chain(self.instructions).collect()
     }
+}
+
+/// The builder's automatic platform arguments a shell command reads as `$NAME` or `${NAME…}`.
+fn automatic_args_read(text: &Text) -> Vec<String> {
+    let mut names = Vec::new();
+    for part in &text.0 {
+        let TextPart::Code(code) = part else { continue };
+        for (at, _) in code.match_indices('$') {
+            let rest = code[at + 1..].strip_prefix('{').unwrap_or(&code[at + 1..]);
+            let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            if crate::literals::AUTOMATIC_ARGS.contains(&&rest[..len]) {
+                names.push(rest[..len].to_string());
+            }
+        }
+    }
+    names
 }
 
 /// The build-argument names an instruction refers to.
@@ -83,6 +101,10 @@ fn collect_args(kind: &InstructionKind, out: &mut Vec<String>) {
         InstructionKind::Arg(def) => texts.extend(def.default.iter()),
         InstructionKind::Run(run) => {
             owned.extend(command_texts(&run.command));
+            // `$TARGETARCH` written in the command: the shell reads it, the stage must declare it.
+            for text in command_texts(&run.command) {
+                out.extend(automatic_args_read(&text));
+            }
             for mount in &run.mounts {
                 texts.extend(mount.options.iter().map(|(_, v)| v));
             }
@@ -482,7 +504,11 @@ impl Checker<'_> {
 
     fn run(&mut self, command_expr: &Expr, clauses: &[Clause], env: &Env) -> Option<ir::Run> {
         let command = match heredoc_call(command_expr) {
-            Some(call) => Command::Heredoc(self.heredoc(call, false, env)?),
+            Some(call) => {
+                let heredoc = self.heredoc(call, false, env)?;
+                self.check_quotable(&heredoc.content, command_expr.span)?;
+                Command::Heredoc(heredoc)
+            }
             None => self.command(command_expr, env, "run")?,
         };
         if let Command::Exec(words) = &command
@@ -614,6 +640,13 @@ impl Checker<'_> {
         Some(ir::Heredoc { name, content, expand })
     }
 
+    /// Every value in a shell command can be escaped for the place it is inserted (E0040).
+    fn check_quotable(&mut self, script: &Text, span: Span) -> Option<()> {
+        let Some(problem) = crate::shell::unquotable(script) else { return Some(()) };
+        self.error(Code::NotQuotable, span, problem.problem, "inserted here", problem.help);
+        None
+    }
+
     /// A shell-form (string) or exec-form (list) command.
     fn command(&mut self, expr: &Expr, env: &Env, what: &str) -> Option<Command> {
         let typed = self.eval(expr, None, env)?;
@@ -639,6 +672,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
+                self.check_quotable(&text, expr.span)?;
                 Some(Command::Shell(text))
             }
             Value::List(items)

@@ -86,7 +86,14 @@ impl Emitted {
 
 /// Writes each instruction of the program, or says which steps the target cannot build.
 pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diagnostic>> {
-    let mut emitter = Emitter { program, target, needs_buildkit: false, errors: Vec::new(), in_trigger: false };
+    let mut emitter = Emitter {
+        program,
+        target,
+        needs_buildkit: false,
+        errors: Vec::new(),
+        in_trigger: false,
+        build_env: Vec::new(),
+    };
     let args = program.args.iter().map(|arg| arg_line(&arg.name, arg.default.as_ref())).collect();
     let stages = program.stages.iter().enumerate().map(|(index, stage)| emitter.stage(index, stage)).collect();
     if !emitter.errors.is_empty() {
@@ -116,6 +123,7 @@ pub fn instruction_text(
         needs_buildkit: false,
         errors: Vec::new(),
         in_trigger: !std::ptr::eq(kind, &instruction.kind),
+        build_env: Vec::new(),
     };
     emitter.instruction(instruction, kind, &mut shell.to_vec())
 }
@@ -127,6 +135,8 @@ struct Emitter<'p> {
     errors: Vec<Diagnostic>,
     /// Writing an `ONBUILD` trigger: everything on one line.
     in_trigger: bool,
+    /// The stage's `env build` assignments so far, in order: each later `RUN` exports them.
+    build_env: Vec<(String, Text)>,
 }
 
 impl Emitter<'_> {
@@ -148,6 +158,7 @@ impl Emitter<'_> {
             from.push_str(name);
         }
         let mut shell = self.program.initial_shell(index);
+        self.build_env.clear();
         let instructions = stage
             .instructions
             .iter()
@@ -196,7 +207,10 @@ impl Emitter<'_> {
             InstructionKind::Run(run) => self.run(instruction, run, shell),
             InstructionKind::Copy(copy) => self.copy(instruction, copy),
             InstructionKind::Env { scope: EnvScope::Build, vars } => {
-                vars.iter().map(|(k, v)| arg_line(k, Some(v))).collect::<Vec<_>>().join("\n")
+                // Written into each later `RUN` (see `build_env_script`): an `ARG` would lose to an
+                // `ENV` of the same name, from the base image or an earlier `env both`.
+                self.build_env.extend(vars.iter().cloned());
+                return None;
             }
             InstructionKind::Env { vars, .. } => pairs("ENV", vars, !self.in_trigger),
             InstructionKind::Label(vars) => pairs("LABEL", vars, !self.in_trigger),
@@ -264,7 +278,12 @@ impl Emitter<'_> {
         if let Command::Heredoc(_) = &run.command {
             self.buildkit_only(instruction, "a here-document");
         }
-        let command = command_text(&run.command, shell, self.target, (!self.in_trigger).then_some(4));
+        let column = (!self.in_trigger).then_some(4);
+        let command = if self.build_env.is_empty() || self.in_trigger {
+            command_text(&run.command, shell, self.target, column)
+        } else {
+            command_text(&with_build_env(&run.command, &self.build_env, shell), shell, self.target, column)
+        };
         let mut line = String::from("RUN");
         for flag in &flags {
             line.push(' ');
@@ -491,6 +510,75 @@ fn mount_flag(mount: &Mount) -> String {
     fields.join(",")
 }
 
+/// `export A="1" B="2"; ` for the build variables, in order: a value that reads a variable the
+/// same `export` sets starts another one, since a shell expands every word before it assigns any
+/// (a value may read an earlier one, or the variable's own earlier value: `"/opt/x/bin:$PATH"`).
+fn build_env_script(build_env: &[(String, Text)]) -> Text {
+    let mut text = Text::default();
+    let mut group: Vec<&str> = Vec::new();
+    for (name, value) in build_env {
+        let display = value.display();
+        let reads_group = group.iter().any(|set| {
+            display.match_indices(set).any(|(at, _)| {
+                let after = display[at + set.len()..].chars().next();
+                display[..at].ends_with('$') && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || display[..at].ends_with("${")
+            })
+        });
+        if group.is_empty() || reads_group || group.contains(&name.as_str()) {
+            if !group.is_empty() {
+                text.push(TextPart::Code("; ".into()));
+            }
+            text.push(TextPart::Code("export".into()));
+            group.clear();
+        }
+        group.push(name);
+        text.push(TextPart::Code(format!(" {name}=\"")));
+        text.append(value.clone());
+        text.push(TextPart::Code("\"".into()));
+    }
+    text.push(TextPart::Code("; ".into()));
+    text
+}
+
+/// A `run` command with the stage's build variables exported before it: in front of a shell
+/// command, at the top of a here-document without `#!`, and through the shell for exec form.
+fn with_build_env(command: &Command, build_env: &[(String, Text)], shell: &[String]) -> Command {
+    let prefix = build_env_script(build_env);
+    let prefixed = |text: &Text| {
+        let mut out = prefix.clone();
+        out.append(text.clone());
+        out
+    };
+    match command {
+        Command::Shell(text) => Command::Shell(prefixed(text)),
+        Command::Chain(texts) => {
+            let mut texts = texts.clone();
+            if let Some(first) = texts.first_mut() {
+                *first = prefixed(first);
+            }
+            Command::Chain(texts)
+        }
+        Command::Exec(words) => {
+            let mut script = prefix;
+            script.push(TextPart::Code("exec \"$@\"".into()));
+            let program = shell.first().map_or("sh", String::as_str);
+            let mut argv: Vec<Text> = shell.iter().map(|w| Text::code(w.as_str())).collect();
+            argv.push(Text::code(shell::render(&script)));
+            argv.push(Text::code(program));
+            argv.extend(words.iter().cloned());
+            Command::Exec(argv)
+        }
+        Command::Heredoc(heredoc) if !heredoc.content.display().starts_with("#!") => {
+            let mut prefix = prefix;
+            prefix.push(TextPart::Code("\n".into()));
+            prefix.append(heredoc.content.clone());
+            Command::Heredoc(crate::ir::Heredoc { content: prefix, ..heredoc.clone() })
+        }
+        Command::Heredoc(_) => command.clone(),
+    }
+}
+
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
 /// given to the shell in exec form instead. With `multi_line` (the column the command starts at;
 /// for `RUN`s only: a `CMD` is kept in the image config as written), a chain is written one
@@ -528,7 +616,8 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
             }
         }
         // The checker admits here-documents only in `run`.
-        Command::Heredoc(heredoc) => format!("<<{}\n{}{}", heredoc.name, heredoc.content.display(), heredoc.name),
+        // The body is a script: values are escaped for it like in any command.
+        Command::Heredoc(heredoc) => format!("<<{}\n{}{}", heredoc.name, shell::render(&heredoc.content), heredoc.name),
     }
 }
 
@@ -600,6 +689,24 @@ mod tests {
         let heredoc = Command::Shell(Text::code("cat <<EOF"));
         assert!(command_text(&heredoc, &shell, Target::Buildkit, Some(4)).starts_with('['));
         assert_eq!(command_text(&heredoc, &shell, Target::Classic, Some(4)), "cat <<EOF");
+    }
+
+    #[test]
+    fn build_variables_are_exported_in_order() {
+        let vars = |pairs: &[(&str, &str)]| -> Vec<(String, Text)> {
+            pairs.iter().map(|(k, v)| (k.to_string(), Text::code(*v))).collect()
+        };
+        let script = |pairs: &[(&str, &str)]| shell::render(&build_env_script(&vars(pairs)));
+        assert_eq!(script(&[("A", "1"), ("B", "2")]), "export A=\"1\" B=\"2\"; ");
+        assert_eq!(script(&[("A", "1"), ("B", "$A/x")]), "export A=\"1\"; export B=\"$A/x\"; ");
+        assert_eq!(script(&[("A", "1"), ("B", "${A}")]), "export A=\"1\"; export B=\"${A}\"; ");
+        assert_eq!(script(&[("A", "1"), ("B", "$AB")]), "export A=\"1\" B=\"$AB\"; ");
+        assert_eq!(
+            script(&[("PATH", "/x:$PATH"), ("PATH", "/y:$PATH")]),
+            "export PATH=\"/x:$PATH\"; export PATH=\"/y:$PATH\"; "
+        );
+        let text = shell::render(&build_env_script(&[("V".into(), Text::value("it's \"$x\""))]));
+        assert_eq!(text, "export V=\"it's \\\"\\$x\\\"\"; ");
     }
 
     #[test]

@@ -43,7 +43,9 @@ mod tests {
     #[test]
     fn apt_update_apart_from_the_install() {
         assert_eq!(
-            codes(&image("run \"apt-get update\"\nrun \"apt-get install -y curl && rm -rf /var/lib/apt/lists/*\"")),
+            codes(&image(
+                "run \"apt-get update\"\ncopy \"x\" to \"/x\"\nrun \"apt-get install -y curl && rm -rf /var/lib/apt/lists/*\""
+            )),
             ["W0101", "W0102"]
         );
         assert!(

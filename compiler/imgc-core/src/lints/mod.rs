@@ -1,12 +1,16 @@
-//! Lints: warnings (`W01xx`) about the program as written that teach a better way, one rule a
-//! file. They read the checked program before any pass, so they are the same at every
-//! optimization level, and change nothing. Not an optimizer pass: they never rewrite the IR.
+//! Lints: warnings (`W01xx`) that teach a better way, one rule a file; they change nothing. What a
+//! step does on its own (a secret in `env`, `add` for `copy`, a write under a volume…) is judged
+//! on the program as written. What depends on layers (an `apt-get update` apart from its install,
+//! a cache left in a layer) is judged on the program the optimizer's default passes made, which
+//! the caller gives: steps merged into one `RUN` are one layer, never reported as apart. Not an
+//! optimizer pass: they never rewrite the IR.
 //!
 //! Must never depend on: the optimizer or the emitters.
 
 mod add_for_copy;
 mod apt_update_alone;
 mod base_tag;
+mod foreign_package_manager;
 mod package_cache;
 mod root_at_end;
 mod secret_value;
@@ -18,21 +22,30 @@ use crate::shell;
 use crate::shell::script::{self, Script, SimpleCommand};
 use crate::source::SourceMap;
 
-/// Every warning for the program.
-pub fn lint(program: &Program, sources: &SourceMap) -> Vec<Diagnostic> {
+/// Every warning for the program as written, and `emitted`, the same after the optimizer's
+/// default passes.
+pub fn lint(program: &Program, emitted: &Program, sources: &SourceMap) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for arg in &program.args {
         secret_value::secret_value(&arg.name, arg.default.as_ref(), arg.span, None, &mut out);
     }
     for (index, stage) in program.stages.iter().enumerate() {
         base_tag::base_tag(stage, sources, &mut out);
-        apt_update_alone::apt_update_alone(stage, &mut out);
         for instruction in &stage.instructions {
             step(instruction, &mut out);
         }
         volume_writes::volume_writes(stage, &mut out);
+        foreign_package_manager::foreign_package_manager(program, index, &mut out);
         if index == program.target {
             root_at_end::root_at_end(stage, &mut out);
+        }
+    }
+    for (index, stage) in emitted.stages.iter().enumerate() {
+        apt_update_alone::apt_update_alone(stage, &mut out);
+        for instruction in &stage.instructions {
+            if let InstructionKind::Run(run) = &instruction.kind {
+                package_cache::package_cache(emitted, index, instruction, run, &mut out);
+            }
         }
     }
     out
@@ -40,7 +53,6 @@ pub fn lint(program: &Program, sources: &SourceMap) -> Vec<Diagnostic> {
 
 fn step(instruction: &Instruction, out: &mut Vec<Diagnostic>) {
     match &instruction.kind {
-        InstructionKind::Run(run) => package_cache::package_cache(instruction, run, out),
         InstructionKind::Env { vars, .. } => {
             for (name, value) in vars {
                 secret_value::secret_value(name, Some(value), instruction.span, Some(instruction), out);
@@ -63,19 +75,24 @@ pub(super) fn at(code: Code, instruction: &Instruction, message: String, label: 
     diagnostic
 }
 
-/// The simple commands of a run, exec form included; `None` when it cannot be read.
-pub(super) fn commands(run: &Run) -> Vec<SimpleCommand> {
+/// A run read by the shell layer, exec form as its words quoted; a here-document is a script of
+/// its own interpreter, not read.
+pub(super) fn scripts(run: &Run) -> Vec<Script> {
     let texts = match &run.command {
         Command::Exec(words) => {
             let words = words.iter().map(|w| shell::render(&Text::value(w.display()))).collect::<Vec<_>>();
-            return script::read(&words.join(" ")).map(|s| s.commands).unwrap_or_default();
+            return script::read(&words.join(" ")).into_iter().collect();
         }
         Command::Shell(text) => vec![text],
         Command::Chain(texts) => texts.iter().collect(),
-        // A here-document is a script of its own interpreter.
         Command::Heredoc(_) => return Vec::new(),
     };
-    texts.into_iter().filter_map(|t| script::read(&shell::render(t)).ok()).flat_map(|s: Script| s.commands).collect()
+    texts.into_iter().filter_map(|t| script::read(&shell::render(t)).ok()).collect()
+}
+
+/// The simple commands of a run, exec form included; none when it cannot be read.
+pub(super) fn commands(run: &Run) -> Vec<SimpleCommand> {
+    scripts(run).into_iter().flat_map(|s| s.commands).collect()
 }
 
 /// The first argument that is not an option.

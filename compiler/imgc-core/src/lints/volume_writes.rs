@@ -1,8 +1,10 @@
-//! W0107: a step that writes under a volume after the volume is declared.
+//! W0107: a step that surely writes under a volume after the volume is declared (a workdir on the
+//! volume itself, or a step that only reads it, is fine).
 
-use super::{at, commands};
+use super::{at, scripts};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Instruction, InstructionKind, Stage};
+use crate::shell::volumes;
 
 pub(super) fn volume_writes(stage: &Stage, out: &mut Vec<Diagnostic>) {
     let mut volumes: Vec<(String, &Instruction)> = Vec::new();
@@ -18,19 +20,16 @@ pub(super) fn volume_writes(stage: &Stage, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             InstructionKind::Copy(copy) => copy.dest.as_literal().into_iter().collect(),
-            InstructionKind::Workdir(path) => path.as_literal().into_iter().collect(),
-            InstructionKind::Run(run) => commands(run)
-                .iter()
-                .flat_map(|c| c.words.iter().skip(1).chain(&c.redirections))
-                .map(|w| w.literal.clone().unwrap_or_else(|| w.text.clone()))
+            // The volume's own directory exists: only a directory under it is created.
+            InstructionKind::Workdir(path) => path
+                .as_literal()
+                .filter(|p| !volumes.iter().any(|(v, _)| p.trim_end_matches('/') == v))
+                .into_iter()
                 .collect(),
+            InstructionKind::Run(run) => scripts(run).iter().flat_map(volumes::surely_written).collect(),
             _ => continue,
         };
-        let hit = volumes.iter().find(|(volume, _)| {
-            written
-                .iter()
-                .any(|w| w == volume || w.strip_prefix(volume.as_str()).is_some_and(|rest| rest.starts_with('/')))
-        });
+        let hit = volumes.iter().find(|(volume, _)| written.iter().any(|w| volumes::is_under(w, volume)));
         if let Some((volume, declared)) = hit {
             out.push(
                 at(
@@ -55,5 +54,9 @@ mod tests {
         assert_eq!(codes(&image("volume \"/data\"\nrun \"echo x > /data/x\"")), ["W0107"]);
         assert_eq!(codes(&image("volume \"/data\"\ncopy \"x\" to \"/data/x\"")), ["W0107"]);
         assert!(codes(&image("run \"echo x > /data/x\"\nvolume \"/data\"\nrun \"echo /database\"")).is_empty());
+        // The redis image's pattern, and a step that only reads the volume.
+        assert!(codes(&image("volume \"/data\"\nworkdir \"/data\"")).is_empty());
+        assert!(codes(&image("volume \"/data\"\nrun \"ls /data > /ls.txt\"")).is_empty());
+        assert_eq!(codes(&image("volume \"/data\"\nworkdir \"/data/sub\"")), ["W0107"]);
     }
 }

@@ -192,6 +192,6 @@ mod tests {
         );
         assert_eq!(lines, ["RUN true", "COPY x /x", "LABEL l=\"v\"", "ENV A=\"1\"", "ENV R=\"1\""]);
         let (lines, _) = optimized("env both { A = \"1\" }\nenv build { B = raw(\"$A\") }\nrun \"true\"");
-        assert_eq!(lines, ["ENV A=\"1\"", "ARG B=\"$A\"", "RUN true"]);
+        assert_eq!(lines, ["ENV A=\"1\"", "RUN export B=\"$A\"; true"]);
     }
 }

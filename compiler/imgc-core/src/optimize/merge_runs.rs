@@ -17,7 +17,8 @@
 //!   since the commands after it would still run in the old shell, one that may start a daemon,
 //!   which a RUN of its own stops when it ends, one that names `BASH_ENV`, which each shell reads
 //!   when it starts, and one that removes the working directory, which the commands after it
-//!   would still be in;
+//!   would still be in; so can one that may write under a declared `VOLUME`, since buildah and
+//!   docker's classic builder reset the volume's content when the RUN ends;
 //! - a step is not merged when it cannot be written on one line of a chain (comments, here-documents,
 //!   line breaks), runs a background job, reads `$_`, or cannot be read at all; nor when it has a
 //!   mount whose content each RUN gets afresh (tmpfs, a read-write bind mount); exec-form steps
@@ -28,7 +29,7 @@ use super::explain::{EventKind, Explain};
 use super::path_lookup;
 use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text, TextPart};
 use crate::shell;
-use crate::shell::script;
+use crate::shell::{script, volumes};
 use crate::source::Span;
 use std::collections::BTreeSet;
 
@@ -37,8 +38,29 @@ const PASS: Pass = Pass::MergeRuns;
 pub fn merge_runs(program: &mut Program, explain: &mut Explain) {
     for index in 0..program.stages.len() {
         let shell = program.initial_shell(index);
-        merge_stage(&mut program.stages[index], shell, explain);
+        // A volume imgc cannot read could be anywhere: `/` stands for it.
+        let volumes = inherited_volumes(program, index).unwrap_or_else(|| vec!["/".to_string()]);
+        merge_stage(&mut program.stages[index], shell, volumes, explain);
     }
+}
+
+/// The volumes the stage's base stages declare, as literal paths (`None` when one is not literal).
+fn inherited_volumes(program: &Program, stage: usize) -> Option<Vec<String>> {
+    let mut volumes = Vec::new();
+    let mut current = program.stages.get(stage);
+    for _ in 0..=program.stages.len() {
+        let Some(Base::Stage(base)) = current.map(|s| &s.base) else { break };
+        let base_stage = program.stages.get(*base)?;
+        for instruction in &base_stage.instructions {
+            if let InstructionKind::Volume(paths) = &instruction.kind {
+                for path in paths {
+                    volumes.push(path.as_literal()?);
+                }
+            }
+        }
+        current = Some(base_stage);
+    }
+    Some(volumes)
 }
 
 /// A `RUN` that may go into a chain, and how.
@@ -79,7 +101,7 @@ enum Item {
     Other(Instruction),
 }
 
-fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Explain) {
+fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, mut volumes: Vec<String>, explain: &mut Explain) {
     let mut shell = initial_shell;
     // The working directory, when the stage sets it; `/` is the default of a new stage.
     let mut workdir: Option<String> = matches!(stage.base, Base::Scratch).then(|| "/".to_string());
@@ -91,7 +113,14 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
                     text,
                     state_change: script.state_change(),
                     separator: script.list_separator(),
-                    ends_chain: ends_chain(&script, &shell, workdir.as_deref()),
+                    ends_chain: ends_chain(&script, &shell, workdir.as_deref()).or_else(|| {
+                        volumes::may_write_under(&script, &volumes).map(|volume| {
+                            format!(
+                                "may write under the volume `{volume}`, which buildah and docker's classic builder \
+                                 reset when the RUN ends"
+                            )
+                        })
+                    }),
                     looked_up: script.looked_up().map(str::to_string).collect(),
                     runs_anything: script.runs_computed_command(),
                     may_add_commands: path_lookup::may_add_commands(&script),
@@ -111,6 +140,10 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, explain: &mut Expl
             }
             InstructionKind::Shell(words) => {
                 shell = words.clone();
+                Item::Other(instruction)
+            }
+            InstructionKind::Volume(paths) => {
+                volumes.extend(paths.iter().map(|p| p.as_literal().unwrap_or_else(|| "/".to_string())));
                 Item::Other(instruction)
             }
             _ => Item::Other(instruction),
@@ -474,6 +507,31 @@ mod tests {
         assert_eq!(lines, ["RUN mkdir -p /a \\\n    && touch /a/b \\\n    && rm -rf /var/lib/apt/lists/*"]);
         assert_eq!(messages(&explain, EventKind::Merged).len(), 1);
         assert_eq!(explain.events()[0].steps.len(), 3);
+    }
+
+    #[test]
+    fn a_step_that_may_write_under_a_volume_ends_its_run() {
+        let (written, explain) = merged(
+            "run \"mkdir -p /data\"\nvolume \"/data\"\nrun \"echo a > /a\"\nrun \"echo after > /data/after.txt\"\n\
+             run \"ls /data > /ls.txt\"\nrun \"cat /data/after.txt > /copy.txt\"",
+        );
+        assert_eq!(
+            written,
+            [
+                "RUN mkdir -p /data",
+                "VOLUME /data",
+                "RUN echo a > /a \\\n    && echo after > /data/after.txt",
+                "RUN ls /data > /ls.txt \\\n    && cat /data/after.txt > /copy.txt",
+            ]
+        );
+        assert!(messages(&explain, EventKind::Refused).iter().any(|m| m.contains("volume `/data`")));
+        // A volume of the base stage counts too.
+        let mut program = program(
+            "stage base from \"busybox:1.35\" {\n    volume \"/data\"\n}\nimage from base {\n    \
+             run \"touch /data/x\"\n    run \"ls /data > /ls\"\n}\n",
+        );
+        merge_runs(&mut program, &mut Explain::default());
+        assert_eq!(lines(&program, 1), ["RUN touch /data/x", "RUN ls /data > /ls"]);
     }
 
     #[test]

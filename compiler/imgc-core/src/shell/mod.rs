@@ -11,5 +11,6 @@
 pub mod lexer;
 mod quote;
 pub mod script;
+pub mod volumes;
 
-pub use quote::{quote, render};
+pub use quote::{Unquotable, quote, render, unquotable};

@@ -24,6 +24,8 @@ pub struct SimpleCommand {
     pub words: Vec<Word>,
     /// The words after its redirection operators: files, descriptors, here-document delimiters.
     pub redirections: Vec<Word>,
+    /// The files its output redirections (`>`, `>>`, `>|`, `<>`) open for writing.
+    pub written_files: Vec<Word>,
     /// `name() …`: defines a function called `words[0]`.
     pub defines_function: bool,
     /// Inside `( … )`: it runs in a subshell, so what it changes in the shell does not last.
@@ -60,6 +62,7 @@ pub fn read(input: &str) -> Result<Script, LexError> {
     let mut separators = Vec::new();
     let mut current = SimpleCommand::default();
     let mut redirection_target = false;
+    let mut output_target = false;
     // Open subshells, and whether the next `)` closes a function definition's `()`.
     let mut subshells = 0usize;
     let mut function_parens = false;
@@ -74,6 +77,9 @@ pub fn read(input: &str) -> Result<Script, LexError> {
             Token::Word(word) => {
                 if redirection_target {
                     redirection_target = false;
+                    if std::mem::take(&mut output_target) {
+                        current.written_files.push(word.clone());
+                    }
                     current.redirections.push(word.clone());
                     continue;
                 }
@@ -96,7 +102,13 @@ pub fn read(input: &str) -> Result<Script, LexError> {
                 }
                 current.words.push(word.clone());
             }
-            Token::Operator(operator) if operator.is_redirection() => redirection_target = true,
+            Token::Operator(operator) if operator.is_redirection() => {
+                redirection_target = true;
+                output_target = matches!(
+                    operator,
+                    Operator::Great | Operator::DoubleGreat | Operator::Clobber | Operator::LessGreat
+                );
+            }
             Token::Operator(Operator::OpenParen) if current.words.len() == 1 => {
                 current.defines_function = true;
                 function_parens = true;
