@@ -47,7 +47,15 @@ pub fn migrate(name: &str, text: &str) -> Migration {
     let mut migration = convert_and_compile(sources.clone(), file, &dockerfile, false);
     let more_runs = migration.program.as_deref().is_some_and(|program| emitted_runs(program) > original_runs);
     if more_runs {
-        migration = convert_and_compile(sources, file, &dockerfile, true);
+        // Kept whole only when that program still builds what the Dockerfile does.
+        let whole = convert_and_compile(sources, file, &dockerfile, true);
+        let exact = whole
+            .program
+            .as_deref()
+            .is_some_and(|program| check(name, text, Path::new("app.img"), program).diagnostics.is_empty());
+        if exact {
+            migration = whole;
+        }
     }
     migration
 }
