@@ -203,6 +203,8 @@ fn unsupported_steps(program: &Program, needed: &[usize]) -> Vec<Diagnostic> {
             }
         }
     }
+    // `needed` is in build order; people read a list in source order.
+    found.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.file, l.span.start)));
     found
 }
 

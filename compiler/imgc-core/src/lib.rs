@@ -37,6 +37,7 @@ pub mod optimize;
 pub mod shell;
 pub mod source;
 pub mod stdlib;
+mod suggest;
 pub mod syntax;
 pub mod types;
 pub mod value;

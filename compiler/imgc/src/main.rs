@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 #[cfg(feature = "oci")]
 mod build_cmd;
+mod cli_input;
 mod shell_docs;
 #[cfg(feature = "oci")]
 use build_cmd as build;
@@ -26,6 +27,8 @@ Examples:
   imgc build app.img --output oci:out:v1  build the image into an OCI layout
   imgc fmt app.img                        format a program in place
   imgc migrate --check Dockerfile -o app.img  convert a Dockerfile, proving nothing was lost
+
+  imgc check - < app.img                  read the program from standard input
 
 Exit status: 0 success, 1 compile errors, 2 usage or I/O errors.";
 
@@ -49,7 +52,7 @@ enum Command {
     /// Check programs for errors without writing anything
     #[command(after_help = "Example:\n  imgc check examples/nginx/app.img")]
     Check {
-        /// The .img files to check
+        /// The .img files to check (`-`: standard input)
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Set a build argument: --arg NAME=VALUE (repeatable)
@@ -61,7 +64,7 @@ enum Command {
         after_help = "Examples:\n  imgc dockerfile app.img -o Dockerfile\n  imgc dockerfile app.img --target classic | buildah bud -f - ."
     )]
     Dockerfile {
-        /// The .img file to compile
+        /// The .img file to compile (`-`: standard input)
         file: PathBuf,
         /// Write the Dockerfile here instead of standard output (replaced atomically)
         #[arg(short, long, value_name = "OUT")]
@@ -80,7 +83,7 @@ enum Command {
         after_help = "Examples:\n  imgc migrate Dockerfile -o app.img\n  imgc migrate --check Dockerfile -o app.img\n  imgc migrate --check Dockerfile --against app.img"
     )]
     Migrate {
-        /// The Dockerfile to convert
+        /// The Dockerfile to convert (`-`: standard input)
         file: PathBuf,
         /// Write the program here instead of standard output (replaced atomically)
         #[arg(short, long, value_name = "OUT")]
@@ -137,7 +140,7 @@ enum Command {
         after_help = "Examples:\n  imgc explain app.img\n  imgc explain app.img --no-pass merge-runs\n  imgc explain app.img --format json"
     )]
     Explain {
-        /// The .img file to explain
+        /// The .img file to explain (`-`: standard input)
         file: PathBuf,
         /// How to print the explanation
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
@@ -234,6 +237,15 @@ struct Reporter {
 }
 
 impl Reporter {
+    /// Reports an error that is no diagnostic: a file that cannot be read or written.
+    fn error(&self, message: &str) {
+        let text = match self.format {
+            MessageFormat::Human => format!("error: {message}\n"),
+            MessageFormat::Json => cli_input::error_json(message),
+        };
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+
     fn report(&self, compilation: &Compilation, diagnostics: &[Diagnostic]) {
         self.report_sources(&compilation.sources, diagnostics);
     }
@@ -259,7 +271,17 @@ impl Reporter {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) if cli_input::wants_json(&args) && error.use_stderr() => {
+            let message = error.to_string();
+            let first = message.lines().next().unwrap_or("").trim_start_matches("error: ");
+            let _ = std::io::stderr().write_all(cli_input::error_json(first).as_bytes());
+            return ExitCode::from(2);
+        }
+        Err(error) => error.exit(),
+    };
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -280,13 +302,13 @@ fn main() -> ExitCode {
             let mut failed = false;
             let mut unreadable = false;
             for file in &files {
-                match imgc::compile_file(file, &options) {
+                match cli_input::compile(file, &options) {
                     Ok(compilation) => {
                         reporter.report(&compilation, &compilation.diagnostics);
                         failed |= compilation.has_errors();
                     }
-                    Err(error) => {
-                        eprintln!("error: {error}");
+                    Err(message) => {
+                        reporter.error(&message);
                         unreadable = true;
                     }
                 }
@@ -307,7 +329,7 @@ fn main() -> ExitCode {
             migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)
         }
         Command::Dockerfile { file, output, args, target, optimize } => {
-            let Some(compilation) = compile(&file, args) else {
+            let Some(compilation) = compile(&file, args, &reporter) else {
                 return ExitCode::from(2);
             };
             let warnings = warnings(&compilation);
@@ -317,7 +339,7 @@ fn main() -> ExitCode {
                     match write_output(output.as_deref(), &text) {
                         Ok(()) => ExitCode::SUCCESS,
                         Err(message) => {
-                            eprintln!("error: {message}");
+                            reporter.error(&message);
                             ExitCode::from(2)
                         }
                     }
@@ -326,7 +348,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Explain { file, format, args, target, optimize } => {
-            let Some(compilation) = compile(&file, args) else {
+            let Some(compilation) = compile(&file, args, &reporter) else {
                 return ExitCode::from(2);
             };
             let warnings = warnings(&compilation);
@@ -340,7 +362,7 @@ fn main() -> ExitCode {
                     match write_output(None, &text) {
                         Ok(()) => ExitCode::SUCCESS,
                         Err(message) => {
-                            eprintln!("error: {message}");
+                            reporter.error(&message);
                             ExitCode::from(2)
                         }
                     }
@@ -354,8 +376,8 @@ fn main() -> ExitCode {
 /// `imgc migrate`: converts a Dockerfile, or with `against` checks an existing program.
 fn migrate(file: &Path, output: Option<&Path>, check: bool, against: Option<&Path>, reporter: &Reporter) -> ExitCode {
     let read = |path: &Path| {
-        imgc::read_text(path).map_err(|error| {
-            eprintln!("error: {error}");
+        cli_input::read(path).map_err(|message| {
+            reporter.error(&message);
             ExitCode::from(2)
         })
     };
@@ -363,10 +385,10 @@ fn migrate(file: &Path, output: Option<&Path>, check: bool, against: Option<&Pat
         Ok(text) => text,
         Err(code) => return code,
     };
-    let name = file.display().to_string();
+    let name = cli_input::display_name(file);
     let (program_path, program) = match against {
         Some(path) => match read(path) {
-            Ok(text) => (path.to_path_buf(), text),
+            Ok(text) => (cli_input::program_path(path), text),
             Err(code) => return code,
         },
         None => {
@@ -396,7 +418,7 @@ fn migrate(file: &Path, output: Option<&Path>, check: bool, against: Option<&Pat
     match write_output(output, &program) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            reporter.error(&message);
             ExitCode::from(2)
         }
     }
@@ -409,7 +431,7 @@ fn fmt(files: &[PathBuf], check: bool, reporter: &Reporter) -> ExitCode {
         let text = match imgc::read_text(path) {
             Ok(text) => text,
             Err(error) => {
-                eprintln!("error: {error}");
+                reporter.error(&error.to_string());
                 unreadable = true;
                 continue;
             }
@@ -424,7 +446,7 @@ fn fmt(files: &[PathBuf], check: bool, reporter: &Reporter) -> ExitCode {
             }
             Ok(formatted) => {
                 if let Err(message) = write_output(Some(path), &formatted) {
-                    eprintln!("error: {message}");
+                    reporter.error(&message);
                     unreadable = true;
                 }
             }
@@ -449,12 +471,12 @@ fn exit_code(unreadable: bool, failed: bool) -> ExitCode {
     }
 }
 
-/// Compiles a file; `None` (after saying why) when it cannot be read.
-fn compile(file: &Path, args: Vec<(String, String)>) -> Option<Compilation> {
-    match imgc::compile_file(file, &Options { args }) {
+/// Compiles a file (`-`: standard input); `None` (after saying why) when it cannot be read.
+fn compile(file: &Path, args: Vec<(String, String)>, reporter: &Reporter) -> Option<Compilation> {
+    match cli_input::compile(file, &Options { args }) {
         Ok(compilation) => Some(compilation),
-        Err(error) => {
-            eprintln!("error: {error}");
+        Err(message) => {
+            reporter.error(&message);
             None
         }
     }

@@ -603,7 +603,7 @@ impl Checker<'_> {
         let display = content.display();
         let problem = if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) {
             Some("a here-document's name is letters, digits, `_`, `.` and `-`".to_string())
-        } else if !display.ends_with('\n') {
+        } else if !display.is_empty() && !display.ends_with('\n') {
             Some("a here-document's text ends with a line break".to_string())
         } else if display.lines().any(|line| line == name) {
             Some(format!("the text has a line `{name}`, which would end the here-document early"))

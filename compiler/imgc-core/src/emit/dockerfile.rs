@@ -7,6 +7,7 @@
 //! break, or would be misread as JSON or a here-document) is written in exec form with the
 //! stage's shell.
 
+use super::line_break;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{
     Base, Command, Copy, CopySource, EnvScope, Healthcheck, Instruction, InstructionKind, Mount, Program, Run, Stage,
@@ -226,8 +227,11 @@ impl Emitter<'_> {
                     format!("VOLUME {}", words.join(" "))
                 }
             }
-            InstructionKind::Cmd(command) => format!("CMD {}", self.command_text(command, shell)),
-            InstructionKind::Entrypoint(command) => format!("ENTRYPOINT {}", self.command_text(command, shell)),
+            // The image config keeps these commands as written: line breaks would change it.
+            InstructionKind::Cmd(command) => format!("CMD {}", command_text(command, shell, self.target, None)),
+            InstructionKind::Entrypoint(command) => {
+                format!("ENTRYPOINT {}", command_text(command, shell, self.target, None))
+            }
             InstructionKind::Healthcheck(None) => "HEALTHCHECK NONE".to_string(),
             InstructionKind::Healthcheck(Some(health)) => self.healthcheck(instruction, health, shell),
             InstructionKind::StopSignal(signal) => format!("STOPSIGNAL {}", word(signal)),
@@ -249,19 +253,18 @@ impl Emitter<'_> {
     }
 
     fn run(&mut self, instruction: &Instruction, run: &Run, shell: &[String]) -> String {
-        let mut line = String::from("RUN");
+        let mut flags = Vec::new();
         for mount in &run.mounts {
             self.buildkit_only(instruction, &format!("a {} mount", mount.kind.as_str()));
-            line.push_str(" --mount=");
-            line.push_str(&mount_flag(mount));
+            flags.push(format!("--mount={}", mount_flag(mount)));
         }
         if let Some(network) = &run.network {
             self.buildkit_only(instruction, "`network`");
-            line.push_str(&format!(" --network={network}"));
+            flags.push(format!("--network={network}"));
         }
         if let Some(security) = &run.security {
             self.buildkit_only(instruction, "`security`");
-            line.push_str(&format!(" --security={security}"));
+            flags.push(format!("--security={security}"));
         }
         for device in &run.devices {
             self.buildkit_only(instruction, "a device");
@@ -269,25 +272,33 @@ impl Emitter<'_> {
             if field.contains([',', '"']) {
                 field = format!("\"{}\"", field.replace('"', "\"\""));
             }
-            line.push_str(&format!(" --device={field}"));
-            if device.required {
-                line.push_str(",required=true");
-            }
+            let required = if device.required { ",required=true" } else { "" };
+            flags.push(format!("--device={field}{required}"));
         }
         if let Command::Heredoc(_) = &run.command {
             self.buildkit_only(instruction, "a here-document");
         }
-        line.push(' ');
-        if self.build_env.is_empty() || self.in_trigger {
-            line.push_str(&self.command_text(&run.command, shell));
+        let column = (!self.in_trigger).then_some(4);
+        let command = if self.build_env.is_empty() || self.in_trigger {
+            command_text(&run.command, shell, self.target, column)
         } else {
-            line.push_str(&self.command_text(&with_build_env(&run.command, &self.build_env, shell), shell));
+            command_text(&with_build_env(&run.command, &self.build_env, shell), shell, self.target, column)
+        };
+        let mut line = String::from("RUN");
+        for flag in &flags {
+            line.push(' ');
+            line.push_str(flag);
         }
+        // Options that leave no room for the command go one a line, the command on a line of its own.
+        let first_line = command.lines().next().unwrap_or("");
+        if !flags.is_empty() && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH
+        {
+            line = format!("RUN {} \\\n    ", flags.join(" \\\n    "));
+        } else {
+            line.push(' ');
+        }
+        line.push_str(&command);
         line
-    }
-
-    fn command_text(&self, command: &Command, shell: &[String]) -> String {
-        command_text(command, shell, self.target, !self.in_trigger)
     }
 
     fn copy(&mut self, instruction: &Instruction, copy: &Copy) -> String {
@@ -389,7 +400,7 @@ impl Emitter<'_> {
             line.push_str(&format!(" --retries={retries}"));
         }
         line.push_str(" CMD ");
-        line.push_str(&self.command_text(&health.command, shell));
+        line.push_str(&command_text(&health.command, shell, self.target, None));
         line
     }
 }
@@ -569,23 +580,37 @@ fn with_build_env(command: &Command, build_env: &[(String, Text)], shell: &[Stri
 }
 
 /// A command in shell or exec form. A shell command that cannot stand on one line as written is
-/// given to the shell in exec form instead. A chain is written one command a line when
-/// `multi_line` allows it (the merge-runs pass only chains commands that fit on one line).
-fn command_text(command: &Command, shell: &[String], target: Target, multi_line: bool) -> String {
+/// given to the shell in exec form instead. With `multi_line` (the column the command starts at;
+/// for `RUN`s only: a `CMD` is kept in the image config as written), a chain is written one
+/// command a line (the merge-runs pass only chains commands that fit on one line), and a long
+/// shell command is broken where the shell allows ([`line_break`]).
+fn command_text(command: &Command, shell: &[String], target: Target, multi_line: Option<usize>) -> String {
     match command {
         Command::Chain(commands) => {
-            let separator = if multi_line { " \\\n    && " } else { " && " };
+            let Some(column) = multi_line else {
+                return commands
+                    .iter()
+                    .map(|text| trim_blanks(&shell::render(text)).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" && ");
+            };
             commands
                 .iter()
-                .map(|text| trim_blanks(&shell::render(text)).to_string())
+                .enumerate()
+                .map(|(i, text)| {
+                    line_break::break_lines(trim_blanks(&shell::render(text)), if i == 0 { column } else { 7 })
+                })
                 .collect::<Vec<_>>()
-                .join(separator)
+                .join(" \\\n    && ")
         }
         Command::Exec(words) => json_list(words.iter().map(|w| w.as_literal().unwrap_or_else(|| w.display()))),
         Command::Shell(text) => {
             let script = shell::render(text);
             if fits_one_line(&script, target) {
-                trim_blanks(&script).to_string()
+                match multi_line {
+                    Some(column) => line_break::break_lines(trim_blanks(&script), column),
+                    None => trim_blanks(&script).to_string(),
+                }
             } else {
                 json_list(shell.iter().cloned().chain(std::iter::once(script)))
             }
@@ -657,13 +682,13 @@ mod tests {
     fn multi_line_commands_use_exec_form() {
         let shell: Vec<String> = DEFAULT_SHELL.iter().map(|s| s.to_string()).collect();
         let command = Command::Shell(Text::code("echo a\necho b"));
-        assert_eq!(command_text(&command, &shell, Target::Buildkit, true), r#"["/bin/sh", "-c", "echo a\necho b"]"#);
+        assert_eq!(command_text(&command, &shell, Target::Buildkit, Some(4)), r#"["/bin/sh", "-c", "echo a\necho b"]"#);
         let flag_like = Command::Shell(Text::code("--version"));
-        assert_eq!(command_text(&flag_like, &shell, Target::Buildkit, true), r#"["/bin/sh", "-c", "--version"]"#);
+        assert_eq!(command_text(&flag_like, &shell, Target::Buildkit, Some(4)), r#"["/bin/sh", "-c", "--version"]"#);
         assert_eq!(word(&Text::value("--x")), "\"--x\"");
         let heredoc = Command::Shell(Text::code("cat <<EOF"));
-        assert!(command_text(&heredoc, &shell, Target::Buildkit, true).starts_with('['));
-        assert_eq!(command_text(&heredoc, &shell, Target::Classic, true), "cat <<EOF");
+        assert!(command_text(&heredoc, &shell, Target::Buildkit, Some(4)).starts_with('['));
+        assert_eq!(command_text(&heredoc, &shell, Target::Classic, Some(4)), "cat <<EOF");
     }
 
     #[test]
@@ -688,8 +713,11 @@ mod tests {
     fn chains_are_written_one_command_a_line() {
         let shell: Vec<String> = DEFAULT_SHELL.iter().map(|s| s.to_string()).collect();
         let chain = Command::Chain(vec![Text::code("apt-get update"), Text::code("( cd /src; make )")]);
-        assert_eq!(command_text(&chain, &shell, Target::Buildkit, true), "apt-get update \\\n    && ( cd /src; make )");
-        assert_eq!(command_text(&chain, &shell, Target::Buildkit, false), "apt-get update && ( cd /src; make )");
+        assert_eq!(
+            command_text(&chain, &shell, Target::Buildkit, Some(4)),
+            "apt-get update \\\n    && ( cd /src; make )"
+        );
+        assert_eq!(command_text(&chain, &shell, Target::Buildkit, None), "apt-get update && ( cd /src; make )");
     }
 
     #[test]

@@ -2,4 +2,5 @@
 //! The image itself is written by the `imgc-builder` crate.
 
 pub mod dockerfile;
+pub mod line_break;
 pub mod rust;

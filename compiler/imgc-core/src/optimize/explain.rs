@@ -14,6 +14,8 @@ pub enum EventKind {
     Merged,
     /// A step put in `( … )` inside a merged `RUN`.
     Wrapped,
+    /// `hash -r` put before a step inside a merged `RUN`, so that it looks its command up afresh.
+    Rehashed,
     /// A merge or move that would change what the image is, so it was not made.
     Refused,
     /// An instruction placed later in its stage.
@@ -29,6 +31,7 @@ impl EventKind {
         match self {
             EventKind::Merged => "merged",
             EventKind::Wrapped => "wrapped",
+            EventKind::Rehashed => "rehashed",
             EventKind::Refused => "refused",
             EventKind::Moved => "moved",
             EventKind::Grouped => "grouped",

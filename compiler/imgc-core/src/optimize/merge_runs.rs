@@ -7,8 +7,10 @@
 //! with the shell tokenizer, and:
 //! - a step that changes the shell itself (`cd`, `export`, `umask`, `trap`, `exit`…) is wrapped in
 //!   a subshell `( … )`, unless it is the last command, after which the shell ends anyway;
-//! - so is a step that runs a command a later step also names: a shell remembers where in `PATH`
-//!   it found a command, and a step between may install another one (`pip install -U pip`);
+//! - a shell remembers where in `PATH` it found a command; when a step runs a command an earlier
+//!   step of the chain looked up, and a step from that one on may have added a command to `PATH`
+//!   (`pip install -U pip`), `hash -r` before it makes the shell look it up afresh, as a `RUN` of
+//!   its own would ([`super::path_lookup`] says which steps cannot add a command);
 //! - a step with `;`, `||` or other list operators is wrapped too, so `&&` applies to all of it;
 //! - a step that may turn on `set -e` can only be the last command: on the left of `&&` the
 //!   shell ignores errexit; so can one that names the shell's own program (`ln -sf bash /bin/sh`),
@@ -24,6 +26,7 @@
 
 use super::Pass;
 use super::explain::{EventKind, Explain};
+use super::path_lookup;
 use crate::ir::{Base, Command, Instruction, InstructionKind, MountKind, Program, Run, Stage, Text, TextPart};
 use crate::shell;
 use crate::shell::{script, volumes};
@@ -76,6 +79,8 @@ struct Step {
     words: BTreeSet<String>,
     /// It runs a command whose name is computed: it could run any of them.
     runs_anything: bool,
+    /// It may create a command a shell would find before one it found earlier.
+    may_add_commands: bool,
 }
 
 impl Step {
@@ -118,6 +123,7 @@ fn merge_stage(stage: &mut Stage, initial_shell: Vec<String>, mut volumes: Vec<S
                     }),
                     looked_up: script.looked_up().map(str::to_string).collect(),
                     runs_anything: script.runs_computed_command(),
+                    may_add_commands: path_lookup::may_add_commands(&script),
                     words: script.lexed.words,
                     instruction,
                 }),
@@ -268,23 +274,42 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
     );
     let last = steps.len() - 1;
     let mut commands = Vec::new();
+    // The commands the chain's shell has looked up since its table was last reset, and whether a
+    // step may have added a command to `PATH` since then.
+    let mut remembered: std::collections::BTreeMap<&str, bool> = std::collections::BTreeMap::new();
     for (position, step) in steps.iter().enumerate() {
-        let isolated = if position == last {
-            None
-        } else if let Some(state) = &step.state_change {
-            Some(format!("it {state}; wrapped in a subshell so the change stays in it"))
-        } else {
-            remembered(step, &steps[position + 1..]).map(|name| {
+        let stale = remembered
+            .iter()
+            .find(|(name, stale)| **stale && (step.runs_anything || step.words.contains(**name)))
+            .map(|(name, _)| name.to_string());
+        if let Some(name) = stale {
+            explain.record(
+                PASS,
+                stage,
+                EventKind::Rehashed,
+                vec![step.instruction.origin],
                 format!(
-                    "it runs `{name}`, which a later step runs too: a shell remembers where in PATH it found a \
-                     command, so it is wrapped in a subshell, and the later step looks it up again"
-                )
-            })
+                    "it runs `{name}`, which an earlier command of this RUN looked up before a command that may \
+                     add one to PATH: `hash -r` before it makes the shell look it up afresh"
+                ),
+            );
+            commands.push(Text::code("hash -r"));
+            remembered.clear();
+        }
+        let why = if position == last {
+            None
+        } else {
+            step.state_change
+                .as_ref()
+                .map(|state| format!("it {state}; wrapped in a subshell so the change stays in it"))
         };
-        let why = isolated.or_else(|| {
+        let why = why.or_else(|| {
             step.separator
                 .map(|separator| format!("it has `{separator}`; wrapped in `( … )` so that `&&` applies to all of it"))
         });
+        for stale in remembered.values_mut() {
+            *stale |= step.may_add_commands;
+        }
         match why {
             Some(message) => {
                 explain.record(PASS, stage, EventKind::Wrapped, vec![step.instruction.origin], message);
@@ -293,7 +318,12 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
                 text.push(TextPart::Code(" )".into()));
                 commands.push(text);
             }
-            None => commands.push(trimmed(&step.text)),
+            None => {
+                for name in &step.looked_up {
+                    remembered.insert(name, step.may_add_commands);
+                }
+                commands.push(trimmed(&step.text));
+            }
         }
     }
     let mut iter = steps.into_iter();
@@ -306,16 +336,6 @@ fn flush(chain: &mut Vec<Step>, out: &mut Vec<Instruction>, stage: &Stage, expla
         run.command = Command::Chain(commands);
     }
     out.push(instruction);
-}
-
-/// A command of the step that a later step names too: the shell would remember where it found
-/// it, while the later step must look it up again (a step between may install another one).
-fn remembered<'a>(step: &'a Step, later: &[Step]) -> Option<&'a str> {
-    let runs_anything = later.iter().any(|s| s.runs_anything);
-    step.looked_up
-        .iter()
-        .find(|name| runs_anything || later.iter().any(|s| s.words.contains(*name)))
-        .map(String::as_str)
 }
 
 /// Why a step must be the last command of its RUN, if it must.
@@ -540,10 +560,41 @@ mod tests {
     #[test]
     fn a_command_run_again_later_is_looked_up_again() {
         let (lines, explain) = merged("run \"pip install -U pip\"\nrun \"pip install flask\"\nrun \"echo done\"");
-        assert_eq!(lines, ["RUN ( pip install -U pip ) \\\n    && pip install flask \\\n    && echo done"]);
-        assert!(messages(&explain, EventKind::Wrapped)[0].contains("remembers where in PATH it found"));
+        assert_eq!(
+            lines,
+            ["RUN pip install -U pip \\\n    && hash -r \\\n    && pip install flask \\\n    && echo done"]
+        );
+        assert!(messages(&explain, EventKind::Rehashed)[0].contains("look it up afresh"));
         let (lines, _) = merged("run \"make\"\nrun \"$CC -v\"");
-        assert_eq!(lines, ["RUN ( make ) \\\n    && $CC -v"]);
+        assert_eq!(lines, ["RUN make \\\n    && hash -r \\\n    && $CC -v"]);
+    }
+
+    #[test]
+    fn no_rehash_when_nothing_between_may_add_a_command() {
+        let (lines, explain) =
+            merged("run \"apt-get update\"\nrun \"apt-get purge -y curl\"\nrun \"rm -rf /var/lib/apt/lists/*\"");
+        assert_eq!(
+            lines,
+            ["RUN apt-get update \\\n    && apt-get purge -y curl \\\n    && rm -rf /var/lib/apt/lists/*"]
+        );
+        assert!(
+            messages(&explain, EventKind::Rehashed).is_empty() && messages(&explain, EventKind::Wrapped).is_empty()
+        );
+        // An install between two runs of `apt-get` may add one: the second looks it up again.
+        let (lines, _) = merged("run \"apt-get update\"\nrun \"apt-get install -y x\"\nrun \"apt-get clean\"");
+        assert_eq!(
+            lines,
+            ["RUN apt-get update \\\n    && apt-get install -y x \\\n    && hash -r \\\n    && apt-get clean"]
+        );
+    }
+
+    #[test]
+    fn a_stale_lookup_is_reset_for_a_step_in_a_subshell_too() {
+        let (lines, _) = merged("run \"pip install -U pip\"\nrun \"cd /app && pip install .\"\nrun \"true\"");
+        assert_eq!(
+            lines,
+            ["RUN pip install -U pip \\\n    && hash -r \\\n    && ( cd /app && pip install . ) \\\n    && true"]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod env_placement;
 pub mod explain;
 pub mod merge_runs;
 pub mod metadata;
+pub mod path_lookup;
 pub mod report;
 pub mod unused_stages;
 pub mod vars;

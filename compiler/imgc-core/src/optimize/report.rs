@@ -114,7 +114,12 @@ fn place(sources: &SourceMap, span: Span) -> Place {
         return Place { file: String::new(), line: 0, column: 0, text: String::new() };
     };
     let (line, column) = file.line_col(span.start as usize);
-    let text = file.text.lines().nth(line - 1).unwrap_or_default().trim().to_string();
+    // The line holding the span, found from the span (not by counting lines: a program with
+    // many steps has as many places).
+    let start = (span.start as usize).min(file.text.len());
+    let line_start = file.text.get(..start).and_then(|before| before.rfind('\n')).map_or(0, |i| i + 1);
+    let rest = file.text.get(line_start..).unwrap_or_default();
+    let text = rest[..rest.find('\n').unwrap_or(rest.len())].trim().to_string();
     Place { file: file.name.clone(), line, column, text }
 }
 

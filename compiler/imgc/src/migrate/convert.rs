@@ -16,9 +16,10 @@ use crate::source::{FileId, Span};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Converts a parsed Dockerfile (its text in `file`) into `.img` source, or says which
-/// constructs have no `.img` form.
-pub fn convert(df: &Dockerfile, file: FileId) -> Result<String, Vec<Diagnostic>> {
+/// constructs have no `.img` form. With `whole_runs`, every `RUN` stays one step.
+pub fn convert(df: &Dockerfile, file: FileId, whole_runs: bool) -> Result<String, Vec<Diagnostic>> {
     let mut converter = Converter::new(df, file);
+    converter.whole_runs = whole_runs;
     let text = converter.program();
     if converter.errors.is_empty() { Ok(text) } else { Err(converter.errors) }
 }
@@ -46,6 +47,8 @@ struct Converter<'d> {
     current: usize,
     /// Per stage: whether `DEBIAN_FRONTEND=noninteractive` is in the build environment at its end.
     frontend_at_end: Vec<bool>,
+    /// Keep each `RUN` one step: split no `&&` chain.
+    whole_runs: bool,
 }
 
 impl<'d> Converter<'d> {
@@ -61,6 +64,7 @@ impl<'d> Converter<'d> {
             taken: HashSet::new(),
             current: 0,
             frontend_at_end: Vec::new(),
+            whole_runs: false,
         }
     }
 
@@ -646,12 +650,22 @@ impl<'d> Converter<'d> {
                 return whole;
             }
             Arguments::Shell(script) => script,
+            // `RUN --mount=…` alone: BuildKit gives the shell an empty script. `.img` refuses an
+            // empty command, so the step names the shell (known unless a `SHELL` changes it).
+            _ if !self.df.instructions.iter().any(|i| i.kind == InstructionKind::Shell) => {
+                whole.push(format!("run [\"/bin/sh\", \"-c\", \"\"]{suffix}"));
+                return whole;
+            }
             _ => {
-                self.unsupported(instruction.span, "a `RUN` without a command", "give the command to run");
+                self.unsupported(
+                    instruction.span,
+                    "a `RUN` without a command after a `SHELL`",
+                    "give the command to run",
+                );
                 return whole;
             }
         };
-        let splittable = !trigger && self.splittable_mounts(instruction);
+        let splittable = !trigger && !self.whole_runs && self.splittable_mounts(instruction);
         let chain = shell::tokens_with_ranges(script)
             .filter(|_| splittable)
             .and_then(|(tokens, ranges)| shell::and_chain_bounds(&tokens).map(|bounds| (tokens, ranges, bounds)));
@@ -919,10 +933,8 @@ impl<'d> Converter<'d> {
         };
         Some(match kind.as_str() {
             "cache" | "bind" | "tmpfs" => {
-                let Some(target) = target else {
-                    self.unsupported(flag.span, format!("a {kind} mount without a target"), "give the target");
-                    return None;
-                };
+                // BuildKit mounts it at the working directory: `.`, which it joins to that.
+                let target = target.unwrap_or_else(|| ".".to_string());
                 let extra = id.map(|id| vec![("id".to_string(), string_literal(&id))]).unwrap_or_default();
                 if kind != "cache" && !extra.is_empty() {
                     self.unsupported(flag.span, format!("an `id` on a {kind} mount"), "remove the setting");
@@ -1000,7 +1012,7 @@ impl<'d> Converter<'d> {
             if matches!(instruction.args, Arguments::Words(_)) && dockerfile::is_heredoc_word(source) {
                 let heredoc = heredocs.next()?;
                 let content = heredoc.chomped_content();
-                if !self.heredoc_ok(instruction, heredoc, &content) || content.is_empty() {
+                if !self.heredoc_ok(instruction, heredoc, &content) {
                     return None;
                 }
                 let mut text = format!("heredoc({}", string_literal(&content));

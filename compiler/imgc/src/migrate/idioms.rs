@@ -254,10 +254,13 @@ fn mkdir_for(file: &str) -> Vec<String> {
     vec!["mkdir".into(), "-p".into(), format!("\"$(dirname {file})\"")]
 }
 
-/// `ln -sf /dev/stdout F`: the file and whether it is standard error.
+/// `ln -sf /dev/stdout F`: the file and whether it is standard error. Only for a file `std.log`
+/// writes back as it is, unquoted (`a=b` is quoted, as the shell could take it for an assignment).
 fn log_link(words: &[String]) -> Option<(String, bool)> {
     match words {
-        [ln, s, f, target, file] if ln == "ln" && s == "-f" && f == "-s" && is_plain_word(file) => {
+        [ln, s, f, target, file]
+            if ln == "ln" && s == "-f" && f == "-s" && is_plain_word(file) && crate::shell::quote(file) == *file =>
+        {
             match target.as_str() {
                 "/dev/stdout" => Some((file.clone(), false)),
                 "/dev/stderr" => Some((file.clone(), true)),

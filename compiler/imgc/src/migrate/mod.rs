@@ -32,10 +32,57 @@ pub struct Migration {
 }
 
 /// Converts the Dockerfile `text` (named `name` in messages) into a formatted `.img` program.
+///
+/// `&&` chains are split into steps (and idioms such as `apt.install`) where the split is exact;
+/// should the optimized program then have more `RUN`s than the Dockerfile (the optimizer cannot
+/// always merge the steps back), every `RUN` is kept whole instead: migrating never costs layers.
 pub fn migrate(name: &str, text: &str) -> Migration {
     let mut sources = SourceMap::new();
     let file = sources.add(name, text);
-    let result = parse(file, text).and_then(|df| convert::convert(&df, file)).and_then(|program| {
+    let dockerfile = match parse(file, text) {
+        Ok(dockerfile) => dockerfile,
+        Err(diagnostics) => return Migration { sources, program: None, diagnostics },
+    };
+    let original_runs = dockerfile.instructions.iter().filter(|i| i.kind == dockerfile::InstructionKind::Run).count();
+    let mut migration = convert_and_compile(sources.clone(), file, &dockerfile, false);
+    let more_runs = migration.program.as_deref().is_some_and(|program| emitted_runs(program) > original_runs);
+    if more_runs {
+        // Kept whole only when that program still builds what the Dockerfile does.
+        let whole = convert_and_compile(sources, file, &dockerfile, true);
+        let exact = whole
+            .program
+            .as_deref()
+            .is_some_and(|program| check(name, text, Path::new("app.img"), program).diagnostics.is_empty());
+        if exact {
+            migration = whole;
+        }
+    }
+    migration
+}
+
+/// The `RUN` instructions of a program's optimized Dockerfile.
+fn emitted_runs(program: &str) -> usize {
+    let compiled = crate::compile_with_loader(
+        Path::new("app.img"),
+        program.to_string(),
+        &crate::modules::NoFiles,
+        &Options::default(),
+    );
+    compiled
+        .dockerfile(crate::Target::Buildkit)
+        .ok()
+        .and_then(|text| dockerfile::parse_with(&text, ParseOptions::default()).ok())
+        .map_or(0, |df| df.instructions.iter().filter(|i| i.kind == dockerfile::InstructionKind::Run).count())
+}
+
+/// Converts (keeping `RUN`s whole when `whole_runs`), formats and compiles the program.
+fn convert_and_compile(
+    mut sources: SourceMap,
+    file: FileId,
+    df: &dockerfile::Dockerfile,
+    whole_runs: bool,
+) -> Migration {
+    let result = convert::convert(df, file, whole_runs).and_then(|program| {
         // The converter writes the program plainly; the formatter gives it its layout.
         crate::format::format_source(FileId(u32::MAX), &program).map_err(|errors| {
             let detail = errors.first().map(|e| e.message.clone()).unwrap_or_default();

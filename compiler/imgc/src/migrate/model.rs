@@ -410,6 +410,10 @@ impl Builder<'_> {
             out.insert(key, v);
         }
         let kind = out.get("type").cloned().unwrap_or_default();
+        // BuildKit joins a mount's target to the working directory, so no target means it.
+        if matches!(kind.as_str(), "bind" | "cache" | "tmpfs") && !out.contains_key("target") {
+            out.insert("target".into(), ".".into());
+        }
         if kind == "bind" && out.get("readonly").is_some_and(|v| v == "true") {
             out.remove("readonly");
         }
@@ -530,6 +534,8 @@ fn run_command(instruction: &Instruction, args: &Arguments, shell: &[String]) ->
             }
         }
         Arguments::Shell(text) if instruction.heredocs.is_empty() => Command::Script(text.clone()),
+        // No command: BuildKit joins the (no) words into an empty script for the shell.
+        Arguments::Empty => Command::Script(String::new()),
         Arguments::Shell(text) => {
             let trimmed = text.trim();
             if instruction.heredocs.len() == 1 && is_heredoc_word(trimmed) && !trimmed.contains(char::is_whitespace) {

@@ -1,0 +1,208 @@
+//! Long shell commands written over several Dockerfile lines, as people write them: one command a
+//! line, broken before each top-level `&&`, `||` and `|` and after each `;`, with ` \` at the end
+//! of each line, and a command still too long broken between its words. Breaks go only where the
+//! shell reads a line continuation and the indentation after it as the blank it replaces: outside
+//! quotes, expansions and substitutions, as the POSIX shell lexer finds them. A command the lexer
+//! cannot read, or one with a comment or a here-document, is left as it is.
+//!
+//! Depends on the optimizer's shell lexer only; knows nothing of instructions.
+
+use crate::shell::lexer::lex;
+
+/// The longest line people read comfortably, and the one the emitted Dockerfile keeps to where
+/// the shell allows a break.
+pub const MAX_WIDTH: usize = 120;
+
+/// Where a command may be broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Break {
+    /// Before a list or pipe operator at this byte (`&&`, `||`, `|`): it leads the next line.
+    Before(usize, &'static str),
+    /// After a `;` at this byte: it ends the line.
+    AfterSemicolon(usize),
+}
+
+/// `script` (one line) as it reads starting at column `first_column`: unchanged when it fits in
+/// [`MAX_WIDTH`], else broken over lines with ` \` continuations. Continuation lines are indented
+/// four spaces, and eight within one command.
+pub fn break_lines(script: &str, first_column: usize) -> String {
+    if first_column + script.chars().count() <= MAX_WIDTH || script.contains(['\n', '\r']) {
+        return script.to_string();
+    }
+    match lex(script) {
+        Ok(lexed) if !lexed.comment && !lexed.here_document => {}
+        _ => return script.to_string(),
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut start = 0;
+    let mut lead = "";
+    for point in list_breaks(script) {
+        let (end, next_start, next_lead, ends_with) = match point {
+            Break::Before(at, op) => (at, at + op.len(), op, ""),
+            Break::AfterSemicolon(at) => (at, at + 1, "", ";"),
+        };
+        lines.push(format!("{lead}{}{ends_with}", script[start..end].trim_matches(' ')));
+        start = next_start;
+        lead = next_lead;
+    }
+    lines.push(format!("{lead}{}", script[start..].trim_matches(' ')));
+    let mut out = String::new();
+    for (index, line) in lines.iter().enumerate() {
+        let (column, text) = if index == 0 { (first_column, line.clone()) } else { (4, with_operator_space(line)) };
+        if index > 0 {
+            out.push_str(" \\\n    ");
+        }
+        out.push_str(&break_words(&text, column));
+    }
+    out
+}
+
+/// `&&cmd` as `&& cmd`.
+fn with_operator_space(line: &str) -> String {
+    for op in ["&&", "||", "|"] {
+        if let Some(rest) = line.strip_prefix(op) {
+            return format!("{op} {}", rest.trim_start_matches(' '));
+        }
+    }
+    line.to_string()
+}
+
+/// A command still longer than the width, broken between words: greedily, eight spaces in.
+fn break_words(line: &str, first_column: usize) -> String {
+    if first_column + line.chars().count() <= MAX_WIDTH {
+        return line.to_string();
+    }
+    let width = |range: std::ops::Range<usize>| line[range].chars().count();
+    let mut out = String::new();
+    let (mut line_start, mut column) = (0, first_column);
+    // The last blank the current line could end at.
+    let mut last_fit: Option<usize> = None;
+    let blanks = line
+        .char_indices()
+        .filter(|&(i, c)| c == ' ' && i > 0 && !line[..i].ends_with(' ') && at_top_level(&line[..i]))
+        .map(|(i, _)| i);
+    // Each blank, then the end of the line: when the text up to it does not fit (with room for
+    // ` \`), the line ends at the blank before.
+    for end in blanks.chain(std::iter::once(line.len())) {
+        let room = if end == line.len() { 0 } else { 2 };
+        if column + width(line_start..end) + room > MAX_WIDTH
+            && let Some(cut) = last_fit.filter(|cut| *cut > line_start)
+        {
+            out.push_str(&line[line_start..cut]);
+            out.push_str(" \\\n        ");
+            line_start = cut + 1;
+            column = 8;
+        }
+        last_fit = Some(end);
+    }
+    out.push_str(&line[line_start..]);
+    out
+}
+
+/// The top-level list and pipe operators of `script`, in order.
+fn list_breaks(script: &str) -> Vec<Break> {
+    let bytes = script.as_bytes();
+    let mut breaks = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let two = script.get(i..i + 2).unwrap_or("");
+        let candidate = match bytes[i] {
+            b'&' if two == "&&" => Some(Break::Before(i, "&&")),
+            b'|' if two == "||" => Some(Break::Before(i, "||")),
+            b'|' if two != "|&" && !script[..i].ends_with('>') => Some(Break::Before(i, "|")),
+            b';' if two != ";;" && !script[..i].ends_with(';') && !script[..i].ends_with('&') => {
+                Some(Break::AfterSemicolon(i))
+            }
+            _ => None,
+        };
+        match candidate {
+            Some(point) if i > 0 && at_top_level(&script[..i]) => {
+                breaks.push(point);
+                i += if let Break::Before(_, op) = point { op.len() } else { 1 };
+            }
+            Some(Break::Before(_, op)) => i += op.len(),
+            _ => i += 1,
+        }
+    }
+    breaks
+}
+
+/// Whether the text after `prefix` is read at the top level: outside quotes, expansions and
+/// substitutions, not after a backslash.
+fn at_top_level(prefix: &str) -> bool {
+    lex(prefix).is_ok_and(|lexed| !lexed.comment && !lexed.here_document)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether every line of `text`, the first starting at column 4, fits in the width.
+    fn fits(text: &str) -> bool {
+        text.lines().enumerate().all(|(i, l)| if i == 0 { 4 } else { 0 } + l.chars().count() <= MAX_WIDTH)
+    }
+
+    #[test]
+    fn short_commands_stay_on_one_line() {
+        assert_eq!(
+            break_lines("apt-get update && apt-get install -y curl", 4),
+            "apt-get update && apt-get install -y curl"
+        );
+    }
+
+    #[test]
+    fn long_chains_go_one_command_a_line() {
+        let script = "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx && rm -rf /var/lib/apt/lists/*";
+        assert_eq!(
+            break_lines(script, 4),
+            "apt-get update \\\n    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx \\\n    && rm -rf /var/lib/apt/lists/*"
+        );
+    }
+
+    #[test]
+    fn semicolons_end_their_line_and_pipes_lead_the_next() {
+        let long = "x".repeat(60);
+        let script = format!("set -eux; curl -fsSL https://example.com/{long} | tar -xz -C /opt; echo done");
+        assert_eq!(
+            break_lines(&script, 4),
+            format!(
+                "set -eux; \\\n    curl -fsSL https://example.com/{long} \\\n    | tar -xz -C /opt; \\\n    echo done"
+            )
+        );
+    }
+
+    #[test]
+    fn never_inside_quotes_or_substitutions() {
+        let quoted =
+            format!("echo \"{} && b; c | d\" && echo '{} && x' && v=$(a && b) && true", "a".repeat(50), "y".repeat(40));
+        let broken = break_lines(&quoted, 4);
+        assert!(broken.contains(&format!("\"{} && b; c | d\"", "a".repeat(50))), "{broken}");
+        assert!(broken.contains("$(a && b)"), "{broken}");
+        assert_eq!(broken.matches(" \\\n").count(), 3, "{broken}");
+    }
+
+    #[test]
+    fn redirections_and_escapes_are_not_operators() {
+        let script = format!("echo {} >| /tmp/out 2>&1 && echo a\\;b && echo \\| {}", "a".repeat(60), "b".repeat(40));
+        let broken = break_lines(&script, 4);
+        assert!(broken.contains(">| /tmp/out 2>&1") && broken.contains("a\\;b") && broken.contains("\\|"), "{broken}");
+        assert_eq!(broken.matches(" \\\n").count(), 2, "{broken}");
+    }
+
+    #[test]
+    fn a_long_command_is_broken_between_words() {
+        let packages: Vec<String> = (0..30).map(|i| format!("package-number-{i}")).collect();
+        let script = format!("apt-get install -y --no-install-recommends {}", packages.join(" "));
+        let broken = break_lines(&script, 4);
+        assert!(fits(&broken), "{broken}");
+        assert_eq!(broken.replace(" \\\n        ", " "), script);
+    }
+
+    #[test]
+    fn here_documents_comments_and_unreadable_lines_are_left_alone() {
+        let long = "a".repeat(130);
+        for script in [format!("cat <<EOF {long}"), format!("echo {long} # note && x"), format!("echo \"{long}")] {
+            assert_eq!(break_lines(&script, 4), script);
+        }
+    }
+}
