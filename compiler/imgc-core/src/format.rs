@@ -421,6 +421,13 @@ impl<'s> Printer<'s> {
                     self.expr(platform, indent);
                     before_block = platform.span.end as usize;
                 }
+                if let Some(alias) = &decl.alias {
+                    // `as none`, or the name's string as written (after the keyword `as`).
+                    let (start, end) = (alias.span.start as usize + "as".len(), alias.span.end as usize);
+                    self.out.push_str(" as ");
+                    self.out.push_str(self.text(start, end).trim_start());
+                    before_block = end;
+                }
                 self.out.push(' ');
                 let open = self.find(before_block, '{');
                 self.block(&decl.body, open, content_end.saturating_sub(1), indent);

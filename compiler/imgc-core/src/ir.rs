@@ -54,6 +54,9 @@ pub struct ArgDef {
 pub struct Stage {
     /// `None` only for an unnamed `image`.
     pub name: Option<String>,
+    /// The name in the emitted Dockerfile's `AS`: the `.img` name unless the stage says
+    /// `as "…"`; `None` leaves the stage unnamed, referred to by its index.
+    pub dockerfile_name: Option<String>,
     pub base: Base,
     pub platform: Option<Text>,
     pub instructions: Vec<Instruction>,

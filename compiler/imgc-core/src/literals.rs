@@ -221,6 +221,14 @@ pub fn is_stage_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// BuildKit's rule for a Dockerfile stage name (`FROM … AS name`): a lowercase letter, then
+/// lowercase letters, digits, `-`, `_` and `.`.
+pub fn is_dockerfile_stage_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +293,7 @@ mod tests {
         assert!(check_platform("linux/arm64/v8").is_ok() && check_platform("linux").is_err());
         assert!(is_env_name("_A1") && !is_env_name("1A") && !is_env_name("A-B"));
         assert!(is_stage_name("build_1") && !is_stage_name("Build") && !is_stage_name("_x"));
+        assert!(is_dockerfile_stage_name("dev-envs") && is_dockerfile_stage_name("build-env.1"));
+        assert!(!is_dockerfile_stage_name("Dev") && !is_dockerfile_stage_name("1st") && !is_dockerfile_stage_name("a b"));
     }
 }

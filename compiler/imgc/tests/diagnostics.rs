@@ -108,6 +108,17 @@ fn e0010_duplicate_stage() {
 }
 
 #[test]
+fn e0010_two_stages_with_one_dockerfile_name() {
+    insta::assert_snapshot!(
+        "DuplicateStage_dockerfile_name",
+        check(
+            Code::DuplicateStage,
+            "stage dev_envs from \"debian:bookworm-slim\" as \"dev\" {\n    run \"make\"\n}\nstage dev from \"debian:bookworm-slim\" {\n    run \"make test\"\n}\nimage from scratch {\n    copy from dev_envs \"/out\" to \"/\"\n}\n"
+        )
+    );
+}
+
+#[test]
 fn e0011_unknown_stage() {
     snapshot!(
         UnknownStage,
@@ -287,6 +298,17 @@ fn e0029_invalid_stage_name() {
     snapshot!(
         InvalidStageName,
         "stage Build from \"debian:bookworm-slim\" {\n    run \"make\"\n}\nimage from scratch {\n    cmd [\"/app\"]\n}\n"
+    );
+}
+
+#[test]
+fn e0029_invalid_dockerfile_stage_name() {
+    insta::assert_snapshot!(
+        "InvalidStageName_dockerfile_name",
+        check(
+            Code::InvalidStageName,
+            "stage dev_envs from \"debian:bookworm-slim\" as \"Dev Envs\" {\n    run \"make\"\n}\nimage from scratch {\n    copy from dev_envs \"/out\" to \"/\"\n}\n"
+        )
     );
 }
 

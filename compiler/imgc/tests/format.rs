@@ -37,6 +37,15 @@ fn layout_is_canonical() {
 }
 
 #[test]
+fn a_stage_s_dockerfile_name_is_kept() {
+    let messy = "stage dev_envs from  \"debian:bookworm-slim\"   platform \"linux/amd64\" as   \"dev-envs\"{\n run \"make\"\n}\nstage tools from scratch as  none {\n}\nimage run_stage from dev_envs as \"run\" {\n}\n";
+    assert_eq!(
+        canonical(messy),
+        "stage dev_envs from \"debian:bookworm-slim\" platform \"linux/amd64\" as \"dev-envs\" {\n    run \"make\"\n}\n\nstage tools from scratch as none {}\n\nimage run_stage from dev_envs as \"run\" {}\n"
+    );
+}
+
+#[test]
 fn brackets_the_author_broke_stay_one_item_a_line() {
     let text = "image from scratch {\n    cmd [\n        \"a\", \"b\"]\n    label { \"x\" = \"1\", \"y\" = \"2\" }\n    env {\n  A = \"1\", B = \"2\" }\n}\n";
     assert_eq!(

@@ -133,15 +133,38 @@ fn every_buildkit_test_file_round_trips_or_is_refused_as_the_builder_refuses_it(
 }
 
 #[test]
-fn stages_are_named_from_as_or_numbered_and_copies_resolve_to_them() {
-    let program = migrated(
-        "FROM golang:1.22 AS Build-Env\nRUN go build -o /app\n\nFROM alpine:3.19\nRUN echo unnamed\n\nFROM alpine:3.19 AS copy\nCOPY --from=build-env /app /app\nCOPY --from=1 /etc/os-release /x\n",
-    );
-    assert!(program.contains("stage build_env from \"golang:1.22\" {"), "{program}");
-    assert!(program.contains("stage stage1 from \"alpine:3.19\" {"), "{program}");
-    assert!(program.contains("image copy_stage from \"alpine:3.19\" {"), "{program}");
+fn stages_keep_their_dockerfile_names_and_unnamed_stages_stay_unnamed() {
+    let dockerfile = "FROM golang:1.22 AS Build-Env\nRUN go build -o /app\n\nFROM alpine:3.19\nRUN echo unnamed\n\nFROM alpine:3.19 AS dev-envs\nRUN echo dev\n\nFROM alpine:3.19 AS run\nCOPY --from=build-env /app /app\nCOPY --from=1 /etc/os-release /x\nRUN --mount=type=bind,from=dev-envs,target=/d true\n";
+    let program = migrated(dockerfile);
+    // `.img` names are identifiers; `as` keeps the name the Dockerfile used, only where it differs.
+    assert!(program.contains("stage build_env from \"golang:1.22\" as \"build-env\" {"), "{program}");
+    assert!(program.contains("stage stage1 from \"alpine:3.19\" as none {"), "{program}");
+    assert!(program.contains("stage dev_envs from \"alpine:3.19\" as \"dev-envs\" {"), "{program}");
+    assert!(program.contains("image run_stage from \"alpine:3.19\" as \"run\" {"), "{program}");
     assert!(program.contains("copy from build_env \"/app\" to \"/app\""), "{program}");
     assert!(program.contains("copy from stage1 \"/etc/os-release\" to \"/x\""), "{program}");
+    let written =
+        imgc::compile_with_loader(Path::new("app.img"), program.clone(), &imgc::FsLoader, &imgc::Options::default())
+            .dockerfile_with(imgc::Target::Buildkit, &imgc::Optimize::none())
+            .unwrap_or_else(|errors| panic!("{errors:?}\n{program}"));
+    for line in [
+        "FROM golang:1.22 AS build-env\n",
+        "FROM alpine:3.19\n",
+        "FROM alpine:3.19 AS dev-envs\n",
+        "FROM alpine:3.19 AS run\n",
+        "COPY --from=build-env /app /app\n",
+        "COPY --from=1 /etc/os-release /x\n",
+        "from=dev-envs",
+    ] {
+        assert!(written.contains(line), "{line:?}\n{written}");
+    }
+    assert_eq!(written.matches(" AS ").count(), 3, "{written}");
+    // A program that renames a stage no longer builds what the Dockerfile's `--target` names.
+    let renamed = program.replace(" as \"dev-envs\"", "");
+    let report = check("Dockerfile", dockerfile, Path::new("app.img"), &renamed);
+    assert_eq!(codes(&report.diagnostics), ["E0034"], "{renamed}");
+    let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
+    assert!(rendered.contains("names it `dev_envs` where the Dockerfile names it `dev-envs`"), "{rendered}");
 }
 
 #[test]

@@ -43,6 +43,8 @@ pub fn check(
 /// What the stage currently being elaborated needs to know about its neighbours.
 struct StageInfo {
     name: Option<String>,
+    /// The name in the emitted Dockerfile (`ir::Stage::dockerfile_name`).
+    dockerfile_name: Option<String>,
     span: Span,
 }
 

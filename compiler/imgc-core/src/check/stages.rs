@@ -7,7 +7,7 @@ use super::{Checker, StageInfo};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{self, Text, TextPart};
 use crate::literals::AUTOMATIC_ARGS;
-use crate::literals::{check_image_reference, check_platform, is_stage_name};
+use crate::literals::{check_image_reference, check_platform, is_dockerfile_stage_name, is_stage_name};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind, StatementKind};
 use crate::types::Type;
@@ -18,6 +18,7 @@ impl Checker<'_> {
     /// First pass over the root file: stage names, duplicates, the image's place, and cycles.
     pub(super) fn declare_stages(&mut self, statements: &[ast::Statement]) {
         let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_dockerfile_name: HashMap<String, (Span, bool)> = HashMap::new();
         let mut decls = Vec::new();
         let mut image_span: Option<Span> = None;
         for statement in statements {
@@ -60,7 +61,8 @@ impl Checker<'_> {
                 }
             }
             let span = decl.name.as_ref().map_or(statement.span, |n| n.span);
-            self.stages.push(StageInfo { name: decl.name.as_ref().map(|n| n.name.clone()), span });
+            let dockerfile_name = self.dockerfile_name(decl, &mut by_dockerfile_name);
+            self.stages.push(StageInfo { name: decl.name.as_ref().map(|n| n.name.clone()), dockerfile_name, span });
             decls.push(decl);
         }
         // Edges between stages as written (base and `from` options), for cycle detection.
@@ -83,6 +85,39 @@ impl Checker<'_> {
                 self.cyclic_edges.insert((from, to));
             }
         }
+    }
+
+    /// A stage's name in the emitted Dockerfile: its `as "…"` string (checked by BuildKit's rule),
+    /// `None` for `as none`, else its own name. Two stages may not share one; two `.img` names
+    /// alike are E0010 already. `seen` holds each earlier name, its span and whether `as` gave it.
+    fn dockerfile_name(&mut self, decl: &ast::StageDecl, seen: &mut HashMap<String, (Span, bool)>) -> Option<String> {
+        let (name, span, is_alias) = match &decl.alias {
+            Some(alias) => (alias.name.clone()?, alias.span, true),
+            None => decl.name.as_ref().map(|n| (n.name.clone(), n.span, false))?,
+        };
+        if is_alias && !is_dockerfile_stage_name(&name) {
+            self.error(
+                Code::InvalidStageName,
+                span,
+                format!("`{name}` is not a valid Dockerfile stage name"),
+                "invalid name",
+                "a Dockerfile stage name starts with a lowercase letter and uses lowercase letters, digits, `-`, `_` and `.`",
+            );
+            return Some(name);
+        }
+        match seen.get(&name) {
+            Some(&(earlier, earlier_is_alias)) if is_alias || earlier_is_alias => self.push(
+                Diagnostic::error(Code::DuplicateStage, format!("two stages are named `{name}` in the Dockerfile"))
+                    .with_label(span, "named again here")
+                    .with_secondary(earlier, "first named here")
+                    .with_help("give each stage its own Dockerfile name, or write `as none` to leave one unnamed"),
+            ),
+            Some(_) => {}
+            None => {
+                seen.insert(name.clone(), (span, is_alias));
+            }
+        }
+        Some(name)
     }
 
     /// The names a module defines at its top level, computed once. Root-file build arguments
@@ -393,9 +428,9 @@ impl Checker<'_> {
             self.step(statement, &mut env, &mut builder, context);
         }
         let name = decl.name.as_ref().map(|n| n.name.clone());
-        let _ = index;
+        let dockerfile_name = self.stages.get(index).and_then(|s| s.dockerfile_name.clone());
         let instructions = builder.finish(&self.global_args, span);
-        ir::Stage { name, base, platform, instructions, span }
+        ir::Stage { name, dockerfile_name, base, platform, instructions, span }
     }
 
     pub(super) fn unknown_stage(&mut self, name: &str, span: Span) {

@@ -902,7 +902,9 @@ impl Checker<'_> {
             }
             let typed = self.eval(&option.value, Some(ty), env)?;
             let text = match &typed.value {
-                Value::Stage(index) => Text::value(self.stages[*index].name.clone().unwrap_or_default()),
+                Value::Stage(index) => {
+                    Text::value(self.stages[*index].dockerfile_name.clone().unwrap_or_else(|| index.to_string()))
+                }
                 Value::Image(None) => {
                     self.error(
                         Code::TypeMismatch,

@@ -153,7 +153,7 @@ impl Emitter<'_> {
             }
             Base::Stage(base) => from.push_str(&self.stage_name(*base)),
         }
-        if let Some(name) = &stage.name {
+        if let Some(name) = &stage.dockerfile_name {
             from.push_str(" AS ");
             from.push_str(name);
         }
@@ -168,7 +168,7 @@ impl Emitter<'_> {
     }
 
     fn stage_name(&self, index: usize) -> String {
-        self.program.stages.get(index).and_then(|s| s.name.clone()).unwrap_or_else(|| index.to_string())
+        self.program.stages.get(index).and_then(|s| s.dockerfile_name.clone()).unwrap_or_else(|| index.to_string())
     }
 
     /// A local OCI image (`oci:DIR`) has no name a Dockerfile builder could pull.

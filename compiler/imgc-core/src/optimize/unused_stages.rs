@@ -4,7 +4,7 @@
 
 use super::Pass;
 use super::explain::{EventKind, Explain};
-use crate::ir::{Base, CopySource, InstructionKind, Program, Stage};
+use crate::ir::{Base, CopySource, InstructionKind, Program, Stage, Text};
 
 const PASS: Pass = Pass::UnusedStages;
 
@@ -54,6 +54,15 @@ fn renumber(kind: &mut InstructionKind, new_index: &[Option<usize>]) {
                 *index = new_index[*index].unwrap_or(*index);
             }
         }
+        InstructionKind::Run(run) => {
+            // An unnamed stage is mounted by its index, which moves with the stages dropped.
+            for (key, value) in run.mounts.iter_mut().flat_map(|m| m.options.iter_mut()) {
+                let old = value.as_literal().and_then(|v| v.parse::<usize>().ok());
+                if let Some(new) = old.filter(|_| key == "from").and_then(|old| new_index.get(old).copied().flatten()) {
+                    *value = Text::value(new.to_string());
+                }
+            }
+        }
         InstructionKind::OnBuild(inner) => renumber(inner, new_index),
         _ => {}
     }
@@ -87,11 +96,14 @@ fn uses(program: &Program, stage: &Stage) -> Vec<usize> {
                 }
             }
             InstructionKind::Run(run) => {
-                // A mount names its stage: BuildKit takes a stage of that name before an image.
+                // A mount names its stage (BuildKit takes a stage of that name before an image),
+                // or gives an unnamed one's index.
                 for (key, value) in run.mounts.iter().flat_map(|m| m.options.iter()) {
-                    let named = |s: &Stage| s.name.is_some() && s.name == value.as_literal();
-                    if key == "from" {
-                        out.extend(program.stages.iter().position(named));
+                    let Some(literal) = value.as_literal().filter(|_| key == "from") else { continue };
+                    let named = |s: &Stage| s.dockerfile_name.as_deref() == Some(literal.as_str());
+                    match literal.parse::<usize>() {
+                        Ok(index) if index < program.stages.len() => out.push(index),
+                        _ => out.extend(program.stages.iter().position(named)),
                     }
                 }
             }
@@ -134,5 +146,25 @@ mod tests {
         let mut optimized = program(source);
         unused_stages(&mut optimized, &mut Explain::default());
         assert_eq!(optimized, program(source));
+    }
+
+    #[test]
+    fn an_unnamed_stage_mounted_by_index_keeps_its_mount_when_earlier_stages_go() {
+        let mut program = program(
+            "stage unused from \"busybox:1.35\" {\n    run \"true\"\n}\n\
+             stage tools from \"busybox:1.35\" as none {\n    run \"touch /c\"\n}\n\
+             image from \"busybox:1.35\" {\n    run \"cat /m/c\" bind \"/m\" (from: tools, source: \"/\")\n}\n",
+        );
+        let from = |program: &Program| match &program.stages.last().map(|s| &s.instructions[0].kind) {
+            Some(InstructionKind::Run(run)) => {
+                run.mounts[0].options.iter().find(|(k, _)| k == "from").map(|(_, v)| v.clone())
+            }
+            _ => None,
+        };
+        assert_eq!(from(&program), Some(Text::value("1")));
+        unused_stages(&mut program, &mut Explain::default());
+        assert_eq!(program.stages.len(), 2);
+        assert_eq!(program.stages[0].dockerfile_name, None);
+        assert_eq!(from(&program), Some(Text::value("0")));
     }
 }

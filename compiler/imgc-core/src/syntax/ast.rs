@@ -141,7 +141,17 @@ pub struct StageDecl {
     pub is_image: bool,
     pub base: Expr,
     pub platform: Option<Expr>,
+    /// `as "dev-envs"` / `as none`: the stage's name in the emitted Dockerfile.
+    pub alias: Option<StageAlias>,
     pub body: Vec<Statement>,
+}
+
+/// The name a stage has in the emitted Dockerfile when it differs from its `.img` name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageAlias {
+    /// `None` for `as none`: the Dockerfile leaves the stage unnamed and refers to it by index.
+    pub name: Option<String>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

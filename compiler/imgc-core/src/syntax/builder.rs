@@ -109,17 +109,19 @@ impl Builder {
                 let mut name = None;
                 let mut base = None;
                 let mut platform = None;
+                let mut alias = None;
                 let mut body = Vec::new();
                 for p in inner {
                     match p.as_rule() {
                         Rule::ident => name = Some(self.ident(p)),
                         Rule::expr => base = Some(self.expr(p)),
                         Rule::platform => platform = p.into_inner().next().map(|e| self.expr(e)),
+                        Rule::stage_alias => alias = Some(self.stage_alias(p)),
                         _ => body = self.block(p),
                     }
                 }
                 let base = base.unwrap_or(Expr { kind: ExprKind::Scratch, span });
-                StatementKind::Stage(StageDecl { name, is_image, base, platform, body })
+                StatementKind::Stage(StageDecl { name, is_image, base, platform, alias, body })
             }
             Rule::run => {
                 let command = self.expr(next(&mut inner));
@@ -416,6 +418,13 @@ impl Builder {
             }
         }
         parts
+    }
+
+    /// `as "dev-envs"` or `as none` after a stage's base.
+    fn stage_alias(&mut self, pair: Pair<'_, Rule>) -> StageAlias {
+        let span = self.span(&pair);
+        let name = pair.into_inner().find(|p| p.as_rule() == Rule::string).map(|p| self.plain_string(p));
+        StageAlias { name, span }
     }
 
     /// A string that must not interpolate (import paths, keys).

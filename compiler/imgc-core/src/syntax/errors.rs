@@ -348,7 +348,11 @@ fn declaration_name(
         return Some(
             Diagnostic::error(Code::InvalidStageName, format!("`{full}` is not a valid stage name"))
                 .with_label(span(name_start..name_start + full_len), "names cannot contain `-` or `.`")
-                .with_help(format!("write `{fixed}`: stage names use lowercase letters, digits and `_`")),
+                .with_help(format!(
+                    "write `{fixed}`: stage names use lowercase letters, digits and `_`; add `as \"{}\"` after the \
+                     base to keep the Dockerfile's name",
+                    full.to_ascii_lowercase()
+                )),
         );
     }
     let reserved = failure.position == name_start && !super::is_ident(name) && word != "image";

@@ -1,7 +1,7 @@
 //! The check behind `imgc migrate --check`: a program compiled back into a Dockerfile with every
 //! optimizer pass off (`-O0`) is compared with the original, instruction by
 //! instruction, after normalising what does not change the image — spaces, keyword case, JSON
-//! or shell spelling, quoting, stage names, the order of flags and settings, `ENV` settings no
+//! or shell spelling, quoting, the order of flags and settings, `ENV` settings no
 //! step observes, `RUN` steps split at `&&` where merging them back is exact, and the commands
 //! the standard library writes. Each difference is an [`Code::MigrationDiffers`] with the
 //! Dockerfile's line and the program's.
@@ -184,6 +184,12 @@ impl Comparer<'_> {
         if base(&o.base) != base(&c.base) || o.platform != c.platform {
             self.differs("builds this stage on another base", Some((o.span, o.index)), Some(c.index), None);
             return;
+        }
+        if o.name != c.name {
+            let name =
+                |n: &Option<String>| n.as_ref().map_or("leaves it unnamed".to_string(), |n| format!("names it `{n}`"));
+            let detail = format!("{} where the Dockerfile {}", name(&c.name), name(&o.name));
+            self.differs(&detail, Some((o.span, o.index)), Some(c.index), None);
         }
         if !self.steps(&o.steps, &c.steps, &o.frontend, "has another step here") {
             return;

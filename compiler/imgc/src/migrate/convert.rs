@@ -358,8 +358,23 @@ impl<'d> Converter<'d> {
                 _ => self.unsupported(flag.span, format!("the flag `--{}` of `FROM`", flag.name), "remove the flag"),
             }
         }
+        if let Some(alias) = self.stage_alias(last) {
+            line.push_str(&format!(" as {alias}"));
+        }
         line.push_str(" {");
         line
+    }
+
+    /// The `as` clause keeping the current stage's Dockerfile name when its `.img` name differs:
+    /// `as "dev-envs"`, or `as none` for an unnamed stage (the unnamed image needs neither).
+    fn stage_alias(&self, last: bool) -> Option<String> {
+        let stage = &self.stages[self.current];
+        match &stage.dockerfile_name {
+            None if last => None,
+            None => Some("none".to_string()),
+            Some(name) if *name == stage.ident || !crate::literals::is_dockerfile_stage_name(name) => None,
+            Some(name) => Some(string_literal(name)),
+        }
     }
 
     /// The base of a stage: an earlier stage, `scratch`, or an image reference (global arguments

@@ -22,6 +22,8 @@ pub struct Stage {
     /// The `FROM` instruction.
     pub index: usize,
     pub span: Span,
+    /// The name after `AS`, lowercased as BuildKit reads it.
+    pub name: Option<String>,
     pub base: Base,
     pub platform: Option<Word>,
     pub steps: Vec<Step>,
@@ -284,7 +286,11 @@ impl Builder<'_> {
             steps.push(Step { norm, index, span });
         }
         frontend.push(frontend_now);
-        Stage { index: start, span: from.span, base, platform, steps, runtime_env, frontend }
+        let name = match &from.args {
+            Arguments::Words(words) if words.len() == 3 => Some(words[2].to_lowercase()),
+            _ => None,
+        };
+        Stage { index: start, span: from.span, name, base, platform, steps, runtime_env, frontend }
     }
 
     fn norm(&self, instruction: &Instruction, shell: &[String], stage: usize) -> Norm {
