@@ -294,6 +294,8 @@ mod tests {
         assert!(is_env_name("_A1") && !is_env_name("1A") && !is_env_name("A-B"));
         assert!(is_stage_name("build_1") && !is_stage_name("Build") && !is_stage_name("_x"));
         assert!(is_dockerfile_stage_name("dev-envs") && is_dockerfile_stage_name("build-env.1"));
-        assert!(!is_dockerfile_stage_name("Dev") && !is_dockerfile_stage_name("1st") && !is_dockerfile_stage_name("a b"));
+        assert!(
+            !is_dockerfile_stage_name("Dev") && !is_dockerfile_stage_name("1st") && !is_dockerfile_stage_name("a b")
+        );
     }
 }
