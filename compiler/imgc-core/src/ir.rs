@@ -40,6 +40,20 @@ impl Program {
         }
         DEFAULT_SHELL.iter().map(|s| s.to_string()).collect()
     }
+
+    /// The `VOLUME` instructions of a stage's base stages (a volume a base declares is one in the
+    /// stage too), the nearest base's first.
+    pub fn base_volumes(&self, stage: usize) -> Vec<&Instruction> {
+        let mut volumes = Vec::new();
+        let mut current = self.stages.get(stage);
+        for _ in 0..=self.stages.len() {
+            let Some(Base::Stage(base)) = current.map(|s| &s.base) else { break };
+            let Some(base_stage) = self.stages.get(*base) else { break };
+            volumes.extend(base_stage.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Volume(_))));
+            current = Some(base_stage);
+        }
+        volumes
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

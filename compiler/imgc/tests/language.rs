@@ -422,3 +422,35 @@ fn platform_arguments_are_declared_without_a_value() {
     assert!(text.contains("ARG TARGETARCH\n\nFROM scratch\nARG TARGETARCH\nARG BUILDPLATFORM\n"), "{text}");
     assert_eq!(error_codes("arg TARGETOS = \"linux\"\nimage from scratch {\n}\n"), ["E0020"]);
 }
+
+#[test]
+fn a_global_argument_declared_again_is_written_again_and_reads_its_earlier_value() {
+    let text = dockerfile(
+        "arg X = \"\\${TARGETPLATFORM#linux/amd64}\"\narg X = \"${X}-suffix\"\nimage from scratch {\n    arg X\n    run \"echo $X\"\n}\n",
+    );
+    let body = body(&text);
+    let first = body.find("ARG X=\"${TARGETPLATFORM#linux/amd64}\"").unwrap_or_else(|| panic!("{body}"));
+    let second = body.find("ARG X=\"${X}-suffix\"").unwrap_or_else(|| panic!("{body}"));
+    assert!(first < second, "{body}");
+    assert_eq!(error_codes("arg X: int = 1\narg X = \"a\"\nimage from scratch {\n}\n"), ["E0003"]);
+    assert_eq!(error_codes("let X = \"a\"\narg X = \"b\"\nimage from scratch {\n}\n"), ["E0019"]);
+}
+
+#[test]
+fn a_here_document_in_a_run_stays_one_for_buildkit() {
+    let source = "image from scratch {\n    run \"cat > /h.txt <<EOF\\nline one\\nline \\$HOME\\nEOF\\n\"\n}\n";
+    let text = dockerfile(source);
+    assert!(text.starts_with("# syntax=docker/dockerfile:1\n"), "{text}");
+    assert!(text.contains("\nRUN cat > /h.txt <<EOF\nline one\nline $HOME\nEOF\n"), "{text}");
+    // BuildKit's reader takes the lines after the opener as its body, up to the delimiter.
+    let parsed = imgc::dockerfile::parse(&text).unwrap_or_else(|e| panic!("{}\n{text}", e.message));
+    let run = parsed.instructions.last().unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(run.heredocs.len(), 1, "{text}");
+    assert_eq!((run.heredocs[0].name.as_str(), run.heredocs[0].content.as_str()), ("EOF", "line one\nline $HOME\n"));
+    // The classic builder has no here-documents: the script goes in exec form.
+    let classic = dockerfile_with(source, &[], Target::Classic);
+    assert!(
+        classic.contains("RUN [\"/bin/sh\", \"-c\", \"cat > /h.txt <<EOF\\nline one\\nline $HOME\\nEOF\\n\"]"),
+        "{classic}"
+    );
+}

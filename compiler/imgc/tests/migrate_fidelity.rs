@@ -51,3 +51,14 @@ fn chains_the_optimizer_cannot_merge_back_stay_whole() {
     let program = round_trip(dockerfile);
     assert_eq!(program.matches("run ").count(), 1, "{program}");
 }
+
+#[test]
+fn a_global_argument_declared_again_from_its_own_value_migrates() {
+    // As BuildKit's own Dockerfile does: the second declaration reads the first.
+    let program = round_trip(
+        "ARG TARGETPLATFORM\nARG X=${TARGETPLATFORM#linux/amd64}\nARG X=${X:+\"unsupported\"}\nFROM busybox:1.35\nARG X\nRUN echo $X\n",
+    );
+    let first = program.find("arg X = \"\\${TARGETPLATFORM#linux/amd64}\"").unwrap_or_else(|| panic!("{program}"));
+    let second = program.find("arg X = \"\\${X:+unsupported}\"").unwrap_or_else(|| panic!("{program}"));
+    assert!(first < second, "{program}");
+}

@@ -259,6 +259,22 @@ impl Checker<'_> {
             return;
         };
         let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
+        // A global argument declared again (`ARG X=…` then `ARG X=${X:+…}`, as Dockerfiles do) is
+        // written again in order: its new default may read the earlier value, and uses see one argument.
+        if let Some(earlier) = self.global_args.get(&decl.name.name).cloned() {
+            if earlier != ty {
+                let message = format!("`{}` was declared a `{earlier}`, here a `{ty}`", decl.name.name);
+                self.error(
+                    Code::TypeMismatch,
+                    decl.name.span,
+                    message,
+                    "declared again",
+                    "give both declarations one type",
+                );
+            }
+            self.program_args.push(def);
+            return;
+        }
         self.global_args.insert(decl.name.name.clone(), ty.clone());
         self.bind_top(0, &decl.name, Binding::Value(Typed::new(ty, Value::Arg(decl.name.name.clone()))));
         self.program_args.push(def);

@@ -280,9 +280,23 @@ impl Emitter<'_> {
         }
         let column = (!self.in_trigger).then_some(4);
         let command = if self.build_env.is_empty() || self.in_trigger {
-            command_text(&run.command, shell, self.target, column)
+            run.command.clone()
         } else {
-            command_text(&with_build_env(&run.command, &self.build_env, shell), shell, self.target, column)
+            with_build_env(&run.command, &self.build_env, shell)
+        };
+        // For BuildKit, a script with a here-document stays one (`RUN cat <<EOF`, body, `EOF`).
+        let heredoc = match &command {
+            Command::Shell(text) if self.target == Target::Buildkit && !self.in_trigger => {
+                super::heredoc_run::as_heredoc(&shell::render(text))
+            }
+            _ => None,
+        };
+        let command = match heredoc {
+            Some(text) => {
+                self.needs_buildkit = true;
+                text
+            }
+            None => command_text(&command, shell, self.target, column),
         };
         let mut line = String::from("RUN");
         for flag in &flags {

@@ -2,5 +2,6 @@
 //! The image itself is written by the `imgc-builder` crate.
 
 pub mod dockerfile;
+pub mod heredoc_run;
 pub mod line_break;
 pub mod rust;

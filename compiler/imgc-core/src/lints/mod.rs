@@ -35,7 +35,7 @@ pub fn lint(program: &Program, emitted: &Program, sources: &SourceMap) -> Vec<Di
         for instruction in &stage.instructions {
             step(instruction, &mut out);
         }
-        volume_writes::volume_writes(stage, &mut out);
+        volume_writes::volume_writes(program, index, &mut out);
         foreign_package_manager::foreign_package_manager(program, index, &mut out);
         undeclared_platform_arg::undeclared_platform_arg(stage, &mut out);
         if index == program.target {

@@ -1,14 +1,22 @@
-//! W0107: a step that surely writes under a volume after the volume is declared (a workdir on the
-//! volume itself, or a step that only reads it, is fine).
+//! W0107: a step that surely writes under a volume after the volume is declared, in the stage or
+//! in a stage it is built `from` (a workdir on the volume itself, or a step that only reads it, is
+//! fine).
 
 use super::{at, scripts};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Instruction, InstructionKind, Stage};
+use crate::ir::{Instruction, InstructionKind, Program};
 use crate::shell::volumes;
 
-pub(super) fn volume_writes(stage: &Stage, out: &mut Vec<Diagnostic>) {
+pub(super) fn volume_writes(program: &Program, index: usize, out: &mut Vec<Diagnostic>) {
     let mut volumes: Vec<(String, &Instruction)> = Vec::new();
-    for instruction in &stage.instructions {
+    for instruction in program.base_volumes(index) {
+        if let InstructionKind::Volume(paths) = &instruction.kind {
+            volumes.extend(
+                paths.iter().filter_map(|p| p.as_literal()).map(|p| (p.trim_end_matches('/').to_string(), instruction)),
+            );
+        }
+    }
+    for instruction in &program.stages[index].instructions {
         let written: Vec<String> = match &instruction.kind {
             InstructionKind::Volume(paths) => {
                 volumes.extend(
@@ -58,5 +66,18 @@ mod tests {
         assert!(codes(&image("volume \"/data\"\nworkdir \"/data\"")).is_empty());
         assert!(codes(&image("volume \"/data\"\nrun \"ls /data > /ls.txt\"")).is_empty());
         assert_eq!(codes(&image("volume \"/data\"\nworkdir \"/data/sub\"")), ["W0107"]);
+    }
+
+    #[test]
+    fn a_volume_a_base_stage_declares_counts_too() {
+        let base = "stage base from \"busybox:1.35\" {\n    volume \"/data/\"\n}\n";
+        assert_eq!(codes(&format!("{base}image from base {{\n    run \"echo x > /data/x\"\n}}\n")), ["W0107"]);
+        assert!(
+            codes(&format!("{base}image from base {{\n    workdir \"/data\"\n    run \"ls /data > /ls\"\n}}\n"))
+                .is_empty()
+        );
+        // A stage on the same image, not built from the stage, has no volume.
+        let apart = "stage base from \"busybox:1.35\" {\n    volume \"/data\"\n}\nimage from \"busybox:1.35\" {\n    copy from base \"/etc/hostname\" to \"/h\"\n    run \"echo x > /data/x\"\n}\n";
+        assert!(codes(apart).is_empty());
     }
 }

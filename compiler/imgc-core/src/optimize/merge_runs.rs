@@ -47,18 +47,12 @@ pub fn merge_runs(program: &mut Program, explain: &mut Explain) {
 /// The volumes the stage's base stages declare, as literal paths (`None` when one is not literal).
 fn inherited_volumes(program: &Program, stage: usize) -> Option<Vec<String>> {
     let mut volumes = Vec::new();
-    let mut current = program.stages.get(stage);
-    for _ in 0..=program.stages.len() {
-        let Some(Base::Stage(base)) = current.map(|s| &s.base) else { break };
-        let base_stage = program.stages.get(*base)?;
-        for instruction in &base_stage.instructions {
-            if let InstructionKind::Volume(paths) = &instruction.kind {
-                for path in paths {
-                    volumes.push(path.as_literal()?);
-                }
+    for instruction in program.base_volumes(stage) {
+        if let InstructionKind::Volume(paths) = &instruction.kind {
+            for path in paths {
+                volumes.push(path.as_literal()?);
             }
         }
-        current = Some(base_stage);
     }
     Some(volumes)
 }
