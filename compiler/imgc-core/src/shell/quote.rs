@@ -149,6 +149,30 @@ impl Renderer {
         (levels, double_outside)
     }
 
+    /// A backslash and the character it escapes, copied as written; how many characters it took.
+    fn copy_escape(&mut self, next: Option<char>) -> usize {
+        self.out.push('\\');
+        match next {
+            Some(n) => {
+                self.out.push(n);
+                2
+            }
+            None => 1,
+        }
+    }
+
+    /// `$(` or `${`, copied, with the context it opens: a command substitution or a parameter
+    /// expansion.
+    fn open_expansion(&mut self, next: Option<char>) {
+        if next == Some('(') {
+            self.out.push_str("$(");
+            self.stack.push(Context::Bare { depth: 0 });
+        } else {
+            self.out.push_str("${");
+            self.stack.push(Context::Param { depth: 0 });
+        }
+    }
+
     fn code(&mut self, code: &str) {
         let chars: Vec<char> = code.chars().collect();
         let mut i = 0;
@@ -169,12 +193,7 @@ impl Renderer {
                     }
                     match c {
                         '\\' => {
-                            self.out.push(c);
-                            if let Some(n) = next {
-                                self.out.push(n);
-                                i += 1;
-                            }
-                            i += 1;
+                            i += self.copy_escape(next);
                             continue;
                         }
                         '\'' => self.stack.push(Context::Single),
@@ -183,15 +202,8 @@ impl Renderer {
                         '#' if self.out.is_empty() || self.out.ends_with(char::is_whitespace) => {
                             self.stack.push(Context::Comment)
                         }
-                        '$' if next == Some('(') => {
-                            self.out.push_str("$(");
-                            self.stack.push(Context::Bare { depth: 0 });
-                            i += 2;
-                            continue;
-                        }
-                        '$' if next == Some('{') => {
-                            self.out.push_str("${");
-                            self.stack.push(Context::Param { depth: 0 });
+                        '$' if matches!(next, Some('(' | '{')) => {
+                            self.open_expansion(next);
                             i += 2;
                             continue;
                         }
@@ -217,27 +229,15 @@ impl Renderer {
                 Context::Double => {
                     match c {
                         '\\' => {
-                            self.out.push(c);
-                            if let Some(n) = next {
-                                self.out.push(n);
-                                i += 1;
-                            }
-                            i += 1;
+                            i += self.copy_escape(next);
                             continue;
                         }
                         '"' => {
                             self.stack.pop();
                         }
                         '`' => self.stack.push(Context::Backtick),
-                        '$' if next == Some('(') => {
-                            self.out.push_str("$(");
-                            self.stack.push(Context::Bare { depth: 0 });
-                            i += 2;
-                            continue;
-                        }
-                        '$' if next == Some('{') => {
-                            self.out.push_str("${");
-                            self.stack.push(Context::Param { depth: 0 });
+                        '$' if matches!(next, Some('(' | '{')) => {
+                            self.open_expansion(next);
                             i += 2;
                             continue;
                         }
@@ -254,12 +254,7 @@ impl Renderer {
                 Context::Backtick => {
                     match c {
                         '\\' => {
-                            self.out.push(c);
-                            if let Some(n) = next {
-                                self.out.push(n);
-                                i += 1;
-                            }
-                            i += 1;
+                            i += self.copy_escape(next);
                             continue;
                         }
                         '`' => {
