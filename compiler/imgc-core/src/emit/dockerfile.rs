@@ -506,7 +506,10 @@ fn json_list(items: impl Iterator<Item = String>) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// `type=cache,target=/root/.cache,sharing=locked`, CSV-quoting fields that need it.
+/// `type=cache,target=/root/.cache,sharing=locked`. The builder reads the flag as a word first
+/// (whitespace ends it; quotes group and are removed; `\` escapes), then the word as one CSV
+/// record: a field with a comma or `"` is CSV-quoted and the whole field single-quoted so that
+/// its CSV quotes survive the first reading; a value with a space, `'` or `\` is double-quoted.
 fn mount_flag(mount: &Mount) -> String {
     let mut fields = vec![format!("type={}", mount.kind.as_str())];
     for (key, value) in &mount.options {
@@ -516,7 +519,10 @@ fn mount_flag(mount: &Mount) -> String {
         };
         let field = format!("{key}={value}");
         if field.contains([',', '"']) {
-            fields.push(format!("\"{}\"", field.replace('"', "\"\"")));
+            let csv_quoted = format!("\"{}\"", field.replace('"', "\"\""));
+            fields.push(format!("'{}'", csv_quoted.replace('\\', "\\\\").replace('\'', "\\'")));
+        } else if field.contains(|c: char| c.is_whitespace() || "'\\".contains(c)) {
+            fields.push(format!("{key}=\"{}\"", value.replace('\\', "\\\\")));
         } else {
             fields.push(field);
         }
@@ -740,6 +746,18 @@ mod tests {
             kind: crate::ir::MountKind::Cache,
             options: vec![("target".into(), Text::value("/a,b")), ("sharing".into(), Text::value("locked"))],
         };
-        assert_eq!(mount_flag(&mount), "type=cache,\"target=/a,b\",sharing=locked");
+        assert_eq!(mount_flag(&mount), "type=cache,'\"target=/a,b\"',sharing=locked");
+    }
+
+    #[test]
+    fn mount_values_with_spaces_quotes_or_backslashes_are_quoted_for_the_flag_reader() {
+        let mount = |target: &str| Mount {
+            kind: crate::ir::MountKind::Cache,
+            options: vec![("target".into(), Text::value(target))],
+        };
+        assert_eq!(mount_flag(&mount("/a b")), "type=cache,target=\"/a b\"");
+        assert_eq!(mount_flag(&mount("/it's")), "type=cache,target=\"/it's\"");
+        assert_eq!(mount_flag(&mount("/a\\b")), "type=cache,target=\"/a\\\\b\"");
+        assert_eq!(mount_flag(&mount("/say \"hi\", it's")), "type=cache,'\"target=/say \"\"hi\"\", it\\'s\"'");
     }
 }
