@@ -57,6 +57,7 @@ struct Stage {
     run_args: BTreeMap<String, String>,
     /// A later stage copies files from this one: `run` layers are extracted too.
     extract: bool,
+    platform: Platform,
 }
 
 struct Planner<'a> {
@@ -142,10 +143,21 @@ fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
             visit(program, base, seen, order);
         }
         for instruction in &stage.instructions {
-            if let InstructionKind::Copy(copy) = &instruction.kind
-                && let Some(CopySource::Stage(from)) = copy.from
-            {
-                visit(program, from, seen, order);
+            match &instruction.kind {
+                InstructionKind::Copy(copy) => {
+                    if let Some(CopySource::Stage(from)) = copy.from {
+                        visit(program, from, seen, order);
+                    }
+                }
+                InstructionKind::Run(run) => {
+                    let froms = run.mounts.iter().flat_map(|m| &m.options).filter(|(name, _)| name == "from");
+                    for (_, from) in froms {
+                        if let Some(from) = stage_index(program, &from.display()) {
+                            visit(program, from, seen, order);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         order.push(index);
@@ -154,6 +166,15 @@ fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
     let mut order = Vec::new();
     visit(program, target, &mut seen, &mut order);
     order
+}
+
+/// The stage a mount's `from` names, as the emitter writes it: its Dockerfile name or index.
+fn stage_index(program: &Program, from: &str) -> Option<usize> {
+    program
+        .stages
+        .iter()
+        .position(|s| s.dockerfile_name.as_deref() == Some(from))
+        .or_else(|| from.parse::<usize>().ok().filter(|&i| i < program.stages.len()))
 }
 
 fn mark_extract(program: &Program, index: usize, extract: &mut [bool]) {
@@ -244,6 +265,7 @@ impl Planner<'_> {
                     cmd_inherited: false,
                     run_args: BTreeMap::new(),
                     extract: false,
+                    platform: platform.clone(),
                 }
             }
             Base::Stage(base) => {
@@ -300,6 +322,7 @@ impl Planner<'_> {
             vars: BTreeMap::new(),
             run_args: BTreeMap::new(),
             extract: false,
+            platform: platform.clone(),
         })
     }
 
@@ -453,7 +476,7 @@ impl Planner<'_> {
             }
             InstructionKind::Run(run) => {
                 let emitted = text.as_deref().unwrap_or_default();
-                written = self.run_step(state, instruction, run, emitted)?;
+                written = self.run_step(state, instruction, run, emitted, states)?;
             }
             InstructionKind::LayerBoundary => {}
         }

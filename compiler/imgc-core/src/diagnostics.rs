@@ -65,7 +65,7 @@ codes! {
     MigrationDiffers = "E0034", "the program builds something else than the Dockerfile";
     RunFailed = "E0035", "a `run` step failed";
     NoContainerRuntime = "E0036", "no container runtime for `run` steps";
-    MissingSecret = "E0037", "a secret or ssh agent the step needs was not given";
+    MissingSecret = "E0037", "a secret, ssh agent or entitlement the step needs was not given";
     Interrupted = "E0038", "build interrupted";
     NotQuotable = "E0040", "value cannot be quoted where the command inserts it";
     AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";

@@ -52,6 +52,9 @@ pub struct BuildArgs {
     /// Forward an ssh agent to `run` steps' ssh mounts: `default` (SSH_AUTH_SOCK) or a socket path
     #[arg(long, value_name = "default|SOCKET")]
     ssh: Option<String>,
+    /// Let `run` steps with `security "insecure"` run with every capability: security.insecure
+    #[arg(long = "allow", value_name = "ENTITLEMENT", value_parser = ["security.insecure"])]
+    allow: Vec<String>,
     /// The OCI runtime that runs `run` steps (runc's command line) [default: runc on PATH]
     #[arg(long, value_name = "PATH")]
     runtime: Option<PathBuf>,
@@ -103,6 +106,7 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
     options.layer_cache = !args.no_cache;
     options.run.secrets = args.secrets;
     options.run.runtime = args.runtime;
+    options.run.allow_insecure = args.allow.iter().any(|a| a == "security.insecure");
     options.run.ssh = match args.ssh.as_deref() {
         None => None,
         Some("default") => match std::env::var_os("SSH_AUTH_SOCK") {

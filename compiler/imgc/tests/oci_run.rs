@@ -343,3 +343,86 @@ fn without_runc_the_error_says_what_to_install() {
     assert!(!dir.join("out").exists());
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+/// A context with busybox and `files`, its program `text` as written.
+fn project_text(text: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let root = project("", files);
+    std::fs::write(root.path().join("app.img"), text).expect("write");
+    root
+}
+
+#[test]
+fn secrets_as_variables_interpreter_scripts_and_mounts_from_a_stage() {
+    const SECRET: &str = "env-s3cr3t-imgc-builder";
+    let program = r##"stage tools from scratch {
+    copy "data/" to "/data/"
+}
+
+image from scratch {
+    copy "busybox" to "/bin/busybox"
+    run ["/bin/busybox", "--install", "-s", "/bin"]
+    run "test \"$API_TOKEN\" = \"$(cat /check)\" && echo matched > /env-secret; test ! -e /run/secrets/token && echo no-file > /no-file"
+        secret "token" (env: "API_TOKEN")
+        bind "/check" (source: "expected.txt")
+    run heredoc("#!/bin/awk -f
+BEGIN { print \"awk ran\" > \"/awk-out\" }
+")
+    run "cat /from/x > /from-stage; echo scribble > /from/new 2> /dev/null || echo read-only > /ro"
+        bind "/from" (from: tools, source: "/data")
+    run "echo scribble > /rw/new && cat /rw/new > /rw-wrote"
+        bind "/rw" (from: tools, readwrite: true)
+}
+"##;
+    let project = project_text(program, &[("data/x", "from tools\n"), ("expected.txt", SECRET)]);
+    let dir = project.path();
+    let output = command(dir, &["build", "app.img", "--output", "oci:out:v1", "--secret", "id=token,env=TOKEN_VAR"])
+        .env("TOKEN_VAR", SECRET)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "env-secret"), "matched\n", "the secret is the variable's value");
+    assert_eq!(read(&tree, "no-file"), "no-file\n", "with `env` and no target the secret is no file");
+    assert_eq!(read(&tree, "awk-out"), "awk ran\n", "a `#!` here-document runs with its interpreter");
+    assert_eq!(read(&tree, "from-stage"), "from tools\n");
+    assert_eq!(read(&tree, "ro"), "read-only\n", "a bind mount from a stage is read-only");
+    assert_eq!(read(&tree, "rw-wrote"), "scribble\n");
+    for gone in ["from", "rw", "check", "dev", "data"] {
+        assert!(tree.get(gone).is_none(), "`/{gone}` is not in the image");
+    }
+    for file in walk(&dir.join("out")).into_iter().chain(walk(&dir.join(".cache"))) {
+        let bytes = std::fs::read(&file).expect("read");
+        let mut plain = Vec::new();
+        let plain = match std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain) {
+            Ok(_) => plain,
+            Err(_) => bytes,
+        };
+        assert!(!contains(&plain, SECRET.as_bytes()), "the secret is in {}", file.display());
+    }
+    assert!(!text(&output.stderr).contains(SECRET));
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn security_insecure_needs_the_entitlement_and_then_has_every_capability() {
+    let body = r#"    run "grep CapEff /proc/self/status > /default-caps"
+    run "grep CapEff /proc/self/status > /caps; mkdir /m && mount -t tmpfs none /m && echo mounted > /mounted; umount /m; rmdir /m"
+        security "insecure"
+"#;
+    let project = project(body, &[]);
+    let dir = project.path();
+    let refused = build(dir, &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("error[E0037]") && stderr.contains("--allow security.insecure"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    let output = build(dir, &["--allow", "security.insecure"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "default-caps"), "CapEff:\t00000000a80425fb\n", "Docker's default capabilities");
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    let host = status.lines().find_map(|l| l.strip_prefix("CapBnd:")).expect("CapBnd").trim();
+    assert_eq!(read(&tree, "caps"), format!("CapEff:\t{host}\n"), "every capability the host allows");
+    assert_eq!(read(&tree, "mounted"), "mounted\n");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}

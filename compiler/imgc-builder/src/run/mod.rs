@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub ssh: Option<PathBuf>,
     /// The OCI runtime (runc's command line); `runc` on PATH when `None`.
     pub runtime: Option<PathBuf>,
+    /// Steps with `security insecure` may run with every capability (`--allow security.insecure`).
+    pub allow_insecure: bool,
 }
 
 /// Parses `id=NAME,src=FILE`, `id=NAME,env=VAR` (or `source=`, `type=file|env`).
@@ -79,6 +81,8 @@ pub enum RunError {
     Runtime(String),
     /// A secret or ssh agent the step needs is not there.
     Secret(String),
+    /// A path a mount needs is not in what it mounts from.
+    SourceNotFound(String),
     /// Something the step asks for that `imgc build` does not do yet.
     Unsupported(String),
     Other(String),
@@ -95,6 +99,10 @@ pub struct Step<'a> {
     pub user: String,
     pub cwd: String,
     pub network_none: bool,
+    /// `security insecure`: every capability, `/sys` writable.
+    pub privileged: bool,
+    /// A here-document with a `#!` line: its name and text, run as `/dev/pipes/NAME`.
+    pub script: Option<(String, String)>,
     pub mounts: Vec<MountRequest>,
     /// The stage's layers so far, bottom first, all written.
     pub parents: Vec<BaseLayer>,
@@ -152,8 +160,24 @@ impl Runner {
     /// Runs `step`; its layer, `None` when it changed no file.
     pub fn run(&self, step: &Step) -> Result<Option<BaseLayer>, RunError> {
         let work = self.store.temp_dir("run-").map_err(|e| RunError::Other(format!("cannot create a folder: {e}")))?;
-        let mounts =
-            mounts::prepare(&step.mounts, &step.cwd, self.store.dir(), &self.context, &self.options, work.path())?;
+        if step.privileged && !self.options.allow_insecure {
+            return Err(RunError::Secret(
+                "the step asks for `security insecure`: allow it with `--allow security.insecure`".into(),
+            ));
+        }
+        let unpack = |layer: &BaseLayer| self.store.unpacked(layer);
+        let mut mounts = mounts::prepare(
+            &step.mounts,
+            &step.cwd,
+            self.store.dir(),
+            &self.context,
+            &self.options,
+            work.path(),
+            &unpack,
+        )?;
+        if let Some((name, text)) = &step.script {
+            mounts::script(name, text, work.path(), &mut mounts)?;
+        }
         let key = self.key(step, &mounts.key);
         if self.use_cache
             && let Some(cached) = self.cached(&key)
@@ -186,6 +210,7 @@ impl Runner {
             cwd: step.cwd.clone(),
             ids,
             network_none: step.network_none,
+            privileged: if step.privileged { Some(host_capabilities()?) } else { None },
             hosts: &hosts,
             resolv_conf: &resolv_conf,
             mounts: mounts.mounts.clone(),
@@ -248,6 +273,7 @@ impl Runner {
         let _ = writeln!(hasher, "args {:?}", step.args);
         let _ = writeln!(hasher, "env {:?}", step.env);
         let _ = writeln!(hasher, "user {:?} cwd {:?} network-none {}", step.user, step.cwd, step.network_none);
+        let _ = writeln!(hasher, "privileged {} script {:?}", step.privileged, step.script);
         for mount in mount_keys {
             let _ = writeln!(hasher, "mount {mount}");
         }
@@ -287,6 +313,16 @@ impl Runner {
             .and_then(|()| std::fs::write(&temp, text))
             .and_then(|()| std::fs::rename(&temp, &path));
     }
+}
+
+/// The capabilities imgc may hand on (its bounding set), as a mask: bit N is capability N.
+fn host_capabilities() -> Result<u64, RunError> {
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| RunError::Other(e.to_string()))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapBnd:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .ok_or_else(|| RunError::Other("no CapBnd line in /proc/self/status".into()))
 }
 
 /// Removes what runc created in the upper dir only to mount something there (a mount point that
