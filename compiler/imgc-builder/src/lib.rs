@@ -8,13 +8,16 @@
 //! Must never depend on: the command line (`clap`), migrate, or the `imgc` crate; it takes the IR
 //! from `imgc-core` and options from its caller.
 
+pub mod archive;
 pub mod base;
 pub mod cache;
+pub mod chmod;
 pub mod config;
 pub mod context;
 mod copy;
 pub mod digest;
 pub mod dockerignore;
+mod fetch;
 pub mod inspect;
 pub mod layer;
 pub mod output;

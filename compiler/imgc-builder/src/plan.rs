@@ -5,7 +5,7 @@
 use super::base::{self, BaseImage, BaseLayer, LocalRef};
 use super::config::{DEFAULT_PATH, Empty, HealthConfig, History, ImageConfig};
 use super::context::{Context, SourceError};
-use super::copy::{self, CopyRequest};
+use super::copy;
 use super::layer::Changes;
 use super::platform::Platform;
 use super::tree::Tree;
@@ -19,6 +19,7 @@ use imgc_core::shell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+mod copy_step;
 mod run_step;
 pub use run_step::interrupted;
 
@@ -79,10 +80,6 @@ struct Planner<'a> {
 /// Plans the image of `target` (an index into the program's stages).
 pub fn plan(program: &Program, target: usize, options: &Options, scratch: &Path) -> Result<Plan, Error> {
     let needed = needed_stages(program, target);
-    let unsupported = unsupported_steps(program, &needed);
-    if !unsupported.is_empty() {
-        return Err(Error::Program(unsupported));
-    }
     let mut extract = vec![false; program.stages.len()];
     for stage in needed.iter().filter_map(|&i| program.stages.get(i)) {
         for instruction in &stage.instructions {
@@ -186,52 +183,15 @@ fn mark_extract(program: &Program, index: usize, extract: &mut [bool]) {
     }
 }
 
+/// A step `imgc build` cannot carry out (E0030).
 fn unsupported(instruction: &Instruction, what: &str, label: &str) -> Diagnostic {
-    let mut diagnostic = Diagnostic::error(Code::NotBuildable, format!("`imgc build` cannot build {what} yet"))
+    let mut diagnostic = Diagnostic::error(Code::NotBuildable, format!("`imgc build` cannot build {what}"))
         .with_label(instruction.span, label)
         .with_help("write a Dockerfile with `imgc dockerfile` and build it with BuildKit, buildah or docker");
     if instruction.origin != instruction.span {
         diagnostic = diagnostic.with_secondary(instruction.origin, "from this call");
     }
     diagnostic
-}
-
-/// Steps that `imgc build` cannot carry out, in the stages it would build.
-fn unsupported_steps(program: &Program, needed: &[usize]) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for stage in needed.iter().filter_map(|&i| program.stages.get(i)) {
-        for instruction in &stage.instructions {
-            match &instruction.kind {
-                InstructionKind::Copy(copy) if copy.is_add => {
-                    found.push(unsupported(instruction, "an `add` step", "use `copy` for files of the context"))
-                }
-                InstructionKind::Copy(copy) if !copy.heredocs.is_empty() => {
-                    found.push(unsupported(instruction, "a here-document", "copies a here-document"))
-                }
-                InstructionKind::Copy(copy) if copy.parents => {
-                    found.push(unsupported(instruction, "a copy with `parents`", "copies with `parents`"))
-                }
-                InstructionKind::Copy(copy) if !copy.exclude.is_empty() => {
-                    found.push(unsupported(instruction, "a copy with `exclude`", "copies with `exclude`"))
-                }
-                InstructionKind::Copy(copy) if matches!(copy.from, Some(CopySource::Image(_))) => {
-                    found.push(unsupported(instruction, "a copy from an image", "copies from an image"))
-                }
-                InstructionKind::Copy(copy) if copy.chmod.as_deref().is_some_and(|m| parse_mode(m).is_none()) => {
-                    found.push(unsupported(instruction, "a symbolic `chmod`", "write the mode in octal, e.g. \"755\""))
-                }
-                _ => {}
-            }
-        }
-    }
-    // `needed` is in build order; people read a list in source order.
-    found.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.file, l.span.start)));
-    found
-}
-
-/// An octal mode: `"755"`, `"0644"`.
-pub fn parse_mode(text: &str) -> Option<u32> {
-    u32::from_str_radix(text, 8).ok().filter(|m| *m <= 0o7777)
 }
 
 impl Planner<'_> {
@@ -450,30 +410,7 @@ impl Planner<'_> {
                 let trigger = instruction_text(self.program, instruction, inner, &state.shell);
                 config.on_build.get_or_insert_with(Vec::new).extend(trigger);
             }
-            InstructionKind::Copy(ir_copy) => {
-                let request = CopyRequest {
-                    sources: ir_copy.sources.iter().map(|s| expand(s, &state.vars)).collect(),
-                    dest: absolute(config.working_dir.as_deref().unwrap_or("/"), &expand(&ir_copy.dest, &state.vars)),
-                    dest_is_dir: expand(&ir_copy.dest, &state.vars).ends_with('/') || ir_copy.sources.len() > 1,
-                    chown: ir_copy.chown.as_ref().map(|c| expand(c, &state.vars)),
-                    chmod: ir_copy.chmod.as_deref().and_then(parse_mode),
-                };
-                let from = match ir_copy.from {
-                    Some(CopySource::Stage(index)) => Some(
-                        states
-                            .get(index)
-                            .and_then(Option::as_ref)
-                            .map(|s| &s.tree)
-                            .ok_or_else(|| Error::Failed(format!("stage {index} was not built")))?,
-                    ),
-                    _ => None,
-                };
-                let changes = match from {
-                    Some(source_tree) => copy::from_tree(&mut state.tree, source_tree, &request),
-                    None => copy::from_context(&mut state.tree, &self.context, &request),
-                };
-                layer = Some(changes.map_err(|e| copy_error(instruction, e))?);
-            }
+            InstructionKind::Copy(ir_copy) => layer = Some(self.copy_step(state, instruction, ir_copy, states)?),
             InstructionKind::Run(run) => {
                 let emitted = text.as_deref().unwrap_or_default();
                 written = self.run_step(state, instruction, run, emitted, states)?;
@@ -682,7 +619,5 @@ mod tests {
         assert_eq!(absolute("/app", "bin/"), "/app/bin");
         assert_eq!(absolute("/app", "/etc/x"), "/etc/x");
         assert_eq!(absolute("/", "."), "/");
-        assert_eq!(parse_mode("0755"), Some(0o755));
-        assert_eq!(parse_mode("u+x"), None);
     }
 }

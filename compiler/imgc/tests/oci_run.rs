@@ -426,3 +426,140 @@ fn security_insecure_needs_the_entitlement_and_then_has_every_capability() {
     assert_eq!(read(&tree, "mounted"), "mounted\n");
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+/// Serves the files under `root` over HTTP on the loopback (GET only, one request a
+/// connection); its port.
+fn serve(root: PathBuf) -> u16 {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
+            let mut stream = &stream;
+            let _ = match std::fs::read(root.join(path.trim_start_matches('/'))) {
+                Ok(body) => stream
+                    .write_all(
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                            .as_bytes(),
+                    )
+                    .and_then(|()| stream.write_all(&body)),
+                Err(_) => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+            };
+        }
+    });
+    port
+}
+
+fn run_ok(command: &mut Command) {
+    let output = command.output().expect("runs");
+    assert!(output.status.success(), "{command:?}: {}", text(&output.stderr));
+}
+
+/// Modes and owners of a path of the image.
+fn meta(tree: &Tree, path: &str) -> (u32, u64, u64) {
+    let node = tree.get(path).unwrap_or_else(|| panic!("`/{path}` is in the image"));
+    (node.mode, node.uid, node.gid)
+}
+
+#[test]
+fn add_copy_parents_exclude_symbolic_modes_here_documents_and_images() {
+    let project = project(
+        "",
+        &[
+            ("vendor/lib/v.txt", "vendored\n"),
+            ("served/tool.txt", "a tool\n"),
+            ("src/a.txt", "a\n"),
+            ("src/sub/b.txt", "b\n"),
+            ("conf/app.conf", "conf\n"),
+            ("conf/old.bak", "old\n"),
+            ("conf/deep/x.bak", "old\n"),
+            ("bin/tool", "#!/bin/sh\n"),
+            ("box/data/x", "from an image\n"),
+            ("repo/README", "from git\n"),
+        ],
+    );
+    let dir = project.path();
+    std::fs::set_permissions(dir.join("bin/tool"), std::fs::Permissions::from_mode(0o664)).expect("chmod");
+    run_ok(Command::new("tar").current_dir(dir).args([
+        "-czf",
+        "vendor.tar.gz",
+        "--owner=7",
+        "--group=8",
+        "-C",
+        "vendor",
+        "lib",
+    ]));
+    let git = |args: &[&str]| {
+        let mut command = Command::new("git");
+        command.current_dir(dir).env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_CONFIG_GLOBAL", "/dev/null");
+        command.args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]).args(args);
+        run_ok(&mut command);
+    };
+    git(&["-C", "repo", "init", "-q"]);
+    git(&["-C", "repo", "add", "README"]);
+    git(&["-C", "repo", "commit", "-qm", "one"]);
+    git(&["-C", "repo", "tag", "v1"]);
+    git(&["clone", "-q", "--bare", "repo", "served/repo.git"]);
+    git(&["-C", "served/repo.git", "update-server-info"]);
+    let port = serve(dir.join("served"));
+    let digest = imgc::oci::digest::sha256_digest(b"a tool\n");
+    std::fs::write(dir.join("box.img"), "image from scratch {\n    copy \"box/\" to \"/\"\n}\n").expect("write");
+    let boxed = imgc(dir, &["build", "box.img", "--output", "oci:box-image:v1"]);
+    assert!(boxed.status.success(), "{}", text(&boxed.stderr));
+    let body = format!(
+        r#"    env both {{ NAME = "world" }}
+    add "vendor.tar.gz" to "/opt/vendor/"
+    add "vendor.tar.gz" to "/opt/packed/" unpack false
+    add "http://127.0.0.1:{port}/tool.txt" to "/opt/tool.txt" checksum "{digest}"
+    add "http://127.0.0.1:{port}/repo.git#v1" to "/src/repo"
+    copy "src/a.txt", "src/sub/b.txt" to "/work/" parents
+    copy "conf/" to "/etc/app/" exclude "*.bak" exclude "**/*.bak"
+    copy "bin/tool" to "/usr/local/bin/tool" chmod "u+x,g-w"
+    copy heredoc("hello $NAME\n", name: "greeting", expand: true) to "/etc/"
+    copy heredoc("as $NAME is\n") to "/etc/kept"
+    copy from "example.test/box:1" "/data/x" to "/from-image"
+    run "cat /opt/vendor/lib/v.txt /src/repo/README > /checked"
+"#
+    );
+    std::fs::write(dir.join("app.img"), format!("{BASE}{body}}}\n")).expect("write");
+    let output = build(dir, &["--base-image", "example.test/box:1=oci:box-image:v1"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "opt/vendor/lib/v.txt"), "vendored\n", "a local archive is unpacked");
+    assert_eq!(meta(&tree, "opt/vendor/lib/v.txt").1, 7, "with the archive's owners");
+    assert!(tree.get("opt/packed/vendor.tar.gz").is_some(), "`unpack false` copies the archive");
+    assert_eq!(read(&tree, "opt/tool.txt"), "a tool\n");
+    assert_eq!(meta(&tree, "opt/tool.txt"), (0o600, 0, 0), "a download is the owner's only");
+    assert_eq!(read(&tree, "src/repo/README"), "from git\n");
+    assert!(tree.get("src/repo/.git").is_none(), "no .git unless keep_git_dir");
+    assert_eq!(read(&tree, "work/src/a.txt"), "a\n", "parents keep the sources' paths");
+    assert_eq!(read(&tree, "work/src/sub/b.txt"), "b\n");
+    assert_eq!(read(&tree, "etc/app/app.conf"), "conf\n");
+    assert!(tree.get("etc/app/old.bak").is_none() && tree.get("etc/app/deep/x.bak").is_none(), "excluded");
+    assert_eq!(meta(&tree, "usr/local/bin/tool").0, 0o744, "0664 with u+x,g-w");
+    assert_eq!(read(&tree, "etc/greeting"), "hello world\n");
+    assert_eq!(meta(&tree, "etc/greeting").0, 0o644);
+    assert_eq!(read(&tree, "etc/kept"), "as $NAME is\n");
+    assert_eq!(read(&tree, "from-image"), "from an image\n");
+    assert_eq!(read(&tree, "checked"), "vendored\nfrom git\n");
+
+    let wrong = body.replace(&digest, &format!("sha256:{}", "0".repeat(64)));
+    std::fs::write(dir.join("app.img"), format!("{BASE}{wrong}}}\n")).expect("write");
+    std::fs::remove_dir_all(dir.join("out")).expect("clean");
+    let refused = build(dir, &["--base-image", "example.test/box:1=oci:box-image:v1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("error[E0031]") && stderr.contains("does not match its checksum"), "{stderr}");
+    assert!(!dir.join("out").exists(), "nothing written");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
