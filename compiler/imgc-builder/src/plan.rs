@@ -183,17 +183,6 @@ fn mark_extract(program: &Program, index: usize, extract: &mut [bool]) {
     }
 }
 
-/// A step `imgc build` cannot carry out (E0030).
-fn unsupported(instruction: &Instruction, what: &str, label: &str) -> Diagnostic {
-    let mut diagnostic = Diagnostic::error(Code::NotBuildable, format!("`imgc build` cannot build {what}"))
-        .with_label(instruction.span, label)
-        .with_help("write a Dockerfile with `imgc dockerfile` and build it with BuildKit, buildah or docker");
-    if instruction.origin != instruction.span {
-        diagnostic = diagnostic.with_secondary(instruction.origin, "from this call");
-    }
-    diagnostic
-}
-
 impl Planner<'_> {
     fn stage(&mut self, index: usize, states: &[Option<Stage>]) -> Result<Stage, Error> {
         let ir_stage = &self.program.stages[index];

@@ -55,6 +55,9 @@ pub struct BuildArgs {
     /// Let `run` steps with `security "insecure"` run with every capability: security.insecure
     #[arg(long = "allow", value_name = "ENTITLEMENT", value_parser = ["security.insecure"])]
     allow: Vec<String>,
+    /// A folder of CDI specs (JSON) for `run` steps' devices (repeatable) [default: /etc/cdi, /var/run/cdi]
+    #[arg(long = "cdi-spec-dir", value_name = "DIR")]
+    cdi_spec_dirs: Vec<PathBuf>,
     /// The OCI runtime that runs `run` steps (runc's command line) [default: runc on PATH]
     #[arg(long, value_name = "PATH")]
     runtime: Option<PathBuf>,
@@ -106,6 +109,7 @@ pub fn build(args: Box<BuildArgs>, report: &dyn Fn(&Compilation, &[Diagnostic]))
     options.layer_cache = !args.no_cache;
     options.run.secrets = args.secrets;
     options.run.runtime = args.runtime;
+    options.run.cdi_spec_dirs = args.cdi_spec_dirs;
     options.run.allow_insecure = args.allow.iter().any(|a| a == "security.insecure");
     options.run.ssh = match args.ssh.as_deref() {
         None => None,

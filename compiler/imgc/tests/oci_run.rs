@@ -563,3 +563,34 @@ fn add_copy_parents_exclude_symbolic_modes_here_documents_and_images() {
     assert!(!dir.join("out").exists(), "nothing written");
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+#[test]
+fn cdi_devices_give_the_step_their_nodes_and_variables() {
+    let body = r#"    run "echo written > /dev/imgc-null && echo \"$IMGC_DEVICE\" > /device; test -e /dev/imgc-other || echo absent > /other"
+        device "example.test/dev=null" (required: true)
+        device "example.test/dev=missing"
+"#;
+    let project = project(body, &[]);
+    let dir = project.path();
+    std::fs::create_dir_all(dir.join("cdi")).expect("mkdir");
+    let spec = r#"{"cdiVersion": "0.6.0", "kind": "example.test/dev", "devices": [{"name": "null",
+        "containerEdits": {"env": ["IMGC_DEVICE=null"], "deviceNodes": [{"path": "/dev/imgc-null", "hostPath": "/dev/null"}]}}]}"#;
+    std::fs::write(dir.join("cdi/dev.json"), spec).expect("write");
+    let output = build(dir, &["--cdi-spec-dir", "cdi"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "device"), "null\n");
+    assert_eq!(read(&tree, "other"), "absent\n");
+    assert!(tree.get("dev").is_none(), "the device node is not in the image");
+    assert!(text(&output.stderr).contains("`example.test/dev=missing` is not available"), "{}", text(&output.stderr));
+    let required =
+        body.replace("device \"example.test/dev=missing\"", "device \"example.test/dev=missing\" (required: true)");
+    std::fs::write(dir.join("app.img"), format!("{BASE}{required}}}\n")).expect("write");
+    std::fs::remove_dir_all(dir.join("out")).expect("clean");
+    let refused = build(dir, &["--cdi-spec-dir", "cdi"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("error[E0037]") && stderr.contains("example.test/dev=missing"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}

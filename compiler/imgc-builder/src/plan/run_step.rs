@@ -114,13 +114,6 @@ impl Planner<'_> {
             }
             command => argv(command, &state.shell, &state.vars),
         };
-        if !run.devices.is_empty() {
-            return Err(Error::Program(vec![super::unsupported(
-                instruction,
-                "a `run` step with devices",
-                "this step",
-            )]));
-        }
         let config = &state.config.config;
         let mut env: Vec<String> = config.env.clone().unwrap_or_default();
         let has = |env: &[String], name: &str| env.iter().any(|e| e.split_once('=').is_some_and(|(k, _)| k == name));
@@ -156,6 +149,7 @@ impl Planner<'_> {
             network_none: run.network.as_deref() == Some("none"),
             privileged: run.security.as_deref() == Some("insecure"),
             script,
+            devices: run.devices.iter().map(|d| (expand(&d.name, &state.vars), d.required)).collect(),
             mounts,
             parents,
             tree: &state.tree,
@@ -217,7 +211,11 @@ fn run_error(instruction: &Instruction, error: RunError) -> Error {
                 .with_help("mount a path that the stage or image has (`source` is a path inside it)"),
             "this step mounts it",
         ),
-        RunError::Unsupported(what) => Error::Program(vec![super::unsupported(instruction, &what, "this step")]),
+        RunError::Invalid(message) => at(
+            Diagnostic::error(Code::InvalidLiteral, message)
+                .with_help("the step's mounts and user must name what the stage has"),
+            "this step",
+        ),
         RunError::Other(message) => Error::Failed(message),
     }
 }

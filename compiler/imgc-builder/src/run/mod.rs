@@ -10,6 +10,7 @@
 //!
 //! Depends on the OCI writer's layer, tree and base modules; never on the planner.
 
+mod cdi;
 mod mounts;
 mod overlay;
 mod runc;
@@ -49,6 +50,8 @@ pub struct RunOptions {
     pub runtime: Option<PathBuf>,
     /// Steps with `security insecure` may run with every capability (`--allow security.insecure`).
     pub allow_insecure: bool,
+    /// Where CDI device specs are read (`/etc/cdi` and `/var/run/cdi` when empty).
+    pub cdi_spec_dirs: Vec<PathBuf>,
 }
 
 /// Parses `id=NAME,src=FILE`, `id=NAME,env=VAR` (or `source=`, `type=file|env`).
@@ -83,8 +86,8 @@ pub enum RunError {
     Secret(String),
     /// A path a mount needs is not in what it mounts from.
     SourceNotFound(String),
-    /// Something the step asks for that `imgc build` does not do yet.
-    Unsupported(String),
+    /// A mount setting or user that does not fit (E0020).
+    Invalid(String),
     Other(String),
 }
 
@@ -103,6 +106,8 @@ pub struct Step<'a> {
     pub privileged: bool,
     /// A here-document with a `#!` line: its name and text, run as `/dev/pipes/NAME`.
     pub script: Option<(String, String)>,
+    /// CDI devices: name and whether the step must have it.
+    pub devices: Vec<(String, bool)>,
     pub mounts: Vec<MountRequest>,
     /// The stage's layers so far, bottom first, all written.
     pub parents: Vec<BaseLayer>,
@@ -178,6 +183,13 @@ impl Runner {
         if let Some((name, text)) = &step.script {
             mounts::script(name, text, work.path(), &mut mounts)?;
         }
+        let spec_dirs = if self.options.cdi_spec_dirs.is_empty() {
+            cdi::DEFAULT_SPEC_DIRS.iter().map(PathBuf::from).collect()
+        } else {
+            self.options.cdi_spec_dirs.clone()
+        };
+        let devices = cdi::apply(&step.devices, &spec_dirs)?;
+        mounts.key.extend(devices.key.iter().map(|d| format!("device {d}")));
         let key = self.key(step, &mounts.key);
         if self.use_cache
             && let Some(cached) = self.cached(&key)
@@ -203,6 +215,9 @@ impl Runner {
         };
         let mut env = step.env.clone();
         env.extend(mounts.env.iter().cloned());
+        env.extend(devices.env.iter().cloned());
+        let mut container_mounts = mounts.mounts.clone();
+        container_mounts.extend(devices.mounts.iter().cloned());
         let container = spec::Container {
             root: &root,
             args: step.args.clone(),
@@ -213,7 +228,8 @@ impl Runner {
             privileged: if step.privileged { Some(host_capabilities()?) } else { None },
             hosts: &hosts,
             resolv_conf: &resolv_conf,
-            mounts: mounts.mounts.clone(),
+            mounts: container_mounts,
+            devices: devices.devices.clone(),
         };
         let spec = spec::spec(container).map_err(RunError::Other)?;
         let bundle = work.path().join("bundle");
@@ -260,7 +276,7 @@ impl Runner {
                 .and_then(|resolved| std::fs::read_to_string(root.join(resolved)).ok())
                 .unwrap_or_default()
         };
-        user::resolve(&step.user, &read("etc/passwd"), &read("etc/group")).map_err(RunError::Unsupported)
+        user::resolve(&step.user, &read("etc/passwd"), &read("etc/group")).map_err(RunError::Invalid)
     }
 
     fn key(&self, step: &Step, mount_keys: &[String]) -> String {

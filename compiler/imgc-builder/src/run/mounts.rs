@@ -64,17 +64,19 @@ fn flag(request: &Request, names: &[&str]) -> bool {
     names.iter().any(|n| request.options.get(*n).is_some_and(|v| v.is_empty() || v == "true"))
 }
 
-fn octal(request: &Request, default: u32) -> Result<u32, RunError> {
+/// The `mode` setting, octal or symbolic (applied to `default`).
+fn octal(request: &Request, default: u32, is_dir: bool) -> Result<u32, RunError> {
     match option(request, &["mode"]) {
-        Some(text) => u32::from_str_radix(text, 8)
-            .map_err(|_| RunError::Unsupported(format!("`mode={text}` is not an octal mode"))),
+        Some(text) => crate::chmod::Chmod::parse(text)
+            .map(|mode| mode.apply(default, is_dir))
+            .ok_or_else(|| RunError::Invalid(format!("`mode={text}` is not an octal or symbolic mode"))),
         None => Ok(default),
     }
 }
 
 fn id_option(request: &Request, name: &str) -> Result<u32, RunError> {
     match option(request, &[name]) {
-        Some(text) => text.parse().map_err(|_| RunError::Unsupported(format!("`{name}={text}` is not a number"))),
+        Some(text) => text.parse().map_err(|_| RunError::Invalid(format!("`{name}={text}` is not a number"))),
         None => Ok(0),
     }
 }
@@ -84,7 +86,7 @@ fn target(request: &Request, cwd: &str, default: Option<String>) -> Result<Strin
     let text = option(request, &["target", "dst", "destination"])
         .map(str::to_string)
         .or(default)
-        .ok_or_else(|| RunError::Unsupported(format!("a {} mount needs a `target`", request.kind.as_str())))?;
+        .ok_or_else(|| RunError::Invalid(format!("a {} mount needs a `target`", request.kind.as_str())))?;
     let joined = if text.starts_with('/') { text } else { format!("{cwd}/{text}") };
     Ok(format!("/{}", crate::dockerignore::clean(&joined).trim_start_matches('/')))
 }
@@ -176,12 +178,12 @@ fn cache(
                 std::fs::create_dir_all(&dir).map_err(|e| io("cannot create a cache mount", e))?;
             }
         }
-        other => return Err(RunError::Unsupported(format!("`sharing={other}`: write shared, private or locked"))),
+        other => return Err(RunError::Invalid(format!("`sharing={other}`: write shared, private or locked"))),
     }
     let data = dir.join("data");
     if !data.exists() {
         std::fs::create_dir_all(&data).map_err(|e| io("cannot create a cache mount", e))?;
-        let mode = octal(request, 0o755)?;
+        let mode = octal(request, 0o755, true)?;
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(mode)).map_err(|e| io("chmod", e))?;
         chown(&data, Some(id_option(request, "uid")?), Some(id_option(request, "gid")?)).map_err(|e| io("chown", e))?;
     }
@@ -235,7 +237,7 @@ fn secret(
     let file = dir.join("secret");
     let mut out = File::create(&file).map_err(|e| io("cannot write a secret", e))?;
     out.write_all(&bytes).map_err(|e| io("cannot write a secret", e))?;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(octal(request, 0o400)?))
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(octal(request, 0o400, false)?))
         .map_err(|e| io("chmod", e))?;
     chown(&file, Some(id_option(request, "uid")?), Some(id_option(request, "gid")?)).map_err(|e| io("chown", e))?;
     // The key names the secret, never its bytes.
@@ -273,20 +275,17 @@ fn bind(
     n: usize,
     prepared: &mut Prepared,
 ) -> Result<(), RunError> {
-    if option(request, &["from"]).is_some() {
-        return Err(RunError::Unsupported("a bind mount `from` a stage or image".into()));
-    }
     let target = target(request, cwd, None)?;
     let source = option(request, &["source", "src"]).unwrap_or(".");
     let cleaned = crate::dockerignore::clean(source);
     if cleaned.split('/').any(|p| p == "..") {
-        return Err(RunError::Unsupported(format!("the bind source `{source}` is outside the build context")));
+        return Err(RunError::Invalid(format!("the bind source `{source}` is outside the build context")));
     }
     let mut host = context.join(cleaned.trim_start_matches('/'));
     let canonical = host.canonicalize().map_err(|e| io(&format!("bind source `{source}`"), e))?;
     let root = context.canonicalize().map_err(|e| io("the build context", e))?;
     if !canonical.starts_with(&root) {
-        return Err(RunError::Unsupported(format!("the bind source `{source}` is outside the build context")));
+        return Err(RunError::Invalid(format!("the bind source `{source}` is outside the build context")));
     }
     prepared.key.push(format!("bind {target} {source:?} {}", content_digest(&canonical)));
     let writable = flag(request, &["rw", "readwrite"]);

@@ -7,8 +7,8 @@
 
 use super::user::Ids;
 use oci_spec::runtime::{
-    Capability, Linux, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType, Mount,
-    MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder, get_default_mounts,
+    Capability, Linux, LinuxCapabilitiesBuilder, LinuxDevice, LinuxNamespace, LinuxNamespaceBuilder,
+    LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder, get_default_mounts,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -35,8 +35,10 @@ pub struct Container<'a> {
     pub privileged: Option<u64>,
     pub hosts: &'a Path,
     pub resolv_conf: &'a Path,
-    /// The step's own mounts (cache, secret, tmpfs, bind, ssh).
+    /// The step's own mounts (cache, secret, tmpfs, bind, ssh, CDI devices').
     pub mounts: Vec<Mount>,
+    /// CDI device nodes.
+    pub devices: Vec<LinuxDevice>,
 }
 
 /// Docker's (and BuildKit's) default capabilities.
@@ -184,6 +186,9 @@ pub fn spec(container: Container) -> Result<Spec, String> {
     spec.set_mounts(Some(mounts));
     let mut linux = Linux::default();
     linux.set_namespaces(Some(namespaces));
+    if !container.devices.is_empty() {
+        linux.set_devices(Some(container.devices));
+    }
     spec.set_linux(Some(linux));
     Ok(spec)
 }
@@ -206,6 +211,7 @@ mod tests {
             hosts: Path::new("/h"),
             resolv_conf: Path::new("/etc/resolv.conf"),
             mounts: Vec::new(),
+            devices: Vec::new(),
         };
         let json = serde_json::to_value(spec(container(false)).expect("spec")).expect("json");
         let namespaces: Vec<&str> =

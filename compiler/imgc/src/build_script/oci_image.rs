@@ -106,10 +106,10 @@ mod tests {
     }
 
     #[test]
-    fn an_add_step_or_a_bad_destination_fails_the_script() {
-        let (_package, _out, env) = package("image from scratch {\n    add \"static/\" to \"/srv/\"\n}\n");
+    fn a_missing_source_or_a_bad_destination_fails_the_script() {
+        let (_package, _out, env) = package("image from scratch {\n    add \"nowhere/\" to \"/srv/\"\n}\n");
         let error = Image::new("app.img").oci("oci:out").run_in(&env, &mut Vec::new()).expect_err("refused");
-        assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0030")), "{error}");
+        assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0031")), "{error}");
         let error = Image::new("app.img").oci("ftp:out").run_in(&env, &mut Vec::new()).expect_err("refused");
         assert!(matches!(error, Error::Setting(_)), "{error}");
     }
