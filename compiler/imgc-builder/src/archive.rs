@@ -82,6 +82,7 @@ pub fn unpack(path: &Path, scratch: &Path) -> Result<Vec<(String, Node)>, String
         let header = entry.header();
         let mode = header.mode().map_err(what)? & 0o7777;
         let (uid, gid) = (header.uid().map_err(what)?, header.gid().map_err(what)?);
+        let attrs = crate::tree::Attrs { mtime: header.mtime().ok(), xattrs: Default::default() };
         let link = entry.link_name().map_err(what)?.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
         let kind = match header.entry_type() {
             tar::EntryType::Directory => Kind::Dir,
@@ -98,7 +99,7 @@ pub fn unpack(path: &Path, scratch: &Path) -> Result<Vec<(String, Node)>, String
             }
             _ => continue,
         };
-        nodes.push((name, Node { kind, mode, uid, gid }));
+        nodes.push((name, Node { kind, mode, uid, gid, attrs }));
     }
     drop(archive);
     if let Some(mut child) = child {

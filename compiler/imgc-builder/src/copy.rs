@@ -297,7 +297,13 @@ fn host_node(
         if metadata.nlink() > 1 {
             let key = (metadata.dev(), metadata.ino());
             if let Some(first) = linked.get(&key) {
-                return Ok(Some(Node { kind: Kind::Link(first.clone()), mode, uid: 0, gid: 0 }));
+                return Ok(Some(Node {
+                    kind: Kind::Link(first.clone()),
+                    mode,
+                    uid: 0,
+                    gid: 0,
+                    attrs: attrs(metadata),
+                }));
             }
             linked.insert(key, dest.trim_matches('/').to_string());
         }
@@ -305,7 +311,12 @@ fn host_node(
     } else {
         return Ok(None);
     };
-    Ok(Some(Node { kind, mode, uid: 0, gid: 0 }))
+    Ok(Some(Node { kind, mode, uid: 0, gid: 0, attrs: attrs(metadata) }))
+}
+
+/// A context file's time: kept (the layer writer clamps it to the epoch), as BuildKit's copy keeps it.
+fn attrs(metadata: &std::fs::Metadata) -> super::tree::Attrs {
+    super::tree::Attrs { mtime: u64::try_from(metadata.mtime()).ok(), xattrs: Default::default() }
 }
 
 /// Puts `items` into `tree` under `owner` (their own when `None`) and mode and returns the
@@ -371,7 +382,9 @@ fn ensure_dirs(tree: &mut Tree, changes: &mut Changes, dir: &str, owner: (u64, u
         path = join(&path, part);
         match tree.get(&path) {
             Some(node) if node.is_dir() && changes.entries.get(&path).is_none() => {
-                changes.entries.insert(path.clone(), node.clone());
+                // Written into: its time is the build's, as a builder's diff sees it.
+                let attrs = super::tree::Attrs { mtime: None, ..node.attrs.clone() };
+                changes.entries.insert(path.clone(), Node { attrs, ..node.clone() });
             }
             Some(node) if node.is_dir() => {}
             existing if create => {
@@ -438,11 +451,14 @@ mod tests {
         let mut tree = Tree::default();
         tree.insert("usr".into(), Node::dir(0o755, 0, 0));
         tree.insert("usr/bin".into(), Node::dir(0o755, 0, 0));
-        tree.insert("bin".into(), Node { kind: Kind::Symlink("usr/bin".into()), mode: 0o777, uid: 0, gid: 0 });
+        tree.insert(
+            "bin".into(),
+            Node { kind: Kind::Symlink("usr/bin".into()), mode: 0o777, uid: 0, gid: 0, attrs: Default::default() },
+        );
         tree.insert("etc".into(), Node::dir(0o755, 0, 0));
         let passwd = b"root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n";
         let file = Kind::File { content: Content::Bytes(Arc::from(&passwd[..])), size: passwd.len() as u64 };
-        tree.insert("etc/passwd".into(), Node { kind: file, mode: 0o644, uid: 0, gid: 0 });
+        tree.insert("etc/passwd".into(), Node { kind: file, mode: 0o644, uid: 0, gid: 0, attrs: Default::default() });
         tree.insert("data".into(), Node::dir(0o700, 5, 5));
         tree
     }
@@ -512,7 +528,7 @@ mod tests {
     fn a_file_over_a_directory_writes_a_whiteout() {
         let mut source = Tree::default();
         let file = Kind::File { content: Content::Bytes(Arc::from(&b"x"[..])), size: 1 };
-        source.insert("etc".into(), Node { kind: file, mode: 0o644, uid: 7, gid: 7 });
+        source.insert("etc".into(), Node { kind: file, mode: 0o644, uid: 7, gid: 7, attrs: Default::default() });
         let mut tree = base_tree();
         let changes = from_tree(&mut tree, &source, &request(&["/etc"], "/etc-file")).expect("copies");
         assert!(changes.whiteouts.is_empty());
@@ -525,7 +541,10 @@ mod tests {
         let mut dirs = Tree::default();
         dirs.insert("x".into(), Node::dir(0o755, 0, 0));
         let mut tree = Tree::default();
-        tree.insert("x".into(), Node { kind: Kind::Symlink("y".into()), mode: 0o777, uid: 0, gid: 0 });
+        tree.insert(
+            "x".into(),
+            Node { kind: Kind::Symlink("y".into()), mode: 0o777, uid: 0, gid: 0, attrs: Default::default() },
+        );
         let changes = from_tree(&mut tree, &dirs, &request(&["/"], "/")).expect("copies");
         assert!(changes.whiteouts.contains("x"), "{changes:?}");
         assert_eq!(changes.entries.get("x").map(Node::is_dir), Some(true));

@@ -130,7 +130,7 @@ fn walk(dir: &Path, prefix: &str, keep_git_dir: bool, out: &mut Vec<(String, Nod
             continue;
         };
         let is_dir = meta.is_dir();
-        out.push((relative.clone(), Node { kind, mode, uid: 0, gid: 0 }));
+        out.push((relative.clone(), Node { kind, mode, uid: 0, gid: 0, attrs: Default::default() }));
         if is_dir {
             walk(&entry.path(), &relative, keep_git_dir, out)?;
         }

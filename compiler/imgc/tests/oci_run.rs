@@ -594,3 +594,31 @@ fn cdi_devices_give_the_step_their_nodes_and_variables() {
     assert!(!dir.join("out").exists());
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+#[test]
+fn times_are_clamped_to_the_epoch_and_run_layers_keep_fifos_and_devices() {
+    let body = r#"    copy "old.txt", "new.txt" to "/files/"
+    run "mkfifo -m 600 /pipe && mknod -m 640 /null-device c 1 3 && touch -d @1000000000 /touched-old && touch /touched-new"
+"#;
+    let project = project(body, &[("old.txt", "old\n"), ("new.txt", "new\n")]);
+    let dir = project.path();
+    let old = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::open(dir.join("old.txt")).and_then(|f| f.set_modified(old)).expect("mtime");
+    let output = command(dir, &["build", "app.img", "--output", "oci:out:v1"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    let mtime =
+        |path: &str| tree.get(path).and_then(|n| n.attrs.mtime).unwrap_or_else(|| panic!("`/{path}` has a time"));
+    assert_eq!(mtime("files/old.txt"), 1_000_000_000, "an older file keeps its time");
+    assert_eq!(mtime("files/new.txt"), 1_700_000_000, "a newer one gets the epoch");
+    assert_eq!(mtime("touched-old"), 1_000_000_000);
+    assert_eq!(mtime("touched-new"), 1_700_000_000);
+    let pipe = tree.get("pipe").expect("the fifo is in the layer");
+    assert_eq!((&pipe.kind, pipe.mode), (&Kind::Fifo, 0o600));
+    let device = tree.get("null-device").expect("the device node is in the layer");
+    assert_eq!((&device.kind, device.mode), (&Kind::Device { block: false, major: 1, minor: 3 }, 0o640));
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}

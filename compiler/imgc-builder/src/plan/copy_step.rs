@@ -51,7 +51,7 @@ impl Planner<'_> {
                         if heredoc.expand { expand(&Text(vec![TextPart::Code(text)]), &state.vars) } else { text };
                     let size = text.len() as u64;
                     let kind = Kind::File { content: Content::Bytes(text.into_bytes().into()), size };
-                    (heredoc.name.clone(), Node { kind, mode: 0o644, uid: 0, gid: 0 })
+                    (heredoc.name.clone(), Node { kind, mode: 0o644, uid: 0, gid: 0, attrs: Default::default() })
                 })
                 .collect();
             merge(&mut changes, copy::from_files(&mut state.tree, files, &request).map_err(failed)?);
@@ -118,8 +118,13 @@ impl Planner<'_> {
                 } else {
                     let size = std::fs::metadata(&path).map_err(|e| Error::Failed(e.to_string()))?.len();
                     // As Docker: a downloaded file is readable by its owner only.
-                    let node =
-                        Node { kind: Kind::File { content: Content::Disk(path), size }, mode: 0o600, uid: 0, gid: 0 };
+                    let node = Node {
+                        kind: Kind::File { content: Content::Disk(path), size },
+                        mode: 0o600,
+                        uid: 0,
+                        gid: 0,
+                        attrs: Default::default(),
+                    };
                     let single = CopyRequest { dest_is_dir: request.dest_is_dir || many, ..request.clone() };
                     merge(
                         &mut changes,

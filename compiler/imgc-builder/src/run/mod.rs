@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bump when what a run step produces changes, so old cache records are not used.
-const VERSION: &str = "imgc-run-cache-1";
+const VERSION: &str = "imgc-run-cache-2";
 
 /// Where a secret's bytes come from (`--secret id=NAME,src=FILE|env=VAR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
