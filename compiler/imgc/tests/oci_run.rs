@@ -622,3 +622,115 @@ fn times_are_clamped_to_the_epoch_and_run_layers_keep_fifos_and_devices() {
     assert_eq!((&device.kind, device.mode), (&Kind::Device { block: false, major: 1, minor: 3 }, 0o640));
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+#[test]
+fn a_step_that_fills_its_tmpfs_fails_with_a_code_and_leaves_nothing() {
+    let body = r#"    run "echo started; dd if=/dev/zero of=/scratch/big bs=1M count=1024"
+        tmpfs "/scratch" (size: 16777216)
+"#;
+    let project = project(body, &[]);
+    let dir = project.path();
+    let output = build(dir, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E0035]") && stderr.contains("No space left on device"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+/// A tmpfs of `size` mounted at `dir`; unmounted on drop.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> SmallDisk {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        run_ok(Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir));
+        SmallDisk(dir.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_an_error_with_a_code_that_leaves_nothing() {
+    let project = project("    run \"dd if=/dev/zero of=/big bs=1M count=200\"\n", &[]);
+    let dir = project.path();
+    // The cache (unpacked layers, upper dirs, blobs) on a disk too small for the step.
+    let _disk = SmallDisk::mount(&dir.join(".cache"), "48m");
+    let output = build(dir, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E0035]") && stderr.contains("No space left on device"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    let cache = dir.join(".cache").to_string_lossy().into_owned();
+    let left: Vec<String> =
+        leftovers(dir).into_iter().filter(|l| l.split(' ').nth(2) != Some(cache.as_str())).collect();
+    assert!(left.is_empty(), "only the small disk itself is mounted: {left:?}");
+    let tmp: Vec<_> = std::fs::read_dir(dir.join(".cache/imgc/tmp")).map(|d| d.flatten().collect()).unwrap_or_default();
+    assert!(tmp.is_empty(), "{tmp:?}");
+}
+
+/// Every file under `dir` (but the cache, the output and its extracted files) with a digest
+/// of its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut files: Vec<(PathBuf, String)> = walk(dir)
+        .into_iter()
+        .filter(|p| ![".cache", "out", "files"].iter().any(|skip| p.starts_with(dir.join(skip))))
+        .map(|p| {
+            let digest = imgc::oci::digest::sha256_digest(&std::fs::read(&p).expect("read"));
+            (p, digest)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_step_cannot_write_outside_its_root_or_into_the_context() {
+    let escape = format!("imgc-builder-escape-{}", std::process::id());
+    let body = format!(
+        r#"    run "mkdir -p /tmp; echo x > /../../../../../tmp/{escape}; ln -s / /host-root-link; echo y > /host-root-link/{escape}-2; touch /ctx/new 2> /ro-error || echo refused > /ro; echo z > /ctx/a.txt 2>> /ro-error || true"
+        bind "/ctx"
+    run "echo changed > /rwctx/a.txt && echo new > /rwctx/made && cat /rwctx/a.txt > /rw-saw"
+        bind "/rwctx" (readwrite: true)
+"#
+    );
+    let project = project(&body, &[("a.txt", "original\n")]);
+    let dir = project.path();
+    let before = snapshot(dir);
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "ro"), "refused\n", "the context is read-only");
+    assert_eq!(read(&tree, "rw-saw"), "changed\n", "`readwrite` writes a throw-away copy");
+    assert_eq!(read(&tree, &format!("tmp/{escape}")), "x\n", "`/..` stays in the root");
+    assert_eq!(read(&tree, &format!("{escape}-2")), "y\n", "a link to `/` is the container's root");
+    for host in [format!("/tmp/{escape}"), format!("/{escape}-2")] {
+        assert!(!Path::new(&host).exists(), "{host} written on the host");
+    }
+    assert_eq!(snapshot(dir), before, "the context is unchanged");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn a_killed_build_leaves_state_that_the_next_build_sweeps() {
+    let project = project("    run \"echo started; sleep 60\"\n", &[]);
+    let dir = project.path();
+    // SAFETY: a signal to our own child.
+    let (_, status) = build_with_signal(dir, |pid| unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    });
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGKILL));
+    let left = leftovers(dir);
+    assert!(left.iter().any(|l| l.starts_with("mount:")), "SIGKILL leaves the overlay mounted: {left:?}");
+    assert!(left.iter().any(|l| l.starts_with("container:")), "and the container running: {left:?}");
+    std::fs::write(dir.join("app.img"), format!("{BASE}    run \"echo quick > /quick\"\n}}\n")).expect("write");
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(read(&files(dir), "quick"), "quick\n");
+    assert!(leftovers(dir).is_empty(), "the next build swept: {:?}", leftovers(dir));
+}

@@ -16,12 +16,14 @@ mod overlay;
 mod runc;
 mod spec;
 mod store;
+mod sweep;
 mod user;
 mod whiteout;
 mod xattr;
 
 pub use mounts::Request as MountRequest;
 pub use runc::{Ending, Interrupts, interrupted};
+pub use sweep::{prefix as stale_prefix, sweep_staging};
 
 use super::base::{BaseLayer, blob_path};
 use super::layer::Compression;
@@ -128,6 +130,7 @@ pub struct Runner {
 static CONTAINERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Runner {
+    /// A runner on `cache_dir`, which it first sweeps of what killed builds left.
     pub fn new(
         cache_dir: PathBuf,
         context: &Path,
@@ -136,6 +139,7 @@ impl Runner {
         epoch: u64,
         options: RunOptions,
     ) -> Runner {
+        sweep::sweep(&cache_dir.join("tmp"), runc::find(options.runtime.as_deref()).ok().as_deref());
         Runner {
             store: store::Store::new(cache_dir),
             context: context.to_path_buf(),
@@ -164,7 +168,7 @@ impl Runner {
 
     /// Runs `step`; its layer, `None` when it changed no file.
     pub fn run(&self, step: &Step) -> Result<Option<BaseLayer>, RunError> {
-        let work = self.store.temp_dir("run-").map_err(|e| RunError::Other(format!("cannot create a folder: {e}")))?;
+        let work = self.store.temp_dir("run").map_err(|e| RunError::Other(format!("cannot create a folder: {e}")))?;
         if step.privileged && !self.options.allow_insecure {
             return Err(RunError::Secret(
                 "the step asks for `security insecure`: allow it with `--allow security.insecure`".into(),
@@ -236,8 +240,8 @@ impl Runner {
         std::fs::create_dir_all(&bundle).map_err(|e| RunError::Other(e.to_string()))?;
         spec.save(bundle.join("config.json")).map_err(|e| RunError::Other(e.to_string()))?;
         let id = format!(
-            "imgc-{}-{}-{}",
-            std::process::id(),
+            "{}{}-{}",
+            sweep::container_prefix(),
             CONTAINERS.fetch_add(1, Ordering::SeqCst),
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
         );

@@ -290,16 +290,33 @@ fn bind(
     prepared.key.push(format!("bind {target} {source:?} {}", content_digest(&canonical)));
     let writable = flag(request, &["rw", "readwrite"]);
     if writable {
-        // Writes go to a copy, thrown away with the step.
+        // Writes go to a copy, thrown away with the step (never a copy of the copy, when the
+        // cache is inside the context).
         let copy = scratch.join(format!("bind-{n}"));
-        let status = std::process::Command::new("cp")
-            .args(["-a", "--"])
-            .arg(&canonical)
-            .arg(&copy)
-            .status()
-            .map_err(|e| io("cannot copy a bind source", e))?;
-        if !status.success() {
-            return Err(RunError::Other(format!("cannot copy the bind source `{source}`")));
+        let copy_into = |from: &Path, to: &Path| -> Result<(), RunError> {
+            let status = std::process::Command::new("cp")
+                .args(["-a", "--"])
+                .arg(from)
+                .arg(to)
+                .status()
+                .map_err(|e| io("cannot copy a bind source", e))?;
+            if !status.success() {
+                return Err(RunError::Other(format!("cannot copy the bind source `{source}`")));
+            }
+            Ok(())
+        };
+        let scratch = scratch.canonicalize().map_err(|e| io("the step's folder", e))?;
+        if scratch.starts_with(&canonical) && canonical.is_dir() {
+            std::fs::create_dir(&copy).map_err(|e| io("cannot copy a bind source", e))?;
+            let mode = std::fs::metadata(&canonical).map_err(|e| io("bind source", e))?.permissions();
+            std::fs::set_permissions(&copy, mode).map_err(|e| io("chmod", e))?;
+            for entry in std::fs::read_dir(&canonical).map_err(|e| io("bind source", e))?.flatten() {
+                if !scratch.starts_with(entry.path()) {
+                    copy_into(&entry.path(), &copy)?;
+                }
+            }
+        } else {
+            copy_into(&canonical, &copy)?;
         }
         host = copy;
     } else {
