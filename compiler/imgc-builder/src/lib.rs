@@ -15,6 +15,7 @@ pub mod chmod;
 pub mod config;
 pub mod context;
 mod copy;
+mod daemon;
 pub mod digest;
 pub mod dockerignore;
 mod fetch;

@@ -280,10 +280,14 @@ impl Planner<'_> {
         if let Some(image) = self.bases.get(&key) {
             return Ok(image.clone());
         }
-        let local = match self.options.base_images.iter().find(|(n, _)| same_image(n, name)) {
-            Some((_, location)) => Some(LocalRef::parse(location, Path::new(".")).ok_or_else(|| {
+        let mapped = self.options.base_images.iter().find(|(n, _)| same_image(n, name)).map(|(_, l)| l.as_str());
+        let local = match mapped {
+            Some(location) if super::daemon::is_local_store(location) => Some(self.local_store(location)?),
+            None if super::daemon::is_local_store(name) => Some(self.local_store(name)?),
+            Some(location) => Some(LocalRef::parse(location, Path::new(".")).ok_or_else(|| {
                 Error::Failed(format!(
-                    "`{location}` is not a local image: write oci:DIR[:TAG] or oci-archive:FILE[:TAG]"
+                    "`{location}` is not a local image: write oci:DIR[:TAG], oci-archive:FILE[:TAG], \
+                     docker-daemon:NAME or containers-storage:NAME"
                 ))
             })?),
             None => LocalRef::parse(name, &self.options.context),
@@ -295,6 +299,17 @@ impl Planner<'_> {
         let image = std::rc::Rc::new(image);
         self.bases.insert(key, image.clone());
         Ok(image)
+    }
+
+    /// An image of the docker engine or containers-storage, as a layout in the cache.
+    fn local_store(&self, text: &str) -> Result<LocalRef, Error> {
+        let cache = match &self.options.cache_dir {
+            Some(dir) => dir.clone(),
+            None => super::default_cache_dir()
+                .ok_or_else(|| Error::Failed("no cache directory: set XDG_CACHE_HOME or HOME".into()))?,
+        };
+        let (dir, tag) = super::daemon::layout(text, &cache).map_err(Error::Failed)?;
+        Ok(LocalRef::Layout { dir, tag: Some(tag) })
     }
 
     /// A base image from its registry, through the blob cache.

@@ -40,7 +40,7 @@ pub struct BuildArgs {
     /// The build context [default: the directory of FILE]
     #[arg(long, value_name = "DIR")]
     context: Option<PathBuf>,
-    /// Where a base image is: NAME=oci:DIR[:TAG] or NAME=oci-archive:FILE[:TAG] (repeatable)
+    /// Where a base image is: NAME=oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-daemon:NAME or containers-storage:NAME (repeatable)
     #[arg(long = "base-image", value_name = "NAME=LOCATION", value_parser = super::parse_arg)]
     base_images: Vec<(String, String)>,
     /// Registry credentials in the format of ~/.docker/config.json [default: that file]
