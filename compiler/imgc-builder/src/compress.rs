@@ -64,22 +64,20 @@ fn gzip_members(chunks: Receiver<Vec<u8>>, out: &mut impl Write, level: u32, wor
         drop(done);
         let mut pending = BTreeMap::new();
         let mut next = 0;
-        let mut result = Ok(());
         for (index, member) in members {
             pending.insert(index, member);
             while let Some(member) = pending.remove(&next) {
-                result = member.and_then(|bytes| out.write_all(&bytes));
+                let result = member.and_then(|bytes| out.write_all(&bytes));
                 let mut count = written.lock().unwrap_or_else(PoisonError::into_inner);
                 next += 1;
                 *count = if result.is_ok() { next } else { usize::MAX };
                 advanced.notify_all();
-                if result.is_err() {
-                    // The workers stop at their next chunk; the producer sees the pipe close.
-                    return result;
-                }
+                drop(count);
+                // On an error the workers stop at their next chunk; the producer sees the pipe close.
+                result?;
             }
         }
-        result
+        Ok(())
     })
 }
 
