@@ -12,6 +12,7 @@ pub mod archive;
 pub mod base;
 pub mod cache;
 pub mod chmod;
+mod compress;
 pub mod config;
 pub mod context;
 mod copy;
