@@ -254,7 +254,7 @@ impl Planner<'_> {
         } else {
             None
         };
-        base::apply_layers(&image.layers, &mut tree, extract_dir.as_deref()).map_err(Error::Failed)?;
+        self.apply_layers(&image.layers, &mut tree, extract_dir.as_deref())?;
         let mut layers = Vec::new();
         for layer in &image.layers {
             layers.push(self.layers.len());

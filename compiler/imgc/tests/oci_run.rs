@@ -734,3 +734,30 @@ fn a_killed_build_leaves_state_that_the_next_build_sweeps() {
     assert_eq!(read(&files(dir), "quick"), "quick\n");
     assert!(leftovers(dir).is_empty(), "the next build swept: {:?}", leftovers(dir));
 }
+
+#[test]
+fn on_a_terminal_a_step_is_a_live_view_that_ends_in_one_line() {
+    let project = project("    run \"for i in 1 2 3 4 5 6 7 8; do echo line-$i; done\"\n", &[]);
+    let dir = project.path();
+    let build_command = format!("{} build app.img --output oci:out:v1", env!("CARGO_BIN_EXE_imgc"));
+    // `script` gives imgc a terminal and writes what it shows to our pipe.
+    let output = Command::new("script")
+        .args(["-q", "-e", "-c", &build_command, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("TERM", "xterm")
+        .output()
+        .expect("run script (util-linux)");
+    let shown = text(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("#2 | line-8"), "{shown}");
+    assert!(shown.contains("\u{1b}[6F\u{1b}[J"), "the view is redrawn in place: {shown:?}");
+    assert!(shown.contains("#2 done in "), "and ends in one line: {shown:?}");
+    // Not a terminal: every line, plain, as before.
+    let plain = build(dir, &["--no-cache"]);
+    let stderr = text(&plain.stderr);
+    assert!(stderr.contains("#2 | line-1\n#2 | line-2\n") && stderr.contains("#2 | line-8\n"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no escape codes in logs: {stderr:?}");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}

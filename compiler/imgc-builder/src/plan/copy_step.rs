@@ -85,7 +85,7 @@ impl Planner<'_> {
         let dir = self.scratch.join(format!("image-{}", self.layers.len()));
         std::fs::create_dir_all(&dir).map_err(|e| Error::Failed(format!("cannot create `{}`: {e}", dir.display())))?;
         let mut tree = Tree::default();
-        crate::base::apply_layers(&image.layers, &mut tree, Some(&dir)).map_err(Error::Failed)?;
+        self.apply_layers(&image.layers, &mut tree, Some(&dir))?;
         Ok(tree)
     }
 

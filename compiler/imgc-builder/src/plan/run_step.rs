@@ -4,7 +4,7 @@
 //! runner's errors turned into diagnostics at the step's place.
 
 use super::{Error, PlannedLayer, Planner, Stage, argv, expand};
-use crate::base::{self, BaseLayer};
+use crate::base::BaseLayer;
 use crate::config::DEFAULT_PATH;
 use crate::platform::Platform;
 use crate::run::{Ending, MountRequest, RunError, Runner, Step};
@@ -40,6 +40,18 @@ impl Planner<'_> {
             ));
         }
         self.runner.as_ref().ok_or_else(|| Error::Failed("no runner".into()))
+    }
+
+    /// Applies `layers` to `tree`: from their unpacked folders in the cache where they are (a
+    /// rebuild reads no blob), else from their blobs, contents extracted to `extract`.
+    pub(super) fn apply_layers(
+        &self,
+        layers: &[BaseLayer],
+        tree: &mut crate::tree::Tree,
+        extract: Option<&std::path::Path>,
+    ) -> Result<(), Error> {
+        let cache_dir = self.options.cache_dir.clone().or_else(crate::default_cache_dir);
+        crate::run::apply_layers(layers, tree, extract, cache_dir.as_deref()).map_err(Error::Failed)
     }
 
     /// The stage's layers so far, each written (a `copy` layer is written now, once).
@@ -165,8 +177,7 @@ impl Planner<'_> {
             } else {
                 None
             };
-            base::apply_layers(std::slice::from_ref(layer), &mut state.tree, extract.as_deref())
-                .map_err(Error::Failed)?;
+            self.apply_layers(std::slice::from_ref(layer), &mut state.tree, extract.as_deref())?;
         }
         Ok(layer)
     }

@@ -17,13 +17,40 @@ mod runc;
 mod spec;
 mod store;
 mod sweep;
+mod unpacked_tree;
 mod user;
+mod view;
 mod whiteout;
 mod xattr;
 
 pub use mounts::Request as MountRequest;
 pub use runc::{Ending, Interrupts, interrupted};
 pub use sweep::{prefix as stale_prefix, sweep_staging};
+
+/// Applies `layers` to `tree`, each from its unpacked folder in the cache at `cache_dir` when it
+/// has one (a walk: fast), else from its blob (`extract`: where file contents go then).
+pub fn apply_layers(
+    layers: &[BaseLayer],
+    tree: &mut Tree,
+    extract: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<(), String> {
+    for (n, layer) in layers.iter().enumerate() {
+        match cache_dir.and_then(|dir| unpacked_tree::find(dir, &layer.digest)) {
+            Some(dir) => unpacked_tree::apply(&dir, tree)
+                .map_err(|e| format!("cannot read the unpacked layer `{}`: {e}", dir.display()))?,
+            None => {
+                // A folder a layer: file names restart with each layer.
+                let extract = extract.map(|dir| dir.join(format!("layer-{n}")));
+                if let Some(dir) = &extract {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+                }
+                super::base::apply_layers(std::slice::from_ref(layer), tree, extract.as_deref())?;
+            }
+        }
+    }
+    Ok(())
+}
 
 use super::base::{BaseLayer, blob_path};
 use super::layer::Compression;
