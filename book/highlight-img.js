@@ -26,21 +26,29 @@
             contains: [hljs.BACKSLASH_ESCAPE, INTERPOLATION],
         };
         INTERPOLATION.contains = [STRING, NUMBER];
+        // The keyword lists of editors/tree-sitter-img/grammar.js (compiler/imgc/tests/editors.rs
+        // checks them against the pest grammar). Classes: keyword = declarations and steps,
+        // built_in = clause keywords and env's scopes, literal = values.
+        var CALL = {
+            className: "title.function",
+            begin: /\b[A-Za-z_][A-Za-z0-9_]*(?=\()/,
+            relevance: 0,
+        };
         return {
             name: "img",
             keywords: {
                 keyword:
-                    "import as arg let fn stage image from to platform run copy add env workdir user " +
-                    "expose label volume cmd entrypoint healthcheck stopsignal shell onbuild layer " +
-                    "build both runtime",
+                    "import as arg let fn stage image from to platform directive " +
+                    "run copy add env workdir user expose label volume cmd entrypoint healthcheck " +
+                    "stopsignal shell onbuild layer maintainer",
                 built_in:
-                    "cache bind tmpfs secret ssh network security chown chmod link exclude parents " +
-                    "checksum keep_git_dir unpack interval timeout start_period start_interval " +
-                    "retries raw",
+                    "cache bind tmpfs secret ssh device network security chown chmod link exclude " +
+                    "parents checksum keep_git_dir unpack interval timeout start_period " +
+                    "start_interval retries build both runtime",
                 literal: "true false scratch none",
                 type: "string int bool path port duration signal list map",
             },
-            contains: [hljs.HASH_COMMENT_MODE, STRING, NUMBER],
+            contains: [hljs.HASH_COMMENT_MODE, STRING, NUMBER, CALL],
         };
     });
 
