@@ -30,7 +30,7 @@
         // checks them against the pest grammar). Classes: keyword = declarations and steps,
         // built_in = clause keywords and env's scopes, literal = values.
         var CALL = {
-            className: "title.function",
+            className: "title",
             begin: /\b[A-Za-z_][A-Za-z0-9_]*(?=\()/,
             relevance: 0,
         };

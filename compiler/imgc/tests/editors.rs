@@ -32,7 +32,7 @@ fn tool(program: &str) -> bool {
     if !found {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "{program} is not installed, and CI installs it (.ci/run)"
+            "{program} is not installed, and CI installs it (scripts/setup-test-env)"
         );
         eprintln!("skipped: {program} is not installed");
     }
@@ -111,8 +111,7 @@ fn keyword_lists_agree_with_the_pest_grammar() {
     let declarations = js_array(&grammar_js, "DECLARATION_KEYWORDS");
     assert_eq!(js_array(&grammar_js, "CLAUSE_KEYWORDS"), clauses, "grammar.js CLAUSE_KEYWORDS");
     assert_eq!(js_array(&grammar_js, "ENV_SCOPES"), scopes, "grammar.js ENV_SCOPES");
-    let all: BTreeSet<String> =
-        steps.iter().chain(&declarations).chain(&clauses).chain(&literals).cloned().collect();
+    let all: BTreeSet<String> = steps.iter().chain(&declarations).chain(&clauses).chain(&literals).cloned().collect();
     assert_eq!(all, reserved, "grammar.js keywords and literals against pest's `keyword`");
     assert_eq!(between(&scanner, "CLAUSE_KEYWORDS[] = {", "};"), clauses, "scanner.c");
     let lists: Vec<&str> = highlights.split("] @keyword\n").collect();
@@ -184,7 +183,8 @@ fn book_snippets(root: &Path, dir: &Path) -> Vec<PathBuf> {
             let Some(info) = line.strip_prefix("```img") else { continue };
             let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
             let program = block.join("\n") + "\n";
-            if !(info.is_empty() || info.starts_with(',')) || imgc_core::syntax::parse(FileId(0), &program).0.is_none() {
+            if !(info.is_empty() || info.starts_with(',')) || imgc_core::syntax::parse(FileId(0), &program).0.is_none()
+            {
                 continue;
             }
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("book");
@@ -228,10 +228,7 @@ impl Grammar {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new("tree-sitter");
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TREE_SITTER_LIBDIR", self.dir.path().join("lib"));
+        command.args(args).current_dir(self.dir.path()).env("TREE_SITTER_LIBDIR", self.dir.path().join("lib"));
         command
     }
 }
@@ -262,9 +259,16 @@ fn tree_sitter_grammar_parses_every_program() {
     let mut command = grammar.command(&["parse", "--quiet", "--stat"]);
     command.args(&files);
     let output = command.output().expect("tree-sitter parse");
+    // The other queries compile against the grammar's node types and find something.
+    for (query, capture) in [("queries/locals.scm", "local.definition.var"), ("queries/folds.scm", "fold")] {
+        let example = root.join("examples/python-web/app.img");
+        let found = run(grammar.command(&["query", query]).arg(&example));
+        assert!(String::from_utf8_lossy(&found.stdout).contains(capture), "{query} captures no {capture}");
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        output.status.success() && stdout.contains(&format!("Total parses: {}; successful parses: {};", files.len(), files.len())),
+        output.status.success()
+            && stdout.contains(&format!("Total parses: {}; successful parses: {};", files.len(), files.len())),
         "files with ERROR or MISSING nodes:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -280,7 +284,7 @@ fn vscode_textmate_grammar_agrees_with_tree_sitter_and_the_vsix_packages() {
     if !vscode.join("node_modules").is_dir() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "editors/vscode/node_modules is missing: CI runs `npm ci` there (.ci/run)"
+            "editors/vscode/node_modules is missing: CI runs `npm ci` there (scripts/setup-test-env)"
         );
         eprintln!("skipped: no editors/vscode/node_modules (run `npm ci` there)");
         return;

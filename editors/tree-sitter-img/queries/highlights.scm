@@ -1,6 +1,9 @@
 ; Highlights for `.img`. The capture names are the token classes the VS Code TextMate grammar
 ; (editors/vscode/syntaxes/img.tmLanguage.json) and the book's highlight.js definition
 ; (book/highlight-img.js) use too; compiler/imgc/tests/editors.rs checks that they agree.
+;
+; No node is captured by two patterns: editors disagree on which of two wins (Neovim and the
+; tree-sitter CLI take the last, Helix the first), so every pattern below is exclusive.
 
 (comment) @comment
 
@@ -9,6 +12,10 @@
 (interpolation
   "${" @punctuation.special
   "}" @punctuation.special)
+; Names inside `${…}`, so they stand out from the string around them.
+(interpolation (identifier) @variable)
+(interpolation (field_expression value: (identifier) @variable field: (field_identifier) @property))
+(interpolation (binary_expression [left: (identifier) right: (identifier)] @variable))
 
 (number) @number
 (boolean) @constant.builtin
@@ -17,7 +24,9 @@
 
 (type (type_identifier) @type)
 
-(clause_keyword) @keyword.option
+; `from` and `platform` are @keyword below, as clauses too.
+((clause_keyword) @keyword.option
+  (#not-any-of? @keyword.option "from" "platform"))
 (env_scope) @keyword.option
 
 ; Declarations and steps: every reserved word that starts or joins one.
@@ -33,10 +42,11 @@
 (function name: (identifier) @function)
 (call function: (identifier) @function.call)
 (call function: (field_expression field: (field_identifier) @function.call))
-(field_expression field: (field_identifier) @property)
-(import module: (module_path) @module)
+(module_path (identifier) @module)
 (import name: (identifier) @module)
 
+(let name: (identifier) @variable)
+(arg name: (identifier) @variable)
 (parameter name: (identifier) @variable.parameter)
 (named_argument name: (identifier) @property)
 (argument name: (identifier) @property)
@@ -45,7 +55,7 @@
 (image name: (identifier) @label)
 (directive name: (identifier) @property)
 
-(identifier) @variable
-
 ["=" ":" "+" "." "," ";"] @operator
-["(" ")" "[" "]" "{" "}"] @punctuation.bracket
+["(" ")" "[" "]"] @punctuation.bracket
+(block ["{" "}"] @punctuation.bracket)
+(map ["{" "}"] @punctuation.bracket)

@@ -3,9 +3,10 @@
 //
 // Usage: node compare-highlights.js CAPTURES FILE...
 // CAPTURES is the output of `tree-sitter query --captures queries/highlights.scm FILE...`. Each byte
-// that is not whitespace gets its class from both sides (tree-sitter: the innermost captured node,
-// the first pattern for a node captured twice; TextMate: the innermost scope that names a class)
-// and the classes below must be the same. Prints "N files agree" or the first differences.
+// that is not whitespace gets its class from both sides (tree-sitter: the innermost captured node;
+// TextMate: the innermost scope that names a class) and the classes below must be the same. Two
+// captures of one range are an error too: editors disagree on which wins, so highlights.scm keeps
+// its patterns exclusive. Prints "N files agree" or the first differences.
 "use strict";
 
 const fs = require("fs");
@@ -72,13 +73,19 @@ function readCaptures(file, sources) {
 }
 
 /// The tree-sitter class of every byte of `bytes`.
-function treeSitterClasses(bytes, captures) {
+function treeSitterClasses(bytes, captures, file, differences) {
   const lineStarts = [0];
   bytes.forEach((b, i) => b === 10 && lineStarts.push(i + 1));
   const offset = ([row, col]) => lineStarts[row] + col;
   const spans = captures.map((c) => ({ ...c, from: offset(c.start), to: offset(c.end) }));
-  // Paint outer nodes first, and for one node the later patterns first.
-  spans.sort((a, b) => b.to - b.from - (a.to - a.from) || b.pattern - a.pattern);
+  // Paint outer nodes first.
+  spans.sort((a, b) => b.to - b.from - (a.to - a.from) || a.from - b.from);
+  spans.forEach((span, i) => {
+    const next = spans[i + 1];
+    if (next && next.from === span.from && next.to === span.to && next.name !== span.name) {
+      differences.push(`${file}:${span.start[0] + 1}:${span.start[1] + 1}: captured twice, as ${span.name} and ${next.name}`);
+    }
+  });
   const classes = new Array(bytes.length).fill("other");
   for (const span of spans) {
     classes.fill(comparable(span.name), span.from, span.to);
@@ -106,7 +113,7 @@ async function main() {
   const differences = [];
   for (const file of files) {
     const bytes = fs.readFileSync(file);
-    const expected = treeSitterClasses(bytes, captures.get(file) || []);
+    const expected = treeSitterClasses(bytes, captures.get(file) || [], file, differences);
     let ruleStack = vsctm.INITIAL;
     let lineStart = 0;
     const lines = bytes.toString("utf8").split("\n");
