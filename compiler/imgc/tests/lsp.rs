@@ -781,3 +781,39 @@ fn completion_in_a_mounts_parentheses_offers_the_settings_the_checker_takes() {
     assert!(labels.contains(&"uid:") && !labels.contains(&"sharing:"), "{labels:?}");
     client.shutdown();
 }
+
+#[test]
+fn renaming_in_a_module_renames_its_uses_in_the_open_documents_importing_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let common = dir.path().join("common.img");
+    let common_text = "fn greet() {\n    run \"echo hi\"\n}\nfn hello() {\n    run \"echo hello\"\n}\n";
+    std::fs::write(&common, common_text).expect("write");
+    let app = dir.path().join("app.img");
+    let app_text = "import \"./common.img\" as common\n\nimage from \"debian:bookworm-slim\" {\n    common.greet()\n    common.greet()\n}\n";
+    std::fs::write(&app, app_text).expect("write");
+    let (app_uri, common_uri) = (url(&app), url(&common));
+    let mut client = Client::start();
+    client.open(&app_uri, app_text);
+    client.open(&common_uri, common_text);
+
+    // In the module on its own: its declaration, and both calls in the open program importing it.
+    let edit = client
+        .at("textDocument/rename", &common_uri, common_text, "greet", 0, json!({ "newName": "welcome" }))
+        .expect("renamed");
+    let changes = &edit["changes"];
+    assert_eq!(changes[common_uri.as_str()].as_array().map(Vec::len), Some(1), "{edit}");
+    let mut in_app: Vec<Value> = changes[app_uri.as_str()]
+        .as_array()
+        .expect("the importer is edited")
+        .iter()
+        .map(|e| e["range"]["start"].clone())
+        .collect();
+    in_app.sort_by_key(|p| p["line"].as_u64());
+    assert_eq!(in_app, [position(app_text, "greet", 0), position(app_text, "greet", 1)], "{edit}");
+
+    // A name the module already declares is still refused.
+    let clash = client.at("textDocument/rename", &common_uri, common_text, "greet", 0, json!({ "newName": "hello" }));
+    let message = clash.expect_err("a clash is refused")["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("`hello` is already declared"), "{message}");
+    client.shutdown();
+}
