@@ -6,8 +6,9 @@
 //! - With the `tree-sitter` CLI: the committed parser is the one `tree-sitter generate` makes, the
 //!   corpus tests pass, and every `.img` file in the repository and every `img` block of the book
 //!   that the compiler's parser reads parses without an ERROR or MISSING node.
-//! - With node and editors/vscode/node_modules: the TextMate grammar gives every `.img` file the
-//!   token classes tree-sitter's highlights.scm gives it, and the `.vsix` packages.
+//! - With node and editors/vscode/node_modules: the TextMate grammar and the book's highlight.js
+//!   definition (with mdbook's bundled highlight.js) give every `.img` file the token classes
+//!   tree-sitter's highlights.scm gives it, and the `.vsix` packages.
 //!
 //! A missing tool skips its check, except under `CI=true`, where it fails: CI installs them
 //! (.ci/run, scripts/setup-test-env).
@@ -139,8 +140,8 @@ fn keyword_lists_agree_with_the_pest_grammar() {
     // The book: highlight.js keyword classes.
     let hljs = |class: &str| between(&book, &format!("{class}:"), ",\n");
     assert_eq!(hljs("keyword"), statement_words, "book keyword");
-    let built_in: BTreeSet<String> = option_words.union(&scopes).cloned().collect();
-    assert_eq!(hljs("built_in"), built_in, "book built_in");
+    assert_eq!(hljs("built_in"), option_words, "book built_in");
+    assert_eq!(between(&book, "env\\s+)(", ")"), scopes, "book env scopes");
     assert_eq!(hljs("literal"), literals, "book literal");
 }
 
@@ -275,7 +276,7 @@ fn tree_sitter_grammar_parses_every_program() {
 }
 
 #[test]
-fn vscode_textmate_grammar_agrees_with_tree_sitter_and_the_vsix_packages() {
+fn textmate_and_book_highlighting_agree_with_tree_sitter_and_the_vsix_packages() {
     let root = repo();
     let vscode = root.join("editors/vscode");
     if !tool("tree-sitter") || !tool("node") {
@@ -298,7 +299,24 @@ fn vscode_textmate_grammar_agrees_with_tree_sitter_and_the_vsix_packages() {
     let mut query = grammar.command(&["query", "--captures", "queries/highlights.scm"]);
     query.args(&files);
     fs::write(&captures, run(&mut query).stdout).expect("write captures");
-    let compare = run(Command::new("node").arg(vscode.join("test/compare-highlights.js")).arg(&captures).args(&files));
+    // The book's highlighter too: mdbook's bundled highlight.js with book/highlight-img.js.
+    let mut compare = Command::new("node");
+    compare.arg(vscode.join("test/compare-highlights.js"));
+    if tool("mdbook") {
+        let book = scratch.path().join("book");
+        run(Command::new("mdbook").arg("build").arg(root.join("book")).arg("-d").arg(&book));
+        let bundled = fs::read_dir(&book)
+            .expect("built book")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                name.starts_with("highlight") && name.ends_with(".js") && !name.starts_with("highlight-img")
+            })
+            .expect("mdbook bundles highlight.js");
+        compare.arg("--book-hljs").arg(bundled);
+    }
+    let compare = run(compare.arg(&captures).args(&files));
     let report = String::from_utf8_lossy(&compare.stdout);
     assert!(report.contains(&format!("{} files agree", files.len())), "{report}");
 

@@ -93,8 +93,59 @@ function treeSitterClasses(bytes, captures, file, differences) {
   return classes;
 }
 
+/// highlight.js classes of the book's `img` definition, and the class each stands for.
+const HLJS = {
+  keyword: "keyword", built_in: "keyword.option", literal: "constant.builtin", type: "type",
+  string: "string", comment: "comment", number: "number", title: "function.call", subst: "other",
+  symbol: "string.escape", doctag: "comment",
+};
+
+/// The book's highlight.js class of every UTF-16 unit of `source` (bundled highlight.js, then
+/// book/highlight-img.js).
+function bookClasses(hljs, source) {
+  const html = hljs.highlight("img", source).value;
+  const stack = [];
+  const classes = [];
+  const piece = /<span class="hljs-([\w.]+)">|<\/span>|&(?:amp|lt|gt|quot|#x27);|[^<&]+/g;
+  let m;
+  while ((m = piece.exec(html))) {
+    if (m[1]) {
+      stack.push(m[1]);
+    } else if (m[0] === "</span>") {
+      stack.pop();
+    } else {
+      const text = m[0].startsWith("&") ? "x" : m[0];
+      const name = stack.length ? HLJS[stack[stack.length - 1]] || "other" : "other";
+      for (let i = 0; i < text.length; i++) classes.push(name);
+    }
+  }
+  return classes;
+}
+
+/// highlight.js has one class for a function's name where it is declared and where it is
+/// called, and none for `${`/`}`.
+function sameInBook(treeSitter, book) {
+  const normal = (c) => (c === "function.call" ? "function" : c);
+  return treeSitter === "punctuation.special" || normal(treeSitter) === normal(book);
+}
+
+function loadHljs(bundled) {
+  global.window = global;
+  global.document = { querySelectorAll: () => [] };
+  const load = new Function(fs.readFileSync(bundled, "utf8") + "\nreturn hljs;");
+  global.hljs = load();
+  new Function(fs.readFileSync(path.join(__dirname, "../../../book/highlight-img.js"), "utf8"))();
+  return global.hljs;
+}
+
 async function main() {
-  const [capturesFile, ...files] = process.argv.slice(2);
+  let args = process.argv.slice(2);
+  let hljs = null;
+  if (args[0] === "--book-hljs") {
+    hljs = loadHljs(args[1]);
+    args = args.slice(2);
+  }
+  const [capturesFile, ...files] = args;
   const wasm = fs.readFileSync(require.resolve("vscode-oniguruma/release/onig.wasm")).buffer;
   await oniguruma.loadWASM(wasm);
   const registry = new vsctm.Registry({
@@ -114,6 +165,8 @@ async function main() {
   for (const file of files) {
     const bytes = fs.readFileSync(file);
     const expected = treeSitterClasses(bytes, captures.get(file) || [], file, differences);
+    const book = hljs && bookClasses(hljs, bytes.toString("utf8"));
+    let bookAt = 0;
     let ruleStack = vsctm.INITIAL;
     let lineStart = 0;
     const lines = bytes.toString("utf8").split("\n");
@@ -133,10 +186,19 @@ async function main() {
         for (let i = token.startIndex; i < Math.min(token.endIndex, line.length); i++) {
           if (/\s/.test(line[i])) continue;
           const at = lineStart + byteAt[i];
-          if (expected[at] !== actual && differences.length < 30) {
+          if (expected[at] !== actual && differences.length < 300) {
             differences.push(`${file}:${row + 1}:${byteAt[i] + 1}: ${JSON.stringify(line[i])} is ${expected[at]} in tree-sitter, ${actual} in TextMate (${token.scopes.join(" ")})`);
           }
         }
+      }
+      if (book) {
+        for (let i = 0; i < line.length; i++) {
+          const at = lineStart + byteAt[i];
+          if (!/\s/.test(line[i]) && !sameInBook(expected[at], book[bookAt + i]) && differences.length < 300) {
+            differences.push(`${file}:${row + 1}:${byteAt[i] + 1}: ${JSON.stringify(line[i])} is ${expected[at]} in tree-sitter, ${book[bookAt + i]} in the book`);
+          }
+        }
+        bookAt += line.length + 1;
       }
       lineStart += Buffer.byteLength(line) + 1;
     });
