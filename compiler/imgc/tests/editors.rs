@@ -206,6 +206,10 @@ fn every_program(root: &Path, scratch: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The parser's ABI: 14, which editors built on tree-sitter 0.20.7 to 0.24 load too (Neovim 0.7
+/// to 0.10, Helix); 15 needs tree-sitter 0.25.
+const ABI: &str = "14";
+
 /// A copy of the grammar in a temporary directory, generated and compiled there, so the test
 /// writes nothing into the repository.
 struct Grammar {
@@ -217,11 +221,11 @@ impl Grammar {
         let dir = tempfile::tempdir().expect("tempdir");
         let source = root.join("editors/tree-sitter-img");
         copy_dir(&source, dir.path());
-        run(Command::new("tree-sitter").arg("generate").current_dir(dir.path()));
+        run(Command::new("tree-sitter").args(["generate", "--abi", ABI]).current_dir(dir.path()));
         for generated in ["src/parser.c", "src/grammar.json", "src/node-types.json"] {
             assert!(
                 read(&dir.path().join(generated)) == read(&source.join(generated)),
-                "editors/tree-sitter-img/{generated} is stale: run `tree-sitter generate` there"
+                "editors/tree-sitter-img/{generated} is stale: run `tree-sitter generate --abi {ABI}` there"
             );
         }
         Grammar { dir }
@@ -335,4 +339,66 @@ fn textmate_and_book_highlighting_agree_with_tree_sitter_and_the_vsix_packages()
         "the language client is not bundled:\n{listing}"
     );
     assert!(fs::metadata(&vsix).expect("vsix written").len() > 10_000);
+}
+
+/// Neovim's own tree-sitter loads the committed parser (compiled as an editor does, from
+/// src/parser.c and src/scanner.c with a C compiler), parses the examples without an error and
+/// runs the highlight and locals queries.
+#[test]
+fn neovim_loads_the_parser_and_runs_the_queries() {
+    if !tool("nvim") || !tool("cc") {
+        return;
+    }
+    let root = repo();
+    let grammar = root.join("editors/tree-sitter-img");
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let library = scratch.path().join("img.so");
+    run(Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", "-I"])
+        .arg(grammar.join("src"))
+        .arg(grammar.join("src/parser.c"))
+        .arg(grammar.join("src/scanner.c"))
+        .arg("-o")
+        .arg(&library));
+    let script = scratch.path().join("check.lua");
+    fs::write(
+        &script,
+        r#"
+local library, queries = os.getenv("IMG_PARSER"), os.getenv("IMG_QUERIES")
+vim.treesitter.require_language("img", library)
+local function read(path) return table.concat(vim.fn.readfile(path), "\n") end
+local highlights = vim.treesitter.parse_query("img", read(queries .. "/highlights.scm"))
+vim.treesitter.parse_query("img", read(queries .. "/locals.scm"))
+local captures = {}
+for _, file in ipairs(vim.split(os.getenv("IMG_FILES"), "\n")) do
+  local text = read(file)
+  local root = vim.treesitter.get_string_parser(text, "img"):parse()[1]:root()
+  if root:has_error() then io.stdout:write("error in " .. file .. "\n") end
+  for id in highlights:iter_captures(root, text, 0, -1) do captures[highlights.captures[id]] = true end
+end
+local names = vim.tbl_keys(captures)
+table.sort(names)
+io.stdout:write("captures: " .. table.concat(names, " ") .. "\n")
+"#,
+    )
+    .expect("write script");
+    let mut examples = Vec::new();
+    img_files(&root.join("examples"), &mut examples);
+    img_files(&root.join("compiler/imgc-core/stdlib"), &mut examples);
+    let files: Vec<String> = examples.iter().map(|p| p.display().to_string()).collect();
+    let output = run(Command::new("nvim")
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .args(["-c", "qa!"])
+        .env("IMG_PARSER", &library)
+        .env("IMG_QUERIES", grammar.join("queries"))
+        .env("IMG_FILES", files.join("\n")));
+    let report = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    assert!(!report.contains("error"), "{report}");
+    let captures = report.lines().find_map(|l| l.strip_prefix("captures: ")).unwrap_or_else(|| panic!("{report}"));
+    for expected in
+        ["comment", "string", "number", "keyword", "keyword.option", "function.call", "type", "variable.parameter"]
+    {
+        assert!(captures.split(' ').any(|c| c == expected), "no {expected} in Neovim's captures: {captures}");
+    }
 }
