@@ -124,8 +124,8 @@ module.exports = grammar({
     arguments: $ => seq(token.immediate('('), commaList($.argument), ')'),
     argument: $ => seq(optional(seq(field('name', $.identifier), ':')), field('value', $._expression)),
     _primary: $ => choice($.boolean, $.scratch, $.number, $.string, $.list, $.map, $.parenthesized_expression, $.identifier, $._step_word),
-    // A step's keyword as a value: a build argument named with it (`arg user`, then `${user}`), or a
-    // standard module (`user.create(...)`).
+    // A step's keyword as a name: the standard module `user` in `user.create(...)` (pest reads a
+    // callee as plain words). Accepted alone too, which pest does not, so it highlights as a name.
     _step_word: $ => alias(choice(...STEP_KEYWORDS), $.identifier),
     parenthesized_expression: $ => seq('(', $._expression, ')'),
     list: $ => seq('[', commaList($._expression), ']'),
