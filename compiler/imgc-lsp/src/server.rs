@@ -349,9 +349,25 @@ impl Server {
         Ok(Some(PrepareRenameResponse::Range(navigate::prepare_rename(&analysis, offset as u32)?)))
     }
 
+    /// Renames in the document and the modules it reads, and in the other open documents that
+    /// read the renamed name's file (a module edited on its own renames its importers' uses too).
     fn rename(&mut self, params: RenameParams) -> Answer<Option<WorkspaceEdit>> {
         let Some((analysis, offset)) = self.at(&params.text_document_position) else { return Ok(None) };
-        Ok(Some(navigate::rename(&analysis, offset as u32, &params.new_name)?))
+        let mut edit = navigate::rename(&analysis, offset as u32, &params.new_name)?;
+        if let Some(declaration) = navigate::declaration(&analysis, offset as u32) {
+            let others: Vec<Url> = self
+                .documents
+                .keys()
+                .filter(|u| **u != params.text_document_position.text_document.uri)
+                .cloned()
+                .collect();
+            for other in others {
+                if let Some(other) = self.analysis(&other) {
+                    navigate::rename_uses_of(&other, &declaration, &params.new_name, &mut edit);
+                }
+            }
+        }
+        Ok(Some(edit))
     }
 
     fn completion(&mut self, params: CompletionParams) -> Answer<Option<CompletionResponse>> {
