@@ -29,6 +29,8 @@ pub const DEBOUNCE: Duration = Duration::from_millis(10);
 
 struct Document {
     text: String,
+    /// The client's version of the text, sent back with its diagnostics.
+    version: i32,
     path: PathBuf,
     analysis: Option<Rc<Analysis>>,
     /// The text's last parse: the next analysis reparses only what the edits since reached.
@@ -166,6 +168,7 @@ impl Server {
                     let path = uri.to_file_path().unwrap_or_else(|_| PathBuf::from(uri.path()));
                     let document = Document {
                         text: params.text_document.text,
+                        version: params.text_document.version,
                         path,
                         analysis: None,
                         parsed: None,
@@ -181,6 +184,7 @@ impl Server {
                     && let Some(document) = self.documents.get_mut(&params.text_document.uri)
                 {
                     text::apply_changes(&mut document.text, params.content_changes);
+                    document.version = params.text_document.version;
                     let path = document.path.clone();
                     // The documents that import the edited one are due too.
                     let importers: Vec<Url> = self
@@ -245,7 +249,8 @@ impl Server {
     }
 
     fn send_diagnostics(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>) {
-        let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
+        let version = self.documents.get(&uri).map(|d| d.version);
+        let params = PublishDiagnosticsParams { uri, diagnostics, version };
         self.send(Message::Notification(Notification::new(PublishDiagnostics::METHOD.to_string(), params)));
     }
 
