@@ -23,6 +23,7 @@ pub mod platform;
 mod progress;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod resolve;
 pub mod run;
 pub mod tree;
 
@@ -34,6 +35,7 @@ use oci_spec::image::{Descriptor, ImageManifestBuilder, MediaType};
 use output::{Destination, Staging};
 use plan::PlannedLayer;
 use platform::Platform;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// How to build.
@@ -62,6 +64,9 @@ pub struct Options {
     pub authfile: Option<PathBuf>,
     /// Secrets and the ssh agent for `run` steps.
     pub run: run::RunOptions,
+    /// Base images pinned by a lock file: reference (as the program writes it) to platform
+    /// (`os/arch[/variant]`) to the digest of the manifest to build on.
+    pub pins: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Options {
@@ -80,6 +85,7 @@ impl Options {
             layer_cache: false,
             authfile: None,
             run: run::RunOptions::default(),
+            pins: BTreeMap::new(),
         }
     }
 }

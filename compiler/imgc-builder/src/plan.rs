@@ -316,9 +316,14 @@ impl Planner<'_> {
             })?),
             None => LocalRef::parse(name, &self.options.context),
         };
-        let image = match local {
-            Some(local) => base::open(&local, platform, self.scratch).map_err(Error::Failed)?,
-            None => self.pull(name, platform)?,
+        let pinned = self.options.pins.get(name).and_then(|p| p.get(&platform.to_string()));
+        let image = match (local, pinned) {
+            (Some(local), Some(digest)) => {
+                base::open_pinned(&local, digest, platform, self.scratch).map_err(Error::Failed)?
+            }
+            (Some(local), None) => base::open(&local, platform, self.scratch).map_err(Error::Failed)?,
+            (None, Some(digest)) => self.pull(&super::resolve::by_digest(name, digest), platform)?,
+            (None, None) => self.pull(name, platform)?,
         };
         let image = std::rc::Rc::new(image);
         self.bases.insert(key, image.clone());

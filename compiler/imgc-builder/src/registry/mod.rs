@@ -4,6 +4,7 @@
 //! loopback (`localhost`, `127.*`, `[::1]`) are spoken to over plain HTTP, others over HTTPS.
 
 pub mod auth;
+pub mod resolve;
 
 use super::base::{DOCKER_LIST, DOCKER_MANIFEST, INDEX, MANIFEST, blob_path, for_platform};
 use super::digest::{HashWriter, is_sha256, sha256_digest};
