@@ -131,7 +131,7 @@ pub fn plan(program: &Program, target: usize, options: &Options, scratch: &Path)
 }
 
 /// The stages `target` depends on and itself, each after its dependencies.
-fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
+pub(crate) fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
     fn visit(program: &Program, index: usize, seen: &mut Vec<bool>, order: &mut Vec<usize>) {
         if index >= seen.len() || seen[index] {
             return;

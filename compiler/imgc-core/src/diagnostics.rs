@@ -72,6 +72,7 @@ codes! {
     ProjectValue = "E0042", "invalid value in the project file";
     UnknownProjectImage = "E0043", "unknown image";
     LockFile = "E0044", "lock file missing, invalid or out of date";
+    NoEmulation = "E0045", "a `run` step for another platform, with no emulator";
     AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
     PackageCacheLeft = "W0102", "package manager cache left in a layer";
     UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";

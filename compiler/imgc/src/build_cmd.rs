@@ -38,9 +38,10 @@ pub struct BuildArgs {
     /// Set a build argument: --arg NAME=VALUE (repeatable)
     #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = super::parse_arg)]
     pub args: Vec<(String, String)>,
-    /// The platform of stages that name none [default: the host's]
-    #[arg(long, value_name = "OS/ARCH", value_parser = Platform::parse)]
-    pub platform: Option<Platform>,
+    /// The platform of stages that name none [default: the host's]; several, comma-separated:
+    /// an image index with one image per platform
+    #[arg(long, value_name = "OS/ARCH[,…]", value_parser = Platform::parse, value_delimiter = ',')]
+    pub platform: Vec<Platform>,
     /// The build context [default: the directory of FILE]
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
@@ -109,14 +110,17 @@ pub fn build(args: Box<BuildArgs>, reporter: &Reporter) -> ExitCode {
         Ok(options) => options,
         Err(message) => return fail(&message),
     };
-    build_program(&compilation, &destination, &options, &super::reporter_for_build(reporter))
+    build_program(&compilation, &destination, &options, &args.platform, &super::reporter_for_build(reporter))
 }
 
 /// The builder's options from the command line.
 pub fn options(args: &BuildArgs, context: PathBuf) -> Result<oci::Options, String> {
     let mut options = oci::Options::new(context);
     options.stage = args.stage.clone();
-    options.platform = args.platform.clone();
+    options.platform = match args.platform.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
     options.tags = args.tags.clone();
     options.base_images = args.base_images.clone();
     options.authfile = args.authfile.clone();
@@ -138,12 +142,13 @@ pub fn options(args: &BuildArgs, context: PathBuf) -> Result<oci::Options, Strin
     Ok(options)
 }
 
-/// Builds a compiled program (reporting its errors or warnings) to `destination`; prints the
-/// manifest digest.
+/// Builds a compiled program (reporting its errors or warnings) to `destination`, for several
+/// `platforms` as an image index; prints the manifest's (or index's) digest.
 pub fn build_program(
     compilation: &Compilation,
     destination: &Destination,
     options: &oci::Options,
+    platforms: &[Platform],
     report: &dyn Fn(&Compilation, &[Diagnostic]),
 ) -> ExitCode {
     let warnings: Vec<Diagnostic> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
@@ -155,9 +160,14 @@ pub fn build_program(
         }
     };
     report(compilation, &warnings);
-    match oci::build(program, destination, options) {
-        Ok(built) => {
-            println!("{}", built.manifest_digest);
+    let built = if platforms.len() > 1 {
+        oci::multi::build_index(program, destination, options, platforms).map(|built| built.index_digest)
+    } else {
+        oci::build(program, destination, options).map(|built| built.manifest_digest)
+    };
+    match built {
+        Ok(digest) => {
+            println!("{digest}");
             ExitCode::SUCCESS
         }
         Err(Error::Program(diagnostics)) => {

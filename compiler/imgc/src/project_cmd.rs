@@ -474,16 +474,13 @@ fn build_one(loaded: &Loaded, name: &str, mut args: Box<BuildArgs>, reporter: &R
         Ok(image) => image,
         Err(code) => return code,
     };
-    let platforms = project.platforms(image);
-    if args.platform.is_none() {
-        match platforms.as_slice() {
-            [] => {}
-            [one] => args.platform = Platform::parse(one).ok(),
-            _ => {
-                reporter.error(&format!(
-                    "the image `{name}` is for {} platforms; this imgc builds one platform at a time: pick one with `--platform`",
-                    platforms.len()
-                ));
+    if args.platform.is_empty() {
+        let platforms: Result<Vec<Platform>, String> =
+            project.platforms(image).iter().map(|p| Platform::parse(p)).collect();
+        match platforms {
+            Ok(platforms) => args.platform = platforms,
+            Err(message) => {
+                reporter.error(&message);
                 return ExitCode::from(2);
             }
         }
@@ -568,7 +565,7 @@ fn build_one(loaded: &Loaded, name: &str, mut args: Box<BuildArgs>, reporter: &R
             reporter.error(&format!("cannot create `{}`: {e}", parent.display()));
             return ExitCode::from(2);
         }
-        let code = build_cmd::build_program(&compilation, destination, &options, &report);
+        let code = build_cmd::build_program(&compilation, destination, &options, &args.platform, &report);
         if code != ExitCode::SUCCESS {
             return code;
         }

@@ -507,6 +507,23 @@ fn e0044_lock_file() {
     }
 }
 
+#[cfg(feature = "oci")]
+#[test]
+fn e0045_no_emulation() {
+    let source = "stage tools from scratch platform \"linux/s390x\" {\n    copy \"a\" to \"/a\"\n    run \"true\"\n}\nimage from scratch {\n    copy from tools \"/a\" to \"/a\"\n}\n";
+    let compilation = imgc::compile_source("app.img", source, &Options::default());
+    let program = compilation.program.as_ref().expect("compiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let destination = imgc::oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display()))
+        .expect("destination");
+    let error = imgc::oci::build(program, &destination, &imgc::oci::Options::new(dir.path())).expect_err("no emulator");
+    let imgc::oci::Error::Program(diagnostics) = error else { panic!("a diagnostic: {error}") };
+    let rendered = compilation.render(&diagnostics, false);
+    assert!(rendered.contains("error[E0045]: this `run` step runs linux/s390x programs"), "{rendered}");
+    assert!(rendered.contains("app.img:3:5") && rendered.contains("qemu-user-static"), "{rendered}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
 #[test]
 fn every_code_has_a_test_here() {
     let this_file =

@@ -262,3 +262,45 @@ fn a_lock_pins_a_local_base_until_it_is_updated() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("imgc.lock is out of date: `example.com/other:1` is not locked; `example.com/base:1` is locked but no image uses it"), "{stderr}");
 }
+
+#[test]
+fn an_image_for_two_platforms_is_an_index_from_the_project_or_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        &[
+            ("app.img", "image from scratch {\n    copy \"hello.txt\" to \"/hello.txt\"\n}\n"),
+            ("hello.txt", "hello\n"),
+            (
+                "imgc.toml",
+                "platforms = [\"linux/amd64\", \"linux/arm64\"]\n\n[images.app]\nprogram = \"app.img\"\ntags = [\"v1\"]\noutputs = [\"oci:out\"]\n",
+            ),
+        ],
+    );
+    let out = imgc(&["build"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let index = manifest(&dir.path().join("out"), "v1");
+    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json", "{index}");
+    let arches: Vec<&str> = index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|m| m["platform"]["architecture"].as_str())
+        .collect();
+    assert_eq!(arches, ["amd64", "arm64"]);
+    for entry in index["manifests"].as_array().expect("manifests") {
+        let image = blob_json(&dir.path().join("out"), entry["digest"].as_str().expect("digest"));
+        let config = blob_json(&dir.path().join("out"), image["config"]["digest"].as_str().expect("config"));
+        assert_eq!(config["architecture"], entry["platform"]["architecture"]);
+    }
+    let out = imgc(&["build", "app.img", "--platform", "linux/arm64,linux/amd64", "-o", "oci:two"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let index = manifest(&dir.path().join("two"), "");
+    let arches: Vec<&str> = index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|m| m["platform"]["architecture"].as_str())
+        .collect();
+    assert_eq!(arches, ["arm64", "amd64"], "in the order asked");
+}
