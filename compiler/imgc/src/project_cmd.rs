@@ -135,15 +135,62 @@ fn needs(loaded: &Loaded, reporter: &Reporter) -> Result<(Needs, BTreeMap<String
         let compilation = compile(loaded, image, &[], reporter)?;
         let program = compilation.program.as_ref().ok_or(ExitCode::from(1))?;
         let platforms = loaded.project.platforms(image);
-        let found = lock::needs(program, &platforms, &host, &|reference| {
+        let mut found = lock::needs(program, &platforms, &host, &|reference| {
             local_source(loaded, image, reference).map(|(source, dir)| {
                 dirs.borrow_mut().entry(reference.to_string()).or_insert(dir);
                 source
             })
         });
+        // An image the project builds itself is no base to pin: it changes with every build.
+        found.retain(|reference, _| !built_here(loaded, image, reference));
         lock::merge(&mut all, found);
     }
     Ok((all, dirs.into_inner()))
+}
+
+/// Whether `reference` (a base of `image`) is where an image of the project is written.
+fn built_here(loaded: &Loaded, image: &Image, reference: &str) -> bool {
+    let project = &loaded.project;
+    let local_path = |location: &str, base: &Path| {
+        imgc::literals::local_image_path(location).map(|rest| {
+            let path = rest.split_once(':').map_or(rest, |(path, _)| path);
+            normalize(&base.join(path))
+        })
+    };
+    let wanted = match local_source(loaded, image, reference) {
+        Some((source, dir)) => local_path(&source, &dir),
+        None => None,
+    };
+    project.manifest.images.get_ref().iter().any(|(name, other)| {
+        other.outputs.iter().any(|output| match (output.get_ref().as_str(), &wanted) {
+            ("registry", None) => {
+                let url = project.manifest.registry.url.as_ref().map_or("", |u| u.get_ref().trim_end_matches('/'));
+                let tags: Vec<&str> = if other.tags.is_empty() {
+                    vec!["latest"]
+                } else {
+                    other.tags.iter().map(String::as_str).collect()
+                };
+                tags.iter().any(|tag| reference == format!("{url}/{name}:{tag}"))
+            }
+            (output, None) => output.strip_prefix("docker://") == Some(reference),
+            (output, Some(path)) => local_path(output, &project.root).as_ref() == Some(path),
+        })
+    })
+}
+
+/// `path` with `.` and `name/..` taken out, without asking the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// With `--locked`: fails with E0044 when the lock is missing or does not match the project.

@@ -95,6 +95,14 @@ fn every_image_is_built_after_what_it_depends_on_from_a_subfolder() {
     // `api` is on `web`: its first layer is web's.
     let api = manifest(&dir.path().join("out/api"), "");
     assert_eq!(api["layers"][0]["digest"], web["layers"][0]["digest"]);
+
+    // `web`'s output is built here, so it is no base to lock: the lock is empty and current.
+    let out = imgc(&["lock"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lock = std::fs::read_to_string(dir.path().join("imgc.lock")).expect("imgc.lock");
+    assert!(!lock.contains("[image"), "{lock}");
+    let out = imgc(&["build", "--locked"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[test]
