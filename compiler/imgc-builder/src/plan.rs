@@ -216,10 +216,12 @@ pub fn parse_mode(text: &str) -> Option<u32> {
 impl Planner<'_> {
     fn stage(&mut self, index: usize, states: &[Option<Stage>]) -> Result<Stage, Error> {
         let ir_stage = &self.program.stages[index];
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        // Builders set the platform arguments; a stage sees those it declares.
+        let mut vars: BTreeMap<String, String> =
+            super::platform::automatic_args(&self.platform_default, &Platform::host()).into_iter().collect();
         for arg in &self.program.args {
-            let value = arg.default.as_ref().map(|d| expand(d, &vars)).unwrap_or_default();
-            vars.insert(arg.name.clone(), value);
+            let value = arg.default.as_ref().map(|d| expand(d, &vars)).or_else(|| vars.get(&arg.name).cloned());
+            vars.insert(arg.name.clone(), value.unwrap_or_default());
         }
         let platform = match &ir_stage.platform {
             Some(text) => Platform::parse(&expand(text, &vars)).map_err(Error::Failed)?,

@@ -312,3 +312,31 @@ fn an_image_for_two_platforms_is_an_index_from_the_project_or_the_command_line()
         .collect();
     assert_eq!(arches, ["arm64", "amd64"], "in the order asked");
 }
+
+#[test]
+fn each_platform_gets_its_own_platform_arguments() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        &[
+            (
+                "app.img",
+                "image from scratch {\n    copy \"tool-${TARGETARCH}\" to \"/tool\"\n    env { BUILT_FOR = \"${TARGETPLATFORM}\" }\n}\n",
+            ),
+            ("tool-amd64", "amd64\n"),
+            ("tool-arm64", "arm64\n"),
+        ],
+    );
+    let out = imgc(&["build", "app.img", "--platform", "linux/amd64,linux/arm64", "-o", "oci:out"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let index = manifest(&dir.path().join("out"), "");
+    let mut layers = Vec::new();
+    for entry in index["manifests"].as_array().expect("manifests") {
+        let arch = entry["platform"]["architecture"].as_str().expect("arch");
+        let image = blob_json(&dir.path().join("out"), entry["digest"].as_str().expect("digest"));
+        let config = blob_json(&dir.path().join("out"), image["config"]["digest"].as_str().expect("config"));
+        assert!(config["config"]["Env"].to_string().contains(&format!("BUILT_FOR=linux/{arch}")), "{config}");
+        layers.push(image["layers"][0]["digest"].clone());
+    }
+    assert_ne!(layers[0], layers[1], "tool-amd64 and tool-arm64 were copied");
+}
