@@ -313,7 +313,8 @@ pub fn lock(update: bool, name: Option<&str>, reporter: &Reporter) -> ExitCode {
                 };
                 let program = compilation.program.as_ref();
                 let platforms = loaded.project.platforms(image);
-                program.map(|p| lock::needs(p, &platforms, "", &|_| None).into_keys().collect()).unwrap_or_default()
+                let host = Platform::host().to_string();
+                program.map(|p| lock::needs(p, &platforms, &host, &|_| None).into_keys().collect()).unwrap_or_default()
             }
             Err(_) => {
                 let references: Vec<&str> = needs.keys().map(String::as_str).collect();
@@ -576,6 +577,17 @@ fn build_one(loaded: &Loaded, name: &str, mut args: Box<BuildArgs>, reporter: &R
         Ok(compilation) => compilation,
         Err(code) => return code,
     };
+    if let (Some(stage), Some(program)) = (&image.stage, &compilation.program)
+        && !program.stages.iter().any(|s| s.name.as_deref() == Some(stage.get_ref().as_str()))
+    {
+        let names: Vec<&str> = program.stages.iter().filter_map(|s| s.name.as_deref()).collect();
+        let diagnostic =
+            Diagnostic::error(Code::ProjectValue, format!("the program has no stage `{}`", stage.get_ref()))
+                .with_label(project.span(stage), "no such stage")
+                .with_help(format!("its stages are: {}", names.join(", ")));
+        loaded.report(reporter, &[diagnostic]);
+        return ExitCode::from(1);
+    }
     let mut tags = image.tags.clone();
     tags.append(&mut args.tags);
     args.tags = tags;

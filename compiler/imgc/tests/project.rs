@@ -119,6 +119,15 @@ fn one_image_by_name_and_an_unknown_name_is_e0043() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("error[E0043]: the project has no image `wbe`"), "{stderr}");
     assert!(stderr.contains("its images are: api, web"), "{stderr}");
+
+    // A stage the program does not have, at its place in the file.
+    let toml = std::fs::read_to_string(dir.path().join("imgc.toml")).expect("read");
+    write(dir.path(), &[("imgc.toml", &toml.replace("tags = [", "stage = \"runtime\"\ntags = ["))]);
+    let out = imgc(&["build", "web"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error[E0042]: the program has no stage `runtime`"), "{stderr}");
+    assert!(stderr.contains("imgc.toml:10:9"), "{stderr}");
 }
 
 #[test]

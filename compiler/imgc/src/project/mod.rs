@@ -70,8 +70,7 @@ pub fn load(path: &Path) -> Result<Project, LoadError> {
         .values()
         .filter(|image| !project.root.join(image.program.get_ref()).is_file())
         .map(|image| {
-            project
-                .error(Code::ProjectValue, format!("the program `{}` does not exist", image.program.get_ref()))
+            Diagnostic::error(Code::ProjectValue, format!("the program `{}` does not exist", image.program.get_ref()))
                 .with_label(project.span(&image.program), "no such file")
                 .with_help(format!("paths are relative to `{}`", project.root.display()))
         })
@@ -105,10 +104,6 @@ pub fn parse(name: &str, text: &str) -> Result<Project, Invalid> {
 }
 
 impl Project {
-    fn error(&self, code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(code, message)
-    }
-
     /// The span of a value in the project file.
     pub fn span<T>(&self, value: &Spanned<T>) -> Span {
         Span::new(self.file, value.span())
@@ -125,8 +120,7 @@ impl Project {
     }
 
     fn unknown_image(&self, name: &str, at: Option<Span>) -> Diagnostic {
-        let mut diagnostic = self
-            .error(Code::UnknownProjectImage, format!("the project has no image `{name}`"))
+        let mut diagnostic = Diagnostic::error(Code::UnknownProjectImage, format!("the project has no image `{name}`"))
             .with_help(format!("its images are: {}", self.names().join(", ")));
         if let Some(span) = at {
             diagnostic = diagnostic.with_label(span, "not an image of this project");
@@ -140,7 +134,7 @@ impl Project {
         let images = self.manifest.images.get_ref();
         if images.is_empty() {
             out.push(
-                self.error(Code::ProjectValue, "the project lists no image")
+                Diagnostic::error(Code::ProjectValue, "the project lists no image")
                     .with_label(self.span(&self.manifest.images), "no image here")
                     .with_help("add one: `[images.app]` with `program = \"app.img\"`"),
             );
@@ -148,20 +142,22 @@ impl Project {
         let platforms = self.manifest.platforms.iter().chain(images.values().flat_map(|i| &i.platforms));
         for platform in platforms {
             if let Err(message) = check_platform(platform.get_ref()) {
-                out.push(self.error(Code::ProjectValue, message).with_label(self.span(platform), "not a platform"));
+                out.push(
+                    Diagnostic::error(Code::ProjectValue, message).with_label(self.span(platform), "not a platform"),
+                );
             }
         }
         for (name, image) in images {
             if !is_image_name(name) {
                 out.push(
-                    self.error(Code::ProjectValue, format!("`{name}` is not a valid image name"))
+                    Diagnostic::error(Code::ProjectValue, format!("`{name}` is not a valid image name"))
                         .with_label(self.span(&image.program), "in this image")
                         .with_help("an image name is lowercase letters, digits, `.`, `_` and `-`, starting with a letter or digit"),
                 );
             }
             if image.program.get_ref().is_empty() {
                 out.push(
-                    self.error(Code::ProjectValue, "the program path is empty")
+                    Diagnostic::error(Code::ProjectValue, "the program path is empty")
                         .with_label(self.span(&image.program), "here"),
                 );
             }
@@ -170,7 +166,7 @@ impl Project {
                     out.push(self.unknown_image(dependency.get_ref(), Some(self.span(dependency))));
                 } else if dependency.get_ref() == name {
                     out.push(
-                        self.error(Code::ProjectValue, format!("the image `{name}` depends on itself"))
+                        Diagnostic::error(Code::ProjectValue, format!("the image `{name}` depends on itself"))
                             .with_label(self.span(dependency), "here"),
                     );
                 }
@@ -178,7 +174,7 @@ impl Project {
             for output in image.outputs.iter().filter(|o| o.get_ref() == "registry") {
                 if self.manifest.registry.url.is_none() {
                     out.push(
-                        self.error(Code::ProjectValue, "a `registry` output, but the project names no registry")
+                        Diagnostic::error(Code::ProjectValue, "a `registry` output, but the project names no registry")
                             .with_label(self.span(output), "pushes where?")
                             .with_help("set `url` in `[registry]`, e.g. `url = \"registry.example.com/team\"`"),
                     );
@@ -215,7 +211,7 @@ impl Project {
                 .collect();
             if ready.is_empty() {
                 let first = left[0];
-                let mut diagnostic = self.error(
+                let mut diagnostic = Diagnostic::error(
                     Code::ProjectValue,
                     format!(
                         "the images {} depend on each other",
