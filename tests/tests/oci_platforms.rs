@@ -105,6 +105,20 @@ fn one_build_writes_an_index_with_an_image_per_platform_on_its_base() {
     let base = format!("{}/imgc-platforms/base:1", registry.host());
     let base_layers = push_base(dir.path(), &base);
 
+    // Resolved for a lock file: the index's digest, and each platform's manifest in it.
+    let no_auth = dir.path().join("no-config.json");
+    let resolved = imgc::oci::registry::resolve::resolve(&base, &platforms(), Some(&no_auth)).expect("resolves");
+    let raw = skopeo(&["inspect", "--raw", "--tls-verify=false", &format!("docker://{base}")]).expect("inspect");
+    assert_eq!(resolved.digest, format!("sha256:{:x}", Sha256::digest(raw.stdout.as_bytes())));
+    let raw: serde_json::Value = serde_json::from_str(&raw.stdout).expect("JSON");
+    for ((platform, digest), entry) in resolved.platforms.iter().zip(raw["manifests"].as_array().expect("an index")) {
+        assert_eq!(entry["platform"]["architecture"], platform.architecture.as_str());
+        assert_eq!(entry["digest"], digest.as_str());
+    }
+    let missing = Platform::parse("linux/s390x").expect("platform");
+    let error = imgc::oci::registry::resolve::resolve(&base, &[missing], Some(&no_auth)).expect_err("no s390x");
+    assert!(error.contains("has no image for linux/s390x (it has: linux/amd64, linux/arm64)"), "{error}");
+
     let context = dir.path().join("app");
     write_files(&context, &[("app.txt", "app\n", 0o644)]);
     let program = compile(&format!("image from \"{base}\" {{\n    copy \"app.txt\" to \"/app.txt\"\n}}\n"), &context);
