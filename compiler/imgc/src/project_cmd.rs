@@ -37,13 +37,21 @@ impl Loaded {
 }
 
 /// The project of the current folder; `Err` (after saying why) when there is none or it has
-/// errors.
-pub fn load(reporter: &Reporter) -> Result<Loaded, ExitCode> {
+/// errors. `name` is the image asked for, if any (for the message when there is no project).
+pub fn load(reporter: &Reporter, name: Option<&str>) -> Result<Loaded, ExitCode> {
     let cwd = std::env::current_dir().map_err(|e| {
         reporter.error(&format!("cannot read the current folder: {e}"));
         ExitCode::from(2)
     })?;
     let Some(path) = project::find(&cwd) else {
+        if let Some(name) = name {
+            reporter.error(&format!(
+                "cannot read `{name}`: it is no file, and no {} in `{}` or a folder above it names an image `{name}`",
+                project::PROJECT_FILE,
+                cwd.display()
+            ));
+            return Err(ExitCode::from(2));
+        }
         reporter.error(&format!(
             "no {} in `{}` or a folder above it: name a program file, or write an {} (see the book's Projects chapter)",
             project::PROJECT_FILE,
@@ -222,7 +230,7 @@ pub struct DockerfileRequest<'a> {
 /// `imgc dockerfile NAME` and `imgc dockerfile --all`: locked base images written with their
 /// digests.
 pub fn dockerfile(request: &DockerfileRequest<'_>, reporter: &Reporter) -> ExitCode {
-    let loaded = match load(reporter) {
+    let loaded = match load(reporter, request.name) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -294,7 +302,7 @@ pub fn dockerfile(request: &DockerfileRequest<'_>, reporter: &Reporter) -> ExitC
 /// `imgc lock`: pins every base image reference of the project; with `update`, moves the pins of
 /// `name` (a reference or an image of the project), or of all.
 pub fn lock(update: bool, name: Option<&str>, reporter: &Reporter) -> ExitCode {
-    let loaded = match load(reporter) {
+    let loaded = match load(reporter, None) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
@@ -415,7 +423,7 @@ fn resolve(
 /// `imgc build` in a project: `name` alone, or every image (in groups of independent ones, each
 /// built by its own `imgc build NAME`, at once).
 pub fn build(args: Box<BuildArgs>, name: Option<&str>, reporter: &Reporter) -> ExitCode {
-    let loaded = match load(reporter) {
+    let loaded = match load(reporter, name) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };

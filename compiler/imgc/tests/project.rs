@@ -188,6 +188,9 @@ fn without_a_project_the_commands_say_where_they_looked() {
     let out = imgc(&["build"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no imgc.toml in"), "{}", text(&out.stderr));
+    let out = imgc(&["dockerfile", "app"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read `app`: it is no file, and no imgc.toml"), "{}", text(&out.stderr));
 }
 
 #[test]
