@@ -323,6 +323,11 @@ fn an_image_for_two_platforms_is_an_index_from_the_project_or_the_command_line()
         .filter_map(|m| m["platform"]["architecture"].as_str())
         .collect();
     assert_eq!(arches, ["arm64", "amd64"], "in the order asked");
+    let out = imgc(&["inspect", "oci:two"], dir.path());
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(shown.starts_with("index      sha256:"), "{shown}");
+    assert!(shown.find("platform   linux/arm64") < shown.find("platform   linux/amd64"), "{shown}");
 }
 
 #[test]
