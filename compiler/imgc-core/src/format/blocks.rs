@@ -32,10 +32,7 @@ impl Printer<'_> {
         after_open: Option<usize>,
     ) {
         let top = after_open.is_none();
-        let ranges: Vec<(usize, usize)> = statements
-            .iter()
-            .map(|s| (s.span.start as usize, self.content_end(s.span.start as usize, s.span.end as usize)))
-            .collect();
+        let ranges: Vec<(usize, usize)> = statements.iter().map(|s| (s.span.start as usize, s.end as usize)).collect();
         let inside_statement = |offset: usize| ranges.iter().any(|&(s, e)| offset >= s && offset < e);
         // Events: comments outside statements, and statements, by position.
         let mut events: Vec<(usize, Option<usize>)> = self
@@ -128,7 +125,7 @@ impl Printer<'_> {
     pub(super) fn statement_with_comments(&mut self, statement: &Statement, content_end: usize, indent: usize) {
         let saved = std::mem::take(&mut self.out);
         self.out.push_str(&" ".repeat(indent));
-        self.statement(statement, content_end, indent);
+        self.statement(statement, indent);
         let printed = std::mem::replace(&mut self.out, saved);
         let leftovers = self.comments_in(statement.span.start as usize, content_end);
         // The line is already started at `indent`; put the leftovers there first.

@@ -2,7 +2,7 @@
 //! break).
 
 use super::sequences::{BRACES, Brackets, Item, LIST, PARENS};
-use super::statements::type_text;
+use super::statements::{delimiters, type_text};
 use super::{INDENT, Printer};
 use crate::syntax::ast::{Call, Clause, Expr, ExprKind};
 
@@ -110,9 +110,7 @@ impl Printer<'_> {
 
     pub(super) fn flat_call(&self, call: &Call) -> Option<String> {
         let callee: Vec<&str> = call.callee.iter().map(|i| i.name.as_str()).collect();
-        let after_callee = call.callee.last().map_or(call.span.start, |i| i.span.end) as usize;
-        let open = self.find(after_callee, '(');
-        let close = call.span.end.saturating_sub(1) as usize;
+        let (open, close) = delimiters(call.parens);
         let items: Vec<Item> = call.args.iter().map(Item::Argument).collect();
         Some(format!("{}{}", callee.join("."), self.flat_sequence(&PARENS, open, close, &items)?))
     }
@@ -124,9 +122,7 @@ impl Printer<'_> {
             text.push_str(&self.flat(value)?);
         }
         if !clause.options.is_empty() {
-            let after = clause.value.as_ref().map_or(clause.keyword.span.end, |v| v.span.end) as usize;
-            let open = self.find(after, '(');
-            let close = self.clause_end(clause).saturating_sub(1);
+            let (open, close) = clause.options_parens.map_or((0, 0), delimiters);
             let items: Vec<Item> = clause.options.iter().map(Item::Named).collect();
             text.push(' ');
             text.push_str(&self.flat_sequence(&PARENS, open, close, &items)?);

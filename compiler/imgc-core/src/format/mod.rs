@@ -9,7 +9,9 @@
 //! (their author breaking the line before the first option counts), or stand one a line, indented.
 //! Literals (strings, numbers, names) are written exactly as in the source.
 //!
-//! Comments are found by [`crate::syntax::comments`] and placed by position: before the statement,
+//! The parser records the comments, line breaks and delimiters beside the tree
+//! ([`crate::syntax::ast::ModuleExtra`], the spans of `( )` and `{ }` on the nodes); the
+//! formatter reads those and never scans the source. Comments are placed by position: before the statement,
 //! list item, entry or option that follows them, or after the one they end the line of. A
 //! comment in a place the layout has no line for (inside an expression written on one line) is
 //! moved above its statement. No comment is ever dropped.
@@ -21,7 +23,8 @@ mod statements;
 
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
-use crate::syntax::comments::{Comment, comments};
+use crate::syntax::ast::ModuleExtra;
+use crate::syntax::comments::Comment;
 
 /// The column a line should not pass when the layout has a choice.
 pub const WIDTH: usize = 100;
@@ -33,23 +36,26 @@ pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>
     let Some(module) = module else {
         return Err(diagnostics);
     };
-    let mut printer = Printer::new(text);
+    let mut printer = Printer::new(text, &module.extra);
     printer.top_level(&module.statements);
     Ok(printer.finish())
 }
 
 struct Printer<'s> {
+    /// The source, for the text of literals and comments as written.
     src: &'s str,
+    extra: &'s ModuleExtra,
     comments: Vec<Comment>,
     used: Vec<bool>,
     out: String,
 }
 
 impl<'s> Printer<'s> {
-    fn new(src: &'s str) -> Printer<'s> {
-        let comments = comments(src);
+    fn new(src: &'s str, extra: &'s ModuleExtra) -> Printer<'s> {
+        let comments: Vec<Comment> =
+            extra.comments.iter().map(|span| Comment { range: span.start as usize..span.end as usize }).collect();
         let used = vec![false; comments.len()];
-        Printer { src, comments, used, out: String::new() }
+        Printer { src, extra, comments, used, out: String::new() }
     }
 
     fn finish(mut self) -> String {
@@ -108,12 +114,18 @@ impl<'s> Printer<'s> {
     }
 
     pub(super) fn has_newline(&self, start: usize, end: usize) -> bool {
-        start < end && self.text(start, end).contains('\n')
+        self.extra.newlines_in(offset(start), offset(end)) > 0
+    }
+
+    /// The offset of the line break ending the line `at` is on (the end of the source on the last
+    /// line).
+    pub(super) fn next_line(&self, at: usize) -> usize {
+        self.extra.next_newline(offset(at)).map_or(self.src.len(), |n| n as usize)
     }
 
     /// Two line breaks between `start` and `end`: the author left a blank line.
     pub(super) fn blank_between(&self, start: usize, end: usize) -> bool {
-        start < end && self.text(start, end).matches('\n').count() >= 2
+        self.extra.newlines_in(offset(start), offset(end)) >= 2
     }
 
     /// Unused comments that start in `start..end`, by index.
@@ -130,44 +142,6 @@ impl<'s> Printer<'s> {
     pub(super) fn take_comment(&mut self, index: usize) -> String {
         self.used[index] = true;
         self.comments[index].text(self.src).to_string()
-    }
-
-    /// Where a statement's own text ends: its span may also cover trailing comments, spaces and
-    /// a line-continuing backslash.
-    pub(super) fn content_end(&self, start: usize, end: usize) -> usize {
-        let mut end = end;
-        loop {
-            let trimmed = self.text(start, end).trim_end().len();
-            end = start + trimmed;
-            if let Some(comment) =
-                self.comments.iter().find(|c| c.range.start >= start && c.range.start < end && end <= c.range.end + 1)
-            {
-                end = comment.range.start;
-                continue;
-            }
-            if end > start && self.text(end - 1, end) == "\\" {
-                end -= 1;
-                continue;
-            }
-            return end;
-        }
-    }
-
-    /// The offset of the first `needle` at or after `from`, outside comments (for brackets the
-    /// syntax tree does not record).
-    pub(super) fn find(&self, from: usize, needle: char) -> usize {
-        let mut at = from;
-        while let Some(rest) = self.src.get(at..) {
-            let Some(offset) = rest.find(['#', needle]) else {
-                return self.src.len();
-            };
-            at += offset;
-            if self.src[at..].starts_with(needle) {
-                return at;
-            }
-            at = self.src[at..].find('\n').map_or(self.src.len(), |n| at + n);
-        }
-        self.src.len()
     }
 }
 
@@ -208,4 +182,9 @@ pub(super) fn fits(col: usize, text: &str) -> bool {
     let first = text.split('\n').next().unwrap_or("");
     let last = text.rsplit('\n').next().unwrap_or("");
     col + first.chars().count() <= WIDTH && (!text.contains('\n') || last.chars().count() <= WIDTH)
+}
+
+/// A byte offset as the tree stores it.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }

@@ -90,7 +90,7 @@ impl Printer<'_> {
             }
             previous_end = item.end();
             first = false;
-            let next_line = self.src[previous_end..].find('\n').map_or(self.src.len(), |n| previous_end + n);
+            let next_line = self.next_line(previous_end);
             for index in self.comments_in(previous_end, next_line.min(close)) {
                 let text = self.take_comment(index);
                 self.trailing(&text);

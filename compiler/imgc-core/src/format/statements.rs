@@ -2,13 +2,13 @@
 
 use super::sequences::{BRACES, Item, PARENS};
 use super::{INDENT, Printer, fits};
+use crate::source::Span;
 use crate::syntax::ast::{
     Argument, Call, Clause, Entries, Entry, EnvScope, Expr, ExprKind, Import, Statement, StatementKind, TypeExpr,
 };
 
 impl Printer<'_> {
-    pub(super) fn statement(&mut self, statement: &Statement, content_end: usize, indent: usize) {
-        let start = statement.span.start as usize;
+    pub(super) fn statement(&mut self, statement: &Statement, indent: usize) {
         match &statement.kind {
             StatementKind::Import(Import::Std { path }) => {
                 let path: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
@@ -49,16 +49,12 @@ impl Printer<'_> {
             StatementKind::Fn(decl) => {
                 self.out.push_str("fn ");
                 self.out.push_str(&decl.name.name);
-                let open = self.find(decl.name.span.end as usize, '(');
-                let close = match decl.params.last() {
-                    Some(last) => self.find(Item::Param(last).end(), ')'),
-                    None => self.find(open + 1, ')'),
-                };
+                let (open, close) = delimiters(decl.parens);
                 let items: Vec<Item> = decl.params.iter().map(Item::Param).collect();
                 self.sequence(&PARENS, open, close, &items, indent);
                 self.out.push(' ');
-                let block_open = self.find(close + 1, '{');
-                self.block(&decl.body, block_open, content_end.saturating_sub(1), indent);
+                let (open, close) = braces(statement);
+                self.block(&decl.body, open, close, indent);
             }
             StatementKind::Stage(decl) => {
                 if decl.is_image {
@@ -73,22 +69,19 @@ impl Printer<'_> {
                 }
                 self.out.push_str(" from ");
                 self.expr(&decl.base, indent);
-                let mut before_block = decl.base.span.end as usize;
                 if let Some(platform) = &decl.platform {
                     self.out.push_str(" platform ");
                     self.expr(platform, indent);
-                    before_block = platform.span.end as usize;
                 }
                 if let Some(alias) = &decl.alias {
                     // `as none`, or the name's string as written (after the keyword `as`).
                     let (start, end) = (alias.span.start as usize + "as".len(), alias.span.end as usize);
                     self.out.push_str(" as ");
                     self.out.push_str(self.text(start, end).trim_start());
-                    before_block = end;
                 }
                 self.out.push(' ');
-                let open = self.find(before_block, '{');
-                self.block(&decl.body, open, content_end.saturating_sub(1), indent);
+                let (open, close) = braces(statement);
+                self.block(&decl.body, open, close, indent);
             }
             StatementKind::Run { command, clauses } => {
                 self.out.push_str("run ");
@@ -120,7 +113,7 @@ impl Printer<'_> {
                     EnvScope::Build => "env build ",
                     EnvScope::Both => "env both ",
                 });
-                self.entries(entries, start, content_end, indent);
+                self.entries(entries, statement, indent);
             }
             StatementKind::Label(Entries::Literal(entries)) if entries.len() == 1 => {
                 self.out.push_str("label ");
@@ -128,7 +121,7 @@ impl Printer<'_> {
             }
             StatementKind::Label(entries) => {
                 self.out.push_str("label ");
-                self.entries(entries, start, content_end, indent);
+                self.entries(entries, statement, indent);
             }
             StatementKind::Workdir(e) => self.keyword_expr("workdir", e, indent),
             StatementKind::User(e) => self.keyword_expr("user", e, indent),
@@ -153,8 +146,8 @@ impl Printer<'_> {
             StatementKind::OnBuild(body) | StatementKind::Layer(body) => {
                 let keyword = if matches!(statement.kind, StatementKind::OnBuild(_)) { "onbuild " } else { "layer " };
                 self.out.push_str(keyword);
-                let open = self.find(start, '{');
-                self.block(body, open, content_end.saturating_sub(1), indent);
+                let (open, close) = braces(statement);
+                self.block(body, open, close, indent);
             }
             StatementKind::Call(call) => self.call(call, indent),
         }
@@ -174,13 +167,11 @@ impl Printer<'_> {
     }
 
     /// `env`/`label` entries: written out in braces, or a map value.
-    pub(super) fn entries(&mut self, entries: &Entries, start: usize, content_end: usize, indent: usize) {
+    pub(super) fn entries(&mut self, entries: &Entries, statement: &Statement, indent: usize) {
         match entries {
             Entries::Map(expr) => self.expr(expr, indent),
             Entries::Literal(entries) => {
-                let first = entries.first().map_or(content_end, |e| e.key_span.start as usize);
-                let open = self.find(start, '{').min(first);
-                let close = content_end.saturating_sub(1);
+                let (open, close) = braces(statement);
                 let items: Vec<Item> = entries.iter().map(Item::Entry).collect();
                 self.sequence(&BRACES, open, close, &items, indent);
             }
@@ -243,7 +234,7 @@ impl Printer<'_> {
             self.line_break(indent + INDENT);
             self.clause(clause, indent + INDENT);
             previous_end = self.clause_end(clause);
-            let next_line = self.src[previous_end..].find('\n').map_or(self.src.len(), |n| previous_end + n);
+            let next_line = self.next_line(previous_end);
             for index in self.comments_in(previous_end, next_line) {
                 let text = self.take_comment(index);
                 self.trailing(&text);
@@ -253,7 +244,7 @@ impl Printer<'_> {
 
     pub(super) fn clause_end(&self, clause: &Clause) -> usize {
         match clause.options.last() {
-            Some(last) => self.find(Item::Named(last).end(), ')') + 1,
+            Some(_) => clause.options_parens.map_or(clause.span.end, |parens| parens.end) as usize,
             None => clause.value.as_ref().map_or(clause.keyword.span.end, |v| v.span.end) as usize,
         }
     }
@@ -265,9 +256,7 @@ impl Printer<'_> {
             self.expr(value, indent);
         }
         if !clause.options.is_empty() {
-            let after = clause.value.as_ref().map_or(clause.keyword.span.end, |v| v.span.end) as usize;
-            let open = self.find(after, '(');
-            let close = self.clause_end(clause).saturating_sub(1);
+            let (open, close) = clause.options_parens.map_or((0, 0), delimiters);
             let items: Vec<Item> = clause.options.iter().map(Item::Named).collect();
             self.out.push(' ');
             self.sequence(&PARENS, open, close, &items, indent);
@@ -277,9 +266,7 @@ impl Printer<'_> {
     pub(super) fn call(&mut self, call: &Call, indent: usize) {
         let callee: Vec<&str> = call.callee.iter().map(|i| i.name.as_str()).collect();
         self.out.push_str(&callee.join("."));
-        let after_callee = call.callee.last().map_or(call.span.start, |i| i.span.end) as usize;
-        let open = self.find(after_callee, '(');
-        let close = call.span.end.saturating_sub(1) as usize;
+        let (open, close) = delimiters(call.parens);
         // A lone list or map argument hugs the parentheses: `apt.install([` … `])`.
         if let [Argument { name: None, value }] = call.args.as_slice()
             && matches!(value.kind, ExprKind::List(_) | ExprKind::Map(_))
@@ -301,4 +288,14 @@ pub(super) fn type_text(ty: &TypeExpr) -> String {
         Some(inner) => format!("{}[{}]", ty.name.name, type_text(inner)),
         None => ty.name.name.clone(),
     }
+}
+
+/// The offsets of the opening and the closing delimiter of `span` (`(…)`, `{…}`).
+pub(super) fn delimiters(span: Span) -> (usize, usize) {
+    (span.start as usize, span.end.saturating_sub(1) as usize)
+}
+
+/// The braces of a block statement or of written-out entries (recorded by the parser).
+fn braces(statement: &Statement) -> (usize, usize) {
+    statement.braces.map_or((statement.end as usize, statement.end as usize), delimiters)
 }
