@@ -131,6 +131,13 @@ fn comments_without_a_line_of_their_own_move_above_their_statement() {
 }
 
 #[test]
+fn a_comment_between_step_options_keeps_them_one_a_line() {
+    let text = "image from scratch {\n    run \"x\" cache \"/a\"  # why\n        bind \"b\"\n}\n";
+    let expected = "image from scratch {\n    run \"x\"\n        cache \"/a\"  # why\n        bind \"b\"\n}\n";
+    assert_eq!(canonical(text), expected);
+}
+
+#[test]
 fn literals_are_kept_as_written() {
     let text = "let a = 0o755\nlet b = \"tab\\there \\${X} ${ a }\"\nlet c = \"multi\nline\"\nlet d = (\"x\" + b).y\n";
     assert_eq!(canonical(text), text);
