@@ -27,11 +27,7 @@ impl Converter<'_> {
         in_stage: bool,
     ) -> Option<String> {
         if !is_arg_name(name) {
-            self.unsupported(
-                instruction.span,
-                format!("the build argument name `{name}`"),
-                "name the argument with letters, digits and `_`",
-            );
+            self.unsupported(instruction.span, format!("the build argument name `{name}`"), arg_name_help(name));
             return None;
         }
         let Some(value) = value else {
@@ -66,11 +62,7 @@ impl Converter<'_> {
     /// An `ONBUILD ARG`: `arg NAME [= DEFAULT]` in the `onbuild` block.
     pub(super) fn trigger_arg(&mut self, instruction: &Instruction, name: &str, value: Option<&str>) -> Option<String> {
         if !is_arg_name(name) {
-            self.unsupported(
-                instruction.span,
-                format!("the build argument name `{name}`"),
-                "name it with letters, digits and `_`",
-            );
+            self.unsupported(instruction.span, format!("the build argument name `{name}`"), arg_name_help(name));
             return None;
         }
         match value {
@@ -109,6 +101,16 @@ pub(super) fn is_arg_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// What to write instead of a build argument name `.img` cannot declare.
+fn arg_name_help(name: &str) -> &'static str {
+    if name.contains('$') {
+        "this name is read from a variable when the image is built, and a `.img` program names each argument where it \
+         declares it: write the name it stands for"
+    } else {
+        "name the argument with letters, digits and `_`"
+    }
 }
 
 #[cfg(test)]
