@@ -134,11 +134,11 @@ impl<'s> Printer<'s> {
 }
 
 /// Stands where a trailing comment starts until the comments are aligned.
-pub(super) const MARK: char = '\u{1}';
-pub(super) const MARK_STR: &str = "\u{1}";
+const MARK: char = '\u{1}';
+const MARK_STR: &str = "\u{1}";
 
 /// Aligns the trailing comments of consecutive lines two spaces after the longest of those lines.
-pub(super) fn align_trailing_comments(text: &str) -> String {
+fn align_trailing_comments(text: &str) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut index = 0;

@@ -266,7 +266,7 @@ pub(super) fn type_text(ty: &TypeExpr) -> String {
 }
 
 /// The offsets of the opening and the closing delimiter of `span` (`(…)`, `{…}`).
-pub(super) fn delimiters(span: Span) -> (usize, usize) {
+fn delimiters(span: Span) -> (usize, usize) {
     (span.start as usize, span.end.saturating_sub(1) as usize)
 }
 

@@ -553,3 +553,58 @@ fn content_end(pair: &Pair<'_, Rule>) -> usize {
     }
     end
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::FileId;
+    use crate::syntax::ast::{ExprKind, StatementKind};
+    use crate::syntax::parse;
+
+    fn text_of(source: &str, start: u32, end: u32) -> &str {
+        &source[start as usize..end as usize]
+    }
+
+    #[test]
+    fn a_statement_ends_before_the_comment_or_continuation_after_it() {
+        let source = "arg version = \"1\" + x  # why\nrun \"make\" \\\n  # more\n\nlet a = [1, 2]  # list\n";
+        let module = parse(FileId(0), source).0.expect("parses");
+        let ends: Vec<&str> = module.statements.iter().map(|s| text_of(source, s.span.start, s.end)).collect();
+        assert_eq!(ends, ["arg version = \"1\" + x", "run \"make\"", "let a = [1, 2]"]);
+    }
+
+    #[test]
+    fn delimiters_are_recorded_on_the_nodes() {
+        let source = "fn f( a: string ) {\n    run \"x\" cache \"/c\" (sharing: \"locked\")\n}\nenv { A = \"1\" }\nlet c = g.h(1, 2)\n";
+        let module = parse(FileId(0), source).0.expect("parses");
+        let [function, env, constant] = module.statements.as_slice() else { panic!("three statements") };
+        let StatementKind::Fn(decl) = &function.kind else { panic!("a function") };
+        assert_eq!(text_of(source, decl.parens.start, decl.parens.end), "( a: string )");
+        let braces = function.braces.expect("a block");
+        assert!(
+            text_of(source, braces.start, braces.end).starts_with("{\n")
+                && source[..braces.end as usize].ends_with('}')
+        );
+        let StatementKind::Run { clauses, .. } = &decl.body[0].kind else { panic!("a run step") };
+        let parens = clauses[0].options_parens.expect("options");
+        assert_eq!(text_of(source, parens.start, parens.end), "(sharing: \"locked\")");
+        let braces = env.braces.expect("entries");
+        assert_eq!(text_of(source, braces.start, braces.end), "{ A = \"1\" }");
+        let StatementKind::Let(decl) = &constant.kind else { panic!("a let") };
+        let ExprKind::Call(call) = &decl.value.kind else { panic!("a call") };
+        assert_eq!(text_of(source, call.parens.start, call.parens.end), "(1, 2)");
+    }
+
+    #[test]
+    fn comments_and_line_breaks_are_recorded_beside_the_tree() {
+        let source = "# head\nrun \"a # not a comment\"  # tail\n\nrun \"b\"\n";
+        let module = parse(FileId(0), source).0.expect("parses");
+        let comments: Vec<&str> = module.extra.comments.iter().map(|c| text_of(source, c.start, c.end)).collect();
+        assert_eq!(comments, ["# head", "# tail"]);
+        assert_eq!(module.extra.newlines.len(), 4);
+        let second = module.statements[1].span.start;
+        assert_eq!(module.extra.newlines_in(module.statements[0].end, second), 2);
+        assert_eq!(module.extra.newlines_in(second, second), 0);
+        assert_eq!(module.extra.next_newline(second), Some(source.len() as u32 - 1));
+        assert_eq!(module.extra.next_newline(source.len() as u32), None);
+    }
+}
