@@ -78,7 +78,7 @@ impl Converter<'_> {
 /// The type a build argument's default makes clear, when the text of that type's value is the
 /// default exactly: `int` for a plain number (not a version), `bool` for `true`/`false`, `port`
 /// for `8080/tcp`.
-pub(super) fn arg_type(name: &str, default: &str) -> Option<&'static str> {
+fn arg_type(name: &str, default: &str) -> Option<&'static str> {
     let upper = name.to_uppercase();
     let versionish = upper.contains("VERSION") || upper.ends_with("_VER") || upper.contains("TAG");
     if default == "true" || default == "false" {
@@ -97,10 +97,20 @@ pub(super) fn arg_type(name: &str, default: &str) -> Option<&'static str> {
 }
 
 /// A name a build argument may have in `.img` (also a keyword).
-pub(super) fn is_arg_name(name: &str) -> bool {
+fn is_arg_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// What to write instead of a build argument name `.img` cannot declare.
+fn arg_name_help(name: &str) -> &'static str {
+    if name.contains('$') {
+        "this name is read from a variable when the image is built, and a `.img` program names each argument where it \
+         declares it: write the name it stands for"
+    } else {
+        "name the argument with letters, digits and `_`"
+    }
 }
 
 #[cfg(test)]
@@ -116,15 +126,5 @@ mod tests {
         assert_eq!(arg_type("PORT", "8080"), Some("int"));
         assert_eq!(arg_type("PORT", "8080/tcp"), Some("port"));
         assert_eq!(arg_type("NAME", "app"), None);
-    }
-}
-
-/// What to write instead of a build argument name `.img` cannot declare.
-fn arg_name_help(name: &str) -> &'static str {
-    if name.contains('$') {
-        "this name is read from a variable when the image is built, and a `.img` program names each argument where it \
-         declares it: write the name it stands for"
-    } else {
-        "name the argument with letters, digits and `_`"
     }
 }
