@@ -45,9 +45,15 @@ fn is_volatile(path: &str) -> bool {
 }
 
 fn setup(example: &str) -> (tempfile::TempDir, Options) {
+    setup_in(&example_dir(example))
+}
+
+/// A temporary folder with the test bases exported as OCI layouts, and build options reading
+/// them for a program whose context is `context`.
+fn setup_in(context: &std::path::Path) -> (tempfile::TempDir, Options) {
     ensure_test_env();
     let dir = crate::oci::lowercase_tempdir();
-    let mut options = Options::new(example_dir(example));
+    let mut options = Options::new(context);
     // The examples' bases, from the local stores the setup script fills (no registry here).
     for (image, tag) in [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")] {
         let layout = dir.path().join(image.replace(':', "-"));
@@ -78,33 +84,8 @@ pub fn builds_like_buildah(example: &str, buildah_image: &str) {
     eprintln!("imgc build of {example}: {:.1}s", started.elapsed().as_secs_f64());
 
     let theirs = dir.path().join("theirs");
-    {
-        let _store = crate::store_lock::shared();
-        let push = format!("oci:{}:v1", theirs.display());
-        crate::cmd::run_ok(buildah::command().args(["push", "--quiet", buildah_image, &push]), buildah::RUN_TIMEOUT)
-            .expect("buildah push");
-    }
-    umoci_unpack(&theirs, "v1", &dir.path().join("theirs-bundle")).expect("unpack buildah's");
-    umoci_unpack(&ours, "v1", &dir.path().join("ours-bundle")).expect("unpack ours");
-    let theirs_tree = file_tree(&dir.path().join("theirs-bundle/rootfs"));
-    let ours_tree = file_tree(&dir.path().join("ours-bundle/rootfs"));
-    let paths: BTreeSet<&String> = theirs_tree.keys().chain(ours_tree.keys()).collect();
-    let differences: Vec<String> = paths
-        .into_iter()
-        .filter(|path| {
-            let (a, b) = (theirs_tree.get(*path), ours_tree.get(*path));
-            match (a, b) {
-                _ if BUILDAH_QUIRKS.iter().any(|(p, _)| p == path) => false,
-                (Some(a), Some(b)) if is_volatile(path) => {
-                    (a.kind, a.mode, a.uid, a.gid) != (b.kind, b.mode, b.uid, b.gid)
-                }
-                _ => a != b,
-            }
-        })
-        .map(|path| {
-            format!("{path}: buildah {:?} / imgc {:?}", summary(theirs_tree.get(path)), summary(ours_tree.get(path)))
-        })
-        .collect();
+    push_buildah_image(buildah_image, &theirs).expect("buildah push");
+    let differences = tree_differences(&theirs, &ours, dir.path());
     assert!(differences.is_empty(), "{example}: the trees differ:\n{}", differences.join("\n"));
 
     let archive = dir.path().join("image.tar");
@@ -132,4 +113,103 @@ pub fn builds_like_buildah(example: &str, buildah_image: &str) {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
+}
+
+/// buildah's image `reference` copied to the OCI layout `layout`, tag `v1`.
+fn push_buildah_image(reference: &str, layout: &std::path::Path) -> Result<(), String> {
+    let _store = crate::store_lock::shared();
+    let push = format!("oci:{}:v1", layout.display());
+    crate::cmd::run_ok(buildah::command().args(["push", "--quiet", reference, &push]), buildah::RUN_TIMEOUT)
+        .map(drop)
+        .map_err(|e| format!("buildah push: {e}"))
+}
+
+/// The paths whose entries differ between two OCI layouts (tag `v1`), unpacked under `work`:
+/// but for the volatile files and buildah's quirks listed above.
+fn tree_differences(theirs: &std::path::Path, ours: &std::path::Path, work: &std::path::Path) -> Vec<String> {
+    umoci_unpack(theirs, "v1", &work.join("theirs-bundle")).expect("unpack buildah's");
+    umoci_unpack(ours, "v1", &work.join("ours-bundle")).expect("unpack ours");
+    let theirs_tree = file_tree(&work.join("theirs-bundle/rootfs"));
+    let ours_tree = file_tree(&work.join("ours-bundle/rootfs"));
+    let paths: BTreeSet<&String> = theirs_tree.keys().chain(ours_tree.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|path| {
+            let (a, b) = (theirs_tree.get(*path), ours_tree.get(*path));
+            match (a, b) {
+                _ if BUILDAH_QUIRKS.iter().any(|(p, _)| p == path) => false,
+                (Some(a), Some(b)) if is_volatile(path) => {
+                    (a.kind, a.mode, a.uid, a.gid) != (b.kind, b.mode, b.uid, b.gid)
+                }
+                _ => a != b,
+            }
+        })
+        .map(|path| {
+            format!("{path}: buildah {:?} / imgc {:?}", summary(theirs_tree.get(path)), summary(ours_tree.get(path)))
+        })
+        .collect()
+}
+
+/// The process settings of the image in an OCI layout (tag `v1`): its config's `config` object,
+/// without buildah's version label.
+fn process_config(layout: &std::path::Path) -> Result<serde_json::Value, String> {
+    let read = |path: std::path::PathBuf| -> Result<serde_json::Value, String> {
+        let bytes = std::fs::read(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let blob = |digest: &serde_json::Value| layout.join("blobs/sha256").join(digest.as_str().unwrap_or("").trim_start_matches("sha256:"));
+    let index = read(layout.join("index.json"))?;
+    let manifest = read(blob(&index["manifests"][0]["digest"]))?;
+    let mut config = read(blob(&manifest["config"]["digest"]))?["config"].take();
+    if let Some(labels) = config.get_mut("Labels").and_then(|l| l.as_object_mut()) {
+        labels.remove("io.buildah.version");
+        if labels.is_empty() {
+            config.as_object_mut().map(|c| c.remove("Labels"));
+        }
+    }
+    Ok(config)
+}
+
+/// `imgc build` of many programs of one context (tests/optimizer-programs) against buildah's
+/// builds of their Dockerfiles: the bases are exported once for all of them.
+pub struct ProgramBuilds {
+    dir: tempfile::TempDir,
+    options: Options,
+    count: std::cell::Cell<usize>,
+}
+
+impl ProgramBuilds {
+    pub fn new(context: &std::path::Path) -> Self {
+        let (dir, options) = setup_in(context);
+        ProgramBuilds { dir, options, count: std::cell::Cell::new(0) }
+    }
+
+    /// Whether `imgc build` of `source` fails (as a `fail-*` program must).
+    pub fn fails(&self, source: &str) -> bool {
+        let out = self.work("fails");
+        build(source, &format!("oci:{}:v1", out.join("ours").display()), &self.options).is_err()
+    }
+
+    /// `imgc build` of `source` compared with `buildah_image`, buildah's build of the program's
+    /// Dockerfile: the same file tree and process settings, or what differs.
+    pub fn compare(&self, source: &str, buildah_image: &str) -> Result<(), String> {
+        let work = self.work("compare");
+        let (ours, theirs) = (work.join("ours"), work.join("theirs"));
+        build(source, &format!("oci:{}:v1", ours.display()), &self.options).map_err(|e| format!("imgc build: {e}"))?;
+        push_buildah_image(buildah_image, &theirs)?;
+        let mut problems = tree_differences(&theirs, &ours, &work);
+        let (theirs_config, ours_config) = (process_config(&theirs)?, process_config(&ours)?);
+        if theirs_config != ours_config {
+            problems.push(format!("config: buildah {theirs_config} / imgc {ours_config}"));
+        }
+        let _ = std::fs::remove_dir_all(&work);
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    }
+
+    fn work(&self, what: &str) -> std::path::PathBuf {
+        self.count.set(self.count.get() + 1);
+        let work = self.dir.path().join(format!("{what}-{}", self.count.get()));
+        std::fs::create_dir_all(&work).expect("work dir");
+        work
+    }
 }

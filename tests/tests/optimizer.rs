@@ -2,6 +2,9 @@
 //! program in `tests/optimizer-programs/`, the `-O0` Dockerfile and the optimized one are built
 //! with buildah, and the two images must have the same file tree and the same configuration
 //! (see `imgc_tests::snapshot`). A program named `fail-*.img` must fail to build both ways.
+//! Each program is also built by `imgc build` itself (its `run` steps under runc), which must
+//! give buildah's file tree and process settings (`imgc_tests::builder::ProgramBuilds`) or fail
+//! where buildah fails.
 //!
 //! The programs of [`ON_DOCKER`], those where builders differ (environment and argument scoping,
 //! volumes, mounts, triggers, shells, multi-line commands, processes a RUN leaves, failures), are
@@ -18,6 +21,7 @@
 use std::path::{Path, PathBuf};
 
 use imgc::{Optimize, Target};
+use imgc_tests::builder::ProgramBuilds;
 use imgc_tests::snapshot::{Snapshot, differences, docker_snapshot, snapshot};
 use imgc_tests::{BuildOptions, Dockerfile, Engine, Image, ToolError, ensure_test_env, repo_root};
 
@@ -54,6 +58,11 @@ const ON_DOCKER: &[&str] = &[
     "healthcheck",
 ];
 
+/// Programs whose `imgc build` is not compared with buildah's: a RUN's writes under a volume,
+/// which buildah discards and BuildKit (and so `imgc build`) keeps. tests/tests/oci_run's volume
+/// test covers what `imgc build` does there.
+const BUILDAH_KEEPS_NO_VOLUME_WRITES: &[&str] = &["volume-then-writes", "volume-write-ends-run", "volume-of-base-stage"];
+
 fn programs_dir() -> PathBuf {
     repo_root().join("tests").join("optimizer-programs")
 }
@@ -71,6 +80,8 @@ fn programs() -> Vec<PathBuf> {
 /// The `-O0` and the optimized Dockerfile of a program, and how many things the optimizer
 /// logged (merges, moves, refusals…).
 struct Compiled {
+    /// The program's text.
+    source: String,
     unoptimized: String,
     optimized: String,
     events: usize,
@@ -91,6 +102,7 @@ fn compile(path: &Path) -> Compiled {
         .explain(target, &Optimize::default())
         .map_or(0, |r| r.stages.iter().map(|s| s.events.len()).sum::<usize>() + r.dropped.len());
     Compiled {
+        source: source.clone(),
         unoptimized: emit(&Optimize::none()),
         optimized: emit(&Optimize::default()),
         events,
@@ -130,6 +142,18 @@ fn snapshot_of(engine: Engine, reference: &str) -> Result<Snapshot, ToolError> {
 
 /// Builds both Dockerfiles with `engine` and compares the images; the problem, if any, as text.
 fn differential(engine: Engine, name: &str, compiled: &Compiled, context: &Path, must_fail: bool) -> Option<String> {
+    differential_build(engine, name, compiled, context, must_fail).err()
+}
+
+/// [`differential`], giving the optimized build's image when both builds agree (removed when
+/// dropped).
+fn differential_build(
+    engine: Engine,
+    name: &str,
+    compiled: &Compiled,
+    context: &Path,
+    must_fail: bool,
+) -> Result<Option<Image>, String> {
     let both =
         format!("--- -O0 Dockerfile ---\n{}--- optimized Dockerfile ---\n{}", compiled.unoptimized, compiled.optimized);
     let name = if engine == Engine::Buildah { name.to_string() } else { format!("{name} ({engine})") };
@@ -137,25 +161,27 @@ fn differential(engine: Engine, name: &str, compiled: &Compiled, context: &Path,
     let unoptimized = build(engine, &compiled.unoptimized, context, &format!("{name}-o0"));
     let optimized = build(engine, &compiled.optimized, context, &format!("{name}-opt"));
     match (unoptimized, optimized, must_fail) {
-        (Err(_), Err(_), true) => None,
-        (a, b, true) => Some(format!(
+        (Err(_), Err(_), true) => Ok(None),
+        (a, b, true) => Err(format!(
             "{name}: must fail both ways; -O0 {}, optimized {}\n{both}",
             if a.is_ok() { "built" } else { "failed" },
             if b.is_ok() { "built" } else { "failed" }
         )),
-        (Err(e), _, false) => Some(format!("{name}: the -O0 build failed: {e}\n{both}")),
-        (_, Err(e), false) => Some(format!("{name}: the optimized build failed: {e}\n{both}")),
+        (Err(e), _, false) => Err(format!("{name}: the -O0 build failed: {e}\n{both}")),
+        (_, Err(e), false) => Err(format!("{name}: the optimized build failed: {e}\n{both}")),
         (Ok(a), Ok(b), false) => {
             let (a_snapshot, b_snapshot) = match (snapshot_of(engine, &a.reference), snapshot_of(engine, &b.reference))
             {
                 (Ok(x), Ok(y)) => (x, y),
-                (Err(e), _) | (_, Err(e)) => return Some(format!("{name}: cannot read the images: {e}")),
+                (Err(e), _) | (_, Err(e)) => return Err(format!("{name}: cannot read the images: {e}")),
             };
             let diff = differences(&a_snapshot, &b_snapshot, &records_build_time);
             eprintln!("{name}: {} paths compared, {} differences", a_snapshot.files.len(), diff.len());
-            (!diff.is_empty()).then(|| {
-                format!("{name}: the images differ (- only -O0, + only optimized):\n{}\n{both}", diff.join("\n"))
-            })
+            if diff.is_empty() {
+                Ok(Some(b))
+            } else {
+                Err(format!("{name}: the images differ (- only -O0, + only optimized):\n{}\n{both}", diff.join("\n")))
+            }
         }
     }
 }
@@ -190,12 +216,22 @@ fn optimizer_programs_build_the_same_image_with_and_without_the_optimizer() {
         .into_iter()
         .filter(|p| only.as_deref().is_none_or(|only| only.split(',').any(|n| p.file_stem().is_some_and(|s| s == n))))
         .collect();
+    let imgc_builds = ProgramBuilds::new(&programs_dir());
     let mut failures = Vec::new();
     for path in &programs {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let compiled = compile(path);
         let must_fail = name.starts_with("fail-");
-        if let Some(problem) = differential(Engine::Buildah, &name, &compiled, &programs_dir(), must_fail) {
+        let problem = match differential_build(Engine::Buildah, &name, &compiled, &programs_dir(), must_fail) {
+            Err(problem) => Some(problem),
+            Ok(_) if BUILDAH_KEEPS_NO_VOLUME_WRITES.contains(&name.as_str()) => None,
+            Ok(None) => (!imgc_builds.fails(&compiled.source)).then(|| format!("{name}: `imgc build` must fail")),
+            Ok(Some(image)) => imgc_builds
+                .compare(&compiled.source, &image.reference)
+                .err()
+                .map(|e| format!("{name}: `imgc build` differs from buildah's build:\n{e}")),
+        };
+        if let Some(problem) = problem {
             eprintln!("{problem}");
             failures.push(problem);
         }
