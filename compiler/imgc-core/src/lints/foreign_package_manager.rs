@@ -32,12 +32,7 @@ fn instead(family: Family, command: &str, shadow_installed: bool) -> Option<&'st
     }
 }
 
-pub(super) fn foreign_package_manager(
-    program: &Program,
-    stage: usize,
-    sources: &SourceMap,
-    out: &mut Vec<Diagnostic>,
-) {
+pub(super) fn foreign_package_manager(program: &Program, stage: usize, sources: &SourceMap, out: &mut Vec<Diagnostic>) {
     let Some((family, reference)) = base_family::of_stage(program, stage) else { return };
     let mut shadow_installed = false;
     for instruction in &program.stages[stage].instructions {
