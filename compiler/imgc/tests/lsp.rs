@@ -582,7 +582,10 @@ fn the_code_lens_command_shows_the_dockerfile() {
 #[test]
 fn half_typed_programs_never_crash_or_hang_the_server() {
     let mut programs: Vec<String> =
-        ["c-static", "cargo-app", "nginx", "python-web", "static-site"].iter().map(|name| example(name).1).collect();
+        ["c-static", "cargo-app", "go-service", "nginx", "node-app", "python-venv", "python-web", "static-site"]
+            .iter()
+            .map(|name| example(name).1)
+            .collect();
     programs.extend(imgc::stdlib::MODULES.iter().map(|(_, text)| text.to_string()));
     let regressions = std::fs::read_dir(repository().join("fuzz/regressions")).expect("fuzz regressions");
     let mut regressions: Vec<PathBuf> = regressions.flatten().map(|e| e.path()).collect();
