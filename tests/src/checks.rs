@@ -373,13 +373,15 @@ pub fn check_cargo_app(engine: Engine, image: &str, port: u16, version: &str) {
 
 // ------------------------------------- node-app, python-venv, go-service --
 
+/// A path the server answers, and the check of the body it answers with.
+type Answer<'a> = (&'a str, fn(&str) -> bool);
+
 /// What an HTTP example promises: its port (exposed, and in `$APP_PORT`), the uid it runs as,
 /// and answers besides `/` (`$APP_GREETING`) and `/health` (ok).
 struct HttpApp<'a> {
     port: u16,
     uid: &'a str,
-    /// `(path, check of the body)`.
-    answers: &'a [(&'a str, fn(&str) -> bool)],
+    answers: &'a [Answer<'a>],
 }
 
 /// The example's server answers `/`, `/health` and its other paths, with the greeting of the
