@@ -5,6 +5,7 @@
 //! bytes are hashed (the diff_id) as they go into the compressor, whose output is hashed (the
 //! digest) and counted as it goes to the file.
 
+use super::compress::compress;
 use super::digest::HashWriter;
 use super::tree::{Content, Kind, Node, Tree, base_name, join, parent};
 use std::collections::BTreeSet;
@@ -60,7 +61,7 @@ pub struct LayerBlob {
 
 /// Writes `changes` to `path` as a compressed tar with every time set to `epoch`; `progress` is
 /// told the size of each file written. The tar stream is made (and hashed) on this thread and
-/// compressed (and hashed) on another, a few chunks apart, so memory stays flat.
+/// compressed on every core ([`compress`]) a few chunks behind, then hashed, so memory stays flat.
 pub fn write(
     changes: &Changes,
     path: &Path,
@@ -72,18 +73,7 @@ pub fn write(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
     let compressor = std::thread::spawn(move || -> io::Result<(String, u64)> {
         let mut out = HashWriter::new(file);
-        match compression {
-            Compression::Gzip(level) => gzip_members(receiver, &mut out, level.min(9))?,
-            Compression::Zstd(level) => {
-                let mut encoder = zstd::Encoder::new(&mut out, level)?;
-                // Output depends on whether workers are used, not on how many: always use them.
-                encoder.multithread(workers().min(4) as u32)?;
-                for chunk in receiver {
-                    encoder.write_all(&chunk)?;
-                }
-                encoder.finish()?;
-            }
-        }
+        compress(receiver, &mut out, compression)?;
         let (file, digest, size) = out.finish();
         file.into_inner().map_err(|e| e.into_error())?;
         Ok((digest, size))
@@ -99,38 +89,6 @@ pub fn write(
     // The compressor's error explains a closed pipe better than the pipe's own.
     let (digest, size) = compressed?;
     Ok(LayerBlob { diff_id: diff_id?, digest, size })
-}
-
-fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
-}
-
-/// gzip as a series of members, one per chunk of the tar stream, compressed a few at a time in
-/// parallel and written in order. The chunks are cut at fixed offsets, so the bytes do not
-/// depend on the number of threads; readers of gzip (Go's, zlib's `gunzip`) read every member.
-fn gzip_members(chunks: std::sync::mpsc::Receiver<Vec<u8>>, out: &mut impl Write, level: u32) -> io::Result<()> {
-    let compress = |chunk: Vec<u8>| -> io::Result<Vec<u8>> {
-        let mut encoder =
-            flate2::GzBuilder::new().write(Vec::with_capacity(chunk.len() / 2), flate2::Compression::new(level));
-        encoder.write_all(&chunk)?;
-        encoder.finish()
-    };
-    let mut batch = Vec::new();
-    let mut chunks = chunks.into_iter().peekable();
-    while chunks.peek().is_some() {
-        batch.extend(chunks.by_ref().take(workers()));
-        let compressed: Vec<io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = batch.drain(..).map(|chunk| scope.spawn(move || compress(chunk))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("a compression thread failed"))))
-                .collect()
-        });
-        for member in compressed {
-            out.write_all(&member?)?;
-        }
-    }
-    Ok(())
 }
 
 /// Bytes sent to the compression thread in chunks of exactly `CHUNK` bytes (the last one less).

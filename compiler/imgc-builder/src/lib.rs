@@ -10,6 +10,7 @@
 
 pub mod base;
 pub mod cache;
+mod compress;
 pub mod config;
 pub mod context;
 mod copy;

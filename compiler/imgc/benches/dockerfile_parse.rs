@@ -1,7 +1,8 @@
 //! Dockerfile parse throughput on the migration corpus (`tests/dockerfiles`) and BuildKit's own
 //! parser test files, one file at a time and as one large file (all of them, ten times over).
 //! `scripts/bench-dockerfile-parse` runs this and BuildKit's Go parser (PyPI `dockerfile`) on the
-//! same files in the same run.
+//! same files in the same run, `scripts/bench-buildkit-native` against a native build of BuildKit's
+//! parser, both with the generated corpus of `scripts/gen-dockerfile-corpus` added.
 //!
 //! `cargo bench -p imgc --bench dockerfile_parse`
 
@@ -9,8 +10,22 @@ use criterion::{Criterion, Throughput, criterion_group};
 use imgc::dockerfile::{ParseOptions, parse_with};
 use std::path::{Path, PathBuf};
 
-/// The corpus: every file the parser accepts in BuildKit's parser stage.
+/// The corpus: every file the parser accepts in BuildKit's parser stage, from the list of paths
+/// in the file `IMGC_PARSE_FILES` names (the bench scripts write it, so that both parsers read the
+/// same files in the same order), else the migration corpus and BuildKit's test files.
 fn corpus() -> Vec<String> {
+    let paths = match std::env::var_os("IMGC_PARSE_FILES") {
+        Some(list) => std::fs::read_to_string(list).expect("IMGC_PARSE_FILES").lines().map(PathBuf::from).collect(),
+        None => default_paths(),
+    };
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|text| parse_with(text, ParseOptions::lenient()).is_ok())
+        .collect()
+}
+
+fn default_paths() -> Vec<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths: Vec<PathBuf> = std::fs::read_dir(manifest.join("../../tests/dockerfiles"))
         .expect("tests/dockerfiles")
@@ -27,10 +42,6 @@ fn corpus() -> Vec<String> {
     }
     paths.sort();
     paths
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .filter(|text| parse_with(text, ParseOptions::lenient()).is_ok())
-        .collect()
 }
 
 /// Whether a file can be joined to others into the large file and still mean the same: no

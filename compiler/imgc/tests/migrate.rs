@@ -238,6 +238,13 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
     assert_eq!(codes(&bad.diagnostics), ["E0033"]);
     let rendered = imgc::diagnostics::render_human(&bad.sources, &bad.diagnostics, false);
     assert!(rendered.contains("Dockerfile:2:6") && rendered.contains("--chmod=$MODE"), "{rendered}");
+    // BuildKit expands an ARG's name; `.img` names an argument where it declares it.
+    for dockerfile in ["ARG NAME=FOO\nFROM alpine\nARG ${NAME}=1\n", "FROM alpine\nARG NAME=FOO\nARG $NAME\n"] {
+        let dynamic = migrate("Dockerfile", dockerfile);
+        assert_eq!(codes(&dynamic.diagnostics), ["E0033"], "{dockerfile}");
+        let rendered = imgc::diagnostics::render_human(&dynamic.sources, &dynamic.diagnostics, false);
+        assert!(rendered.contains("Dockerfile:3:1") && rendered.contains("write the name it stands for"), "{rendered}");
+    }
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

@@ -142,7 +142,8 @@ fn group_end(chars: &[char], from: usize, open: char, close: char) -> Option<usi
             '\\' => i += 1,
             '\'' => i = (i + 1..chars.len()).find(|&j| chars[j] == '\'')?,
             '"' => i = double_quote_end(chars, i + 1)?,
-            c if c == open => depth += 1,
+            // In `${…}` only a nested `${` opens another: the first `}` ends `${a{b}`.
+            c if c == open && (open != '{' || i > 0 && chars[i - 1] == '$') => depth += 1,
             c if c == close => {
                 depth -= 1;
                 if depth == 0 {
@@ -295,6 +296,11 @@ mod tests {
             Some(vec!["if [ -f x ] ; then a && b ; fi".to_string(), "c".to_string()])
         );
         assert_eq!(chain("(cd x && make) && make install").map(|c| c.len()), Some(2));
+        // The first `}` ends a `${`, as the shell reads it (found by the migrate fuzz target).
+        assert_eq!(
+            chain("chown${a{b} x && echo ${c${d}} y && z"),
+            Some(vec!["chown${a{b} x".to_string(), "echo ${c${d}} y".to_string(), "z".to_string()])
+        );
     }
 
     #[test]

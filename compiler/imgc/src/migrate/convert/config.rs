@@ -1,0 +1,202 @@
+//! The image's settings: `ENV`, `LABEL`, `EXPOSE`, `CMD`/`ENTRYPOINT`, `HEALTHCHECK` and the
+//! one-operand instructions.
+
+use super::Converter;
+use super::words::entry_key;
+use crate::dockerfile::words::parse_word;
+use crate::dockerfile::{self, Arguments, Instruction, KeyValue};
+use crate::migrate::literal::string_literal;
+
+impl Converter<'_> {
+    pub(super) fn single(&mut self, keyword: &str, instruction: &Instruction, text: &str) -> Option<String> {
+        let word = self.word(instruction, text)?;
+        let literal = self.word_text(instruction, &word)?;
+        Some(format!("{keyword} {literal}"))
+    }
+
+    pub(super) fn env(
+        &mut self,
+        instruction: &Instruction,
+        pairs: &[KeyValue],
+        runtime: &[bool],
+        trigger: bool,
+    ) -> Vec<String> {
+        let mut both = Vec::new();
+        let mut config = Vec::new();
+        for (index, pair) in pairs.iter().enumerate() {
+            let Some(key) = self.word(instruction, &pair.key).and_then(|w| w.literal()) else {
+                self.unsupported(instruction.span, "a variable in an `ENV` name", "write the name literally");
+                return Vec::new();
+            };
+            if !crate::literals::is_env_name(&key) {
+                self.unsupported(
+                    instruction.span,
+                    format!("the environment variable name `{key}`"),
+                    "name it with letters, digits and `_`, not starting with a digit",
+                );
+                return Vec::new();
+            }
+            let Some(value) = self.word(instruction, &pair.value).and_then(|w| self.word_text(instruction, &w)) else {
+                return Vec::new();
+            };
+            let entry = format!("{} = {value}", entry_key(&key));
+            if !trigger && runtime.get(index).copied().unwrap_or(false) {
+                config.push(entry);
+            } else {
+                both.push(entry);
+            }
+        }
+        let mut out = Vec::new();
+        if !both.is_empty() {
+            out.push(format!("env both {{ {} }}", both.join(", ")));
+        }
+        if !config.is_empty() {
+            out.push(format!("env {{ {} }}", config.join(", ")));
+        }
+        out
+    }
+
+    pub(super) fn label(&mut self, instruction: &Instruction, pairs: &[KeyValue]) -> Option<String> {
+        let mut entries = Vec::new();
+        for pair in pairs {
+            let Some(key) = self.word(instruction, &pair.key)?.literal() else {
+                self.unsupported(instruction.span, "a variable in a `LABEL` key", "write the key literally");
+                return None;
+            };
+            if key.is_empty() || key.contains(['\n', '\r']) {
+                return None;
+            }
+            let value = self.word(instruction, &pair.value)?;
+            entries.push(format!("{} = {}", entry_key(&key), self.word_text(instruction, &value)?));
+        }
+        Some(format!("label {{ {} }}", entries.join(", ")))
+    }
+
+    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[String]) -> Option<String> {
+        let mut ports = Vec::new();
+        for text in words {
+            let word = self.word(instruction, text)?;
+            let port = match word.literal() {
+                Some(literal) => match port_literal(&literal) {
+                    Some(port) => port,
+                    None => {
+                        self.unsupported(
+                            instruction.span,
+                            format!("the port `{literal}`"),
+                            "expose the ports one by one, as `NUMBER[/tcp|udp|sctp]`",
+                        );
+                        return None;
+                    }
+                },
+                None => self.word_text(instruction, &word)?,
+            };
+            ports.push(port);
+        }
+        Some(format!("expose {}", ports.join(", ")))
+    }
+
+    /// A `CMD`/`ENTRYPOINT` command: shell form as written, or the exec list.
+    pub(super) fn command(&mut self, instruction: &Instruction, args: &Arguments) -> Option<String> {
+        match args {
+            Arguments::Shell(text) => Some(string_literal(text)),
+            Arguments::Exec(words) => {
+                Some(format!("[{}]", words.iter().map(|w| string_literal(w)).collect::<Vec<_>>().join(", ")))
+            }
+            Arguments::Empty => {
+                self.unsupported(instruction.span, "an empty command", "give the command");
+                None
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn healthcheck(&mut self, instruction: &Instruction, kind: &str, args: &Arguments) -> Option<String> {
+        if kind.eq_ignore_ascii_case("none") {
+            return Some("healthcheck none".to_string());
+        }
+        let command = self.command(instruction, args)?;
+        let mut line = format!("healthcheck {command}");
+        for flag in &instruction.flags {
+            let value = flag.value.as_deref().unwrap_or_default();
+            let clause = match flag.name.as_str() {
+                "retries" => value.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| format!("retries {n}")),
+                name => go_duration_literal(value).map(|d| format!("{} {d}", name.replace('-', "_"))),
+            };
+            match clause {
+                Some(clause) => {
+                    line.push(' ');
+                    line.push_str(&clause);
+                }
+                None => {
+                    self.unsupported(
+                        flag.span,
+                        format!("`--{}={value}`", flag.name),
+                        "durations are whole milliseconds, retries a number, both written literally",
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(line)
+    }
+}
+
+/// `DEBIAN_FRONTEND` after an `ENV`: set to `noninteractive` (literally), or unset as known.
+pub(super) fn frontend_after(before: bool, pairs: &[KeyValue], escape: char) -> bool {
+    let mut value = before;
+    for pair in pairs {
+        if pair.key == "DEBIAN_FRONTEND" {
+            let literal = parse_word(&pair.value, escape).ok().and_then(|w| w.literal());
+            value = literal.as_deref() == Some("noninteractive");
+        }
+    }
+    value
+}
+
+/// Go's `strconv.ParseBool`.
+pub(super) fn go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// A Go duration as an `.img` duration literal (whole milliseconds).
+pub(super) fn go_duration_literal(text: &str) -> Option<String> {
+    let nanos = dockerfile::go_duration(text).ok()?;
+    if nanos <= 0 || nanos % 1_000_000 != 0 {
+        return None;
+    }
+    let millis = u64::try_from(nanos / 1_000_000).ok()?;
+    Some(crate::value::format_duration(millis))
+}
+
+/// A literal `EXPOSE` port as an `.img` port, or `None` (a range, a bad number).
+pub(super) fn port_literal(text: &str) -> Option<String> {
+    let (number, protocol) = match text.split_once('/') {
+        Some((n, p)) => (n, Some(p.to_lowercase())),
+        None => (text, None),
+    };
+    let value: u16 = number.parse().ok().filter(|n| *n >= 1 && number.starts_with(|c: char| c != '0'))?;
+    match protocol.as_deref() {
+        None => Some(value.to_string()),
+        Some(p @ ("tcp" | "udp" | "sctp")) => Some(format!("{value}/{p}")),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_durations_and_headers() {
+        assert_eq!(port_literal("80"), Some("80".into()));
+        assert_eq!(port_literal("53/UDP"), Some("53/udp".into()));
+        assert_eq!(port_literal("8000-8010"), None);
+        assert_eq!(go_duration_literal("90s"), Some("1m30s".into()));
+        assert_eq!(go_duration_literal("0.5s"), Some("500ms".into()));
+        assert_eq!(go_duration_literal("1us"), None);
+    }
+}
