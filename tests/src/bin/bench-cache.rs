@@ -241,6 +241,16 @@ fn steps(log: &str) -> (usize, usize, usize, usize) {
     (runs, runs_executed, steps, steps_executed)
 }
 
+/// [`build`], trusting the network's CA for an example that fetches from a registry
+/// (`imgc_tests::egress`).
+fn build_trusting(example: &str, text: &str, context: &Path, name: &str) -> Result<(Build, Image), String> {
+    if !imgc_tests::egress::REGISTRY_EXAMPLES.contains(&example) {
+        return build(text, context, name);
+    }
+    let trusted = imgc_tests::egress::trusting(text, context);
+    build(&trusted.dockerfile, trusted.context.path(), name)
+}
+
 /// Builds, and measures the build. The image is returned too: removing it removes the cache of
 /// its steps that no other image shares, so keep it while its cache is needed.
 fn build(text: &str, context: &Path, name: &str) -> Result<(Build, Image), String> {
@@ -349,7 +359,7 @@ fn bench(example: &'static str, scratch: &Path) -> Result<Results, String> {
         copy_dir(&original, &dir).map_err(|e| e.to_string())?;
         let name = format!("bench-{example}-{}", variant.name().replace([' ', '-'], ""));
         // Kept until the edits are measured: their rebuilds use its cache.
-        let (first, _image) = build(&variant.dockerfile(&dir)?, &dir, &name)?;
+        let (first, _image) = build_trusting(example, &variant.dockerfile(&dir)?, &dir, &name)?;
         eprintln!("{example} {}: {} layers, {}", variant.name(), first.layers, first.size);
         let mut edits = Vec::new();
         for edit in &EDITS {
@@ -360,7 +370,7 @@ fn bench(example: &'static str, scratch: &Path) -> Result<Results, String> {
             let _ = std::fs::remove_dir_all(&dir);
             copy_dir(&original, &dir).map_err(|e| e.to_string())?;
             apply(&dir, &changes)?;
-            let (rebuilt, _) = build(&variant.dockerfile(&dir)?, &dir, &name)?;
+            let (rebuilt, _) = build_trusting(example, &variant.dockerfile(&dir)?, &dir, &name)?;
             eprintln!("{example} {}: {} -> {}", variant.name(), edit.name, rebuilt.cell());
             edits.push(Some(rebuilt));
         }
