@@ -416,9 +416,10 @@ fn check_http_app(engine: Engine, image: &str, app: &HttpApp<'_>) {
                     .unwrap_or_else(|e| panic!("server in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
                 answers(&expected);
                 // From the host's `ps`: the image may have no `cat` (scratch).
-                let top = docker::command().args(["top", &ctr.id, "-o", "uid"]).output().expect("docker top");
+                let top = docker::command().args(["top", &ctr.id, "-o", "pid,uid"]).output().expect("docker top");
                 let top = String::from_utf8_lossy(&top.stdout).into_owned();
-                assert_eq!(top.lines().nth(1).map(str::trim), Some(app.uid), "uid of the server: {top}");
+                let uid = top.lines().nth(1).and_then(|l| l.split_whitespace().nth(1));
+                assert_eq!(uid, Some(app.uid), "uid of the server: {top}");
                 let health = run_healthcheck(&healthcheck, |argv| ctr.exec(argv).unwrap_or_else(|e| panic!("{e}")));
                 assert!(health.success(), "HEALTHCHECK {healthcheck:?} failed: {health:?}");
                 let took = ctr.stop(20).unwrap_or_else(|e| panic!("{e}"));
