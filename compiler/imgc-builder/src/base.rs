@@ -69,17 +69,43 @@ impl LocalRef {
 
 /// Opens a local image. An archive is unpacked into `scratch` first.
 pub fn open(reference: &LocalRef, platform: &Platform, scratch: &Path) -> Result<BaseImage, String> {
-    let (dir, tag) = match reference {
-        LocalRef::Layout { dir, tag } => (dir.clone(), tag.as_deref()),
+    let (dir, tag) = layout_dir(reference, scratch)?;
+    open_layout(&dir, tag.as_deref(), platform)
+}
+
+/// Opens the manifest `digest` (pinned by a lock file) of a local image, whatever its tag names
+/// now.
+pub fn open_pinned(
+    reference: &LocalRef,
+    digest: &str,
+    platform: &Platform,
+    scratch: &Path,
+) -> Result<BaseImage, String> {
+    let (dir, _) = layout_dir(reference, scratch)?;
+    let path = blob_path(&dir, digest);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        format!("the locked manifest {digest} is not in `{}` ({e}): run `imgc lock --update`", dir.display())
+    })?;
+    if format!("sha256:{}", hex(&Sha256::digest(&bytes))) != digest {
+        return Err(format!("the blob `{}` does not match its digest", path.display()));
+    }
+    let manifest: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("the manifest {digest} in `{}` is not JSON: {e}", dir.display()))?;
+    from_manifest(&dir, &manifest, platform)
+}
+
+/// The layout folder of a local image (an archive unpacked into `scratch` first) and its tag.
+pub fn layout_dir(reference: &LocalRef, scratch: &Path) -> Result<(PathBuf, Option<String>), String> {
+    Ok(match reference {
+        LocalRef::Layout { dir, tag } => (dir.clone(), tag.clone()),
         LocalRef::Archive { file, tag } => {
             let dir = scratch.join(format!("archive-{}", hex(&Sha256::digest(file.to_string_lossy().as_bytes()))));
             if !dir.exists() {
                 unpack_archive(file, &dir)?;
             }
-            (dir, tag.as_deref())
+            (dir, tag.clone())
         }
-    };
-    open_layout(&dir, tag, platform)
+    })
 }
 
 fn unpack_archive(file: &Path, dir: &Path) -> Result<(), String> {

@@ -88,13 +88,33 @@ pub fn inspect(destination: &Destination) -> Result<String, String> {
         manifests.iter().find(|d| wanted.is_none() || d["annotations"][REF_NAME].as_str() == wanted).ok_or_else(
             || format!("no image tagged `{}` in `{}`", wanted.unwrap_or_default(), destination.path().display()),
         )?;
-    let manifest_digest = descriptor["digest"].as_str().unwrap_or_default();
-    let manifest = files.json(&blob_name(manifest_digest))?;
+    let digest = descriptor["digest"].as_str().unwrap_or_default();
+    let tags: Vec<&str> = manifests.iter().filter_map(|d| d["annotations"][REF_NAME].as_str()).collect();
+    let top = files.json(&blob_name(digest))?;
+    let Some(images) = top["manifests"].as_array() else {
+        return summary(&files, digest, &top, &tags);
+    };
+    // An image index: each platform's image in turn.
+    let mut out = String::new();
+    let _ = writeln!(out, "index      {digest}");
+    if !tags.is_empty() {
+        let _ = writeln!(out, "tags       {}", tags.join(", "));
+    }
+    for entry in images {
+        let digest = entry["digest"].as_str().unwrap_or_default();
+        let manifest = files.json(&blob_name(digest))?;
+        out.push('\n');
+        out.push_str(&summary(&files, digest, &manifest, &[])?);
+    }
+    Ok(out)
+}
+
+/// The summary of one image: its manifest, config and layers.
+fn summary(files: &Files, manifest_digest: &str, manifest: &Value, tags: &[&str]) -> Result<String, String> {
     let config_digest = manifest["config"]["digest"].as_str().unwrap_or_default();
     let config: ImageConfig = serde_json::from_value(files.json(&blob_name(config_digest))?)
         .map_err(|e| format!("the image config is not valid: {e}"))?;
     let mut out = String::new();
-    let tags: Vec<&str> = manifests.iter().filter_map(|d| d["annotations"][REF_NAME].as_str()).collect();
     let _ = writeln!(out, "manifest   {manifest_digest}");
     let _ = writeln!(out, "config     {config_digest}");
     if !tags.is_empty() {

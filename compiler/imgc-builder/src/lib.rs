@@ -16,14 +16,17 @@ pub mod context;
 mod copy;
 pub mod digest;
 pub mod dockerignore;
+pub mod emulation;
 pub mod inspect;
 pub mod layer;
+pub mod multi;
 pub mod output;
 pub mod plan;
 pub mod platform;
 mod progress;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod resolve;
 pub mod run;
 pub mod tree;
 
@@ -35,6 +38,7 @@ use oci_spec::image::{Descriptor, ImageManifestBuilder, MediaType};
 use output::{Destination, Staging};
 use plan::PlannedLayer;
 use platform::Platform;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// How to build.
@@ -63,6 +67,9 @@ pub struct Options {
     pub authfile: Option<PathBuf>,
     /// Secrets and the ssh agent for `run` steps.
     pub run: run::RunOptions,
+    /// Base images pinned by a lock file: reference (as the program writes it) to platform
+    /// (`os/arch[/variant]`) to the digest of the manifest to build on.
+    pub pins: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Options {
@@ -81,6 +88,7 @@ impl Options {
             layer_cache: false,
             authfile: None,
             run: run::RunOptions::default(),
+            pins: BTreeMap::new(),
         }
     }
 }
@@ -133,17 +141,40 @@ pub struct Built {
 
 /// Builds the image of `program` (or of `options.stage`) and writes it to `destination`.
 pub fn build(program: &Program, destination: &Destination, options: &Options) -> Result<Built, Error> {
-    let target = match &options.stage {
-        Some(name) => program.stages.iter().position(|s| s.name.as_deref() == Some(name)).ok_or_else(|| {
-            let names: Vec<&str> = program.stages.iter().filter_map(|s| s.name.as_deref()).collect();
-            Error::Failed(format!("the program has no stage `{name}` (stages: {})", names.join(", ")))
-        })?,
-        None => program.target,
-    };
+    let target = target_stage(program, options)?;
+    emulation::check(program, target, options)?;
     // Ctrl-C stops a step's container and unwinds: no mount, container or folder left.
     let _interrupts = run::Interrupts::catch();
     let staging = Staging::beside(&destination.staging_place()).map_err(Error::Failed)?;
-    let plan = plan::plan(program, target, options, &staging.scratch())?;
+    let (built, manifest_descriptor) = write_image(program, target, options, &staging, &staging.scratch())?;
+    let mut tags: Vec<String> = destination.tag().map(str::to_string).into_iter().collect();
+    tags.extend(options.tags.iter().cloned());
+    output::finish(staging, destination, &manifest_descriptor, &tags, options.authfile.as_deref())
+        .map_err(Error::Failed)?;
+    Ok(built)
+}
+
+/// The index of the stage to build: `options.stage`, else the program's `image`.
+fn target_stage(program: &Program, options: &Options) -> Result<usize, Error> {
+    match &options.stage {
+        Some(name) => program.stages.iter().position(|s| s.name.as_deref() == Some(name)).ok_or_else(|| {
+            let names: Vec<&str> = program.stages.iter().filter_map(|s| s.name.as_deref()).collect();
+            Error::Failed(format!("the program has no stage `{name}` (stages: {})", names.join(", ")))
+        }),
+        None => Ok(program.target),
+    }
+}
+
+/// Plans the image and writes its layers, config and manifest into `staging`; returns what was
+/// written and the manifest's descriptor, with its platform.
+fn write_image(
+    program: &Program,
+    target: usize,
+    options: &Options,
+    staging: &Staging,
+    scratch: &std::path::Path,
+) -> Result<(Built, Descriptor), Error> {
+    let plan = plan::plan(program, target, options, scratch)?;
     let layer_cache = match (options.layer_cache, options.cache_dir.clone().or_else(default_cache_dir)) {
         (true, Some(dir)) => Some(cache::LayerCache::new(dir)),
         _ => None,
@@ -217,17 +248,14 @@ pub fn build(program: &Program, destination: &Destination, options: &Options) ->
     staging.put_bytes(&manifest_digest, &manifest_bytes).map_err(Error::Failed)?;
     let mut manifest_descriptor =
         descriptor("application/vnd.oci.image.manifest.v1+json", manifest_bytes.len() as u64, &manifest_digest)?;
-    let platform = oci_spec::image::PlatformBuilder::default()
+    let mut platform = oci_spec::image::PlatformBuilder::default()
         .os(config.os.as_str())
         .architecture(config.architecture.as_str())
         .build()
         .map_err(|e| Error::Failed(e.to_string()))?;
+    platform.set_variant(config.variant.clone());
     manifest_descriptor.set_platform(Some(platform));
-    let mut tags: Vec<String> = destination.tag().map(str::to_string).into_iter().collect();
-    tags.extend(options.tags.iter().cloned());
-    output::finish(staging, destination, &manifest_descriptor, &tags, options.authfile.as_deref())
-        .map_err(Error::Failed)?;
-    Ok(Built { manifest_digest, config_digest, layers })
+    Ok((Built { manifest_digest, config_digest, layers }, manifest_descriptor))
 }
 
 /// OCI media types for base layers that came with Docker's.

@@ -131,7 +131,7 @@ pub fn plan(program: &Program, target: usize, options: &Options, scratch: &Path)
 }
 
 /// The stages `target` depends on and itself, each after its dependencies.
-fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
+pub(crate) fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
     fn visit(program: &Program, index: usize, seen: &mut Vec<bool>, order: &mut Vec<usize>) {
         if index >= seen.len() || seen[index] {
             return;
@@ -216,10 +216,12 @@ pub fn parse_mode(text: &str) -> Option<u32> {
 impl Planner<'_> {
     fn stage(&mut self, index: usize, states: &[Option<Stage>]) -> Result<Stage, Error> {
         let ir_stage = &self.program.stages[index];
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        // Builders set the platform arguments; a stage sees those it declares.
+        let mut vars: BTreeMap<String, String> =
+            super::platform::automatic_args(&self.platform_default, &Platform::host()).into_iter().collect();
         for arg in &self.program.args {
-            let value = arg.default.as_ref().map(|d| expand(d, &vars)).unwrap_or_default();
-            vars.insert(arg.name.clone(), value);
+            let value = arg.default.as_ref().map(|d| expand(d, &vars)).or_else(|| vars.get(&arg.name).cloned());
+            vars.insert(arg.name.clone(), value.unwrap_or_default());
         }
         let platform = match &ir_stage.platform {
             Some(text) => Platform::parse(&expand(text, &vars)).map_err(Error::Failed)?,
@@ -316,9 +318,14 @@ impl Planner<'_> {
             })?),
             None => LocalRef::parse(name, &self.options.context),
         };
-        let image = match local {
-            Some(local) => base::open(&local, platform, self.scratch).map_err(Error::Failed)?,
-            None => self.pull(name, platform)?,
+        let pinned = self.options.pins.get(name).and_then(|p| p.get(&platform.to_string()));
+        let image = match (local, pinned) {
+            (Some(local), Some(digest)) => {
+                base::open_pinned(&local, digest, platform, self.scratch).map_err(Error::Failed)?
+            }
+            (Some(local), None) => base::open(&local, platform, self.scratch).map_err(Error::Failed)?,
+            (None, Some(digest)) => self.pull(&super::resolve::by_digest(name, digest), platform)?,
+            (None, None) => self.pull(name, platform)?,
         };
         let image = std::rc::Rc::new(image);
         self.bases.insert(key, image.clone());

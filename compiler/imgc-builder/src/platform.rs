@@ -49,6 +49,19 @@ impl Platform {
     }
 }
 
+/// The values builders give the automatic platform arguments (`TARGETPLATFORM`, `TARGETARCH`,
+/// `BUILDPLATFORM`, …) in a build for `target` on `build`.
+pub fn automatic_args(target: &Platform, build: &Platform) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (prefix, platform) in [("TARGET", target), ("BUILD", build)] {
+        out.push((format!("{prefix}PLATFORM"), platform.to_string()));
+        out.push((format!("{prefix}OS"), platform.os.clone()));
+        out.push((format!("{prefix}ARCH"), platform.architecture.clone()));
+        out.push((format!("{prefix}VARIANT"), platform.variant.clone().unwrap_or_default()));
+    }
+    out
+}
+
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.os, self.architecture)?;
@@ -72,5 +85,21 @@ mod tests {
         assert!(!arm.accepts("linux", "amd64", None));
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//").is_err());
+    }
+
+    #[test]
+    fn automatic_arguments_name_the_target_and_the_build_platform() {
+        let target = Platform::parse("linux/arm64/v8").expect("valid");
+        let build = Platform::parse("linux/amd64").expect("valid");
+        let args = automatic_args(&target, &build);
+        let value = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        assert_eq!(value("TARGETPLATFORM"), Some("linux/arm64/v8"));
+        assert_eq!(value("TARGETARCH"), Some("arm64"));
+        assert_eq!(value("TARGETVARIANT"), Some("v8"));
+        assert_eq!(value("BUILDPLATFORM"), Some("linux/amd64"));
+        assert_eq!(value("BUILDVARIANT"), Some(""));
+        let names: Vec<&str> = args.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names.len(), imgc_core::literals::AUTOMATIC_ARGS.len());
+        assert!(imgc_core::literals::AUTOMATIC_ARGS.iter().all(|a| names.contains(a)));
     }
 }

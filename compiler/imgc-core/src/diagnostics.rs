@@ -68,6 +68,11 @@ codes! {
     MissingSecret = "E0037", "a secret or ssh agent the step needs was not given";
     Interrupted = "E0038", "build interrupted";
     NotQuotable = "E0040", "value cannot be quoted where the command inserts it";
+    ProjectFile = "E0041", "invalid project file";
+    ProjectValue = "E0042", "invalid value in the project file";
+    UnknownProjectImage = "E0043", "unknown image";
+    LockFile = "E0044", "lock file missing, invalid or out of date";
+    NoEmulation = "E0045", "a `run` step for another platform, with no emulator";
     AptUpdateAlone = "W0101", "`apt-get update` in another step than the install";
     PackageCacheLeft = "W0102", "package manager cache left in a layer";
     UnpinnedBase = "W0103", "base image without a tag, or tagged `latest`";

@@ -74,7 +74,9 @@ impl Index {
         for module in 0..graph.modules.len() {
             builder.declare_top(module);
         }
-        for module in 0..graph.modules.len() {
+        // Imported modules first (they come after their importers in the graph), so a value
+        // copied from a module (`let v = common.version`) finds the module's type for it.
+        for module in (0..graph.modules.len()).rev() {
             builder.module = module;
             for statement in &graph.modules[module].ast.statements {
                 builder.statement(statement);
@@ -465,7 +467,27 @@ impl Builder<'_> {
                     DefinitionKind::Function | DefinitionKind::Module => return None,
                 }
             }
-            ExprKind::Field { .. } | ExprKind::Call(_) => return None,
+            // The built-in fields (the checker's `field`) and a module's value (`common.version`).
+            ExprKind::Field { base, field } => {
+                if let ExprKind::Name(name) = &base.kind
+                    && let Some(target) = self.index.definitions[self.lookup(name)?].target_module
+                {
+                    let member = &self.index.definitions[*self.index.module_scopes[target].get(&field.name)?];
+                    return matches!(member.kind, DefinitionKind::Let | DefinitionKind::Arg)
+                        .then(|| member.detail.clone())
+                        .flatten();
+                }
+                match (self.shape(base)?.as_str(), field.name.as_str()) {
+                    ("port", "number") | ("duration", "seconds") => "int".to_string(),
+                    ("port", "protocol") => "string".to_string(),
+                    _ => return None,
+                }
+            }
+            // `raw(…)` is the only call that is a value.
+            ExprKind::Call(call) => match call.callee.as_slice() {
+                [name] if name.name == "raw" && self.lookup("raw").is_none() => "string".to_string(),
+                _ => return None,
+            },
         })
     }
 

@@ -41,6 +41,35 @@ const STEPS: &[(&str, &str)] = &[
     ("arg", "arg NAME: build argument in this stage"),
 ];
 
+/// The settings each mount takes in its parentheses, with their types: the checker's lists
+/// (compiler/imgc/tests/lsp.rs compares them with its "settings:" help).
+const MOUNT_SETTINGS: &[(&str, &str, &str)] = &[
+    ("cache", "id", "string"),
+    ("cache", "sharing", "string"),
+    ("cache", "from", "image"),
+    ("cache", "source", "path"),
+    ("cache", "mode", "string"),
+    ("cache", "uid", "int"),
+    ("cache", "gid", "int"),
+    ("cache", "readonly", "bool"),
+    ("bind", "from", "image"),
+    ("bind", "source", "path"),
+    ("bind", "readwrite", "bool"),
+    ("tmpfs", "size", "int"),
+    ("secret", "target", "path"),
+    ("secret", "env", "string"),
+    ("secret", "required", "bool"),
+    ("secret", "mode", "string"),
+    ("secret", "uid", "int"),
+    ("secret", "gid", "int"),
+    ("ssh", "id", "string"),
+    ("ssh", "target", "path"),
+    ("ssh", "required", "bool"),
+    ("ssh", "mode", "string"),
+    ("ssh", "uid", "int"),
+    ("ssh", "gid", "int"),
+];
+
 const TYPES: &[&str] =
     &["string", "int", "bool", "path", "port", "duration", "image", "signal", "secret", "list[string]", "map[string]"];
 
@@ -83,6 +112,21 @@ pub fn complete(text: &str, offset: usize, analysis: Option<&Analysis>) -> Vec<C
         || in_fn_params(before) && head.trim_end().ends_with(':')
     {
         return TYPES.iter().map(|t| keyword_item(t, "type", CompletionItemKind::TYPE_PARAMETER)).collect();
+    }
+    // Inside a mount's parentheses (`cache "/c" (`): its settings not given yet.
+    if let Some((keyword, given)) = open_mount_settings(before) {
+        return MOUNT_SETTINGS
+            .iter()
+            .filter(|(mount, ..)| *mount == keyword)
+            .filter(|(_, name, _)| !given.iter().any(|g| g == name))
+            .map(|(_, name, ty)| CompletionItem {
+                label: format!("{name}:"),
+                kind: Some(CompletionItemKind::PROPERTY),
+                detail: Some(format!("{ty}: a setting of the `{keyword}` mount")),
+                insert_text: Some(format!("{name}: ")),
+                ..Default::default()
+            })
+            .collect();
     }
     let mut items = Vec::new();
     // Inside a call's parentheses: its named arguments.
@@ -175,6 +219,45 @@ fn open_call(before: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// When the parentheses open at the end of `before` are a mount's settings (`cache "/c" (id: "x", `):
+/// the mount's keyword and the settings already written in them.
+fn open_mount_settings(before: &str) -> Option<(&str, Vec<&str>)> {
+    let mut depth = 0i32;
+    let open = before.char_indices().rev().find_map(|(i, c)| match c {
+        ')' => {
+            depth += 1;
+            None
+        }
+        '(' if depth == 0 => Some(Some(i)),
+        '(' => {
+            depth -= 1;
+            None
+        }
+        '{' | '}' => Some(None),
+        _ => None,
+    })??;
+    let head = &before[..open];
+    let is_mount = |word: &str| MOUNT_SETTINGS.iter().any(|(m, ..)| *m == word);
+    // A call's parentheses follow its name directly (`user.create(`).
+    if head.ends_with(is_name_char) && !is_mount(&head[head.trim_end_matches(is_name_char).len()..]) {
+        return None;
+    }
+    // The settings follow the mount's keyword and at most its value (`cache "/c"`, `ssh`).
+    let keyword = head
+        .split(|c: char| c.is_ascii_whitespace() || c == '"')
+        .filter(|word| !word.is_empty())
+        .rev()
+        .take(3)
+        .find(|word| is_mount(word))?;
+    let inside = &before[open + 1..];
+    let given = inside
+        .split(',')
+        .filter_map(|part| part.split_once(':').map(|(name, _)| name.trim()))
+        .filter(|name| !name.is_empty())
+        .collect();
+    Some((keyword, given))
 }
 
 /// Whether the cursor is in a function's parameter list.

@@ -93,6 +93,30 @@ pub fn rename(analysis: &Analysis, offset: u32, new_name: &str) -> Result<Worksp
     Ok(WorkspaceEdit { changes: Some(changes), ..Default::default() })
 }
 
+/// Where the name at `offset` is declared, as a location (to find it in another document's
+/// analysis).
+pub fn declaration(analysis: &Analysis, offset: u32) -> Option<Location> {
+    let id = analysis.index.definition_at(FileId(0), offset)?;
+    analysis.location(analysis.index.definitions[id].span)
+}
+
+/// Adds to `edit` the renaming of the uses `analysis` (another open document) makes of the name
+/// declared at `declaration`, where the edit does not have them yet.
+pub fn rename_uses_of(analysis: &Analysis, declaration: &Location, new_name: &str, edit: &mut WorkspaceEdit) {
+    let Some(id) =
+        analysis.index.definitions.iter().position(|d| analysis.location(d.span).as_ref() == Some(declaration))
+    else {
+        return;
+    };
+    let changes = edit.changes.get_or_insert_with(HashMap::new);
+    for location in analysis.index.references_to(id).filter_map(|span| analysis.location(span)) {
+        let edits = changes.entry(location.uri).or_default();
+        if !edits.iter().any(|e| e.range == location.range) {
+            edits.push(TextEdit::new(location.range, new_name.to_string()));
+        }
+    }
+}
+
 /// Whether two names' scopes overlap (a module-wide scope meets every scope of its module).
 fn scopes_meet(a: Option<imgc_core::source::Span>, b: Option<imgc_core::source::Span>) -> bool {
     match (a, b) {

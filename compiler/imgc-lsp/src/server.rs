@@ -29,6 +29,8 @@ pub const DEBOUNCE: Duration = Duration::from_millis(10);
 
 struct Document {
     text: String,
+    /// The client's version of the text, sent back with its diagnostics.
+    version: i32,
     path: PathBuf,
     analysis: Option<Rc<Analysis>>,
     /// The text's last parse: the next analysis reparses only what the edits since reached.
@@ -166,6 +168,7 @@ impl Server {
                     let path = uri.to_file_path().unwrap_or_else(|_| PathBuf::from(uri.path()));
                     let document = Document {
                         text: params.text_document.text,
+                        version: params.text_document.version,
                         path,
                         analysis: None,
                         parsed: None,
@@ -181,6 +184,7 @@ impl Server {
                     && let Some(document) = self.documents.get_mut(&params.text_document.uri)
                 {
                     text::apply_changes(&mut document.text, params.content_changes);
+                    document.version = params.text_document.version;
                     let path = document.path.clone();
                     // The documents that import the edited one are due too.
                     let importers: Vec<Url> = self
@@ -245,7 +249,8 @@ impl Server {
     }
 
     fn send_diagnostics(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>) {
-        let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
+        let version = self.documents.get(&uri).map(|d| d.version);
+        let params = PublishDiagnosticsParams { uri, diagnostics, version };
         self.send(Message::Notification(Notification::new(PublishDiagnostics::METHOD.to_string(), params)));
     }
 
@@ -349,9 +354,25 @@ impl Server {
         Ok(Some(PrepareRenameResponse::Range(navigate::prepare_rename(&analysis, offset as u32)?)))
     }
 
+    /// Renames in the document and the modules it reads, and in the other open documents that
+    /// read the renamed name's file (a module edited on its own renames its importers' uses too).
     fn rename(&mut self, params: RenameParams) -> Answer<Option<WorkspaceEdit>> {
         let Some((analysis, offset)) = self.at(&params.text_document_position) else { return Ok(None) };
-        Ok(Some(navigate::rename(&analysis, offset as u32, &params.new_name)?))
+        let mut edit = navigate::rename(&analysis, offset as u32, &params.new_name)?;
+        if let Some(declaration) = navigate::declaration(&analysis, offset as u32) {
+            let others: Vec<Url> = self
+                .documents
+                .keys()
+                .filter(|u| **u != params.text_document_position.text_document.uri)
+                .cloned()
+                .collect();
+            for other in others {
+                if let Some(other) = self.analysis(&other) {
+                    navigate::rename_uses_of(&other, &declaration, &params.new_name, &mut edit);
+                }
+            }
+        }
+        Ok(Some(edit))
     }
 
     fn completion(&mut self, params: CompletionParams) -> Answer<Option<CompletionResponse>> {

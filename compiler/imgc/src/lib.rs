@@ -21,6 +21,8 @@
 
 pub mod build_script;
 pub mod migrate;
+#[cfg(feature = "project")]
+pub mod project;
 
 #[cfg(feature = "oci")]
 pub use imgc_builder as oci;

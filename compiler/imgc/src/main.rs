@@ -11,6 +11,8 @@ use std::process::ExitCode;
 #[cfg(feature = "oci")]
 mod build_cmd;
 mod cli_input;
+#[cfg(feature = "oci")]
+mod project_cmd;
 mod shell_docs;
 #[cfg(feature = "oci")]
 use build_cmd as build;
@@ -64,19 +66,39 @@ enum Command {
         after_help = "Examples:\n  imgc dockerfile app.img -o Dockerfile\n  imgc dockerfile app.img --target classic | buildah bud -f - ."
     )]
     Dockerfile {
-        /// The .img file to compile (`-`: standard input)
-        file: PathBuf,
+        /// The .img file to compile (`-`: standard input), or the name of an image of the project (imgc.toml)
+        #[arg(required_unless_present = "all")]
+        file: Option<PathBuf>,
         /// Write the Dockerfile here instead of standard output (replaced atomically)
-        #[arg(short, long, value_name = "OUT")]
+        #[arg(short, long, value_name = "OUT", conflicts_with = "all")]
         output: Option<PathBuf>,
+        /// Write the Dockerfile of every image of the project where its `dockerfile` says
+        #[arg(long, conflicts_with = "file")]
+        all: bool,
+        /// In a project: fail if imgc.lock is missing or out of date
+        #[arg(long)]
+        locked: bool,
         /// Set a build argument: --arg NAME=VALUE (repeatable)
         #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
         args: Vec<(String, String)>,
-        /// The builders the Dockerfile must work with
-        #[arg(long, value_enum, default_value_t = TargetArg::Buildkit)]
-        target: TargetArg,
+        /// The builders the Dockerfile must work with [default: buildkit, or the project image's `builder`]
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
         #[command(flatten)]
         optimize: OptimizeArgs,
+    },
+    /// Pin the base images of the project (imgc.toml) by digest in imgc.lock
+    #[cfg(feature = "oci")]
+    #[command(
+        after_help = "Examples:\n  imgc lock                          lock what is not locked yet\n  imgc lock --update                 move every pin to what its tag names now\n  imgc lock --update debian:bookworm-slim"
+    )]
+    Lock {
+        /// Resolve again what is locked already (all, or NAME's)
+        #[arg(long)]
+        update: bool,
+        /// With --update: a base image reference, or an image of the project (its base images)
+        #[arg(requires = "update")]
+        name: Option<String>,
     },
     /// Convert a Dockerfile into an .img program
     #[command(
@@ -292,7 +314,9 @@ fn main() -> ExitCode {
     let reporter = Reporter { color, format: cli.message_format };
     match cli.command {
         #[cfg(feature = "oci")]
-        Command::Build(args) => build::build(args, &reporter_for_build(&reporter)),
+        Command::Build(args) => build::build(args, &reporter),
+        #[cfg(feature = "oci")]
+        Command::Lock { update, name } => project_cmd::lock(update, name.as_deref(), &reporter),
         #[cfg(feature = "oci")]
         Command::Inspect { image } => build::inspect(&image),
         #[cfg(feature = "oci")]
@@ -328,12 +352,40 @@ fn main() -> ExitCode {
         Command::Migrate { file, output, check, against } => {
             migrate(&file, output.as_deref(), check, against.as_deref(), &reporter)
         }
-        Command::Dockerfile { file, output, args, target, optimize } => {
+        Command::Dockerfile { file, output, all, locked, args, target, optimize } => {
+            let file = match file {
+                #[cfg(feature = "oci")]
+                Some(file) if !project_cmd::names_image(&file) => file,
+                #[cfg(not(feature = "oci"))]
+                Some(file) => file,
+                #[cfg(feature = "oci")]
+                name => {
+                    let name = name.map(|n| n.to_string_lossy().into_owned());
+                    let request = project_cmd::DockerfileRequest {
+                        name: if all { None } else { name.as_deref() },
+                        output: output.as_deref(),
+                        args: &args,
+                        target: target.map(Target::from),
+                        optimize: &optimize.options(),
+                        locked,
+                    };
+                    return project_cmd::dockerfile(&request, &reporter);
+                }
+                #[cfg(not(feature = "oci"))]
+                None => {
+                    reporter.error("projects (imgc.toml) need an imgc built with the `oci` feature");
+                    return ExitCode::from(2);
+                }
+            };
+            if locked {
+                reporter.error("`--locked` applies to a project's images (imgc.toml), not to a file");
+                return ExitCode::from(2);
+            }
             let Some(compilation) = compile(&file, args, &reporter) else {
                 return ExitCode::from(2);
             };
             let warnings = warnings(&compilation);
-            match compilation.dockerfile_with(target.into(), &optimize.options()) {
+            match compilation.dockerfile_with(target.map_or(Target::Buildkit, Target::from), &optimize.options()) {
                 Ok(text) => {
                     reporter.report(&compilation, &warnings);
                     match write_output(output.as_deref(), &text) {

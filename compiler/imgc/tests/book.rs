@@ -42,6 +42,12 @@
 //! `against=NAME.img` to check the chapter's `file=NAME.img` program against the Dockerfile
 //! instead of converting it.
 //!
+//! # Project files
+//!
+//! A block whose info string starts with `toml,project` is an `imgc.toml`, one starting with
+//! `toml,lock` an `imgc.lock`: it must be read with no error, or with `error=CODE` fail with
+//! that code only (its output block shows the diagnostics). Programs it names are not read.
+//!
 //! Every `img` snippet is written in `imgc fmt`'s layout.
 //!
 //! # Outputs
@@ -128,6 +134,8 @@ struct Snippet {
     /// A `dockerfile,migrate` snippet: the Dockerfile is `text`; `Some(name)` checks the
     /// chapter's `file=` program `name` against it instead of converting it.
     migrate: Option<Option<String>>,
+    /// A `toml,project` or `toml,lock` snippet: an `imgc.toml` or `imgc.lock`, read and checked.
+    project: Option<String>,
 }
 
 impl Snippet {
@@ -226,10 +234,12 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
         }
         previous = Some(block);
         let migrate = rest.first() == Some(&"migrate") && first == "dockerfile";
-        if first != "img" && !migrate {
+        let project =
+            (first == "toml").then(|| rest.first().copied()).flatten().filter(|t| matches!(*t, "project" | "lock"));
+        if first != "img" && !migrate && project.is_none() {
             continue;
         }
-        let rest: Vec<&str> = if migrate { rest[1..].to_vec() } else { rest };
+        let rest: Vec<&str> = if migrate || project.is_some() { rest[1..].to_vec() } else { rest };
         let mut snippet = Snippet {
             file: file.to_string(),
             line: block.fence_line,
@@ -246,8 +256,13 @@ fn extract(file: &str, text: &str, failures: &mut Vec<String>) -> Vec<Snippet> {
             build: false,
             runtime: None,
             migrate: migrate.then_some(None),
+            project: project.map(str::to_string),
         };
         let mut ok = true;
+        if snippet.project.is_some() && rest.iter().any(|t| !t.starts_with("error=")) {
+            failures.push(format!("{location}: a `toml,project` or `toml,lock` block takes only `error=CODE`"));
+            ok = false;
+        }
         for tag in rest {
             match tag.split_once('=') {
                 None if tag == "fragment" => snippet.fragment = true,
@@ -315,6 +330,7 @@ fn is_snippet(info: &str) -> bool {
     match tags.next() {
         Some("img") => !info.contains("output"),
         Some("dockerfile") => tags.next() == Some("migrate"),
+        Some("toml") => matches!(tags.next(), Some("project" | "lock")),
         _ => false,
     }
 }
@@ -517,6 +533,22 @@ fn migrate(snippet: &Snippet, against: Option<&str>, loader: &BookLoader<'_>) ->
     }
 }
 
+/// Reads an `imgc.toml` (`kind` "project") or an `imgc.lock` ("lock") as the command line does.
+fn project_file(kind: &str, text: &str) -> Outcome {
+    let invalid = if kind == "project" {
+        imgc::project::parse("imgc.toml", text).err()
+    } else {
+        imgc::project::lock::Lock::parse("imgc.lock", text).err()
+    };
+    match invalid {
+        None => Outcome::Compiled(String::new(), Vec::new(), String::new()),
+        Some(invalid) => {
+            let rendered = imgc::diagnostics::render_human(&invalid.sources, &invalid.diagnostics, false);
+            Outcome::Failed(invalid.diagnostics, rendered)
+        }
+    }
+}
+
 /// Every snippet is written in `imgc fmt`'s layout (a snippet that does not parse is checked by
 /// compiling it).
 fn formatting_problem(text: &str) -> Option<String> {
@@ -530,9 +562,10 @@ fn check(snippet: &Snippet, loader: &BookLoader<'_>) -> Result<String, String> {
     let describe = |diagnostics: &[Diagnostic]| {
         diagnostics.iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect::<Vec<_>>().join("; ")
     };
-    let outcome = match &snippet.migrate {
-        Some(against) => migrate(snippet, against.as_deref(), loader)?,
-        None => compile(snippet, &program, loader),
+    let outcome = match (&snippet.migrate, snippet.project.as_deref()) {
+        (_, Some(kind)) => project_file(kind, &snippet.text),
+        (Some(against), None) => migrate(snippet, against.as_deref(), loader)?,
+        (None, None) => compile(snippet, &program, loader),
     };
     match (&snippet.error, outcome) {
         (None, Outcome::Compiled(text, warnings, rendered)) => {
@@ -626,7 +659,7 @@ fn every_img_snippet_in_the_book_compiles_as_tagged() {
                 failures.push(format!("{}: `file={name}` is defined twice", snippet.location()));
             }
         }
-        for snippet in snippets.iter().filter(|s| s.migrate.is_none()) {
+        for snippet in snippets.iter().filter(|s| s.migrate.is_none() && s.project.is_none()) {
             if let Some(problem) = formatting_problem(&snippet.text) {
                 failures.push(format!("{}: {problem}", snippet.location()));
             }

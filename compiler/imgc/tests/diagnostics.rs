@@ -453,6 +453,77 @@ fn e0034_migration_differs() {
     assert!(rendered.contains("app.img:2:5") && rendered.contains("`apk add wget`"), "{rendered}");
 }
 
+/// A project file's diagnostics, rendered as `imgc.toml`.
+fn project_errors(text: &str) -> String {
+    let invalid = imgc::project::parse("imgc.toml", text).expect_err("the project file has errors");
+    imgc::diagnostics::render_human(&invalid.sources, &invalid.diagnostics, false)
+}
+
+#[test]
+fn e0041_project_file() {
+    let rendered = project_errors("[images.web]\nprogram = \"app.img\"\ntags = \"v1\"\n");
+    assert!(rendered.contains("error[E0041]: invalid type: string \"v1\", expected a sequence"), "{rendered}");
+    assert!(rendered.contains("imgc.toml:3:8"), "{rendered}");
+    let rendered = project_errors("[images.web\n");
+    assert!(rendered.contains("error[E0041]") && rendered.contains("imgc.toml:1:"), "{rendered}");
+    let rendered = project_errors("args = {}\n");
+    assert!(rendered.contains("error[E0041]: missing field `images`"), "{rendered}");
+}
+
+#[test]
+fn e0042_project_value() {
+    let rendered = project_errors("[images.Web]\nprogram = \"app.img\"\noutputs = [\"registry\"]\n");
+    assert!(rendered.contains("error[E0042]: `Web` is not a valid image name"), "{rendered}");
+    assert!(rendered.contains("error[E0042]: a `registry` output, but the project names no registry"), "{rendered}");
+    assert!(rendered.contains("imgc.toml:3:12"), "{rendered}");
+    let rendered = project_errors("[images]\n");
+    assert!(rendered.contains("error[E0042]: the project lists no image"), "{rendered}");
+    let cycle = "[images.a]\nprogram = \"a.img\"\ndepends-on = [\"b\"]\n[images.b]\nprogram = \"b.img\"\ndepends-on = [\"a\"]\n";
+    let rendered = project_errors(cycle);
+    assert!(rendered.contains("error[E0042]: the images `a`, `b` depend on each other"), "{rendered}");
+    assert!(rendered.contains("imgc.toml:3:15"), "{rendered}");
+}
+
+#[test]
+fn e0043_unknown_project_image() {
+    let rendered = project_errors("[images.web]\nprogram = \"app.img\"\ndepends-on = [\"bsae\"]\n");
+    assert!(rendered.contains("error[E0043]: the project has no image `bsae`"), "{rendered}");
+    assert!(rendered.contains("imgc.toml:3:15") && rendered.contains("its images are: web"), "{rendered}");
+    let project = imgc::project::parse("imgc.toml", "[images.web]\nprogram = \"app.img\"\n").expect("valid");
+    assert_eq!(project.image("api").expect_err("no api").code, Code::UnknownProjectImage);
+}
+
+#[test]
+fn e0044_lock_file() {
+    use imgc::project::lock::Lock;
+    for (text, message) in [
+        ("version = 1\n[image.\"a:1\"]\nsource = \"registry\"\n", "missing field `digest`"),
+        ("version = 7\n", "lock file version 7 is not 1"),
+        ("version = 1\n[image.\"a:1\"]\nsource = \"registry\"\ndigest = \"md5:1\"\nplatforms = {}\n", "`md5:1`"),
+    ] {
+        let invalid = Lock::parse("imgc.lock", text).expect_err(text);
+        let rendered = imgc::diagnostics::render_human(&invalid.sources, &invalid.diagnostics, false);
+        assert!(rendered.contains("error[E0044]") && rendered.contains(message), "{rendered}");
+    }
+}
+
+#[cfg(feature = "oci")]
+#[test]
+fn e0045_no_emulation() {
+    let source = "stage tools from scratch platform \"linux/s390x\" {\n    copy \"a\" to \"/a\"\n    run \"true\"\n}\nimage from scratch {\n    copy from tools \"/a\" to \"/a\"\n}\n";
+    let compilation = imgc::compile_source("app.img", source, &Options::default());
+    let program = compilation.program.as_ref().expect("compiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let destination = imgc::oci::output::Destination::parse(&format!("oci:{}", dir.path().join("out").display()))
+        .expect("destination");
+    let error = imgc::oci::build(program, &destination, &imgc::oci::Options::new(dir.path())).expect_err("no emulator");
+    let imgc::oci::Error::Program(diagnostics) = error else { panic!("a diagnostic: {error}") };
+    let rendered = compilation.render(&diagnostics, false);
+    assert!(rendered.contains("error[E0045]: this `run` step runs linux/s390x programs"), "{rendered}");
+    assert!(rendered.contains("app.img:3:5") && rendered.contains("qemu-user-static"), "{rendered}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
 #[test]
 fn every_code_has_a_test_here() {
     let this_file =

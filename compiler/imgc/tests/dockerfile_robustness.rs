@@ -233,6 +233,7 @@ fn fuzz_regressions_do_not_panic_the_parser_or_migrate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         if let Ok(bytes) = fs::read(entry.path()) {
+            eprintln!("replaying {}", entry.path().display());
             run(&bytes);
             migrate(&bytes);
         }

@@ -199,6 +199,18 @@ image from "debian:bookworm-slim" {
     }
 }
 
+/// After the first `<<NAME` the builder reads no more flags, so a path starting with `--` stands
+/// bare there (found by the migrate fuzz target); a path with a space still cannot.
+#[test]
+fn a_here_document_goes_with_a_path_starting_with_dashes() {
+    let text = dockerfile("image from \"debian:bookworm-slim\" {\n    copy heredoc(\"x\\n\") to \"--out/x\"\n}\n");
+    assert!(text.contains("COPY <<\"EOF\" --out/x\nx\nEOF\n"), "{text}");
+    let spaced = "image from \"debian:bookworm-slim\" {\n    copy heredoc(\"x\\n\") to \"/a b\"\n}\n";
+    let compilation = imgc::compile_source("app.img", spaced, &Options::default());
+    let errors = compilation.dockerfile_with(Target::Buildkit, &Optimize::none()).expect_err("a quoted path");
+    assert_eq!(errors.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["E0028"]);
+}
+
 #[test]
 fn process_metadata_and_triggers() {
     let text = dockerfile(

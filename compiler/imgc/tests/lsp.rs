@@ -130,6 +130,33 @@ impl Client {
         }
     }
 
+    /// The diagnostics published for `version` of the document (or a later one): those of
+    /// earlier versions, still on their way when the edit was sent, are skipped.
+    fn diagnostics_of_version(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let is_for = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"].as_i64().is_some_and(|v| v >= version)
+        };
+        let is_stale = |m: &Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+        if let Some(position) = self.pending.iter().position(is_for) {
+            let message = self.pending.remove(position).expect("present");
+            self.pending.retain(|m| !is_stale(m));
+            return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+        }
+        self.pending.retain(|m| !is_stale(m));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline).unwrap_or_else(|| panic!("no diagnostics for {uri} {version}"));
+            if is_for(&message) {
+                return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+            }
+            if !is_stale(&message) {
+                self.pending.push_back(message);
+            }
+        }
+    }
+
     fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
         self.notify(
             "textDocument/didOpen",
@@ -218,7 +245,8 @@ fn diagnostics_arrive_on_open_and_after_edits_with_codes_help_and_related_locati
 
     let broken = text.replace("expose http", "expose htp");
     client.change(&uri, 2, &broken);
-    let diagnostics = client.diagnostics(&uri);
+    // Published with the version they are for (an editor drops those of an older text).
+    let diagnostics = client.diagnostics_of_version(&uri, 2);
     assert_eq!(codes(&diagnostics), ["E0002"]);
     let unknown = &diagnostics[0];
     assert_eq!(unknown["severity"], 1);
@@ -702,4 +730,127 @@ vim.cmd("qa!")
     assert_eq!(lines[2], "cursor 1,4", "the jump lands on the `let`'s name: {result}");
     assert_eq!(lines[3], "line4     run \"echo ${greeting}\"", "{result}");
     assert_eq!(lines.len(), 4, "{result}");
+}
+
+#[test]
+fn hover_gives_the_type_of_a_let_whose_value_is_a_field_or_a_call() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("common.img"), "let version = \"1.0\"\n").expect("write");
+    let app = dir.path().join("app.img");
+    let text = "import \"./common.img\" as common\nlet http: port = 8000/tcp\nlet n = http.number\n\
+                let proto = http.protocol\nlet wait = 30s\nlet secs = wait.seconds\nlet home = raw(\"$HOME\")\n\
+                let v = common.version\nimage from \"debian:bookworm-slim\" {\n    \
+                run \"echo ${n} ${proto} ${secs} ${home} ${v}\"\n}\n";
+    std::fs::write(&app, text).expect("write");
+    let uri = url(&app);
+    let mut client = Client::start();
+    assert_eq!(client.open(&uri, text), Vec::<Value>::new());
+    for (name, expected) in [
+        ("n", "let n: int"),
+        ("proto", "let proto: string"),
+        ("secs", "let secs: int"),
+        ("home", "let home: string"),
+        ("v", "let v: string"),
+    ] {
+        // The use inside the `run`, after `${`.
+        let at = position(text, &format!("${{{name}}}"), 0);
+        let at = json!({ "line": at["line"], "character": at["character"].as_u64().unwrap() + 2 });
+        let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": at }));
+        let value = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(value.contains(&format!("```img\n{expected}\n```")), "{name}: {value}");
+    }
+    client.shutdown();
+}
+
+#[test]
+fn completion_in_a_mounts_parentheses_offers_the_settings_the_checker_takes() {
+    let mut client = Client::start();
+    let (uri, text) = example("python-web");
+    client.open(&uri, &text);
+    let mut version = 1;
+    for mount in ["cache \"/c\"", "bind \"/b\"", "tmpfs \"/t\"", "secret \"npm\"", "ssh"] {
+        // The checker's own list: the help of an unknown setting.
+        version += 1;
+        let wrong = text.replacen("    cmd [", &format!("    run \"make\" {mount} (nonsense: 1)\n    cmd ["), 1);
+        client.change(&uri, version, &wrong);
+        let diagnostics = client.diagnostics_of_version(&uri, version);
+        let help = diagnostics
+            .iter()
+            .filter_map(|d| d["message"].as_str())
+            .find_map(|m| m.split("settings: ").nth(1))
+            .unwrap_or_else(|| panic!("no settings help for {mount}: {diagnostics:?}"));
+        let expected: Vec<String> =
+            help.split(", ").map(|s| format!("{}:", s.split_whitespace().next().unwrap_or(s))).collect();
+
+        // Completion after `(`, then after one setting given.
+        for given in ["", "mode: \"0400\", "] {
+            version += 1;
+            let typed = format!("run \"make\" {mount} ({given}");
+            let edited = text.replacen("    cmd [", &format!("    {typed}\n    cmd ["), 1);
+            client.change(&uri, version, &edited);
+            let line = edited[..edited.find(&typed).unwrap()].matches('\n').count();
+            let result = client.request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 4 + typed.len() } }),
+            );
+            let mut labels: Vec<String> =
+                result.as_array().unwrap().iter().filter_map(|i| i["label"].as_str().map(str::to_string)).collect();
+            labels.sort();
+            let mut wanted = expected.clone();
+            if !given.is_empty() {
+                wanted.retain(|w| w != "mode:");
+            }
+            wanted.sort();
+            assert_eq!(labels, wanted, "{typed}");
+        }
+    }
+    // A call's parentheses still offer its parameters, not a mount's settings.
+    version += 1;
+    let typed = "user.create(\"x\", ";
+    let edited = text.replacen("    cmd [", &format!("    {typed}\n    cmd ["), 1);
+    client.change(&uri, version, &edited);
+    let line = edited[..edited.find(typed).unwrap()].matches('\n').count();
+    let result = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 4 + typed.len() } }),
+    );
+    let labels: Vec<&str> = result.as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"uid:") && !labels.contains(&"sharing:"), "{labels:?}");
+    client.shutdown();
+}
+
+#[test]
+fn renaming_in_a_module_renames_its_uses_in_the_open_documents_importing_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let common = dir.path().join("common.img");
+    let common_text = "fn greet() {\n    run \"echo hi\"\n}\nfn hello() {\n    run \"echo hello\"\n}\n";
+    std::fs::write(&common, common_text).expect("write");
+    let app = dir.path().join("app.img");
+    let app_text = "import \"./common.img\" as common\n\nimage from \"debian:bookworm-slim\" {\n    common.greet()\n    common.greet()\n}\n";
+    std::fs::write(&app, app_text).expect("write");
+    let (app_uri, common_uri) = (url(&app), url(&common));
+    let mut client = Client::start();
+    client.open(&app_uri, app_text);
+    client.open(&common_uri, common_text);
+
+    // In the module on its own: its declaration, and both calls in the open program importing it.
+    let edit = client
+        .at("textDocument/rename", &common_uri, common_text, "greet", 0, json!({ "newName": "welcome" }))
+        .expect("renamed");
+    let changes = &edit["changes"];
+    assert_eq!(changes[common_uri.as_str()].as_array().map(Vec::len), Some(1), "{edit}");
+    let mut in_app: Vec<Value> = changes[app_uri.as_str()]
+        .as_array()
+        .expect("the importer is edited")
+        .iter()
+        .map(|e| e["range"]["start"].clone())
+        .collect();
+    in_app.sort_by_key(|p| p["line"].as_u64());
+    assert_eq!(in_app, [position(app_text, "greet", 0), position(app_text, "greet", 1)], "{edit}");
+
+    // A name the module already declares is still refused.
+    let clash = client.at("textDocument/rename", &common_uri, common_text, "greet", 0, json!({ "newName": "hello" }));
+    let message = clash.expect_err("a clash is refused")["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("`hello` is already declared"), "{message}");
+    client.shutdown();
 }

@@ -4,6 +4,7 @@
 //! loopback (`localhost`, `127.*`, `[::1]`) are spoken to over plain HTTP, others over HTTPS.
 
 pub mod auth;
+pub mod resolve;
 
 use super::base::{DOCKER_LIST, DOCKER_MANIFEST, INDEX, MANIFEST, blob_path, for_platform};
 use super::digest::{HashWriter, is_sha256, sha256_digest};
@@ -173,8 +174,9 @@ fn hash_file(path: &Path) -> Result<(String, u64), String> {
     Ok((digest, size))
 }
 
-/// Pushes the image whose manifest is `manifest_digest` in the layout `layout` to `text`, and
-/// tags it with `tags` too. Blobs the registry has are not sent again.
+/// Pushes the image whose manifest (or image index, with the manifests it names) is
+/// `manifest_digest` in the layout `layout` to `text`, and tags it with `tags` too. Blobs the
+/// registry has are not sent again.
 pub fn push(
     layout: &Path,
     manifest_digest: &str,
@@ -183,33 +185,42 @@ pub fn push(
     authfile: Option<&Path>,
 ) -> Result<(), String> {
     let remote = Remote::new(text, authfile)?;
-    let manifest =
-        std::fs::read(blob_path(layout, manifest_digest)).map_err(|e| format!("cannot read the manifest: {e}"))?;
-    let json: Value = serde_json::from_slice(&manifest).map_err(|e| format!("the manifest is not JSON: {e}"))?;
-    let mut blobs = vec![json["config"].clone()];
-    blobs.extend(json["layers"].as_array().cloned().unwrap_or_default());
+    let read = |digest: &str| {
+        let bytes = std::fs::read(blob_path(layout, digest)).map_err(|e| format!("cannot read the manifest: {e}"))?;
+        let json: Value = serde_json::from_slice(&bytes).map_err(|e| format!("the manifest is not JSON: {e}"))?;
+        Ok::<_, String>((bytes, json))
+    };
+    let (manifest, json) = read(manifest_digest)?;
+    let is_index = json["mediaType"].as_str() == Some(INDEX);
+    // An index's manifests are pushed (by digest) before it.
+    let mut images = Vec::new();
+    if is_index {
+        for entry in json["manifests"].as_array().into_iter().flatten() {
+            let digest = entry["digest"].as_str().unwrap_or_default().to_string();
+            let (bytes, child) = read(&digest)?;
+            images.push((Some(digest), bytes, child));
+        }
+    } else {
+        images.push((None, manifest.clone(), json));
+    }
     remote.runtime.block_on(async {
         remote
             .client
             .auth(&remote.reference, &remote.auth, RegistryOperation::Push)
             .await
             .map_err(|e| remote.error("push to", e))?;
-        for descriptor in &blobs {
-            let digest = descriptor["digest"].as_str().unwrap_or_default().to_string();
-            let size = descriptor["size"].as_u64().unwrap_or_default();
-            if remote.client.blob_exists(&remote.reference, &digest).await.map_err(|e| remote.error("push to", e))? {
-                continue;
+        for (digest, bytes, json) in &images {
+            push_blobs(&remote, layout, json).await?;
+            if let Some(digest) = digest {
+                let reference = remote.reference.clone_with_digest(digest.clone());
+                remote
+                    .client
+                    .push_manifest_raw(&reference, bytes.clone(), http::HeaderValue::from_static(MANIFEST))
+                    .await
+                    .map_err(|e| remote.error("push to", e))?;
             }
-            let path = blob_path(layout, &digest);
-            let file = std::fs::File::open(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            let bar =
-                super::progress::bar(&format!("push {}", &digest[7.min(digest.len())..19.min(digest.len())]), size);
-            let stream = file_stream(file, bar.clone());
-            let result = remote.client.push_blob_stream(&remote.reference, stream, &digest, Some(size)).await;
-            bar.finish_and_clear();
-            result.map_err(|e| remote.error("push to", e))?;
         }
-        let content_type = http::HeaderValue::from_static(MANIFEST);
+        let content_type = http::HeaderValue::from_static(if is_index { INDEX } else { MANIFEST });
         let mut references = vec![remote.reference.clone()];
         for tag in tags {
             references.push(Reference::with_tag(
@@ -227,6 +238,27 @@ pub fn push(
         }
         Ok(())
     })
+}
+
+/// Pushes the config and layers of an image manifest that the registry does not have yet.
+async fn push_blobs(remote: &Remote, layout: &Path, json: &Value) -> Result<(), String> {
+    let mut blobs = vec![json["config"].clone()];
+    blobs.extend(json["layers"].as_array().cloned().unwrap_or_default());
+    for descriptor in &blobs {
+        let digest = descriptor["digest"].as_str().unwrap_or_default().to_string();
+        let size = descriptor["size"].as_u64().unwrap_or_default();
+        if remote.client.blob_exists(&remote.reference, &digest).await.map_err(|e| remote.error("push to", e))? {
+            continue;
+        }
+        let path = blob_path(layout, &digest);
+        let file = std::fs::File::open(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let bar = super::progress::bar(&format!("push {}", &digest[7.min(digest.len())..19.min(digest.len())]), size);
+        let stream = file_stream(file, bar.clone());
+        let result = remote.client.push_blob_stream(&remote.reference, stream, &digest, Some(size)).await;
+        bar.finish_and_clear();
+        result.map_err(|e| remote.error("push to", e))?;
+    }
+    Ok(())
 }
 
 /// The file as a stream of chunks, advancing `bar`.

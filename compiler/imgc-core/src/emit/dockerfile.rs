@@ -372,7 +372,9 @@ impl Emitter<'_> {
             return line;
         }
         self.buildkit_only(instruction, "a here-document");
-        if quoted {
+        // After the first `<<NAME` the builder reads no more flags: `--` may start a path.
+        let words: Vec<String> = all.iter().map(|t| word_body(t)).collect();
+        if words.iter().any(|w| needs_quotes(w)) {
             self.errors.push(
                 Diagnostic::error(Code::NotExpressible, "a here-document cannot go with a path that needs quotes")
                     .with_label(instruction.span, "here-documents and quoted paths in one step")
@@ -484,9 +486,13 @@ fn word_body(text: &Text) -> String {
 /// when it starts with `--`, which the builder would take for a flag).
 fn word(text: &Text) -> String {
     let body = word_body(text);
-    let safe =
-        !body.is_empty() && !body.starts_with("--") && body.chars().all(|c| !c.is_whitespace() && !"'\"\\".contains(c));
-    if safe { body } else { format!("\"{body}\"") }
+    if needs_quotes(&body) || body.starts_with("--") { format!("\"{body}\"") } else { body }
+}
+
+/// Whether a word cannot stand bare wherever it is: empty, or with white space, a quote or a
+/// backslash in it.
+fn needs_quotes(body: &str) -> bool {
+    body.is_empty() || body.chars().any(|c| c.is_whitespace() || "'\"\\".contains(c))
 }
 
 /// Always double-quoted: `ENV`, `LABEL` and `ARG` values.

@@ -103,6 +103,16 @@ pub(super) fn is_arg_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// What to write instead of a build argument name `.img` cannot declare.
+fn arg_name_help(name: &str) -> &'static str {
+    if name.contains('$') {
+        "this name is read from a variable when the image is built, and a `.img` program names each argument where it \
+         declares it: write the name it stands for"
+    } else {
+        "name the argument with letters, digits and `_`"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,15 +126,5 @@ mod tests {
         assert_eq!(arg_type("PORT", "8080"), Some("int"));
         assert_eq!(arg_type("PORT", "8080/tcp"), Some("port"));
         assert_eq!(arg_type("NAME", "app"), None);
-    }
-}
-
-/// What to write instead of a build argument name `.img` cannot declare.
-fn arg_name_help(name: &str) -> &'static str {
-    if name.contains('$') {
-        "this name is read from a variable when the image is built, and a `.img` program names each argument where it \
-         declares it: write the name it stands for"
-    } else {
-        "name the argument with letters, digits and `_`"
     }
 }

@@ -1,0 +1,9 @@
+; Folds: blocks, maps, lists, argument and option lists.
+[
+  (block)
+  (map)
+  (list)
+  (arguments)
+  (parameters)
+  (clause_options)
+] @fold
