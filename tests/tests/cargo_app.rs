@@ -1,6 +1,7 @@
 //! examples/cargo-app for real: `cargo build` runs its build.rs, which writes the Dockerfile and
 //! the constants from app.img; the image builds from that Dockerfile with buildah and with docker,
-//! and the server in it answers on the port app.img declares.
+//! and the server in it answers on the port app.img declares. With `--features image` the build
+//! script builds the image itself (`Image::oci`, its `run` steps in runc), and docker runs it.
 
 use imgc_tests::{Dockerfile, Engine, checks, ensure_test_env, example_dir};
 use std::path::Path;
@@ -67,4 +68,32 @@ fn cargo_app_buildah() {
 #[test]
 fn cargo_app_docker() {
     built_and_served(Engine::Docker);
+}
+
+#[test]
+fn cargo_app_image_from_its_build_script() {
+    ensure_test_env();
+    let dir = example_dir("cargo-app");
+    let layout = dir.join("target/image");
+    let _ = std::fs::remove_dir_all(&layout);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--features", "image"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("build-script-tests"))
+        .env("CARGO_TERM_COLOR", "never")
+        // The base from docker's store, where the setup script put it (no registry here).
+        .env("CARGO_APP_BASE", "docker-daemon:debian:bookworm-slim")
+        .output()
+        .expect("run cargo");
+    assert!(out.status.success(), "cargo build --features image:\n{}", String::from_utf8_lossy(&out.stderr));
+    let tag = imgc_tests::unique_tag(Engine::Docker, "builder-cargo-app");
+    let source = format!("oci:{}:latest", layout.display());
+    imgc_tests::oci::skopeo(&["copy", "-q", &source, &format!("docker-daemon:{tag}")]).expect("load into docker");
+    let result = std::panic::catch_unwind(|| checks::check_cargo_app(Engine::Docker, &tag, declared_port(), VERSION));
+    let _ = imgc_tests::docker::remove_image(&tag);
+    let _ = std::fs::remove_dir_all(&layout);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
 }

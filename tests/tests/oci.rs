@@ -256,3 +256,50 @@ fn oci_archives_with_zstd_layers_are_read_by_skopeo() {
     let index = std::fs::read_to_string(layout.join("index.json")).expect("index");
     assert!(index.contains(&built.manifest_digest), "{index}");
 }
+
+#[test]
+fn base_images_come_from_the_docker_engine_and_containers_storage() {
+    ensure_test_env();
+    let dir = imgc_tests::oci::lowercase_tempdir();
+    let program = "image from \"busybox:1.35\" {\n    run \"busybox echo built > /built\"\n}\n";
+    let build_from = |location: &str, output: &str| {
+        let mut options = Options::new(dir.path().to_path_buf());
+        options.cache_dir = Some(dir.path().join("cache"));
+        options.base_images = vec![("busybox:1.35".into(), location.to_string())];
+        let _store = imgc_tests::store_lock::shared();
+        build(program, &format!("oci:{}:v1", dir.path().join(output).display()), &options)
+            .unwrap_or_else(|e| panic!("build from {location}: {e}"));
+        imgc::oci::base::open_layout(&dir.path().join(output), Some("v1"), &imgc::oci::platform::Platform::host())
+            .expect("a layout")
+    };
+    let engine = build_from("docker-daemon:busybox:1.35", "from-engine");
+    let store = build_from(
+        "containers-storage:[vfs@/var/lib/containers/storage+/run/containers/storage]docker.io/library/busybox:1.35",
+        "from-store",
+    );
+    assert_eq!(engine.layers.len(), 2, "busybox's layer and the step's");
+    let tree = |image: &imgc::oci::base::BaseImage, name: &str| {
+        let mut tree = imgc::oci::tree::Tree::default();
+        let files = dir.path().join(name);
+        std::fs::create_dir_all(&files).expect("mkdir");
+        imgc::oci::base::apply_layers(&image.layers, &mut tree, Some(&files)).expect("layers");
+        tree.iter()
+            .map(|(path, node)| {
+                let size = match node.kind {
+                    imgc::oci::tree::Kind::File { size, .. } => size,
+                    _ => 0,
+                };
+                (path.clone(), node.mode, node.uid, node.gid, size)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (from_engine, from_store) = (tree(&engine, "engine-files"), tree(&store, "store-files"));
+    assert!(from_engine.iter().any(|(path, ..)| path == "bin/busybox"), "{from_engine:?}");
+    assert!(from_engine.iter().any(|(path, ..)| path == "built"));
+    assert_eq!(from_engine, from_store, "the same files from either store");
+    assert_eq!(engine.layers[1].diff_id, store.layers[1].diff_id, "the step's layer is the same");
+    // A second build with the same engine image copies nothing again.
+    build_from("docker-daemon:busybox:1.35", "again");
+    let copies = std::fs::read_dir(dir.path().join("cache/local-images")).expect("copies").count();
+    assert_eq!(copies, 2, "one copy per store and image");
+}

@@ -366,6 +366,12 @@ fn apply_entry<R: Read>(
         tree.remove_all(&join(parent(&path), hidden));
         return Ok(());
     }
+    let mut attrs = crate::tree::Attrs { mtime: entry.header().mtime().ok(), xattrs: Default::default() };
+    for extension in entry.pax_extensions()?.into_iter().flatten().flatten() {
+        if let Some(name) = extension.key().ok().and_then(|k| k.strip_prefix("SCHILY.xattr.")) {
+            attrs.xattrs.insert(name.to_string(), extension.value_bytes().to_vec());
+        }
+    }
     let header = entry.header();
     let mode = header.mode()? & 0o7777;
     let uid = header.uid()?;
@@ -391,10 +397,16 @@ fn apply_entry<R: Read>(
             };
             Kind::File { content, size }
         }
-        // Devices, fifos: not something a copy step can use.
+        tar::EntryType::Fifo => Kind::Fifo,
+        tar::EntryType::Char | tar::EntryType::Block => Kind::Device {
+            block: header.entry_type() == tar::EntryType::Block,
+            major: header.device_major()?.unwrap_or(0),
+            minor: header.device_minor()?.unwrap_or(0),
+        },
+        // Pax and GNU long-name records are read by the tar crate; nothing else is a file.
         _ => return Ok(()),
     };
-    let node = Node { kind, mode, uid, gid };
+    let node = Node { kind, mode, uid, gid, attrs };
     match tree.get(&path) {
         Some(existing) if existing.is_dir() && node.is_dir() => {}
         Some(_) => tree.remove_all(&path),

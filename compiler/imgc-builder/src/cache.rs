@@ -13,7 +13,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Bump when the layer format changes, so old entries are not used.
-const VERSION: &str = "imgc-layer-cache-1";
+const VERSION: &str = "imgc-layer-cache-2";
 
 /// Layers under `DIR/layers/KEY` (a record) and `DIR/blobs/sha256/HEX` (the blob).
 pub struct LayerCache {
@@ -33,11 +33,15 @@ impl LayerCache {
             writeln!(hasher, "whiteout {hidden}").ok()?;
         }
         for (path, node) in changes.entries.iter() {
-            write!(hasher, "{path:?} {:o} {} {} ", node.mode, node.uid, node.gid).ok()?;
+            let mtime = node.attrs.mtime.map_or(epoch, |mtime| mtime.min(epoch));
+            write!(hasher, "{path:?} {:o} {} {} {mtime} {:?} ", node.mode, node.uid, node.gid, node.attrs.xattrs)
+                .ok()?;
             match &node.kind {
                 Kind::Dir => writeln!(hasher, "dir"),
                 Kind::Symlink(target) => writeln!(hasher, "symlink {target:?}"),
                 Kind::Link(target) => writeln!(hasher, "link {target:?}"),
+                Kind::Fifo => writeln!(hasher, "fifo"),
+                Kind::Device { block, major, minor } => writeln!(hasher, "device {block} {major} {minor}"),
                 Kind::File { content: Content::Disk(source), size } => {
                     let m = std::fs::metadata(source).ok()?;
                     writeln!(
@@ -113,7 +117,7 @@ mod tests {
         std::fs::write(&source, "one").expect("write");
         let mut changes = Changes::default();
         let file = Kind::File { content: Content::Disk(source.clone()), size: 3 };
-        changes.entries.insert("f".into(), Node { kind: file, mode: 0o644, uid: 0, gid: 0 });
+        changes.entries.insert("f".into(), Node { kind: file, mode: 0o644, uid: 0, gid: 0, attrs: Default::default() });
         let key = LayerCache::key(&changes, Compression::DEFAULT, 0).expect("a key");
         assert_eq!(LayerCache::key(&changes, Compression::DEFAULT, 0).as_deref(), Some(key.as_str()));
         assert_ne!(LayerCache::key(&changes, Compression::DEFAULT, 1).as_deref(), Some(key.as_str()));

@@ -6,9 +6,14 @@
 //! Missing parent directories are created (`0755`, owned like the copied files); existing ones
 //! are written into the layer with their metadata unchanged. Destinations resolve through the
 //! stage's symbolic links (`/bin` → `usr/bin`). Replacing a directory by a file, or the reverse,
-//! writes a whiteout for what was there.
+//! writes a whiteout for what was there. `exclude` patterns skip entries (as `.dockerignore`
+//! lines, against each path below a copied directory, or a copied file's name); `parents` keeps
+//! each source's path (from the context root, or from a `/./` in the source) under the
+//! destination; here-documents are files of their own (`0644`).
 
+use super::chmod::Chmod;
 use super::context::{Context, SourceError};
+use super::dockerignore::Ignore;
 use super::layer::Changes;
 use super::tree::{Content, Kind, Node, Tree, base_name, join, parent, split};
 use std::collections::HashMap;
@@ -23,7 +28,34 @@ pub struct CopyRequest {
     /// Written with a trailing `/`, or several sources.
     pub dest_is_dir: bool,
     pub chown: Option<String>,
-    pub chmod: Option<u32>,
+    pub chmod: Option<Chmod>,
+    /// `exclude` patterns.
+    pub exclude: Vec<String>,
+    /// `parents`: each source's own path is kept under the destination.
+    pub parents: bool,
+}
+
+impl CopyRequest {
+    fn excluded(&self) -> Result<Ignore, SourceError> {
+        Ignore::parse(&self.exclude.join("\n")).map_err(|e| SourceError::NotFound(format!("`exclude`: {e}")))
+    }
+
+    /// Where a source lands: the destination, or with `parents` the destination and the source's
+    /// path (from its `/./`, if it has one).
+    fn dest_for(&self, source_text: &str, relative: &str) -> String {
+        if !self.parents {
+            return self.dest.clone();
+        }
+        let cleaned = source_text.trim_start_matches('/');
+        let kept = match cleaned.find("/./") {
+            Some(at) => {
+                let dropped = crate::dockerignore::clean(&cleaned[..at]).split('/').filter(|p| !p.is_empty()).count();
+                relative.split('/').skip(dropped).collect::<Vec<_>>().join("/")
+            }
+            None => relative.to_string(),
+        };
+        format!("/{}", join_abs(&self.dest, parent(&kept)))
+    }
 }
 
 /// An entry to place: its path under the destination root and its node.
@@ -35,57 +67,113 @@ struct Item {
 /// Copies from the build context into `tree`; returns the layer.
 pub fn from_context(tree: &mut Tree, context: &Context, request: &CopyRequest) -> Result<Changes, SourceError> {
     let owner = owner(tree, request.chown.as_deref())?;
+    let exclude = request.excluded()?;
     let mut sources = Vec::new();
     for source in &request.sources {
-        sources.extend(context.sources(source)?);
+        for found in context.sources(source)? {
+            if found.metadata.is_dir() || !exclude.excludes(base_name(&found.relative)) {
+                sources.push((request.dest_for(source, &found.relative), found));
+            }
+        }
     }
-    let into_dir = request.dest_is_dir || sources.len() > 1 || dest_is_existing_dir(tree, &request.dest);
+    let into_dir =
+        request.parents || request.dest_is_dir || sources.len() > 1 || dest_is_existing_dir(tree, &request.dest);
     let mut items = Vec::new();
     let mut dirs = Vec::new();
     // Hard links within this copy stay hard links: (device, inode) → first path.
     let mut linked: HashMap<(u64, u64), String> = HashMap::new();
-    for source in sources {
+    for (dest, source) in sources {
         if source.metadata.is_dir() {
-            dirs.push(request.dest.clone());
+            let dest =
+                if request.parents { format!("/{}", join_abs(&dest, base_name(&source.relative))) } else { dest };
+            dirs.push(dest.clone());
             for entry in context.walk(&source)? {
-                let dest = join_abs(&request.dest, &entry.relative);
+                if exclude.excludes(&entry.relative) {
+                    continue;
+                }
+                let dest = join_abs(&dest, &entry.relative);
                 if let Some(node) = host_node(&entry.path, &entry.metadata, &dest, &mut linked)? {
                     items.push(Item { dest, node });
                 }
             }
         } else {
-            let dest =
-                if into_dir { join_abs(&request.dest, base_name(&source.relative)) } else { request.dest.clone() };
+            let dest = if into_dir { join_abs(&dest, base_name(&source.relative)) } else { dest };
             if into_dir {
-                dirs.push(request.dest.clone());
+                dirs.push(parent_abs(&dest));
             }
             if let Some(node) = host_node(&source.path, &source.metadata, &dest, &mut linked)? {
                 items.push(Item { dest, node });
             }
         }
     }
-    Ok(place(tree, &dirs, items, owner, request.chmod))
+    Ok(place(tree, &dirs, items, Some(owner), request.chmod.as_ref()))
+}
+
+/// Copies single files (here-documents, downloads) into `tree`: each lands at the destination,
+/// or under its name in it when the destination is a directory; returns the layer.
+pub fn from_files(tree: &mut Tree, files: Vec<(String, Node)>, request: &CopyRequest) -> Result<Changes, SourceError> {
+    let owner = owner(tree, request.chown.as_deref())?;
+    let into_dir = request.dest_is_dir || files.len() > 1 || dest_is_existing_dir(tree, &request.dest);
+    let mut items = Vec::new();
+    let mut dirs = Vec::new();
+    for (name, node) in files {
+        let dest = if into_dir { join_abs(&request.dest, &name) } else { request.dest.clone() };
+        if into_dir {
+            dirs.push(request.dest.clone());
+        }
+        items.push(Item { dest, node });
+    }
+    Ok(place(tree, &dirs, items, Some(owner), request.chmod.as_ref()))
+}
+
+/// Puts unpacked entries (paths relative to the destination directory) into `tree`: they keep
+/// their owners unless the request has a `chown`; returns the layer.
+pub fn from_nodes(tree: &mut Tree, nodes: Vec<(String, Node)>, request: &CopyRequest) -> Result<Changes, SourceError> {
+    let owner = match request.chown {
+        Some(_) => Some(owner(tree, request.chown.as_deref())?),
+        None => None,
+    };
+    let items = nodes
+        .into_iter()
+        .map(|(relative, node)| {
+            let node = match node.kind {
+                Kind::Link(target) => Node { kind: Kind::Link(join_abs(&request.dest, &target)), ..node },
+                _ => node,
+            };
+            Item { dest: join_abs(&request.dest, &relative), node }
+        })
+        .collect();
+    Ok(place(tree, std::slice::from_ref(&request.dest), items, owner, request.chmod.as_ref()))
 }
 
 /// Copies from another stage's tree (`copy --from`) into `tree`; returns the layer.
 pub fn from_tree(tree: &mut Tree, source_tree: &Tree, request: &CopyRequest) -> Result<Changes, SourceError> {
     let owner = owner(tree, request.chown.as_deref())?;
-    let mut roots = Vec::new();
+    let exclude = request.excluded()?;
+    // Each source's matches, with where it lands.
+    let mut roots: Vec<(String, String)> = Vec::new();
     for source in &request.sources {
         let resolved = source_tree
             .resolve(source, true)
             .ok_or_else(|| SourceError::Io(format!("too many levels of symbolic links in `{source}`")))?;
         let name = base_name(&resolved);
+        let mut found = Vec::new();
         if super::dockerignore::has_glob(name) {
             let dir = parent(&resolved);
-            let matches: Vec<String> = source_tree
-                .under(dir)
-                .filter(|(path, _)| parent(path) == dir && super::dockerignore::glob_matches(name, base_name(path)))
-                .map(|(path, _)| path.clone())
-                .collect();
-            roots.extend(matches);
+            found.extend(
+                source_tree
+                    .under(dir)
+                    .filter(|(path, _)| parent(path) == dir && super::dockerignore::glob_matches(name, base_name(path)))
+                    .map(|(path, _)| path.clone()),
+            );
         } else if resolved.is_empty() || source_tree.get(&resolved).is_some() {
-            roots.push(resolved);
+            found.push(resolved);
+        }
+        for root in found {
+            let is_dir = root.is_empty() || source_tree.get(&root).is_some_and(Node::is_dir);
+            if is_dir || !exclude.excludes(base_name(&root)) {
+                roots.push((request.dest_for(source, &root), root));
+            }
         }
     }
     if roots.is_empty() {
@@ -94,22 +182,31 @@ pub fn from_tree(tree: &mut Tree, source_tree: &Tree, request: &CopyRequest) -> 
             request.sources.join("`, `")
         )));
     }
-    let into_dir = request.dest_is_dir || roots.len() > 1 || dest_is_existing_dir(tree, &request.dest);
+    let into_dir =
+        request.parents || request.dest_is_dir || roots.len() > 1 || dest_is_existing_dir(tree, &request.dest);
     let mut items = Vec::new();
     let mut dirs = Vec::new();
-    for root in roots {
+    for (dest, root) in roots {
         let is_dir = root.is_empty() || source_tree.get(&root).is_some_and(Node::is_dir);
         if is_dir {
-            dirs.push(request.dest.clone());
+            let dest = if request.parents && !root.is_empty() {
+                format!("/{}", join_abs(&dest, base_name(&root)))
+            } else {
+                dest
+            };
+            dirs.push(dest.clone());
             for (path, node) in source_tree.under(&root) {
                 let relative = if root.is_empty() { path.as_str() } else { &path[root.len() + 1..] };
-                let dest = join_abs(&request.dest, relative);
-                items.push(Item { dest, node: stage_node(source_tree, node, &root, &request.dest)? });
+                if exclude.excludes(relative) {
+                    continue;
+                }
+                let item_dest = join_abs(&dest, relative);
+                items.push(Item { dest: item_dest, node: stage_node(source_tree, node, &root, &dest)? });
             }
         } else {
-            let dest = if into_dir { join_abs(&request.dest, base_name(&root)) } else { request.dest.clone() };
+            let dest = if into_dir { join_abs(&dest, base_name(&root)) } else { dest };
             if into_dir {
-                dirs.push(request.dest.clone());
+                dirs.push(parent_abs(&dest));
             }
             let node =
                 source_tree.get(&root).cloned().ok_or_else(|| SourceError::NotFound(format!("`/{root}` vanished")))?;
@@ -121,7 +218,12 @@ pub fn from_tree(tree: &mut Tree, source_tree: &Tree, request: &CopyRequest) -> 
             items.push(Item { dest, node });
         }
     }
-    Ok(place(tree, &dirs, items, owner, request.chmod))
+    Ok(place(tree, &dirs, items, Some(owner), request.chmod.as_ref()))
+}
+
+/// The directory of an absolute path, absolute.
+fn parent_abs(path: &str) -> String {
+    format!("/{}", parent(path.trim_matches('/')))
 }
 
 /// A node of a copied subtree: hard links inside the subtree follow it to its new place, others
@@ -195,7 +297,13 @@ fn host_node(
         if metadata.nlink() > 1 {
             let key = (metadata.dev(), metadata.ino());
             if let Some(first) = linked.get(&key) {
-                return Ok(Some(Node { kind: Kind::Link(first.clone()), mode, uid: 0, gid: 0 }));
+                return Ok(Some(Node {
+                    kind: Kind::Link(first.clone()),
+                    mode,
+                    uid: 0,
+                    gid: 0,
+                    attrs: attrs(metadata),
+                }));
             }
             linked.insert(key, dest.trim_matches('/').to_string());
         }
@@ -203,11 +311,24 @@ fn host_node(
     } else {
         return Ok(None);
     };
-    Ok(Some(Node { kind, mode, uid: 0, gid: 0 }))
+    Ok(Some(Node { kind, mode, uid: 0, gid: 0, attrs: attrs(metadata) }))
 }
 
-/// Puts `items` into `tree` under their owner and mode and returns the change set.
-fn place(tree: &mut Tree, dirs: &[String], items: Vec<Item>, owner: (u64, u64), chmod: Option<u32>) -> Changes {
+/// A context file's time: kept (the layer writer clamps it to the epoch), as BuildKit's copy keeps it.
+fn attrs(metadata: &std::fs::Metadata) -> super::tree::Attrs {
+    super::tree::Attrs { mtime: u64::try_from(metadata.mtime()).ok(), xattrs: Default::default() }
+}
+
+/// Puts `items` into `tree` under `owner` (their own when `None`) and mode and returns the
+/// change set.
+fn place(
+    tree: &mut Tree,
+    dirs: &[String],
+    items: Vec<Item>,
+    chown: Option<(u64, u64)>,
+    chmod: Option<&Chmod>,
+) -> Changes {
+    let owner = chown.unwrap_or((0, 0));
     let mut changes = Changes::default();
     for dir in dirs {
         if let Some(resolved) = tree.resolve(dir, true)
@@ -227,12 +348,14 @@ fn place(tree: &mut Tree, dirs: &[String], items: Vec<Item>, owner: (u64, u64), 
         let path = join(&dir, base_name(dest));
         moved.insert(dest.to_string(), path.clone());
         let mut node = item.node;
-        node.uid = owner.0;
-        node.gid = owner.1;
-        if let Some(mode) = chmod
+        if let Some((uid, gid)) = chown {
+            node.uid = uid;
+            node.gid = gid;
+        }
+        if let Some(chmod) = chmod
             && !matches!(node.kind, Kind::Symlink(_))
         {
-            node.mode = mode;
+            node.mode = chmod.apply(node.mode, node.is_dir());
         }
         if let Kind::Link(target) = &node.kind {
             let target = moved.get(target).cloned().unwrap_or_else(|| target.clone());
@@ -259,7 +382,9 @@ fn ensure_dirs(tree: &mut Tree, changes: &mut Changes, dir: &str, owner: (u64, u
         path = join(&path, part);
         match tree.get(&path) {
             Some(node) if node.is_dir() && changes.entries.get(&path).is_none() => {
-                changes.entries.insert(path.clone(), node.clone());
+                // Written into: its time is the build's, as a builder's diff sees it.
+                let attrs = super::tree::Attrs { mtime: None, ..node.attrs.clone() };
+                changes.entries.insert(path.clone(), Node { attrs, ..node.clone() });
             }
             Some(node) if node.is_dir() => {}
             existing if create => {
@@ -326,11 +451,14 @@ mod tests {
         let mut tree = Tree::default();
         tree.insert("usr".into(), Node::dir(0o755, 0, 0));
         tree.insert("usr/bin".into(), Node::dir(0o755, 0, 0));
-        tree.insert("bin".into(), Node { kind: Kind::Symlink("usr/bin".into()), mode: 0o777, uid: 0, gid: 0 });
+        tree.insert(
+            "bin".into(),
+            Node { kind: Kind::Symlink("usr/bin".into()), mode: 0o777, uid: 0, gid: 0, attrs: Default::default() },
+        );
         tree.insert("etc".into(), Node::dir(0o755, 0, 0));
         let passwd = b"root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n";
         let file = Kind::File { content: Content::Bytes(Arc::from(&passwd[..])), size: passwd.len() as u64 };
-        tree.insert("etc/passwd".into(), Node { kind: file, mode: 0o644, uid: 0, gid: 0 });
+        tree.insert("etc/passwd".into(), Node { kind: file, mode: 0o644, uid: 0, gid: 0, attrs: Default::default() });
         tree.insert("data".into(), Node::dir(0o700, 5, 5));
         tree
     }
@@ -353,6 +481,8 @@ mod tests {
             dest_is_dir: dest.ends_with('/'),
             chown: None,
             chmod: None,
+            exclude: Vec::new(),
+            parents: false,
         }
     }
 
@@ -372,7 +502,7 @@ mod tests {
         let mut tree = base_tree();
         let mut req = request(&["site"], "/srv/www");
         req.chown = Some("app".into());
-        req.chmod = Some(0o640);
+        req.chmod = Some(Chmod::Octal(0o640));
         let changes = from_context(&mut tree, &context, &req).expect("copies");
         let srv = changes.entries.get("srv").expect("created");
         assert_eq!((srv.mode, srv.uid, srv.gid), (0o755, 1000, 1000));
@@ -398,7 +528,7 @@ mod tests {
     fn a_file_over_a_directory_writes_a_whiteout() {
         let mut source = Tree::default();
         let file = Kind::File { content: Content::Bytes(Arc::from(&b"x"[..])), size: 1 };
-        source.insert("etc".into(), Node { kind: file, mode: 0o644, uid: 7, gid: 7 });
+        source.insert("etc".into(), Node { kind: file, mode: 0o644, uid: 7, gid: 7, attrs: Default::default() });
         let mut tree = base_tree();
         let changes = from_tree(&mut tree, &source, &request(&["/etc"], "/etc-file")).expect("copies");
         assert!(changes.whiteouts.is_empty());
@@ -411,7 +541,10 @@ mod tests {
         let mut dirs = Tree::default();
         dirs.insert("x".into(), Node::dir(0o755, 0, 0));
         let mut tree = Tree::default();
-        tree.insert("x".into(), Node { kind: Kind::Symlink("y".into()), mode: 0o777, uid: 0, gid: 0 });
+        tree.insert(
+            "x".into(),
+            Node { kind: Kind::Symlink("y".into()), mode: 0o777, uid: 0, gid: 0, attrs: Default::default() },
+        );
         let changes = from_tree(&mut tree, &dirs, &request(&["/"], "/")).expect("copies");
         assert!(changes.whiteouts.contains("x"), "{changes:?}");
         assert_eq!(changes.entries.get("x").map(Node::is_dir), Some(true));

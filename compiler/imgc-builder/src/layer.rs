@@ -59,7 +59,7 @@ pub struct LayerBlob {
     pub size: u64,
 }
 
-/// Writes `changes` to `path` as a compressed tar with every time set to `epoch`; `progress` is
+/// Writes `changes` to `path` as a compressed tar, times clamped to `epoch`; `progress` is
 /// told the size of each file written. The tar stream is made (and hashed) on this thread and
 /// compressed on every core ([`compress`]) a few chunks behind, then hashed, so memory stays flat.
 pub fn write(
@@ -149,7 +149,13 @@ fn write_entries<W: Write>(
         while let Some(hidden) = whiteouts.next_if(|w| w.as_str() <= path.as_str()) {
             whiteout(builder, hidden, epoch)?;
         }
-        entry(builder, path, node, epoch)?;
+        if !node.attrs.xattrs.is_empty() {
+            let records = node.attrs.xattrs.iter().map(|(name, value)| (format!("SCHILY.xattr.{name}"), value));
+            let records: Vec<(String, &Vec<u8>)> = records.collect();
+            builder.append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))?;
+        }
+        let mtime = node.attrs.mtime.map_or(epoch, |mtime| mtime.min(epoch));
+        entry(builder, path, node, mtime)?;
         if let Kind::File { size, .. } = node.kind {
             progress(size);
         }
@@ -190,6 +196,17 @@ fn entry<W: Write>(builder: &mut tar::Builder<W>, path: &str, node: &Node, epoch
         Kind::Link(target) => {
             let mut header = header(node.mode, node.uid, node.gid, epoch, tar::EntryType::Link);
             builder.append_link(&mut header, path, target)
+        }
+        Kind::Fifo => {
+            let mut header = header(node.mode, node.uid, node.gid, epoch, tar::EntryType::Fifo);
+            builder.append_data(&mut header, path, io::empty())
+        }
+        Kind::Device { block, major, minor } => {
+            let kind = if *block { tar::EntryType::Block } else { tar::EntryType::Char };
+            let mut header = header(node.mode, node.uid, node.gid, epoch, kind);
+            header.set_device_major(*major)?;
+            header.set_device_minor(*minor)?;
+            builder.append_data(&mut header, path, io::empty())
         }
         Kind::File { content, size } => {
             let mut header = header(node.mode, node.uid, node.gid, epoch, tar::EntryType::Regular);
@@ -256,6 +273,7 @@ mod tests {
             mode,
             uid: 0,
             gid: 0,
+            attrs: Default::default(),
         }
     }
 
@@ -263,12 +281,14 @@ mod tests {
         let mut changes = Changes::default();
         changes.entries.insert("app".into(), Node::dir(0o755, 0, 0));
         changes.entries.insert("app/run".into(), file(b"#!/bin/sh\necho hi\n", 0o755));
-        changes
-            .entries
-            .insert("app/link".into(), Node { kind: Kind::Symlink("run".into()), mode: 0o777, uid: 0, gid: 0 });
-        changes
-            .entries
-            .insert("app/hard".into(), Node { kind: Kind::Link("app/run".into()), mode: 0o755, uid: 0, gid: 0 });
+        changes.entries.insert(
+            "app/link".into(),
+            Node { kind: Kind::Symlink("run".into()), mode: 0o777, uid: 0, gid: 0, attrs: Default::default() },
+        );
+        changes.entries.insert(
+            "app/hard".into(),
+            Node { kind: Kind::Link("app/run".into()), mode: 0o755, uid: 0, gid: 0, attrs: Default::default() },
+        );
         changes.entries.insert("data".into(), file(b"x", 0o600));
         changes.entries.insert("data".into(), Node { uid: 1000, gid: 1000, ..file(b"x", 0o600) });
         changes.whiteouts.insert("app/old".into());
@@ -333,7 +353,13 @@ mod tests {
         let source = dir.path().join("grows");
         std::fs::write(&source, b"0123456789").expect("write");
         let mut changes = Changes::default();
-        let node = Node { kind: Kind::File { content: Content::Disk(source), size: 4 }, mode: 0o644, uid: 0, gid: 0 };
+        let node = Node {
+            kind: Kind::File { content: Content::Disk(source), size: 4 },
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            attrs: Default::default(),
+        };
         changes.entries.insert("f".into(), node);
         let error =
             write(&changes, &dir.path().join("layer"), Compression::DEFAULT, 0, &|_| ()).expect_err("size changed");

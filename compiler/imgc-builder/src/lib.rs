@@ -8,15 +8,19 @@
 //! Must never depend on: the command line (`clap`), migrate, or the `imgc` crate; it takes the IR
 //! from `imgc-core` and options from its caller.
 
+pub mod archive;
 pub mod base;
 pub mod cache;
+pub mod chmod;
 mod compress;
 pub mod config;
 pub mod context;
 mod copy;
+mod daemon;
 pub mod digest;
 pub mod dockerignore;
 pub mod emulation;
+mod fetch;
 pub mod inspect;
 pub mod layer;
 pub mod multi;

@@ -122,7 +122,10 @@ impl Staging {
         if !parent.is_dir() {
             return Err(format!("cannot write `{}`: `{}` is not a directory", destination.display(), parent.display()));
         }
-        let dir = tempfile::Builder::new().prefix(".imgc-build-").tempdir_in(parent).map_err(|e| {
+        // Staging folders of builds that were killed are swept first.
+        super::run::sweep_staging(parent);
+        let prefix = super::run::stale_prefix(".imgc-build");
+        let dir = tempfile::Builder::new().prefix(&prefix).tempdir_in(parent).map_err(|e| {
             format!(
                 "cannot write `{}`: cannot create a staging directory in `{}`: {e}",
                 destination.display(),

@@ -5,7 +5,7 @@
 use super::base::{self, BaseImage, BaseLayer, LocalRef};
 use super::config::{DEFAULT_PATH, Empty, HealthConfig, History, ImageConfig};
 use super::context::{Context, SourceError};
-use super::copy::{self, CopyRequest};
+use super::copy;
 use super::layer::Changes;
 use super::platform::Platform;
 use super::tree::Tree;
@@ -19,6 +19,7 @@ use imgc_core::shell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+mod copy_step;
 mod run_step;
 pub use run_step::interrupted;
 
@@ -57,6 +58,7 @@ struct Stage {
     run_args: BTreeMap<String, String>,
     /// A later stage copies files from this one: `run` layers are extracted too.
     extract: bool,
+    platform: Platform,
 }
 
 struct Planner<'a> {
@@ -78,10 +80,6 @@ struct Planner<'a> {
 /// Plans the image of `target` (an index into the program's stages).
 pub fn plan(program: &Program, target: usize, options: &Options, scratch: &Path) -> Result<Plan, Error> {
     let needed = needed_stages(program, target);
-    let unsupported = unsupported_steps(program, &needed);
-    if !unsupported.is_empty() {
-        return Err(Error::Program(unsupported));
-    }
     let mut extract = vec![false; program.stages.len()];
     for stage in needed.iter().filter_map(|&i| program.stages.get(i)) {
         for instruction in &stage.instructions {
@@ -142,10 +140,21 @@ pub(crate) fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
             visit(program, base, seen, order);
         }
         for instruction in &stage.instructions {
-            if let InstructionKind::Copy(copy) = &instruction.kind
-                && let Some(CopySource::Stage(from)) = copy.from
-            {
-                visit(program, from, seen, order);
+            match &instruction.kind {
+                InstructionKind::Copy(copy) => {
+                    if let Some(CopySource::Stage(from)) = copy.from {
+                        visit(program, from, seen, order);
+                    }
+                }
+                InstructionKind::Run(run) => {
+                    let froms = run.mounts.iter().flat_map(|m| &m.options).filter(|(name, _)| name == "from");
+                    for (_, from) in froms {
+                        if let Some(from) = stage_index(program, &from.display()) {
+                            visit(program, from, seen, order);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         order.push(index);
@@ -156,6 +165,15 @@ pub(crate) fn needed_stages(program: &Program, target: usize) -> Vec<usize> {
     order
 }
 
+/// The stage a mount's `from` names, as the emitter writes it: its Dockerfile name or index.
+fn stage_index(program: &Program, from: &str) -> Option<usize> {
+    program
+        .stages
+        .iter()
+        .position(|s| s.dockerfile_name.as_deref() == Some(from))
+        .or_else(|| from.parse::<usize>().ok().filter(|&i| i < program.stages.len()))
+}
+
 fn mark_extract(program: &Program, index: usize, extract: &mut [bool]) {
     if let Some(flag) = extract.get_mut(index) {
         *flag = true;
@@ -163,54 +181,6 @@ fn mark_extract(program: &Program, index: usize, extract: &mut [bool]) {
             mark_extract(program, *base, extract);
         }
     }
-}
-
-fn unsupported(instruction: &Instruction, what: &str, label: &str) -> Diagnostic {
-    let mut diagnostic = Diagnostic::error(Code::NotBuildable, format!("`imgc build` cannot build {what} yet"))
-        .with_label(instruction.span, label)
-        .with_help("write a Dockerfile with `imgc dockerfile` and build it with BuildKit, buildah or docker");
-    if instruction.origin != instruction.span {
-        diagnostic = diagnostic.with_secondary(instruction.origin, "from this call");
-    }
-    diagnostic
-}
-
-/// Steps that `imgc build` cannot carry out, in the stages it would build.
-fn unsupported_steps(program: &Program, needed: &[usize]) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for stage in needed.iter().filter_map(|&i| program.stages.get(i)) {
-        for instruction in &stage.instructions {
-            match &instruction.kind {
-                InstructionKind::Copy(copy) if copy.is_add => {
-                    found.push(unsupported(instruction, "an `add` step", "use `copy` for files of the context"))
-                }
-                InstructionKind::Copy(copy) if !copy.heredocs.is_empty() => {
-                    found.push(unsupported(instruction, "a here-document", "copies a here-document"))
-                }
-                InstructionKind::Copy(copy) if copy.parents => {
-                    found.push(unsupported(instruction, "a copy with `parents`", "copies with `parents`"))
-                }
-                InstructionKind::Copy(copy) if !copy.exclude.is_empty() => {
-                    found.push(unsupported(instruction, "a copy with `exclude`", "copies with `exclude`"))
-                }
-                InstructionKind::Copy(copy) if matches!(copy.from, Some(CopySource::Image(_))) => {
-                    found.push(unsupported(instruction, "a copy from an image", "copies from an image"))
-                }
-                InstructionKind::Copy(copy) if copy.chmod.as_deref().is_some_and(|m| parse_mode(m).is_none()) => {
-                    found.push(unsupported(instruction, "a symbolic `chmod`", "write the mode in octal, e.g. \"755\""))
-                }
-                _ => {}
-            }
-        }
-    }
-    // `needed` is in build order; people read a list in source order.
-    found.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.file, l.span.start)));
-    found
-}
-
-/// An octal mode: `"755"`, `"0644"`.
-pub fn parse_mode(text: &str) -> Option<u32> {
-    u32::from_str_radix(text, 8).ok().filter(|m| *m <= 0o7777)
 }
 
 impl Planner<'_> {
@@ -246,6 +216,7 @@ impl Planner<'_> {
                     cmd_inherited: false,
                     run_args: BTreeMap::new(),
                     extract: false,
+                    platform: platform.clone(),
                 }
             }
             Base::Stage(base) => {
@@ -285,7 +256,7 @@ impl Planner<'_> {
         } else {
             None
         };
-        base::apply_layers(&image.layers, &mut tree, extract_dir.as_deref()).map_err(Error::Failed)?;
+        self.apply_layers(&image.layers, &mut tree, extract_dir.as_deref())?;
         let mut layers = Vec::new();
         for layer in &image.layers {
             layers.push(self.layers.len());
@@ -302,6 +273,7 @@ impl Planner<'_> {
             vars: BTreeMap::new(),
             run_args: BTreeMap::new(),
             extract: false,
+            platform: platform.clone(),
         })
     }
 
@@ -310,10 +282,14 @@ impl Planner<'_> {
         if let Some(image) = self.bases.get(&key) {
             return Ok(image.clone());
         }
-        let local = match self.options.base_images.iter().find(|(n, _)| same_image(n, name)) {
-            Some((_, location)) => Some(LocalRef::parse(location, Path::new(".")).ok_or_else(|| {
+        let mapped = self.options.base_images.iter().find(|(n, _)| same_image(n, name)).map(|(_, l)| l.as_str());
+        let local = match mapped {
+            Some(location) if super::daemon::is_local_store(location) => Some(self.local_store(location)?),
+            None if super::daemon::is_local_store(name) => Some(self.local_store(name)?),
+            Some(location) => Some(LocalRef::parse(location, Path::new(".")).ok_or_else(|| {
                 Error::Failed(format!(
-                    "`{location}` is not a local image: write oci:DIR[:TAG] or oci-archive:FILE[:TAG]"
+                    "`{location}` is not a local image: write oci:DIR[:TAG], oci-archive:FILE[:TAG], \
+                     docker-daemon:NAME or containers-storage:NAME"
                 ))
             })?),
             None => LocalRef::parse(name, &self.options.context),
@@ -330,6 +306,17 @@ impl Planner<'_> {
         let image = std::rc::Rc::new(image);
         self.bases.insert(key, image.clone());
         Ok(image)
+    }
+
+    /// An image of the docker engine or containers-storage, as a layout in the cache.
+    fn local_store(&self, text: &str) -> Result<LocalRef, Error> {
+        let cache = match &self.options.cache_dir {
+            Some(dir) => dir.clone(),
+            None => super::default_cache_dir()
+                .ok_or_else(|| Error::Failed("no cache directory: set XDG_CACHE_HOME or HOME".into()))?,
+        };
+        let (dir, tag) = super::daemon::layout(text, &cache).map_err(Error::Failed)?;
+        Ok(LocalRef::Layout { dir, tag: Some(tag) })
     }
 
     /// A base image from its registry, through the blob cache.
@@ -434,33 +421,10 @@ impl Planner<'_> {
                 let trigger = instruction_text(self.program, instruction, inner, &state.shell);
                 config.on_build.get_or_insert_with(Vec::new).extend(trigger);
             }
-            InstructionKind::Copy(ir_copy) => {
-                let request = CopyRequest {
-                    sources: ir_copy.sources.iter().map(|s| expand(s, &state.vars)).collect(),
-                    dest: absolute(config.working_dir.as_deref().unwrap_or("/"), &expand(&ir_copy.dest, &state.vars)),
-                    dest_is_dir: expand(&ir_copy.dest, &state.vars).ends_with('/') || ir_copy.sources.len() > 1,
-                    chown: ir_copy.chown.as_ref().map(|c| expand(c, &state.vars)),
-                    chmod: ir_copy.chmod.as_deref().and_then(parse_mode),
-                };
-                let from = match ir_copy.from {
-                    Some(CopySource::Stage(index)) => Some(
-                        states
-                            .get(index)
-                            .and_then(Option::as_ref)
-                            .map(|s| &s.tree)
-                            .ok_or_else(|| Error::Failed(format!("stage {index} was not built")))?,
-                    ),
-                    _ => None,
-                };
-                let changes = match from {
-                    Some(source_tree) => copy::from_tree(&mut state.tree, source_tree, &request),
-                    None => copy::from_context(&mut state.tree, &self.context, &request),
-                };
-                layer = Some(changes.map_err(|e| copy_error(instruction, e))?);
-            }
+            InstructionKind::Copy(ir_copy) => layer = Some(self.copy_step(state, instruction, ir_copy, states)?),
             InstructionKind::Run(run) => {
                 let emitted = text.as_deref().unwrap_or_default();
-                written = self.run_step(state, instruction, run, emitted)?;
+                written = self.run_step(state, instruction, run, emitted, states)?;
             }
             InstructionKind::LayerBoundary => {}
         }
@@ -666,7 +630,5 @@ mod tests {
         assert_eq!(absolute("/app", "bin/"), "/app/bin");
         assert_eq!(absolute("/app", "/etc/x"), "/etc/x");
         assert_eq!(absolute("/", "."), "/");
-        assert_eq!(parse_mode("0755"), Some(0o755));
-        assert_eq!(parse_mode("u+x"), None);
     }
 }

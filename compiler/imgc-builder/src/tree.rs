@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Metadata of one path. Times are not kept: every layer entry gets the build's epoch.
+/// Metadata of one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub kind: Kind,
@@ -13,6 +13,18 @@ pub struct Node {
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,
+    pub attrs: Attrs,
+}
+
+/// What a layer entry may carry besides its kind, mode and owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attrs {
+    /// Modification time (seconds); the layer writer clamps it to the build's epoch, as
+    /// BuildKit's `rewrite-timestamp` does. `None`: the epoch.
+    pub mtime: Option<u64>,
+    /// Extended attributes (`security.capability`, `user.*`), written as PAX `SCHILY.xattr.`
+    /// records.
+    pub xattrs: BTreeMap<String, Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +37,14 @@ pub enum Kind {
     Symlink(String),
     /// A hard link to another path of the same layer.
     Link(String),
+    /// A named pipe a `run` step made.
+    Fifo,
+    /// A device node a `run` step made.
+    Device {
+        block: bool,
+        major: u32,
+        minor: u32,
+    },
 }
 
 /// Where a file's bytes are.
@@ -40,7 +60,7 @@ pub enum Content {
 
 impl Node {
     pub fn dir(mode: u32, uid: u64, gid: u64) -> Node {
-        Node { kind: Kind::Dir, mode, uid, gid }
+        Node { kind: Kind::Dir, mode, uid, gid, attrs: Default::default() }
     }
 
     pub fn is_dir(&self) -> bool {
@@ -166,7 +186,7 @@ mod tests {
     use super::*;
 
     fn link(target: &str) -> Node {
-        Node { kind: Kind::Symlink(target.into()), mode: 0o777, uid: 0, gid: 0 }
+        Node { kind: Kind::Symlink(target.into()), mode: 0o777, uid: 0, gid: 0, attrs: Default::default() }
     }
 
     #[test]

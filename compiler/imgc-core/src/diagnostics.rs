@@ -58,14 +58,13 @@ codes! {
     ArgAtRuntime = "E0027", "build argument used where it has no value";
     NotExpressible = "E0028", "value cannot be written in a Dockerfile";
     InvalidStageName = "E0029", "invalid stage name";
-    NotBuildable = "E0030", "step not supported by imgc build";
     CopySourceNotFound = "E0031", "copy source not found";
     DockerfileSyntax = "E0032", "Dockerfile syntax error";
     NotMigratable = "E0033", "Dockerfile construct with no `.img` form";
     MigrationDiffers = "E0034", "the program builds something else than the Dockerfile";
     RunFailed = "E0035", "a `run` step failed";
     NoContainerRuntime = "E0036", "no container runtime for `run` steps";
-    MissingSecret = "E0037", "a secret or ssh agent the step needs was not given";
+    MissingSecret = "E0037", "a secret, ssh agent, device or entitlement the step needs was not given";
     Interrupted = "E0038", "build interrupted";
     NotQuotable = "E0040", "value cannot be quoted where the command inserts it";
     ProjectFile = "E0041", "invalid project file";

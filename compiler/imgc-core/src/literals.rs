@@ -36,8 +36,8 @@ pub fn escapes_context(path: &str) -> bool {
 }
 
 /// Checks a Docker image reference: `[registry[:port]/]name[:tag][@digest]`, returning why not.
-/// A local OCI image, `oci:DIR[:TAG]` or `oci-archive:FILE[:TAG]`, is accepted too (only
-/// `imgc build` can use one).
+/// A local image, `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-daemon:NAME` or
+/// `containers-storage:NAME`, is accepted too (only `imgc build` can use one).
 pub fn check_image_reference(reference: &str) -> Result<(), String> {
     if let Some(path) = local_image_path(reference) {
         return if path.is_empty() { Err("a local image needs a path: `oci:DIR[:TAG]`".into()) } else { Ok(()) };
@@ -143,9 +143,11 @@ fn check_tag(tag: &str) -> Result<(), String> {
     if valid { Ok(()) } else { Err(format!("`{tag}` is not a valid tag")) }
 }
 
-/// The path (and tag) of `oci:…` or `oci-archive:…`; `None` for a registry reference.
+/// The path (and tag) of `oci:…` or `oci-archive:…`, or the name in the docker engine
+/// (`docker-daemon:…`) or containers-storage (`containers-storage:…`); `None` for a registry
+/// reference.
 pub fn local_image_path(reference: &str) -> Option<&str> {
-    reference.strip_prefix("oci:").or_else(|| reference.strip_prefix("oci-archive:"))
+    ["oci:", "oci-archive:", "docker-daemon:", "containers-storage:"].iter().find_map(|p| reference.strip_prefix(p))
 }
 
 fn check_digest(digest: &str) -> Result<(), String> {
@@ -246,12 +248,15 @@ mod tests {
             "a--b",
             "oci:./base:v1",
             "oci-archive:/images/base.tar",
+            "docker-daemon:busybox:1.35",
+            "containers-storage:[vfs@/var/lib/containers/storage+/run/containers/storage]busybox",
         ] {
             assert_eq!(check_image_reference(ok), Ok(()), "{ok}");
         }
         for bad in [
             "",
             "oci:",
+            "docker-daemon:",
             "Debian",
             "debian:",
             "debian:-x",

@@ -45,7 +45,7 @@ pub struct BuildArgs {
     /// The build context [default: the directory of FILE]
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
-    /// Where a base image is: NAME=oci:DIR[:TAG] or NAME=oci-archive:FILE[:TAG] (repeatable)
+    /// Where a base image is: NAME=oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-daemon:NAME or containers-storage:NAME (repeatable)
     #[arg(long = "base-image", value_name = "NAME=LOCATION", value_parser = super::parse_arg)]
     pub base_images: Vec<(String, String)>,
     /// Registry credentials in the format of ~/.docker/config.json [default: that file]
@@ -57,6 +57,12 @@ pub struct BuildArgs {
     /// Forward an ssh agent to `run` steps' ssh mounts: `default` (SSH_AUTH_SOCK) or a socket path
     #[arg(long, value_name = "default|SOCKET")]
     pub ssh: Option<String>,
+    /// Let `run` steps with `security "insecure"` run with every capability: security.insecure
+    #[arg(long = "allow", value_name = "ENTITLEMENT", value_parser = ["security.insecure"])]
+    pub allow: Vec<String>,
+    /// A folder of CDI specs (JSON) for `run` steps' devices (repeatable) [default: /etc/cdi, /var/run/cdi]
+    #[arg(long = "cdi-spec-dir", value_name = "DIR")]
+    pub cdi_spec_dirs: Vec<PathBuf>,
     /// The OCI runtime that runs `run` steps (runc's command line) [default: runc on PATH]
     #[arg(long, value_name = "PATH")]
     pub runtime: Option<PathBuf>,
@@ -127,6 +133,8 @@ pub fn options(args: &BuildArgs, context: PathBuf) -> Result<oci::Options, Strin
     options.layer_cache = !args.no_cache;
     options.run.secrets = args.secrets.clone();
     options.run.runtime = args.runtime.clone();
+    options.run.cdi_spec_dirs = args.cdi_spec_dirs.clone();
+    options.run.allow_insecure = args.allow.iter().any(|a| a == "security.insecure");
     options.run.ssh = match args.ssh.as_deref() {
         None => None,
         Some("default") => match std::env::var_os("SSH_AUTH_SOCK") {

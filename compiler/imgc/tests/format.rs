@@ -131,6 +131,13 @@ fn comments_without_a_line_of_their_own_move_above_their_statement() {
 }
 
 #[test]
+fn a_comment_between_step_options_keeps_them_one_a_line() {
+    let text = "image from scratch {\n    run \"x\" cache \"/a\"  # why\n        bind \"b\"\n}\n";
+    let expected = "image from scratch {\n    run \"x\"\n        cache \"/a\"  # why\n        bind \"b\"\n}\n";
+    assert_eq!(canonical(text), expected);
+}
+
+#[test]
 fn literals_are_kept_as_written() {
     let text = "let a = 0o755\nlet b = \"tab\\there \\${X} ${ a }\"\nlet c = \"multi\nline\"\nlet d = (\"x\" + b).y\n";
     assert_eq!(canonical(text), text);
@@ -158,4 +165,86 @@ fn the_examples_are_formatted() {
 fn control_characters_in_strings_are_kept() {
     let text = "image from scratch {\n    run \"a\u{1}b\"  # c\n    run \"x\"  # d\n}\n";
     assert_eq!(canonical(text), text);
+}
+
+/// Every `.img` file of the repository (examples, the standard library, the migrate corpus, the
+/// optimizer's programs).
+fn repository_programs() -> Vec<(std::path::PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut found = Vec::new();
+    let mut folders = vec![root.join("examples"), root.join("compiler/imgc-core/stdlib"), root.join("tests")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a folder of the repository").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "img") {
+                let text = std::fs::read_to_string(&path).expect("readable");
+                found.push((path, text));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The start and end of every statement, blocks' statements included.
+fn statement_bounds(statements: &[imgc::syntax::ast::Statement], out: &mut Vec<(usize, usize)>) {
+    use imgc::syntax::ast::StatementKind;
+    for statement in statements {
+        out.push((statement.span.start as usize, statement.end as usize));
+        match &statement.kind {
+            StatementKind::Fn(decl) => statement_bounds(&decl.body, out),
+            StatementKind::Stage(decl) => statement_bounds(&decl.body, out),
+            StatementKind::OnBuild(body) | StatementKind::Layer(body) => statement_bounds(body, out),
+            _ => {}
+        }
+    }
+}
+
+/// `text` with a comment line above every statement that starts its line and a comment after
+/// every statement that ends its line, and the comments inserted.
+fn with_comments_at_statement_boundaries(text: &str) -> (String, Vec<String>) {
+    let (module, _) = imgc::syntax::parse(FileId(0), text);
+    let module = module.expect("the repository's programs parse");
+    let mut bounds = Vec::new();
+    statement_bounds(&module.statements, &mut bounds);
+    // Insertions by offset, applied from the end so earlier offsets stay right.
+    let mut insertions: Vec<(usize, String)> = Vec::new();
+    for (index, (start, end)) in bounds.into_iter().enumerate() {
+        let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+        if text[line_start..start].trim().is_empty() {
+            insertions.push((line_start, format!("{}# before statement {index}\n", &text[line_start..start])));
+        }
+        let line_end = text[end..].find('\n').map_or(text.len(), |n| end + n);
+        if text[end..line_end].trim().is_empty() {
+            insertions.push((end, format!("  # after statement {index}")));
+        }
+    }
+    let inserted: Vec<String> = insertions.iter().map(|(_, c)| c.trim().to_string()).collect();
+    insertions.sort_by_key(|(offset, _)| std::cmp::Reverse(*offset));
+    let mut out = text.to_string();
+    for (offset, comment) in insertions {
+        out.insert_str(offset, &comment);
+    }
+    (out, inserted)
+}
+
+#[test]
+fn comments_at_every_statement_boundary_of_every_program_survive() {
+    let programs = repository_programs();
+    assert!(programs.len() > 100, "found only {} programs", programs.len());
+    let mut checked = 0;
+    for (path, text) in programs {
+        let (commented, inserted) = with_comments_at_statement_boundaries(&text);
+        checked += inserted.len();
+        // `canonical` checks idempotence and that the comments are the same before and after.
+        let formatted = canonical(&commented);
+        let kept: Vec<String> =
+            imgc::syntax::comments::comments(&formatted).iter().map(|c| c.text(&formatted).to_string()).collect();
+        for comment in &inserted {
+            assert!(kept.contains(comment), "{}: `{comment}` was lost:\n{formatted}", path.display());
+        }
+    }
+    assert!(checked > 2000, "only {checked} comments inserted");
 }

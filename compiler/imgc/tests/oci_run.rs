@@ -343,3 +343,421 @@ fn without_runc_the_error_says_what_to_install() {
     assert!(!dir.join("out").exists());
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
+
+/// A context with busybox and `files`, its program `text` as written.
+fn project_text(text: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let root = project("", files);
+    std::fs::write(root.path().join("app.img"), text).expect("write");
+    root
+}
+
+#[test]
+fn secrets_as_variables_interpreter_scripts_and_mounts_from_a_stage() {
+    const SECRET: &str = "env-s3cr3t-imgc-builder";
+    let program = r##"stage tools from scratch {
+    copy "data/" to "/data/"
+}
+
+image from scratch {
+    copy "busybox" to "/bin/busybox"
+    run ["/bin/busybox", "--install", "-s", "/bin"]
+    run "test \"$API_TOKEN\" = \"$(cat /check)\" && echo matched > /env-secret; test ! -e /run/secrets/token && echo no-file > /no-file"
+        secret "token" (env: "API_TOKEN")
+        bind "/check" (source: "expected.txt")
+    run heredoc("#!/bin/awk -f
+BEGIN { print \"awk ran\" > \"/awk-out\" }
+")
+    run "cat /from/x > /from-stage; echo scribble > /from/new 2> /dev/null || echo read-only > /ro"
+        bind "/from" (from: tools, source: "/data")
+    run "echo scribble > /rw/new && cat /rw/new > /rw-wrote"
+        bind "/rw" (from: tools, readwrite: true)
+}
+"##;
+    let project = project_text(program, &[("data/x", "from tools\n"), ("expected.txt", SECRET)]);
+    let dir = project.path();
+    let output = command(dir, &["build", "app.img", "--output", "oci:out:v1", "--secret", "id=token,env=TOKEN_VAR"])
+        .env("TOKEN_VAR", SECRET)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "env-secret"), "matched\n", "the secret is the variable's value");
+    assert_eq!(read(&tree, "no-file"), "no-file\n", "with `env` and no target the secret is no file");
+    assert_eq!(read(&tree, "awk-out"), "awk ran\n", "a `#!` here-document runs with its interpreter");
+    assert_eq!(read(&tree, "from-stage"), "from tools\n");
+    assert_eq!(read(&tree, "ro"), "read-only\n", "a bind mount from a stage is read-only");
+    assert_eq!(read(&tree, "rw-wrote"), "scribble\n");
+    for gone in ["from", "rw", "check", "dev", "data"] {
+        assert!(tree.get(gone).is_none(), "`/{gone}` is not in the image");
+    }
+    for file in walk(&dir.join("out")).into_iter().chain(walk(&dir.join(".cache"))) {
+        let bytes = std::fs::read(&file).expect("read");
+        let mut plain = Vec::new();
+        let plain = match std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain) {
+            Ok(_) => plain,
+            Err(_) => bytes,
+        };
+        assert!(!contains(&plain, SECRET.as_bytes()), "the secret is in {}", file.display());
+    }
+    assert!(!text(&output.stderr).contains(SECRET));
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn security_insecure_needs_the_entitlement_and_then_has_every_capability() {
+    let body = r#"    run "grep CapEff /proc/self/status > /default-caps"
+    run "grep CapEff /proc/self/status > /caps; mkdir /m && mount -t tmpfs none /m && echo mounted > /mounted; umount /m; rmdir /m"
+        security "insecure"
+"#;
+    let project = project(body, &[]);
+    let dir = project.path();
+    let refused = build(dir, &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("error[E0037]") && stderr.contains("--allow security.insecure"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    let output = build(dir, &["--allow", "security.insecure"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "default-caps"), "CapEff:\t00000000a80425fb\n", "Docker's default capabilities");
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    let host = status.lines().find_map(|l| l.strip_prefix("CapBnd:")).expect("CapBnd").trim();
+    assert_eq!(read(&tree, "caps"), format!("CapEff:\t{host}\n"), "every capability the host allows");
+    assert_eq!(read(&tree, "mounted"), "mounted\n");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+/// Serves the files under `root` over HTTP on the loopback (GET only, one request a
+/// connection); its port.
+fn serve(root: PathBuf) -> u16 {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
+            let mut stream = &stream;
+            let _ = match std::fs::read(root.join(path.trim_start_matches('/'))) {
+                Ok(body) => stream
+                    .write_all(
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                            .as_bytes(),
+                    )
+                    .and_then(|()| stream.write_all(&body)),
+                Err(_) => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+            };
+        }
+    });
+    port
+}
+
+fn run_ok(command: &mut Command) {
+    let output = command.output().expect("runs");
+    assert!(output.status.success(), "{command:?}: {}", text(&output.stderr));
+}
+
+/// Modes and owners of a path of the image.
+fn meta(tree: &Tree, path: &str) -> (u32, u64, u64) {
+    let node = tree.get(path).unwrap_or_else(|| panic!("`/{path}` is in the image"));
+    (node.mode, node.uid, node.gid)
+}
+
+#[test]
+fn add_copy_parents_exclude_symbolic_modes_here_documents_and_images() {
+    let project = project(
+        "",
+        &[
+            ("vendor/lib/v.txt", "vendored\n"),
+            ("served/tool.txt", "a tool\n"),
+            ("src/a.txt", "a\n"),
+            ("src/sub/b.txt", "b\n"),
+            ("conf/app.conf", "conf\n"),
+            ("conf/old.bak", "old\n"),
+            ("conf/deep/x.bak", "old\n"),
+            ("bin/tool", "#!/bin/sh\n"),
+            ("box/data/x", "from an image\n"),
+            ("repo/README", "from git\n"),
+        ],
+    );
+    let dir = project.path();
+    std::fs::set_permissions(dir.join("bin/tool"), std::fs::Permissions::from_mode(0o664)).expect("chmod");
+    run_ok(Command::new("tar").current_dir(dir).args([
+        "-czf",
+        "vendor.tar.gz",
+        "--owner=7",
+        "--group=8",
+        "-C",
+        "vendor",
+        "lib",
+    ]));
+    let git = |args: &[&str]| {
+        let mut command = Command::new("git");
+        command.current_dir(dir).env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_CONFIG_GLOBAL", "/dev/null");
+        command.args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]).args(args);
+        run_ok(&mut command);
+    };
+    git(&["-C", "repo", "init", "-q"]);
+    git(&["-C", "repo", "add", "README"]);
+    git(&["-C", "repo", "commit", "-qm", "one"]);
+    git(&["-C", "repo", "tag", "v1"]);
+    git(&["clone", "-q", "--bare", "repo", "served/repo.git"]);
+    git(&["-C", "served/repo.git", "update-server-info"]);
+    let port = serve(dir.join("served"));
+    let digest = imgc::oci::digest::sha256_digest(b"a tool\n");
+    std::fs::write(dir.join("box.img"), "image from scratch {\n    copy \"box/\" to \"/\"\n}\n").expect("write");
+    let boxed = imgc(dir, &["build", "box.img", "--output", "oci:box-image:v1"]);
+    assert!(boxed.status.success(), "{}", text(&boxed.stderr));
+    let body = format!(
+        r#"    env both {{ NAME = "world" }}
+    add "vendor.tar.gz" to "/opt/vendor/"
+    add "vendor.tar.gz" to "/opt/packed/" unpack false
+    add "http://127.0.0.1:{port}/tool.txt" to "/opt/tool.txt" checksum "{digest}"
+    add "http://127.0.0.1:{port}/repo.git#v1" to "/src/repo"
+    copy "src/a.txt", "src/sub/b.txt" to "/work/" parents
+    copy "conf/" to "/etc/app/" exclude "*.bak" exclude "**/*.bak"
+    copy "bin/tool" to "/usr/local/bin/tool" chmod "u+x,g-w"
+    copy heredoc("hello $NAME\n", name: "greeting", expand: true) to "/etc/"
+    copy heredoc("as $NAME is\n") to "/etc/kept"
+    copy from "example.test/box:1" "/data/x" to "/from-image"
+    run "cat /opt/vendor/lib/v.txt /src/repo/README > /checked"
+"#
+    );
+    std::fs::write(dir.join("app.img"), format!("{BASE}{body}}}\n")).expect("write");
+    let output = build(dir, &["--base-image", "example.test/box:1=oci:box-image:v1"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "opt/vendor/lib/v.txt"), "vendored\n", "a local archive is unpacked");
+    assert_eq!(meta(&tree, "opt/vendor/lib/v.txt").1, 7, "with the archive's owners");
+    assert!(tree.get("opt/packed/vendor.tar.gz").is_some(), "`unpack false` copies the archive");
+    assert_eq!(read(&tree, "opt/tool.txt"), "a tool\n");
+    assert_eq!(meta(&tree, "opt/tool.txt"), (0o600, 0, 0), "a download is the owner's only");
+    assert_eq!(read(&tree, "src/repo/README"), "from git\n");
+    assert!(tree.get("src/repo/.git").is_none(), "no .git unless keep_git_dir");
+    assert_eq!(read(&tree, "work/src/a.txt"), "a\n", "parents keep the sources' paths");
+    assert_eq!(read(&tree, "work/src/sub/b.txt"), "b\n");
+    assert_eq!(read(&tree, "etc/app/app.conf"), "conf\n");
+    assert!(tree.get("etc/app/old.bak").is_none() && tree.get("etc/app/deep/x.bak").is_none(), "excluded");
+    assert_eq!(meta(&tree, "usr/local/bin/tool").0, 0o744, "0664 with u+x,g-w");
+    assert_eq!(read(&tree, "etc/greeting"), "hello world\n");
+    assert_eq!(meta(&tree, "etc/greeting").0, 0o644);
+    assert_eq!(read(&tree, "etc/kept"), "as $NAME is\n");
+    assert_eq!(read(&tree, "from-image"), "from an image\n");
+    assert_eq!(read(&tree, "checked"), "vendored\nfrom git\n");
+
+    let wrong = body.replace(&digest, &format!("sha256:{}", "0".repeat(64)));
+    std::fs::write(dir.join("app.img"), format!("{BASE}{wrong}}}\n")).expect("write");
+    std::fs::remove_dir_all(dir.join("out")).expect("clean");
+    let refused = build(dir, &["--base-image", "example.test/box:1=oci:box-image:v1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("error[E0031]") && stderr.contains("does not match its checksum"), "{stderr}");
+    assert!(!dir.join("out").exists(), "nothing written");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn cdi_devices_give_the_step_their_nodes_and_variables() {
+    let body = r#"    run "echo written > /dev/imgc-null && echo \"$IMGC_DEVICE\" > /device; test -e /dev/imgc-other || echo absent > /other"
+        device "example.test/dev=null" (required: true)
+        device "example.test/dev=missing"
+"#;
+    let project = project(body, &[]);
+    let dir = project.path();
+    std::fs::create_dir_all(dir.join("cdi")).expect("mkdir");
+    let spec = r#"{"cdiVersion": "0.6.0", "kind": "example.test/dev", "devices": [{"name": "null",
+        "containerEdits": {"env": ["IMGC_DEVICE=null"], "deviceNodes": [{"path": "/dev/imgc-null", "hostPath": "/dev/null"}]}}]}"#;
+    std::fs::write(dir.join("cdi/dev.json"), spec).expect("write");
+    let output = build(dir, &["--cdi-spec-dir", "cdi"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "device"), "null\n");
+    assert_eq!(read(&tree, "other"), "absent\n");
+    assert!(tree.get("dev").is_none(), "the device node is not in the image");
+    assert!(text(&output.stderr).contains("`example.test/dev=missing` is not available"), "{}", text(&output.stderr));
+    let required =
+        body.replace("device \"example.test/dev=missing\"", "device \"example.test/dev=missing\" (required: true)");
+    std::fs::write(dir.join("app.img"), format!("{BASE}{required}}}\n")).expect("write");
+    std::fs::remove_dir_all(dir.join("out")).expect("clean");
+    let refused = build(dir, &["--cdi-spec-dir", "cdi"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("error[E0037]") && stderr.contains("example.test/dev=missing"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn times_are_clamped_to_the_epoch_and_run_layers_keep_fifos_and_devices() {
+    let body = r#"    copy "old.txt", "new.txt" to "/files/"
+    run "mkfifo -m 600 /pipe && mknod -m 640 /null-device c 1 3 && touch -d @1000000000 /touched-old && touch /touched-new"
+"#;
+    let project = project(body, &[("old.txt", "old\n"), ("new.txt", "new\n")]);
+    let dir = project.path();
+    let old = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::open(dir.join("old.txt")).and_then(|f| f.set_modified(old)).expect("mtime");
+    let output = command(dir, &["build", "app.img", "--output", "oci:out:v1"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    let mtime =
+        |path: &str| tree.get(path).and_then(|n| n.attrs.mtime).unwrap_or_else(|| panic!("`/{path}` has a time"));
+    assert_eq!(mtime("files/old.txt"), 1_000_000_000, "an older file keeps its time");
+    assert_eq!(mtime("files/new.txt"), 1_700_000_000, "a newer one gets the epoch");
+    assert_eq!(mtime("touched-old"), 1_000_000_000);
+    assert_eq!(mtime("touched-new"), 1_700_000_000);
+    let pipe = tree.get("pipe").expect("the fifo is in the layer");
+    assert_eq!((&pipe.kind, pipe.mode), (&Kind::Fifo, 0o600));
+    let device = tree.get("null-device").expect("the device node is in the layer");
+    assert_eq!((&device.kind, device.mode), (&Kind::Device { block: false, major: 1, minor: 3 }, 0o640));
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn a_step_that_fills_its_tmpfs_fails_with_a_code_and_leaves_nothing() {
+    let body = r#"    run "echo started; dd if=/dev/zero of=/scratch/big bs=1M count=1024"
+        tmpfs "/scratch" (size: 16777216)
+"#;
+    let project = project(body, &[]);
+    let dir = project.path();
+    let output = build(dir, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E0035]") && stderr.contains("No space left on device"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+/// A tmpfs of `size` mounted at `dir`; unmounted on drop.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> SmallDisk {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        run_ok(Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir));
+        SmallDisk(dir.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_an_error_with_a_code_that_leaves_nothing() {
+    let project = project("    run \"dd if=/dev/zero of=/big bs=1M count=200\"\n", &[]);
+    let dir = project.path();
+    // The cache (unpacked layers, upper dirs, blobs) on a disk too small for the step.
+    let _disk = SmallDisk::mount(&dir.join(".cache"), "48m");
+    let output = build(dir, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E0035]") && stderr.contains("No space left on device"), "{stderr}");
+    assert!(!dir.join("out").exists());
+    let cache = dir.join(".cache").to_string_lossy().into_owned();
+    let left: Vec<String> =
+        leftovers(dir).into_iter().filter(|l| l.split(' ').nth(2) != Some(cache.as_str())).collect();
+    assert!(left.is_empty(), "only the small disk itself is mounted: {left:?}");
+    let tmp: Vec<_> = std::fs::read_dir(dir.join(".cache/imgc/tmp")).map(|d| d.flatten().collect()).unwrap_or_default();
+    assert!(tmp.is_empty(), "{tmp:?}");
+}
+
+/// Every file under `dir` (but the cache, the output and its extracted files) with a digest
+/// of its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut files: Vec<(PathBuf, String)> = walk(dir)
+        .into_iter()
+        .filter(|p| ![".cache", "out", "files"].iter().any(|skip| p.starts_with(dir.join(skip))))
+        .map(|p| {
+            let digest = imgc::oci::digest::sha256_digest(&std::fs::read(&p).expect("read"));
+            (p, digest)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_step_cannot_write_outside_its_root_or_into_the_context() {
+    let escape = format!("imgc-builder-escape-{}", std::process::id());
+    let body = format!(
+        r#"    run "mkdir -p /tmp; echo x > /../../../../../tmp/{escape}; ln -s / /host-root-link; echo y > /host-root-link/{escape}-2; touch /ctx/new 2> /ro-error || echo refused > /ro; echo z > /ctx/a.txt 2>> /ro-error || true"
+        bind "/ctx"
+    run "echo changed > /rwctx/a.txt && echo new > /rwctx/made && cat /rwctx/a.txt > /rw-saw"
+        bind "/rwctx" (readwrite: true)
+"#
+    );
+    let project = project(&body, &[("a.txt", "original\n")]);
+    let dir = project.path();
+    let before = snapshot(dir);
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(read(&tree, "ro"), "refused\n", "the context is read-only");
+    assert_eq!(read(&tree, "rw-saw"), "changed\n", "`readwrite` writes a throw-away copy");
+    assert_eq!(read(&tree, &format!("tmp/{escape}")), "x\n", "`/..` stays in the root");
+    assert_eq!(read(&tree, &format!("{escape}-2")), "y\n", "a link to `/` is the container's root");
+    for host in [format!("/tmp/{escape}"), format!("/{escape}-2")] {
+        assert!(!Path::new(&host).exists(), "{host} written on the host");
+    }
+    assert_eq!(snapshot(dir), before, "the context is unchanged");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn a_killed_build_leaves_state_that_the_next_build_sweeps() {
+    let project = project("    run \"echo started; sleep 60\"\n", &[]);
+    let dir = project.path();
+    // SAFETY: a signal to our own child.
+    let (_, status) = build_with_signal(dir, |pid| unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    });
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGKILL));
+    let left = leftovers(dir);
+    assert!(left.iter().any(|l| l.starts_with("mount:")), "SIGKILL leaves the overlay mounted: {left:?}");
+    assert!(left.iter().any(|l| l.starts_with("container:")), "and the container running: {left:?}");
+    std::fs::write(dir.join("app.img"), format!("{BASE}    run \"echo quick > /quick\"\n}}\n")).expect("write");
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(read(&files(dir), "quick"), "quick\n");
+    assert!(leftovers(dir).is_empty(), "the next build swept: {:?}", leftovers(dir));
+}
+
+#[test]
+fn on_a_terminal_a_step_is_a_live_view_that_ends_in_one_line() {
+    let project = project("    run \"for i in 1 2 3 4 5 6 7 8; do echo line-$i; done\"\n", &[]);
+    let dir = project.path();
+    let build_command = format!("{} build app.img --output oci:out:v1", env!("CARGO_BIN_EXE_imgc"));
+    // `script` gives imgc a terminal and writes what it shows to our pipe.
+    let output = Command::new("script")
+        .args(["-q", "-e", "-c", &build_command, "/dev/null"])
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("TERM", "xterm")
+        .output()
+        .expect("run script (util-linux)");
+    let shown = text(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("#2 | line-8"), "{shown}");
+    assert!(shown.contains("\u{1b}[6F\u{1b}[J"), "the view is redrawn in place: {shown:?}");
+    assert!(shown.contains("#2 done in "), "and ends in one line: {shown:?}");
+    // Not a terminal: every line, plain, as before.
+    let plain = build(dir, &["--no-cache"]);
+    let stderr = text(&plain.stderr);
+    assert!(stderr.contains("#2 | line-1\n#2 | line-2\n") && stderr.contains("#2 | line-8\n"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no escape codes in logs: {stderr:?}");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}

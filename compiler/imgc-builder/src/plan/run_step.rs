@@ -4,11 +4,13 @@
 //! runner's errors turned into diagnostics at the step's place.
 
 use super::{Error, PlannedLayer, Planner, Stage, argv, expand};
-use crate::base::{self, BaseLayer};
+use crate::base::BaseLayer;
 use crate::config::DEFAULT_PATH;
+use crate::platform::Platform;
 use crate::run::{Ending, MountRequest, RunError, Runner, Step};
 use imgc_core::diagnostics::{Code, Diagnostic};
-use imgc_core::ir::{Command, Instruction, Run};
+use imgc_core::ir::{Command, Instruction, MountKind, Run};
+use std::collections::BTreeMap;
 
 /// Lines of a failing step's output repeated in its error.
 const SHOWN_LINES: usize = 10;
@@ -40,6 +42,18 @@ impl Planner<'_> {
         self.runner.as_ref().ok_or_else(|| Error::Failed("no runner".into()))
     }
 
+    /// Applies `layers` to `tree`: from their unpacked folders in the cache where they are (a
+    /// rebuild reads no blob), else from their blobs, contents extracted to `extract`.
+    pub(super) fn apply_layers(
+        &self,
+        layers: &[BaseLayer],
+        tree: &mut crate::tree::Tree,
+        extract: Option<&std::path::Path>,
+    ) -> Result<(), Error> {
+        let cache_dir = self.options.cache_dir.clone().or_else(crate::default_cache_dir);
+        crate::run::apply_layers(layers, tree, extract, cache_dir.as_deref()).map_err(Error::Failed)
+    }
+
     /// The stage's layers so far, each written (a `copy` layer is written now, once).
     fn written_layers(&mut self, state: &Stage) -> Result<Vec<BaseLayer>, Error> {
         self.runner()?;
@@ -64,6 +78,29 @@ impl Planner<'_> {
         Ok(layers)
     }
 
+    /// The layers a bind mount's `from` names: an earlier stage (by its Dockerfile name or
+    /// index) or an image.
+    fn mount_source(
+        &mut self,
+        from: &str,
+        states: &[Option<Stage>],
+        platform: &Platform,
+    ) -> Result<Vec<BaseLayer>, Error> {
+        match super::stage_index(self.program, from) {
+            Some(index) => {
+                let stage = states
+                    .get(index)
+                    .and_then(Option::as_ref)
+                    .ok_or_else(|| {
+                        Error::Failed(format!("stage `{from}` was not built before the step that mounts it"))
+                    })?
+                    .clone();
+                self.written_layers(&stage)
+            }
+            None => Ok(self.base_image(from, platform)?.layers.clone()),
+        }
+    }
+
     /// Runs a `run` step; its layer, `None` when it changed nothing.
     pub(super) fn run_step(
         &mut self,
@@ -71,26 +108,25 @@ impl Planner<'_> {
         instruction: &Instruction,
         run: &Run,
         emitted: &str,
+        states: &[Option<Stage>],
     ) -> Result<Option<BaseLayer>, Error> {
-        let refuse = |what: &str| Error::Program(vec![super::unsupported(instruction, what, "this step")]);
-        if run.security.as_deref() == Some("insecure") {
-            return Err(refuse("a `run` step with `security insecure`"));
-        }
-        if !run.devices.is_empty() {
-            return Err(refuse("a `run` step with devices"));
-        }
-        let config = &state.config.config;
+        let mut script = None;
         let args = match &run.command {
             Command::Heredoc(heredoc) => {
                 let content = heredoc.content.display();
                 if content.starts_with("#!") {
-                    return Err(refuse("a `run` here-document with a `#!` line"));
+                    // As BuildKit: the script is a file of its own, run by its interpreter.
+                    let path = format!("/dev/pipes/{}", heredoc.name);
+                    script = Some((heredoc.name.clone(), content));
+                    vec![path]
+                } else {
+                    // As BuildKit: a here-document with no interpreter line is the shell's script.
+                    state.shell.iter().cloned().chain(std::iter::once(content)).collect()
                 }
-                // As BuildKit: a here-document with no interpreter line is the shell's script.
-                state.shell.iter().cloned().chain(std::iter::once(content)).collect()
             }
             command => argv(command, &state.shell, &state.vars),
         };
+        let config = &state.config.config;
         let mut env: Vec<String> = config.env.clone().unwrap_or_default();
         let has = |env: &[String], name: &str| env.iter().any(|e| e.split_once('=').is_some_and(|(k, _)| k == name));
         if !has(&env, "PATH") {
@@ -101,14 +137,18 @@ impl Planner<'_> {
                 env.push(format!("{name}={value}"));
             }
         }
-        let mounts = run
-            .mounts
-            .iter()
-            .map(|m| MountRequest {
-                kind: m.kind,
-                options: m.options.iter().map(|(k, v)| (k.clone(), expand(v, &state.vars))).collect(),
-            })
-            .collect();
+        let mut mounts = Vec::new();
+        for mount in &run.mounts {
+            let options: BTreeMap<String, String> =
+                mount.options.iter().map(|(k, v)| (k.clone(), expand(v, &state.vars))).collect();
+            let from = match options.get("from") {
+                Some(from) if mount.kind == MountKind::Bind => {
+                    Some(self.mount_source(from, states, &state.platform)?)
+                }
+                _ => None,
+            };
+            mounts.push(MountRequest { kind: mount.kind, options, from });
+        }
         let parents = self.written_layers(state)?;
         self.runs += 1;
         let step = Step {
@@ -119,6 +159,9 @@ impl Planner<'_> {
             user: config.user.clone().unwrap_or_default(),
             cwd: config.working_dir.clone().filter(|d| !d.is_empty()).unwrap_or_else(|| "/".to_string()),
             network_none: run.network.as_deref() == Some("none"),
+            privileged: run.security.as_deref() == Some("insecure"),
+            script,
+            devices: run.devices.iter().map(|d| (expand(&d.name, &state.vars), d.required)).collect(),
             mounts,
             parents,
             tree: &state.tree,
@@ -134,8 +177,7 @@ impl Planner<'_> {
             } else {
                 None
             };
-            base::apply_layers(std::slice::from_ref(layer), &mut state.tree, extract.as_deref())
-                .map_err(Error::Failed)?;
+            self.apply_layers(std::slice::from_ref(layer), &mut state.tree, extract.as_deref())?;
         }
         Ok(layer)
     }
@@ -175,7 +217,16 @@ fn run_error(instruction: &Instruction, error: RunError) -> Error {
             "this step runs a command",
         ),
         RunError::Secret(message) => at(Diagnostic::error(Code::MissingSecret, message), "this step mounts it"),
-        RunError::Unsupported(what) => Error::Program(vec![super::unsupported(instruction, &what, "this step")]),
+        RunError::SourceNotFound(message) => at(
+            Diagnostic::error(Code::CopySourceNotFound, message)
+                .with_help("mount a path that the stage or image has (`source` is a path inside it)"),
+            "this step mounts it",
+        ),
+        RunError::Invalid(message) => at(
+            Diagnostic::error(Code::InvalidLiteral, message)
+                .with_help("the step's mounts and user must name what the stage has"),
+            "this step",
+        ),
         RunError::Other(message) => Error::Failed(message),
     }
 }

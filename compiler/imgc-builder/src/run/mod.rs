@@ -10,17 +10,47 @@
 //!
 //! Depends on the OCI writer's layer, tree and base modules; never on the planner.
 
+mod cdi;
 mod mounts;
 mod overlay;
 mod runc;
 mod spec;
 mod store;
+mod sweep;
+mod unpacked_tree;
 mod user;
+mod view;
 mod whiteout;
 mod xattr;
 
 pub use mounts::Request as MountRequest;
 pub use runc::{Ending, Interrupts, interrupted};
+pub use sweep::{prefix as stale_prefix, sweep_staging};
+
+/// Applies `layers` to `tree`, each from its unpacked folder in the cache at `cache_dir` when it
+/// has one (a walk: fast), else from its blob (`extract`: where file contents go then).
+pub fn apply_layers(
+    layers: &[BaseLayer],
+    tree: &mut Tree,
+    extract: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<(), String> {
+    for (n, layer) in layers.iter().enumerate() {
+        match cache_dir.and_then(|dir| unpacked_tree::find(dir, &layer.digest)) {
+            Some(dir) => unpacked_tree::apply(&dir, tree)
+                .map_err(|e| format!("cannot read the unpacked layer `{}`: {e}", dir.display()))?,
+            None => {
+                // A folder a layer: file names restart with each layer.
+                let extract = extract.map(|dir| dir.join(format!("layer-{n}")));
+                if let Some(dir) = &extract {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+                }
+                super::base::apply_layers(std::slice::from_ref(layer), tree, extract.as_deref())?;
+            }
+        }
+    }
+    Ok(())
+}
 
 use super::base::{BaseLayer, blob_path};
 use super::layer::Compression;
@@ -30,7 +60,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bump when what a run step produces changes, so old cache records are not used.
-const VERSION: &str = "imgc-run-cache-1";
+const VERSION: &str = "imgc-run-cache-2";
 
 /// Where a secret's bytes come from (`--secret id=NAME,src=FILE|env=VAR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +77,10 @@ pub struct RunOptions {
     pub ssh: Option<PathBuf>,
     /// The OCI runtime (runc's command line); `runc` on PATH when `None`.
     pub runtime: Option<PathBuf>,
+    /// Steps with `security insecure` may run with every capability (`--allow security.insecure`).
+    pub allow_insecure: bool,
+    /// Where CDI device specs are read (`/etc/cdi` and `/var/run/cdi` when empty).
+    pub cdi_spec_dirs: Vec<PathBuf>,
 }
 
 /// Parses `id=NAME,src=FILE`, `id=NAME,env=VAR` (or `source=`, `type=file|env`).
@@ -79,8 +113,10 @@ pub enum RunError {
     Runtime(String),
     /// A secret or ssh agent the step needs is not there.
     Secret(String),
-    /// Something the step asks for that `imgc build` does not do yet.
-    Unsupported(String),
+    /// A path a mount needs is not in what it mounts from.
+    SourceNotFound(String),
+    /// A mount setting or user that does not fit (E0020).
+    Invalid(String),
     Other(String),
 }
 
@@ -95,6 +131,12 @@ pub struct Step<'a> {
     pub user: String,
     pub cwd: String,
     pub network_none: bool,
+    /// `security insecure`: every capability, `/sys` writable.
+    pub privileged: bool,
+    /// A here-document with a `#!` line: its name and text, run as `/dev/pipes/NAME`.
+    pub script: Option<(String, String)>,
+    /// CDI devices: name and whether the step must have it.
+    pub devices: Vec<(String, bool)>,
     pub mounts: Vec<MountRequest>,
     /// The stage's layers so far, bottom first, all written.
     pub parents: Vec<BaseLayer>,
@@ -115,6 +157,7 @@ pub struct Runner {
 static CONTAINERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Runner {
+    /// A runner on `cache_dir`, which it first sweeps of what killed builds left.
     pub fn new(
         cache_dir: PathBuf,
         context: &Path,
@@ -123,6 +166,7 @@ impl Runner {
         epoch: u64,
         options: RunOptions,
     ) -> Runner {
+        sweep::sweep(&cache_dir.join("tmp"), runc::find(options.runtime.as_deref()).ok().as_deref());
         Runner {
             store: store::Store::new(cache_dir),
             context: context.to_path_buf(),
@@ -151,9 +195,32 @@ impl Runner {
 
     /// Runs `step`; its layer, `None` when it changed no file.
     pub fn run(&self, step: &Step) -> Result<Option<BaseLayer>, RunError> {
-        let work = self.store.temp_dir("run-").map_err(|e| RunError::Other(format!("cannot create a folder: {e}")))?;
-        let mounts =
-            mounts::prepare(&step.mounts, &step.cwd, self.store.dir(), &self.context, &self.options, work.path())?;
+        let work = self.store.temp_dir("run").map_err(|e| RunError::Other(format!("cannot create a folder: {e}")))?;
+        if step.privileged && !self.options.allow_insecure {
+            return Err(RunError::Secret(
+                "the step asks for `security insecure`: allow it with `--allow security.insecure`".into(),
+            ));
+        }
+        let unpack = |layer: &BaseLayer| self.store.unpacked(layer);
+        let mut mounts = mounts::prepare(
+            &step.mounts,
+            &step.cwd,
+            self.store.dir(),
+            &self.context,
+            &self.options,
+            work.path(),
+            &unpack,
+        )?;
+        if let Some((name, text)) = &step.script {
+            mounts::script(name, text, work.path(), &mut mounts)?;
+        }
+        let spec_dirs = if self.options.cdi_spec_dirs.is_empty() {
+            cdi::DEFAULT_SPEC_DIRS.iter().map(PathBuf::from).collect()
+        } else {
+            self.options.cdi_spec_dirs.clone()
+        };
+        let devices = cdi::apply(&step.devices, &spec_dirs)?;
+        mounts.key.extend(devices.key.iter().map(|d| format!("device {d}")));
         let key = self.key(step, &mounts.key);
         if self.use_cache
             && let Some(cached) = self.cached(&key)
@@ -179,6 +246,9 @@ impl Runner {
         };
         let mut env = step.env.clone();
         env.extend(mounts.env.iter().cloned());
+        env.extend(devices.env.iter().cloned());
+        let mut container_mounts = mounts.mounts.clone();
+        container_mounts.extend(devices.mounts.iter().cloned());
         let container = spec::Container {
             root: &root,
             args: step.args.clone(),
@@ -186,17 +256,19 @@ impl Runner {
             cwd: step.cwd.clone(),
             ids,
             network_none: step.network_none,
+            privileged: if step.privileged { Some(host_capabilities()?) } else { None },
             hosts: &hosts,
             resolv_conf: &resolv_conf,
-            mounts: mounts.mounts.clone(),
+            mounts: container_mounts,
+            devices: devices.devices.clone(),
         };
         let spec = spec::spec(container).map_err(RunError::Other)?;
         let bundle = work.path().join("bundle");
         std::fs::create_dir_all(&bundle).map_err(|e| RunError::Other(e.to_string()))?;
         spec.save(bundle.join("config.json")).map_err(|e| RunError::Other(e.to_string()))?;
         let id = format!(
-            "imgc-{}-{}-{}",
-            std::process::id(),
+            "{}{}-{}",
+            sweep::container_prefix(),
             CONTAINERS.fetch_add(1, Ordering::SeqCst),
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
         );
@@ -235,7 +307,7 @@ impl Runner {
                 .and_then(|resolved| std::fs::read_to_string(root.join(resolved)).ok())
                 .unwrap_or_default()
         };
-        user::resolve(&step.user, &read("etc/passwd"), &read("etc/group")).map_err(RunError::Unsupported)
+        user::resolve(&step.user, &read("etc/passwd"), &read("etc/group")).map_err(RunError::Invalid)
     }
 
     fn key(&self, step: &Step, mount_keys: &[String]) -> String {
@@ -248,6 +320,7 @@ impl Runner {
         let _ = writeln!(hasher, "args {:?}", step.args);
         let _ = writeln!(hasher, "env {:?}", step.env);
         let _ = writeln!(hasher, "user {:?} cwd {:?} network-none {}", step.user, step.cwd, step.network_none);
+        let _ = writeln!(hasher, "privileged {} script {:?}", step.privileged, step.script);
         for mount in mount_keys {
             let _ = writeln!(hasher, "mount {mount}");
         }
@@ -287,6 +360,16 @@ impl Runner {
             .and_then(|()| std::fs::write(&temp, text))
             .and_then(|()| std::fs::rename(&temp, &path));
     }
+}
+
+/// The capabilities imgc may hand on (its bounding set), as a mask: bit N is capability N.
+fn host_capabilities() -> Result<u64, RunError> {
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| RunError::Other(e.to_string()))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapBnd:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .ok_or_else(|| RunError::Other("no CapBnd line in /proc/self/status".into()))
 }
 
 /// Removes what runc created in the upper dir only to mount something there (a mount point that

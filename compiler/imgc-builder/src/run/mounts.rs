@@ -1,13 +1,17 @@
 //! A step's `--mount`s made real: `cache` (a folder kept under the cache dir by id, with the
 //! `shared`, `private` and `locked` sharing modes), `tmpfs`, `secret` (the bytes on a tmpfs of
-//! their own, bound read-only), `bind` from the build context (read-only, or a throw-away copy
-//! with `rw`) and `ssh` (the agent socket of `--ssh`). Also what of each belongs in the step's
-//! cache key: never a secret's bytes.
+//! their own, bound read-only, or given as an environment variable), `bind` from the build
+//! context (read-only, or a throw-away copy with `rw`) or from a stage or image (its layers on an
+//! overlay of their own, writes thrown away), `ssh` (the agent socket of `--ssh`), and the
+//! `/dev/pipes/` file a `#!` here-document runs as. Also what of each belongs in the step's cache
+//! key: never a secret's bytes.
 //!
 //! Knows the host side of mounts; the container side is [`super::spec`]'s.
 
+use super::overlay::Overlay;
 use super::spec;
 use super::{RunError, RunOptions, SecretSource};
+use crate::base::BaseLayer;
 use oci_spec::runtime::Mount;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -21,6 +25,8 @@ use std::path::{Path, PathBuf};
 pub struct Request {
     pub kind: imgc_core::ir::MountKind,
     pub options: BTreeMap<String, String>,
+    /// The layers of the stage or image a bind mount comes `from`, bottom first.
+    pub from: Option<Vec<BaseLayer>>,
 }
 
 /// The mounts of one step and what keeps them valid until it ends.
@@ -29,17 +35,20 @@ pub struct Prepared {
     pub mounts: Vec<Mount>,
     /// What the cache key must cover.
     pub key: Vec<String>,
-    /// Variables the step gets (`SSH_AUTH_SOCK`).
+    /// Variables the step gets (`SSH_AUTH_SOCK`, secrets given as variables): not in the key.
     pub env: Vec<String>,
     /// Where mounts land: cleared of stubs afterwards.
     pub targets: Vec<String>,
     /// Locks on `locked` caches and tmpfs mounts of secrets, released or unmounted on drop.
     locks: Vec<File>,
     tmpfs: Vec<PathBuf>,
+    /// Stages and images bind-mounted `from`: unmounted on drop, before the tmpfs mounts.
+    overlays: Vec<Overlay>,
 }
 
 impl Drop for Prepared {
     fn drop(&mut self) {
+        self.overlays.clear();
         for dir in &self.tmpfs {
             let _ = super::overlay::unmount(dir);
         }
@@ -55,17 +64,19 @@ fn flag(request: &Request, names: &[&str]) -> bool {
     names.iter().any(|n| request.options.get(*n).is_some_and(|v| v.is_empty() || v == "true"))
 }
 
-fn octal(request: &Request, default: u32) -> Result<u32, RunError> {
+/// The `mode` setting, octal or symbolic (applied to `default`).
+fn octal(request: &Request, default: u32, is_dir: bool) -> Result<u32, RunError> {
     match option(request, &["mode"]) {
-        Some(text) => u32::from_str_radix(text, 8)
-            .map_err(|_| RunError::Unsupported(format!("`mode={text}` is not an octal mode"))),
+        Some(text) => crate::chmod::Chmod::parse(text)
+            .map(|mode| mode.apply(default, is_dir))
+            .ok_or_else(|| RunError::Invalid(format!("`mode={text}` is not an octal or symbolic mode"))),
         None => Ok(default),
     }
 }
 
 fn id_option(request: &Request, name: &str) -> Result<u32, RunError> {
     match option(request, &[name]) {
-        Some(text) => text.parse().map_err(|_| RunError::Unsupported(format!("`{name}={text}` is not a number"))),
+        Some(text) => text.parse().map_err(|_| RunError::Invalid(format!("`{name}={text}` is not a number"))),
         None => Ok(0),
     }
 }
@@ -75,7 +86,7 @@ fn target(request: &Request, cwd: &str, default: Option<String>) -> Result<Strin
     let text = option(request, &["target", "dst", "destination"])
         .map(str::to_string)
         .or(default)
-        .ok_or_else(|| RunError::Unsupported(format!("a {} mount needs a `target`", request.kind.as_str())))?;
+        .ok_or_else(|| RunError::Invalid(format!("a {} mount needs a `target`", request.kind.as_str())))?;
     let joined = if text.starts_with('/') { text } else { format!("{cwd}/{text}") };
     Ok(format!("/{}", crate::dockerignore::clean(&joined).trim_start_matches('/')))
 }
@@ -92,6 +103,7 @@ pub fn prepare(
     context: &Path,
     options: &RunOptions,
     scratch: &Path,
+    unpacked: &dyn Fn(&BaseLayer) -> Result<PathBuf, String>,
 ) -> Result<Prepared, RunError> {
     let mut prepared = Prepared::default();
     for (n, request) in requests.iter().enumerate() {
@@ -109,6 +121,7 @@ pub fn prepare(
                 prepared.targets.push(target);
             }
             MountKind::Secret => secret(request, cwd, options, scratch, &mut prepared)?,
+            MountKind::Bind if request.from.is_some() => bind_from(request, cwd, scratch, n, unpacked, &mut prepared)?,
             MountKind::Bind => bind(request, cwd, context, scratch, n, &mut prepared)?,
             MountKind::Ssh => {
                 let target = target(request, cwd, Some("/run/buildkit/ssh_agent.0".to_string()))?;
@@ -165,12 +178,12 @@ fn cache(
                 std::fs::create_dir_all(&dir).map_err(|e| io("cannot create a cache mount", e))?;
             }
         }
-        other => return Err(RunError::Unsupported(format!("`sharing={other}`: write shared, private or locked"))),
+        other => return Err(RunError::Invalid(format!("`sharing={other}`: write shared, private or locked"))),
     }
     let data = dir.join("data");
     if !data.exists() {
         std::fs::create_dir_all(&data).map_err(|e| io("cannot create a cache mount", e))?;
-        let mode = octal(request, 0o755)?;
+        let mode = octal(request, 0o755, true)?;
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(mode)).map_err(|e| io("chmod", e))?;
         chown(&data, Some(id_option(request, "uid")?), Some(id_option(request, "gid")?)).map_err(|e| io("chown", e))?;
     }
@@ -187,10 +200,8 @@ fn secret(
     scratch: &Path,
     prepared: &mut Prepared,
 ) -> Result<(), RunError> {
-    if option(request, &["env"]).is_some() {
-        return Err(RunError::Unsupported("a secret given as an environment variable (`env`)".into()));
-    }
     let id = option(request, &["id"]).map(str::to_string);
+    let env = option(request, &["env"]);
     let default_target = id.as_ref().map(|id| format!("/run/secrets/{id}"));
     let target = target(request, cwd, default_target)?;
     let id = id.unwrap_or_else(|| crate::tree::base_name(&target).to_string());
@@ -209,6 +220,16 @@ fn secret(
         // As BuildKit: a secret not given and not required is simply not mounted.
         None => return Ok(()),
     };
+    if let Some(name) = env {
+        let value = String::from_utf8(bytes.clone())
+            .map_err(|_| RunError::Secret(format!("the secret `{id}` is given as `${name}` but is not UTF-8 text")))?;
+        prepared.key.push(format!("secret env {name} {id:?}"));
+        prepared.env.push(format!("{name}={value}"));
+        // As BuildKit: with `env` and no `target`, the secret is no file.
+        if option(request, &["target", "dst", "destination"]).is_none() {
+            return Ok(());
+        }
+    }
     let dir = scratch.join(format!("secret-{}", prepared.tmpfs.len()));
     std::fs::create_dir_all(&dir).map_err(|e| io("cannot create a secret's folder", e))?;
     mount_tmpfs(&dir).map_err(|e| io("cannot mount a tmpfs for a secret", e))?;
@@ -216,7 +237,7 @@ fn secret(
     let file = dir.join("secret");
     let mut out = File::create(&file).map_err(|e| io("cannot write a secret", e))?;
     out.write_all(&bytes).map_err(|e| io("cannot write a secret", e))?;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(octal(request, 0o400)?))
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(octal(request, 0o400, false)?))
         .map_err(|e| io("chmod", e))?;
     chown(&file, Some(id_option(request, "uid")?), Some(id_option(request, "gid")?)).map_err(|e| io("chown", e))?;
     // The key names the secret, never its bytes.
@@ -254,34 +275,48 @@ fn bind(
     n: usize,
     prepared: &mut Prepared,
 ) -> Result<(), RunError> {
-    if option(request, &["from"]).is_some() {
-        return Err(RunError::Unsupported("a bind mount `from` a stage or image".into()));
-    }
     let target = target(request, cwd, None)?;
     let source = option(request, &["source", "src"]).unwrap_or(".");
     let cleaned = crate::dockerignore::clean(source);
     if cleaned.split('/').any(|p| p == "..") {
-        return Err(RunError::Unsupported(format!("the bind source `{source}` is outside the build context")));
+        return Err(RunError::Invalid(format!("the bind source `{source}` is outside the build context")));
     }
     let mut host = context.join(cleaned.trim_start_matches('/'));
     let canonical = host.canonicalize().map_err(|e| io(&format!("bind source `{source}`"), e))?;
     let root = context.canonicalize().map_err(|e| io("the build context", e))?;
     if !canonical.starts_with(&root) {
-        return Err(RunError::Unsupported(format!("the bind source `{source}` is outside the build context")));
+        return Err(RunError::Invalid(format!("the bind source `{source}` is outside the build context")));
     }
     prepared.key.push(format!("bind {target} {source:?} {}", content_digest(&canonical)));
     let writable = flag(request, &["rw", "readwrite"]);
     if writable {
-        // Writes go to a copy, thrown away with the step.
+        // Writes go to a copy, thrown away with the step (never a copy of the copy, when the
+        // cache is inside the context).
         let copy = scratch.join(format!("bind-{n}"));
-        let status = std::process::Command::new("cp")
-            .args(["-a", "--"])
-            .arg(&canonical)
-            .arg(&copy)
-            .status()
-            .map_err(|e| io("cannot copy a bind source", e))?;
-        if !status.success() {
-            return Err(RunError::Other(format!("cannot copy the bind source `{source}`")));
+        let copy_into = |from: &Path, to: &Path| -> Result<(), RunError> {
+            let status = std::process::Command::new("cp")
+                .args(["-a", "--"])
+                .arg(from)
+                .arg(to)
+                .status()
+                .map_err(|e| io("cannot copy a bind source", e))?;
+            if !status.success() {
+                return Err(RunError::Other(format!("cannot copy the bind source `{source}`")));
+            }
+            Ok(())
+        };
+        let scratch = scratch.canonicalize().map_err(|e| io("the step's folder", e))?;
+        if scratch.starts_with(&canonical) && canonical.is_dir() {
+            std::fs::create_dir(&copy).map_err(|e| io("cannot copy a bind source", e))?;
+            let mode = std::fs::metadata(&canonical).map_err(|e| io("bind source", e))?.permissions();
+            std::fs::set_permissions(&copy, mode).map_err(|e| io("chmod", e))?;
+            for entry in std::fs::read_dir(&canonical).map_err(|e| io("bind source", e))?.flatten() {
+                if !scratch.starts_with(entry.path()) {
+                    copy_into(&entry.path(), &copy)?;
+                }
+            }
+        } else {
+            copy_into(&canonical, &copy)?;
         }
         host = copy;
     } else {
@@ -289,6 +324,49 @@ fn bind(
     }
     prepared.mounts.push(spec::bind(&host, &target, !writable).map_err(RunError::Other)?);
     prepared.targets.push(target);
+    Ok(())
+}
+
+/// A bind mount `from` a stage or image: its layers stacked on an overlay of the step's own
+/// (so `rw` writes land in a throw-away upper dir), `source` inside it bound at the target.
+fn bind_from(
+    request: &Request,
+    cwd: &str,
+    scratch: &Path,
+    n: usize,
+    unpacked: &dyn Fn(&BaseLayer) -> Result<PathBuf, String>,
+    prepared: &mut Prepared,
+) -> Result<(), RunError> {
+    let target = target(request, cwd, None)?;
+    let layers = request.from.as_deref().unwrap_or_default();
+    let source = option(request, &["source", "src"]).unwrap_or("/");
+    let cleaned = crate::dockerignore::clean(&format!("/{source}"));
+    let lowers: Vec<PathBuf> = layers.iter().map(unpacked).collect::<Result<_, _>>().map_err(RunError::Other)?;
+    let overlay = Overlay::mount(&lowers, &scratch.join(format!("from-{n}"))).map_err(RunError::Runtime)?;
+    let host = overlay.merged().join(cleaned.trim_start_matches('/'));
+    prepared.overlays.push(overlay);
+    if std::fs::symlink_metadata(&host).is_err() {
+        return Err(RunError::SourceNotFound(format!(
+            "the bind source `{source}` does not exist in the stage or image it comes from"
+        )));
+    }
+    let diff_ids: Vec<&str> = layers.iter().map(|l| l.diff_id.as_str()).collect();
+    let writable = flag(request, &["rw", "readwrite"]);
+    prepared.key.push(format!("bind {target} from {diff_ids:?} {source:?} {writable}"));
+    prepared.mounts.push(spec::bind(&host, &target, !writable).map_err(RunError::Other)?);
+    prepared.targets.push(target);
+    Ok(())
+}
+
+/// The file a here-document with a `#!` line runs as: `/dev/pipes/NAME`, `0755`, read-only, as
+/// BuildKit mounts it.
+pub fn script(name: &str, text: &str, scratch: &Path, prepared: &mut Prepared) -> Result<(), RunError> {
+    let dir = scratch.join("pipes");
+    std::fs::create_dir_all(&dir).map_err(|e| io("cannot create the script's folder", e))?;
+    let file = dir.join(name);
+    std::fs::write(&file, text).map_err(|e| io("cannot write the script", e))?;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).map_err(|e| io("chmod", e))?;
+    prepared.mounts.push(spec::bind(&dir, "/dev/pipes", true).map_err(RunError::Other)?);
     Ok(())
 }
 

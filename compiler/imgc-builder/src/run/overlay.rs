@@ -98,7 +98,7 @@ pub fn unmount(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn detach(path: &Path) -> io::Result<()> {
+pub fn detach(path: &Path) -> io::Result<()> {
     let path = c_path(path)?;
     // SAFETY: a valid C string, not kept.
     if unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) } != 0 {

@@ -1,11 +1,11 @@
-//! Running a bundle with runc: the container started under a unique id, its output streamed one
-//! prefixed line at a time while the last lines are kept for an error, SIGINT and SIGTERM turned
+//! Running a bundle with runc: the container started under a unique id, its output streamed (as
+//! [`super::view`] shows it) while the last lines are kept for an error, SIGINT and SIGTERM turned
 //! into killing the container, and the container's state deleted whatever happens.
 //!
 //! Knows the runc command line only; never mounts, never reads layers.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -147,13 +147,13 @@ pub fn run(runc: &Path, bundle: &Path, id: &str, prefix: &str) -> Result<Finishe
     drop(sender);
     let mut tail: VecDeque<String> = VecDeque::new();
     let mut killed = false;
-    let stderr = std::io::stderr();
+    let mut view = super::view::View::new(prefix);
     loop {
         match receiver.recv_timeout(Duration::from_millis(50)) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 let line = text.trim_end_matches(['\n', '\r']);
-                let _ = writeln!(stderr.lock(), "{prefix}{line}");
+                view.line(line);
                 if tail.len() == TAIL {
                     tail.pop_front();
                 }
@@ -170,6 +170,7 @@ pub fn run(runc: &Path, bundle: &Path, id: &str, prefix: &str) -> Result<Finishe
     for reader in readers {
         let _ = reader.join();
     }
+    view.finish();
     let status = child.wait().map_err(|e| format!("cannot wait for runc: {e}"))?;
     let ending = if killed || interrupted() {
         Ending::Interrupted

@@ -7,8 +7,8 @@
 
 use super::user::Ids;
 use oci_spec::runtime::{
-    Capability, Linux, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType, Mount,
-    MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder, get_default_mounts,
+    Capability, Linux, LinuxCapabilitiesBuilder, LinuxDevice, LinuxNamespace, LinuxNamespaceBuilder,
+    LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder, get_default_mounts,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -30,10 +30,15 @@ pub struct Container<'a> {
     pub ids: Ids,
     /// Its own, empty network namespace (`network none`) instead of the host's.
     pub network_none: bool,
+    /// `security insecure`: the capabilities of this mask (the host's bounding set: bit N is
+    /// capability N) and a writable `/sys`, as BuildKit's privileged mode.
+    pub privileged: Option<u64>,
     pub hosts: &'a Path,
     pub resolv_conf: &'a Path,
-    /// The step's own mounts (cache, secret, tmpfs, bind, ssh).
+    /// The step's own mounts (cache, secret, tmpfs, bind, ssh, CDI devices').
     pub mounts: Vec<Mount>,
+    /// CDI device nodes.
+    pub devices: Vec<LinuxDevice>,
 }
 
 /// Docker's (and BuildKit's) default capabilities.
@@ -52,6 +57,51 @@ const CAPABILITIES: [Capability; 14] = [
     Capability::SysChroot,
     Capability::Kill,
     Capability::AuditWrite,
+];
+
+/// Every capability, in the kernel's order (bit N is capability N), for `security insecure`.
+const ALL_CAPABILITIES: [Capability; 41] = [
+    Capability::Chown,
+    Capability::DacOverride,
+    Capability::DacReadSearch,
+    Capability::Fowner,
+    Capability::Fsetid,
+    Capability::Kill,
+    Capability::Setgid,
+    Capability::Setuid,
+    Capability::Setpcap,
+    Capability::LinuxImmutable,
+    Capability::NetBindService,
+    Capability::NetBroadcast,
+    Capability::NetAdmin,
+    Capability::NetRaw,
+    Capability::IpcLock,
+    Capability::IpcOwner,
+    Capability::SysModule,
+    Capability::SysRawio,
+    Capability::SysChroot,
+    Capability::SysPtrace,
+    Capability::SysPacct,
+    Capability::SysAdmin,
+    Capability::SysBoot,
+    Capability::SysNice,
+    Capability::SysResource,
+    Capability::SysTime,
+    Capability::SysTtyConfig,
+    Capability::Mknod,
+    Capability::Lease,
+    Capability::AuditWrite,
+    Capability::AuditControl,
+    Capability::Setfcap,
+    Capability::MacOverride,
+    Capability::MacAdmin,
+    Capability::Syslog,
+    Capability::WakeAlarm,
+    Capability::BlockSuspend,
+    Capability::AuditRead,
+    Capability::Perfmon,
+    Capability::Bpf,
+    Capability::CheckpointRestore,
 ];
 
 /// A bind mount of `source` at `destination`.
@@ -80,7 +130,11 @@ pub fn tmpfs(destination: &str, options: Vec<String>) -> Result<Mount, String> {
 
 pub fn spec(container: Container) -> Result<Spec, String> {
     let err = |e: oci_spec::OciSpecError| e.to_string();
-    let caps: HashSet<Capability> = CAPABILITIES.into_iter().collect();
+    let caps: HashSet<Capability> = if let Some(mask) = container.privileged {
+        ALL_CAPABILITIES.into_iter().enumerate().filter(|(bit, _)| mask & (1 << bit) != 0).map(|(_, c)| c).collect()
+    } else {
+        CAPABILITIES.into_iter().collect()
+    };
     let capabilities = LinuxCapabilitiesBuilder::default()
         .bounding(caps.clone())
         .effective(caps.clone())
@@ -106,6 +160,12 @@ pub fn spec(container: Container) -> Result<Spec, String> {
     let root = RootBuilder::default().path(container.root.to_path_buf()).readonly(false).build().map_err(err)?;
     let mut mounts: Vec<Mount> =
         get_default_mounts().into_iter().filter(|m| m.destination() != Path::new("/sys/fs/cgroup")).collect();
+    if container.privileged.is_some() {
+        for mount in mounts.iter_mut().filter(|m| m.destination() == Path::new("/sys")) {
+            let options = mount.options().clone().unwrap_or_default();
+            mount.set_options(Some(options.into_iter().map(|o| if o == "ro" { "rw".into() } else { o }).collect()));
+        }
+    }
     mounts.push(bind(container.hosts, "/etc/hosts", true)?);
     mounts.push(bind(container.resolv_conf, "/etc/resolv.conf", true)?);
     mounts.extend(container.mounts);
@@ -126,6 +186,9 @@ pub fn spec(container: Container) -> Result<Spec, String> {
     spec.set_mounts(Some(mounts));
     let mut linux = Linux::default();
     linux.set_namespaces(Some(namespaces));
+    if !container.devices.is_empty() {
+        linux.set_devices(Some(container.devices));
+    }
     spec.set_linux(Some(linux));
     Ok(spec)
 }
@@ -144,9 +207,11 @@ mod tests {
             cwd: "/app".into(),
             ids: ids.clone(),
             network_none,
+            privileged: None,
             hosts: Path::new("/h"),
             resolv_conf: Path::new("/etc/resolv.conf"),
             mounts: Vec::new(),
+            devices: Vec::new(),
         };
         let json = serde_json::to_value(spec(container(false)).expect("spec")).expect("json");
         let namespaces: Vec<&str> =

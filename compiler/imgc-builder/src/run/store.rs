@@ -29,10 +29,10 @@ impl Store {
     }
 
     /// A fresh temporary directory in the store (same file system as the unpacked layers).
-    pub fn temp_dir(&self, prefix: &str) -> io::Result<tempfile::TempDir> {
+    pub fn temp_dir(&self, kind: &str) -> io::Result<tempfile::TempDir> {
         let tmp = self.dir.join("tmp");
         std::fs::create_dir_all(&tmp)?;
-        tempfile::Builder::new().prefix(prefix).tempdir_in(tmp)
+        tempfile::Builder::new().prefix(&super::sweep::prefix(kind)).tempdir_in(tmp)
     }
 
     fn unpacked_path(&self, digest: &str) -> PathBuf {
@@ -45,7 +45,7 @@ impl Store {
         if target.is_dir() {
             return Ok(target);
         }
-        let temp = self.temp_dir("unpack-").map_err(|e| format!("cannot unpack a layer: {e}"))?;
+        let temp = self.temp_dir("unpack").map_err(|e| format!("cannot unpack a layer: {e}"))?;
         let root = temp.path().join("root");
         unpack(&layer.blob, &root).map_err(|e| format!("cannot unpack the layer `{}`: {e}", layer.blob.display()))?;
         self.adopt(&root, &layer.digest)
@@ -75,7 +75,7 @@ impl Store {
         compression: Compression,
         epoch: u64,
     ) -> Result<(layer::LayerBlob, PathBuf), String> {
-        let temp = self.temp_dir("layer-").map_err(|e| format!("cannot write a layer: {e}"))?;
+        let temp = self.temp_dir("layer").map_err(|e| format!("cannot write a layer: {e}"))?;
         let path = temp.path().join("blob");
         let blob = layer::write(changes, &path, compression, epoch, &|_| ())
             .map_err(|e| format!("cannot write a layer: {e}"))?;

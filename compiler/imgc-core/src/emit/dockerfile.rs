@@ -171,12 +171,15 @@ impl Emitter<'_> {
         self.program.stages.get(index).and_then(|s| s.dockerfile_name.clone()).unwrap_or_else(|| index.to_string())
     }
 
-    /// A local OCI image (`oci:DIR`) has no name a Dockerfile builder could pull.
+    /// A local image (`oci:DIR`, `docker-daemon:NAME`) has no name a Dockerfile builder could pull.
     fn refuse_local_image(&mut self, image: &Text, span: crate::source::Span) {
         if image.as_literal().is_some_and(|i| crate::literals::local_image_path(&i).is_some()) {
             self.errors.push(
-                Diagnostic::error(Code::TargetUnsupported, "a local OCI image cannot be used in a Dockerfile")
-                    .with_label(span, "uses an `oci:` or `oci-archive:` image")
+                Diagnostic::error(Code::TargetUnsupported, "a local image cannot be used in a Dockerfile")
+                    .with_label(
+                        span,
+                        "uses a local image (`oci:`, `oci-archive:`, `docker-daemon:`, `containers-storage:`)",
+                    )
                     .with_help("build it with `imgc build`, or push the image to a registry and name it by reference"),
             );
         }

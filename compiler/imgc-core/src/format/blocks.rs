@@ -1,24 +1,22 @@
 //! Blocks: statements one a line with the comments between them, blank lines kept (at most
 //! one) and always around top-level `stage`, `image` and `fn` blocks.
 
+use super::doc::{Doc, nest, text};
 use super::{INDENT, Printer};
 use crate::syntax::ast::{Statement, StatementKind};
 
 impl Printer<'_> {
-    pub(super) fn top_level(&mut self, statements: &[Statement]) {
-        self.items(statements, 0, self.src.len(), 0, None);
+    pub(super) fn top_level(&mut self, statements: &[Statement]) -> Doc {
+        self.items(statements, 0, self.src.len(), None)
     }
 
     /// A `{ … }` block whose `{` is at `open` and `}` at `close`.
-    pub(super) fn block(&mut self, statements: &[Statement], open: usize, close: usize, indent: usize) {
-        self.out.push('{');
+    pub(super) fn block(&mut self, statements: &[Statement], open: usize, close: usize) -> Doc {
         if statements.is_empty() && self.comments_in(open, close).is_empty() {
-            self.out.push('}');
-            return;
+            return text("{}");
         }
-        self.items(statements, open + 1, close, indent + INDENT, Some(open + 1));
-        self.line_break(indent);
-        self.out.push('}');
+        let items = self.items(statements, open + 1, close, Some(open + 1));
+        Doc::Concat(vec![text("{"), nest(INDENT, items), Doc::Line, text("}")])
     }
 
     /// Statements and the comments around them, in `start..end`. `after_open` is the offset after
@@ -28,14 +26,10 @@ impl Printer<'_> {
         statements: &[Statement],
         start: usize,
         end: usize,
-        indent: usize,
         after_open: Option<usize>,
-    ) {
+    ) -> Doc {
         let top = after_open.is_none();
-        let ranges: Vec<(usize, usize)> = statements
-            .iter()
-            .map(|s| (s.span.start as usize, self.content_end(s.span.start as usize, s.span.end as usize)))
-            .collect();
+        let ranges: Vec<(usize, usize)> = statements.iter().map(|s| (s.span.start as usize, s.end as usize)).collect();
         let inside_statement = |offset: usize| ranges.iter().any(|&(s, e)| offset >= s && offset < e);
         // Events: comments outside statements, and statements, by position.
         let mut events: Vec<(usize, Option<usize>)> = self
@@ -46,6 +40,7 @@ impl Printer<'_> {
             .collect();
         events.extend(ranges.iter().map(|&(s, _)| (s, None)));
         events.sort_by_key(|&(offset, comment)| (offset, comment.is_none()));
+        let mut out = Vec::new();
         let mut previous_end = after_open;
         let mut previous_was_block = false;
         let mut follows_comment_line = false;
@@ -57,8 +52,7 @@ impl Printer<'_> {
                 Some(index) => {
                     let same_line = previous_end.is_some_and(|p| !self.has_newline(p, *offset));
                     if same_line && (printed_any || after_open.is_some()) {
-                        let text = self.take_comment(*index);
-                        self.trailing(&text);
+                        out.push(self.trailing(*index));
                     } else {
                         let blank = previous_end.is_some_and(|p| self.blank_between(p, *offset)) && printed_any;
                         let forced = top
@@ -66,11 +60,12 @@ impl Printer<'_> {
                             && !follows_comment_line
                             && (previous_was_block || self.attached_to_block(&events[position..], statements));
                         if blank || forced {
-                            self.blank_line();
+                            out.push(Doc::BlankLine);
                         }
-                        self.start_line(indent, printed_any || !top);
-                        let text = self.take_comment(*index);
-                        self.out.push_str(&text);
+                        if printed_any || !top {
+                            out.push(Doc::Line);
+                        }
+                        out.push(text(self.take_comment(*index)));
                         printed_any = true;
                         previous_was_block = false;
                         follows_comment_line = true;
@@ -86,21 +81,24 @@ impl Printer<'_> {
                     let forced = top && printed_any && (previous_was_block || is_block && !follows_comment_line);
                     follows_comment_line = false;
                     if blank || forced {
-                        self.blank_line();
+                        out.push(Doc::BlankLine);
                     }
-                    self.start_line(indent, printed_any || !top);
-                    self.statement_with_comments(statement, content_end, indent);
+                    if printed_any || !top {
+                        out.push(Doc::Line);
+                    }
+                    out.push(self.statement_with_comments(statement));
                     printed_any = true;
                     previous_was_block = is_block;
                     previous_end = Some(content_end);
                 }
             }
         }
+        Doc::Concat(out)
     }
 
     /// Whether the comments starting the events lead, without a blank line, to a block
     /// declaration (they describe it, so the blank line goes above them).
-    pub(super) fn attached_to_block(&self, events: &[(usize, Option<usize>)], statements: &[Statement]) -> bool {
+    fn attached_to_block(&self, events: &[(usize, Option<usize>)], statements: &[Statement]) -> bool {
         let mut previous_end: Option<usize> = None;
         for (offset, comment) in events {
             if previous_end.is_some_and(|p| self.blank_between(p, *offset)) {
@@ -116,34 +114,19 @@ impl Printer<'_> {
         false
     }
 
-    pub(super) fn start_line(&mut self, indent: usize, break_first: bool) {
-        if break_first {
-            self.line_break(indent);
-        } else {
-            self.out.push_str(&" ".repeat(indent));
+    /// A statement; comments inside it that the layout has no place for go above it.
+    fn statement_with_comments(&mut self, statement: &Statement) -> Doc {
+        let printed = self.statement(statement);
+        let mut out = Vec::new();
+        for index in self.comments_in(statement.span.start as usize, statement.end as usize) {
+            out.push(text(self.take_comment(index)));
+            out.push(Doc::Line);
         }
-    }
-
-    /// Prints a statement; comments inside it that the layout cannot place go above it.
-    pub(super) fn statement_with_comments(&mut self, statement: &Statement, content_end: usize, indent: usize) {
-        let saved = std::mem::take(&mut self.out);
-        self.out.push_str(&" ".repeat(indent));
-        self.statement(statement, content_end, indent);
-        let printed = std::mem::replace(&mut self.out, saved);
-        let leftovers = self.comments_in(statement.span.start as usize, content_end);
-        // The line is already started at `indent`; put the leftovers there first.
-        let trimmed = self.out.trim_end_matches(' ').len();
-        self.out.truncate(trimmed);
-        for index in leftovers {
-            let text = self.take_comment(index);
-            self.out.push_str(&" ".repeat(indent));
-            self.out.push_str(&text);
-            self.out.push('\n');
-        }
-        self.out.push_str(&printed);
+        out.push(printed);
+        Doc::Concat(out)
     }
 }
 
-pub(super) fn is_block(statement: &Statement) -> bool {
+fn is_block(statement: &Statement) -> bool {
     matches!(statement.kind, StatementKind::Fn(_) | StatementKind::Stage(_))
 }

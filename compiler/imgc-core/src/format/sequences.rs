@@ -1,8 +1,9 @@
 //! Bracketed sequences (lists, maps, arguments, options, parameters): on one line when they
 //! fit and hold no comment, otherwise one item a line.
 
+use super::doc::{Doc, flat_alt, group, nest, text};
 use super::statements::type_text;
-use super::{INDENT, Printer, fits};
+use super::{INDENT, Printer};
 use crate::syntax::ast::{Argument, Entry, Expr, NamedArg, Param};
 
 /// An item of a bracketed sequence.
@@ -51,90 +52,102 @@ pub(super) const PARENS: Brackets = Brackets { open: "(", close: ")", padded: fa
 pub(super) const BRACES: Brackets = Brackets { open: "{", close: "}", padded: true, commas: false };
 
 impl Printer<'_> {
-    /// A bracketed sequence whose opening bracket is at `open` and closing one at `close`.
-    pub(super) fn sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item], indent: usize) {
-        let inline = self.flat_sequence(brackets, open, close, items).filter(|line| fits(self.col(), line));
-        if let Some(line) = inline {
-            self.out.push_str(&line);
-            return;
+    /// A bracketed sequence whose opening bracket is at `open` and closing one at `close`: a
+    /// group, or broken when a comment is inside or its author broke the line after `open`.
+    pub(super) fn sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item]) -> Doc {
+        let first_start = items.first().map_or(close, Item::start);
+        if self.any_comment_in(open, close) || self.has_newline(open, first_start) {
+            return self.broken_sequence(brackets, open, close, items);
         }
-        self.out.push_str(brackets.open);
-        let inner = indent + INDENT;
+        let pad = if brackets.padded && !items.is_empty() { " " } else { "" };
+        let comma = if brackets.commas { "," } else { "" };
+        let mut inner = vec![flat_alt(Doc::Line, text(pad))];
+        let mut previous_end = open + 1;
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                let mut broken = vec![text(comma)];
+                if self.blank_between(previous_end, item.start()) {
+                    broken.push(Doc::BlankLine);
+                }
+                broken.push(Doc::Line);
+                inner.push(flat_alt(Doc::Concat(broken), text(", ")));
+            }
+            inner.push(self.item(item));
+            previous_end = item.end();
+        }
+        let last_comma = if items.is_empty() { "" } else { comma };
+        group(Doc::Concat(vec![
+            text(brackets.open),
+            nest(INDENT, Doc::Concat(inner)),
+            flat_alt(Doc::Concat(vec![text(last_comma), Doc::Line]), text(pad)),
+            text(brackets.close),
+        ]))
+    }
+
+    /// One item a line, with the comments between them.
+    fn broken_sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item]) -> Doc {
+        let mut inner = Vec::new();
         let mut previous_end = open + 1;
         let mut first = true;
         for item in items {
             let start = item.start();
             for index in self.comments_in(previous_end, start) {
                 if first && !self.has_newline(open, self.comments[index].range.start) {
-                    let text = self.take_comment(index);
-                    self.trailing(&text);
+                    inner.push(self.trailing(index));
                     continue;
                 }
-                let blank = !first && self.blank_between(previous_end, self.comments[index].range.start);
-                if blank {
-                    self.blank_line();
+                if !first && self.blank_between(previous_end, self.comments[index].range.start) {
+                    inner.push(Doc::BlankLine);
                 }
-                let text = self.take_comment(index);
-                self.line_break(inner);
-                self.out.push_str(&text);
+                inner.push(Doc::Line);
+                inner.push(text(self.take_comment(index)));
                 previous_end = self.comments[index].range.end;
                 first = false;
             }
             if !first && self.blank_between(previous_end, start) {
-                self.blank_line();
+                inner.push(Doc::BlankLine);
             }
-            self.line_break(inner);
-            self.item(item, inner);
+            inner.push(Doc::Line);
+            inner.push(self.item(item));
             if brackets.commas {
-                self.out.push(',');
+                inner.push(text(","));
             }
             previous_end = item.end();
             first = false;
-            let next_line = self.src[previous_end..].find('\n').map_or(self.src.len(), |n| previous_end + n);
+            let next_line = self.next_line(previous_end);
             for index in self.comments_in(previous_end, next_line.min(close)) {
-                let text = self.take_comment(index);
-                self.trailing(&text);
+                inner.push(self.trailing(index));
                 previous_end = self.comments[index].range.end;
             }
         }
         for index in self.comments_in(previous_end, close) {
-            let text = self.take_comment(index);
             if first && !self.has_newline(open, self.comments[index].range.start) {
-                self.trailing(&text);
+                inner.push(self.trailing(index));
             } else {
-                self.line_break(inner);
-                self.out.push_str(&text);
+                inner.push(Doc::Line);
+                inner.push(text(self.take_comment(index)));
             }
             first = false;
         }
-        self.line_break(indent);
-        self.out.push_str(brackets.close);
+        Doc::Concat(vec![text(brackets.open), nest(INDENT, Doc::Concat(inner)), Doc::Line, text(brackets.close)])
     }
 
-    pub(super) fn item(&mut self, item: &Item, indent: usize) {
+    fn item(&mut self, item: &Item) -> Doc {
         match item {
-            Item::Expr(e) => self.expr(e, indent),
-            Item::Entry(e) => self.entry(e, indent),
-            Item::Argument(a) => {
-                if let Some(name) = &a.name {
-                    self.out.push_str(&name.name);
-                    self.out.push_str(": ");
-                }
-                self.expr(&a.value, indent);
-            }
-            Item::Named(n) => {
-                self.out.push_str(&n.name.name);
-                self.out.push_str(": ");
-                self.expr(&n.value, indent);
-            }
+            Item::Expr(e) => self.expr(e),
+            Item::Entry(e) => self.entry(e),
+            Item::Argument(a) => match &a.name {
+                Some(name) => Doc::Concat(vec![text(format!("{}: ", name.name)), self.expr(&a.value)]),
+                None => self.expr(&a.value),
+            },
+            Item::Named(n) => Doc::Concat(vec![text(format!("{}: ", n.name.name)), self.expr(&n.value)]),
             Item::Param(p) => {
-                self.out.push_str(&p.name.name);
-                self.out.push_str(": ");
-                self.out.push_str(&type_text(&p.ty));
+                let mut out = vec![text(format!("{}: {}", p.name.name, type_text(&p.ty)))];
                 if let Some(default) = &p.default {
-                    self.out.push_str(" = ");
-                    self.expr(default, indent);
+                    out.push(text(" = "));
+                    out.push(self.expr(default));
                 }
+                Doc::Concat(out)
             }
         }
     }

@@ -2,16 +2,50 @@
 
 use crate::source::Span;
 
-/// A parsed file: its statements in order.
+/// A parsed file: its statements in order, and what the parser recorded beside them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Module {
     pub statements: Vec<Statement>,
+    pub extra: ModuleExtra,
+}
+
+/// What the tree leaves out and a printer of the source needs (as Gleam's `ModuleExtra`): the
+/// comments, which may stand wherever a space may, and the line breaks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModuleExtra {
+    /// Each comment, from `#` to the end of its line (the line break excluded), in order.
+    pub comments: Vec<Span>,
+    /// The offset of each line break (`\n`), in order.
+    pub newlines: Vec<u32>,
+}
+
+impl ModuleExtra {
+    /// How many line breaks lie in `start..end`.
+    pub fn newlines_in(&self, start: u32, end: u32) -> usize {
+        if start >= end {
+            return 0;
+        }
+        self.newlines.partition_point(|&n| n < end) - self.newlines.partition_point(|&n| n < start)
+    }
+
+    /// The offset of the first line break at or after `offset`, if any.
+    pub fn next_newline(&self, offset: u32) -> Option<u32> {
+        self.newlines.get(self.newlines.partition_point(|&n| n < offset)).copied()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
     pub kind: StatementKind,
+    /// From the keyword to where the grammar stopped reading, which may be past a comment ending
+    /// the line (the grammar looked there for options continuing the step).
     pub span: Span,
+    /// Where the statement's own text ends: before any comment, space or line continuation
+    /// that follows it.
+    pub end: u32,
+    /// The `{ … }` of a block (`stage`, `image`, `fn`, `onbuild`, `layer`) or of `env`/`label`
+    /// entries written out.
+    pub braces: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +158,8 @@ pub struct LetDecl {
 pub struct FnDecl {
     pub name: Ident,
     pub params: Vec<Param>,
+    /// The parentheses around the parameters.
+    pub parens: Span,
     pub body: Vec<Statement>,
 }
 
@@ -183,6 +219,8 @@ pub struct Clause {
     pub keyword: Ident,
     pub value: Option<Expr>,
     pub options: Vec<NamedArg>,
+    /// The parentheses around the options, when written.
+    pub options_parens: Option<Span>,
     pub span: Span,
 }
 
@@ -249,6 +287,8 @@ pub struct Call {
     /// `apt.install` is `["apt", "install"]`.
     pub callee: Vec<Ident>,
     pub args: Vec<Argument>,
+    /// The parentheses around the arguments.
+    pub parens: Span,
     pub span: Span,
 }
 

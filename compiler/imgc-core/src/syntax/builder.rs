@@ -26,8 +26,9 @@ impl Builder {
     }
 
     pub(super) fn module(&mut self, file: Pair<'_, Rule>) -> Module {
+        let extra = super::module_extra(self.file, file.as_str());
         let statements = self.statements(file.into_inner());
-        Module { statements }
+        Module { statements, extra }
     }
 
     fn statements(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Statement> {
@@ -41,6 +42,12 @@ impl Builder {
     fn statement(&mut self, pair: Pair<'_, Rule>) -> Statement {
         let span = self.span(&pair);
         let rule = pair.as_rule();
+        let end = u32::try_from(content_end(&pair)).unwrap_or(span.end);
+        let braces = pair
+            .clone()
+            .into_inner()
+            .find(|p| matches!(p.as_rule(), Rule::block | Rule::entries))
+            .map(|p| self.span(&p));
         let mut inner = pair.into_inner();
         let kind = match rule {
             Rule::import => {
@@ -88,21 +95,18 @@ impl Builder {
             }
             Rule::fn_decl => {
                 let name = self.ident(next(&mut inner));
+                let params_pair = next(&mut inner);
+                let parens = self.span(&params_pair);
                 let mut params = Vec::new();
-                let mut body = Vec::new();
-                for p in inner {
-                    match p.as_rule() {
-                        Rule::param => {
-                            let mut parts = p.into_inner();
-                            let name = self.ident(next(&mut parts));
-                            let ty = self.type_expr(next(&mut parts));
-                            let default = parts.next().map(|d| self.expr(d));
-                            params.push(Param { name, ty, default });
-                        }
-                        _ => body = self.block(p),
-                    }
+                for p in params_pair.into_inner() {
+                    let mut parts = p.into_inner();
+                    let name = self.ident(next(&mut parts));
+                    let ty = self.type_expr(next(&mut parts));
+                    let default = parts.next().map(|d| self.expr(d));
+                    params.push(Param { name, ty, default });
                 }
-                StatementKind::Fn(FnDecl { name, params, body })
+                let body = self.block(next(&mut inner));
+                StatementKind::Fn(FnDecl { name, params, parens, body })
             }
             Rule::stage_decl | Rule::image_decl => {
                 let is_image = rule == Rule::image_decl;
@@ -198,7 +202,7 @@ impl Builder {
             Rule::call_stmt => StatementKind::Call(self.call(next(&mut inner))),
             _ => unreachable_shape(),
         };
-        Statement { kind, span }
+        Statement { kind, span, end, braces }
     }
 
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
@@ -242,9 +246,11 @@ impl Builder {
                 let keyword = self.ident(next(&mut inner));
                 let mut value = None;
                 let mut options = Vec::new();
+                let mut options_parens = None;
                 for p in inner {
                     match p.as_rule() {
                         Rule::clause_options => {
+                            options_parens = Some(self.span(&p));
                             for named in p.into_inner() {
                                 let mut parts = named.into_inner();
                                 let name = self.ident(next(&mut parts));
@@ -255,7 +261,7 @@ impl Builder {
                         _ => value = Some(self.expr(p)),
                     }
                 }
-                Clause { keyword, value, options, span }
+                Clause { keyword, value, options, options_parens, span }
             })
             .collect()
     }
@@ -309,7 +315,9 @@ impl Builder {
                 ident
             })
             .collect();
-        let args = next(&mut inner)
+        let arguments = next(&mut inner);
+        let parens = self.span(&arguments);
+        let args = arguments
             .into_inner()
             .map(|argument| {
                 let parts: Vec<Pair<'_, Rule>> = argument.into_inner().collect();
@@ -320,7 +328,7 @@ impl Builder {
                 }
             })
             .collect();
-        Call { callee, args, span }
+        Call { callee, args, parens, span }
     }
 
     fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
@@ -515,4 +523,88 @@ fn next<'i>(pairs: &mut Pairs<'i, Rule>) -> Pair<'i, Rule> {
 #[track_caller]
 fn unreachable_shape() -> ! {
     unreachable!("the parse tree does not have the shape the grammar promises")
+}
+
+/// Where the last token of `pair` ends. A pair can end later: a rule ending in an optional or
+/// repeated part (`expr`, `clauses`) takes in the spaces, comments and line continuations the
+/// grammar skipped looking for it. After the last inner pair only those and punctuation the
+/// grammar does not keep (`)`, `]`, `}`, `"`) can follow.
+fn content_end(pair: &Pair<'_, Rule>) -> usize {
+    let span = pair.as_span();
+    let Some(last) = pair.clone().into_inner().filter(|p| !p.as_str().is_empty()).last() else {
+        return span.end();
+    };
+    let mut end = content_end(&last);
+    let rest = span.get_input().as_bytes();
+    let mut at = end;
+    while at < span.end() {
+        match rest[at] {
+            b' ' | b'\t' | b'\r' | b'\n' | b'\\' => at += 1,
+            b'#' => {
+                while at < span.end() && rest[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            _ => {
+                at += 1;
+                end = at;
+            }
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::FileId;
+    use crate::syntax::ast::{ExprKind, StatementKind};
+    use crate::syntax::parse;
+
+    fn text_of(source: &str, start: u32, end: u32) -> &str {
+        &source[start as usize..end as usize]
+    }
+
+    #[test]
+    fn a_statement_ends_before_the_comment_or_continuation_after_it() {
+        let source = "arg version = \"1\" + x  # why\nrun \"make\" \\\n  # more\n\nlet a = [1, 2]  # list\n";
+        let module = parse(FileId(0), source).0.expect("parses");
+        let ends: Vec<&str> = module.statements.iter().map(|s| text_of(source, s.span.start, s.end)).collect();
+        assert_eq!(ends, ["arg version = \"1\" + x", "run \"make\"", "let a = [1, 2]"]);
+    }
+
+    #[test]
+    fn delimiters_are_recorded_on_the_nodes() {
+        let source = "fn f( a: string ) {\n    run \"x\" cache \"/c\" (sharing: \"locked\")\n}\nenv { A = \"1\" }\nlet c = g.h(1, 2)\n";
+        let module = parse(FileId(0), source).0.expect("parses");
+        let [function, env, constant] = module.statements.as_slice() else { panic!("three statements") };
+        let StatementKind::Fn(decl) = &function.kind else { panic!("a function") };
+        assert_eq!(text_of(source, decl.parens.start, decl.parens.end), "( a: string )");
+        let braces = function.braces.expect("a block");
+        assert!(
+            text_of(source, braces.start, braces.end).starts_with("{\n")
+                && source[..braces.end as usize].ends_with('}')
+        );
+        let StatementKind::Run { clauses, .. } = &decl.body[0].kind else { panic!("a run step") };
+        let parens = clauses[0].options_parens.expect("options");
+        assert_eq!(text_of(source, parens.start, parens.end), "(sharing: \"locked\")");
+        let braces = env.braces.expect("entries");
+        assert_eq!(text_of(source, braces.start, braces.end), "{ A = \"1\" }");
+        let StatementKind::Let(decl) = &constant.kind else { panic!("a let") };
+        let ExprKind::Call(call) = &decl.value.kind else { panic!("a call") };
+        assert_eq!(text_of(source, call.parens.start, call.parens.end), "(1, 2)");
+    }
+
+    #[test]
+    fn comments_and_line_breaks_are_recorded_beside_the_tree() {
+        let source = "# head\nrun \"a # not a comment\"  # tail\n\nrun \"b\"\n";
+        let module = parse(FileId(0), source).0.expect("parses");
+        let comments: Vec<&str> = module.extra.comments.iter().map(|c| text_of(source, c.start, c.end)).collect();
+        assert_eq!(comments, ["# head", "# tail"]);
+        assert_eq!(module.extra.newlines.len(), 4);
+        let second = module.statements[1].span.start;
+        assert_eq!(module.extra.newlines_in(module.statements[0].end, second), 2);
+        assert_eq!(module.extra.newlines_in(second, second), 0);
+        assert_eq!(module.extra.next_newline(second), Some(source.len() as u32 - 1));
+        assert_eq!(module.extra.next_newline(source.len() as u32), None);
+    }
 }

@@ -528,7 +528,7 @@ fn rule_description(rule: Rule) -> &'static str {
         Rule::entries | Rule::entry => "`{ KEY = value }`",
         Rule::key => "a key",
         Rule::clause | Rule::clause_keyword => "an option",
-        Rule::arguments | Rule::clause_options => "`(`",
+        Rule::arguments | Rule::clause_options | Rule::params => "`(`",
         Rule::env_scope => "`build`, `both`, `runtime`",
         Rule::kw_none => "`none`",
         Rule::interpolation | Rule::escape | Rule::text => "string text",

@@ -49,7 +49,11 @@ impl Parsed {
         diagnostics.extend(rest_diagnostics);
         let mut statements = previous.statements[..kept].to_vec();
         statements.extend(rest.statements);
-        Parsed { text: text.to_string(), module: Some(ast::Module { statements }), diagnostics }
+        Parsed {
+            text: text.to_string(),
+            module: Some(ast::Module { statements, extra: super::module_extra(file, text) }),
+            diagnostics,
+        }
     }
 }
 

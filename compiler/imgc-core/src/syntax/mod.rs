@@ -83,6 +83,14 @@ fn syntax_errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> V
     diagnostics
 }
 
+/// What the parser records beside the tree of `text`: its comments (found by the lexical scan of
+/// [`comments`], which follows the grammar's rules) and its line breaks.
+pub fn module_extra(file: FileId, text: &str) -> ast::ModuleExtra {
+    let comments = comments::comments(text).into_iter().map(|c| Span::new(file, c.range)).collect();
+    let newlines = text.match_indices('\n').filter_map(|(offset, _)| u32::try_from(offset).ok()).collect();
+    ast::ModuleExtra { comments, newlines }
+}
+
 /// Whether `word` is a name a program may declare: not a keyword, and shaped like a name.
 pub fn is_ident(word: &str) -> bool {
     ImgParser::parse(Rule::ident, word).is_ok_and(|mut pairs| pairs.next().is_some_and(|p| p.as_str() == word))

@@ -104,6 +104,9 @@ pub struct Image {
     /// Where to build the image, as `imgc build --output` takes it.
     #[cfg(feature = "oci")]
     oci: Option<String>,
+    /// Base images mapped to local ones, as `imgc build --base-image` maps them.
+    #[cfg(feature = "oci")]
+    base_images: Vec<(String, String)>,
 }
 
 /// The folders cargo gives a build script.
@@ -152,6 +155,8 @@ impl Image {
             rust_constants: Vec::new(),
             #[cfg(feature = "oci")]
             oci: None,
+            #[cfg(feature = "oci")]
+            base_images: Vec::new(),
         }
     }
 
@@ -202,11 +207,20 @@ impl Image {
     /// ```
     ///
     /// and in `build.rs`, `#[cfg(feature = "image")] let image = image.oci("oci:target/image:latest");`.
-    /// The target stage may hold no `run` step (`imgc build` runs no command); the layer cache
-    /// makes a rebuild of unchanged files cheap.
+    /// `run` steps run as with `imgc build` (runc, as root); the layer and run caches make a
+    /// rebuild of unchanged files cheap.
     #[cfg(feature = "oci")]
     pub fn oci(mut self, destination: impl Into<String>) -> Image {
         self.oci = Some(destination.into());
+        self
+    }
+
+    /// Builds `from "NAME"` on a local image (for [`oci`](Self::oci)), as `imgc build
+    /// --base-image NAME=LOCATION` does: `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` (a relative
+    /// path taken in the package folder), `docker-daemon:NAME` or `containers-storage:NAME`.
+    #[cfg(feature = "oci")]
+    pub fn base_image(mut self, name: impl Into<String>, location: impl Into<String>) -> Image {
+        self.base_images.push((name.into(), location.into()));
         self
     }
 
@@ -296,7 +310,15 @@ impl Image {
         }
         #[cfg(feature = "oci")]
         let image = match &destination {
-            Some(destination) => Some(oci_image::build(program, destination, &context, &compilation, &self.program)?),
+            Some(destination) => {
+                let base_images: Vec<(String, String)> = self
+                    .base_images
+                    .iter()
+                    .map(|(name, location)| (name.clone(), oci_image::base_location(location, &env.manifest_dir)))
+                    .collect();
+                let target = oci_image::Target { program, destination, context: &context, base_images };
+                Some(oci_image::build(&target, &compilation, &self.program)?)
+            }
             None => None,
         };
         #[cfg(not(feature = "oci"))]

@@ -19,21 +19,39 @@ pub fn destination(text: &str, package: &Path) -> Result<Destination, String> {
     })
 }
 
-/// Builds `program` from `context` to `destination`; its manifest digest. Steps `imgc build`
-/// cannot build are reported like compile errors, with the program's source.
-pub fn build(
-    program: &Program,
-    destination: &Destination,
-    context: &Path,
-    compilation: &Compilation,
-    program_path: &Path,
-) -> Result<String, Error> {
+/// What to build and where.
+pub struct Target<'a> {
+    pub program: &'a Program,
+    pub destination: &'a Destination,
+    pub context: &'a Path,
+    /// `(NAME, LOCATION)`, as `--base-image` takes them.
+    pub base_images: Vec<(String, String)>,
+}
+
+/// A base image's location, a relative `oci:`/`oci-archive:` path taken in `package`.
+pub fn base_location(location: &str, package: &Path) -> String {
+    for prefix in ["oci:", "oci-archive:"] {
+        if let Some(path) = location.strip_prefix(prefix)
+            && !path.starts_with('/')
+        {
+            return format!("{prefix}{}", package.join(path).display());
+        }
+    }
+    location.to_string()
+}
+
+/// Builds the target's program from its context to its destination; the manifest digest.
+/// Program errors (a failing step, a missing source) are reported like compile errors, with the
+/// program's source.
+pub fn build(target: &Target, compilation: &Compilation, program_path: &Path) -> Result<String, Error> {
+    let (program, destination, context) = (target.program, target.destination, target.context);
     let failed = |reason: String| Error::Image { destination: destination.path().display().to_string(), reason };
     if let Some(parent) = local_path(destination).and_then(Path::parent) {
         std::fs::create_dir_all(parent).map_err(|e| failed(format!("cannot create `{}`: {e}", parent.display())))?;
     }
     let mut options = oci::Options::new(context);
     options.layer_cache = true;
+    options.base_images = target.base_images.clone();
     match oci::build(program, destination, &options) {
         Ok(built) => Ok(built.manifest_digest),
         Err(oci::Error::Program(diagnostics)) => Err(Error::Compile {
@@ -106,10 +124,10 @@ mod tests {
     }
 
     #[test]
-    fn an_add_step_or_a_bad_destination_fails_the_script() {
-        let (_package, _out, env) = package("image from scratch {\n    add \"static/\" to \"/srv/\"\n}\n");
+    fn a_missing_source_or_a_bad_destination_fails_the_script() {
+        let (_package, _out, env) = package("image from scratch {\n    add \"nowhere/\" to \"/srv/\"\n}\n");
         let error = Image::new("app.img").oci("oci:out").run_in(&env, &mut Vec::new()).expect_err("refused");
-        assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0030")), "{error}");
+        assert!(matches!(&error, Error::Compile { rendered, .. } if rendered.contains("E0031")), "{error}");
         let error = Image::new("app.img").oci("ftp:out").run_in(&env, &mut Vec::new()).expect_err("refused");
         assert!(matches!(error, Error::Setting(_)), "{error}");
     }

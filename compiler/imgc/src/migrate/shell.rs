@@ -142,8 +142,10 @@ fn group_end(chars: &[char], from: usize, open: char, close: char) -> Option<usi
             '\\' => i += 1,
             '\'' => i = (i + 1..chars.len()).find(|&j| chars[j] == '\'')?,
             '"' => i = double_quote_end(chars, i + 1)?,
-            // In `${…}` only a nested `${` opens another: the first `}` ends `${a{b}`.
-            c if c == open && (open != '{' || i > 0 && chars[i - 1] == '$') => depth += 1,
+            // In `${…}` only a nested `${` opens another: the first `}` ends `${a{b}`; and
+            // `${${x}` is the parameter `$` (the shell's process id) then `{x`, as the shell
+            // layer's lexer reads it.
+            c if c == open && (open != '{' || i > from + 1 && chars[i - 1] == '$') => depth += 1,
             c if c == close => {
                 depth -= 1;
                 if depth == 0 {
@@ -301,6 +303,7 @@ mod tests {
             chain("chown${a{b} x && echo ${c${d}} y && z"),
             Some(vec!["chown${a{b} x".to_string(), "echo ${c${d}} y".to_string(), "z".to_string()])
         );
+        assert_eq!(chain("a ${${x} && b").map(|c| c.len()), Some(2));
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn resolve_function(&mut self, call: &ast::Call, env: &Env) -> Option<(usize, usize)> {
+    fn resolve_function(&mut self, call: &ast::Call, env: &Env) -> Option<(usize, usize)> {
         let names: Vec<&str> = call.callee.iter().map(|i| i.name.as_str()).collect();
         let (binding, span) = match names.as_slice() {
             [name] => (self.lookup(env, name), call.callee[0].span),
@@ -165,7 +165,7 @@ impl Checker<'_> {
 
     /// Matches call arguments to parameters: positional first, then named; every parameter
     /// without a default must be given.
-    pub(super) fn bind_arguments(
+    fn bind_arguments(
         &mut self,
         call: &ast::Call,
         decl: &ast::FnDecl,
@@ -280,7 +280,7 @@ impl Checker<'_> {
         ok.then_some(frame)
     }
 
-    pub(super) fn bind_parameter(
+    fn bind_parameter(
         &mut self,
         frame: &mut HashMap<String, (Binding, Span)>,
         param: &ast::Param,

@@ -153,7 +153,7 @@ impl Checker<'_> {
         ok.then_some(copy)
     }
 
-    pub(super) fn copy_source(&mut self, expr: &Expr, env: &Env) -> Option<CopySource> {
+    fn copy_source(&mut self, expr: &Expr, env: &Env) -> Option<CopySource> {
         if let ast::ExprKind::Name(name) = &expr.kind
             && self.lookup(env, name).is_none()
         {
@@ -179,7 +179,7 @@ impl Checker<'_> {
     }
 
     /// A source read from the build context must stay inside it.
-    pub(super) fn check_context_path(&mut self, text: &Text, span: Span, is_add: bool) -> bool {
+    fn check_context_path(&mut self, text: &Text, span: Span, is_add: bool) -> bool {
         let Some(path) = text.as_literal() else {
             return true;
         };

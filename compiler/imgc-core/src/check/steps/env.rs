@@ -33,7 +33,7 @@ impl Checker<'_> {
 
     /// The key, key span and value text of each pair of an `env` or `label` step; a key given
     /// twice is an error.
-    pub(super) fn entry_texts(&mut self, entries: &ast::Entries, env: &Env, what: &str) -> Vec<(String, Span, Text)> {
+    fn entry_texts(&mut self, entries: &ast::Entries, env: &Env, what: &str) -> Vec<(String, Span, Text)> {
         let mut pairs: Vec<(String, Span, Typed, Span)> = Vec::new();
         match entries {
             ast::Entries::Literal(entries) => {

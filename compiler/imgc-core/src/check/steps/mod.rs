@@ -25,6 +25,8 @@ use crate::types::Type;
 use std::collections::HashMap;
 
 impl Checker<'_> {
+    /// Elaborates one statement. A step that becomes one instruction is checked by the function
+    /// for its kind and pushed here; declarations, blocks, `env` and calls push their own.
     pub(super) fn step(
         &mut self,
         statement: &ast::Statement,

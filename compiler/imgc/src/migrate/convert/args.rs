@@ -78,7 +78,7 @@ impl Converter<'_> {
 /// The type a build argument's default makes clear, when the text of that type's value is the
 /// default exactly: `int` for a plain number (not a version), `bool` for `true`/`false`, `port`
 /// for `8080/tcp`.
-pub(super) fn arg_type(name: &str, default: &str) -> Option<&'static str> {
+fn arg_type(name: &str, default: &str) -> Option<&'static str> {
     let upper = name.to_uppercase();
     let versionish = upper.contains("VERSION") || upper.ends_with("_VER") || upper.contains("TAG");
     if default == "true" || default == "false" {
@@ -97,7 +97,7 @@ pub(super) fn arg_type(name: &str, default: &str) -> Option<&'static str> {
 }
 
 /// A name a build argument may have in `.img` (also a keyword).
-pub(super) fn is_arg_name(name: &str) -> bool {
+fn is_arg_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

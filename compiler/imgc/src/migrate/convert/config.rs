@@ -163,7 +163,7 @@ pub(super) fn go_bool(text: &str) -> Option<bool> {
 }
 
 /// A Go duration as an `.img` duration literal (whole milliseconds).
-pub(super) fn go_duration_literal(text: &str) -> Option<String> {
+fn go_duration_literal(text: &str) -> Option<String> {
     let nanos = dockerfile::go_duration(text).ok()?;
     if nanos <= 0 || nanos % 1_000_000 != 0 {
         return None;
@@ -173,7 +173,7 @@ pub(super) fn go_duration_literal(text: &str) -> Option<String> {
 }
 
 /// A literal `EXPOSE` port as an `.img` port, or `None` (a range, a bad number).
-pub(super) fn port_literal(text: &str) -> Option<String> {
+fn port_literal(text: &str) -> Option<String> {
     let (number, protocol) = match text.split_once('/') {
         Some((n, p)) => (n, Some(p.to_lowercase())),
         None => (text, None),

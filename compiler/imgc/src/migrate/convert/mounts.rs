@@ -32,7 +32,7 @@ impl Converter<'_> {
         ok.then_some(out)
     }
 
-    pub(super) fn device(&mut self, flag: &Flag, value: &str) -> Option<String> {
+    fn device(&mut self, flag: &Flag, value: &str) -> Option<String> {
         let fields = csv_fields(value).unwrap_or_default();
         let mut name = None;
         let mut required = false;
@@ -173,7 +173,7 @@ impl Converter<'_> {
         Some(self.secret_name(id))
     }
 
-    pub(super) fn secret_name(&mut self, id: &str) -> String {
+    fn secret_name(&mut self, id: &str) -> String {
         if let Some((name, _)) = self.secrets.iter().find(|(_, known)| known == id) {
             return name.clone();
         }

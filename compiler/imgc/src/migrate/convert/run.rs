@@ -79,7 +79,7 @@ impl Converter<'_> {
 
     /// A whole script as a string literal, broken where the Dockerfile broke its lines (a `\` at
     /// the end of a line inside an `.img` string joins the lines, as a continuation does).
-    pub(super) fn script_literal(&self, instruction: &Instruction, script: &str) -> String {
+    fn script_literal(&self, instruction: &Instruction, script: &str) -> String {
         let offset = instruction.original.trim_end().len().saturating_sub(script.len());
         let breaks: Vec<usize> = instruction
             .line_starts
@@ -107,7 +107,7 @@ impl Converter<'_> {
 
     /// Which comments written inside a continued `RUN` go before which command of its chain:
     /// each before the first command that starts after it.
-    pub(super) fn inner_comment_positions(
+    fn inner_comment_positions(
         &self,
         instruction: &Instruction,
         script: &str,
@@ -132,7 +132,7 @@ impl Converter<'_> {
 
     /// Splitting a step with these mounts keeps its meaning: not with a `tmpfs` or a writable
     /// bind mount, whose content does not outlive the step.
-    pub(super) fn splittable_mounts(&self, instruction: &Instruction) -> bool {
+    fn splittable_mounts(&self, instruction: &Instruction) -> bool {
         instruction.flags.iter().filter(|f| f.name == "mount").all(|f| {
             let fields = f.value.as_deref().map(csv_fields).and_then(Result::ok).unwrap_or_default();
             let kind = fields
@@ -149,7 +149,7 @@ impl Converter<'_> {
 
     /// A `RUN <<EOF` whose document is a `#!` script: `heredoc(…)`. A shell script document is
     /// the multi-line command `run "…"`. `None` when the step has no here-document.
-    pub(super) fn run_heredoc(&mut self, instruction: &Instruction) -> Option<Option<String>> {
+    fn run_heredoc(&mut self, instruction: &Instruction) -> Option<Option<String>> {
         let [first, ..] = instruction.heredocs.as_slice() else { return None };
         let Arguments::Shell(command) = &instruction.args else { return None };
         let simple = instruction.heredocs.len() == 1

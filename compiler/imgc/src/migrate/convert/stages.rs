@@ -49,7 +49,7 @@ impl Converter<'_> {
 
     /// The `as` clause keeping the current stage's Dockerfile name when its `.img` name differs:
     /// `as "dev-envs"`, or `as none` for an unnamed stage (the unnamed image needs neither).
-    pub(super) fn stage_alias(&self, last: bool) -> Option<String> {
+    fn stage_alias(&self, last: bool) -> Option<String> {
         let stage = &self.stages[self.current];
         match &stage.dockerfile_name {
             None if last => None,
@@ -61,7 +61,7 @@ impl Converter<'_> {
 
     /// The base of a stage: an earlier stage, `scratch`, or an image reference (global arguments
     /// inserted by name).
-    pub(super) fn base(&mut self, from: &Instruction, text: &str) -> Option<String> {
+    fn base(&mut self, from: &Instruction, text: &str) -> Option<String> {
         let word = self.word(from, text)?;
         if let Some(literal) = word.literal() {
             if literal == "scratch" {
@@ -148,7 +148,7 @@ impl Converter<'_> {
 
     /// Whether a stage starts with `DEBIAN_FRONTEND=noninteractive` set: only known for a stage
     /// built on an earlier one.
-    pub(super) fn base_frontend(&self) -> bool {
+    fn base_frontend(&self) -> bool {
         let Some(from) = self.df.instructions.iter().filter(|i| i.kind == InstructionKind::From).nth(self.current)
         else {
             return false;

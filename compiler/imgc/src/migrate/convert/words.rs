@@ -49,7 +49,7 @@ impl Converter<'_> {
     }
 
     /// `$NAME` or `\${NAME…}` as code in a string.
-    pub(super) fn variable_text(
+    fn variable_text(
         &mut self,
         instruction: &Instruction,
         variable: &Variable,
@@ -77,7 +77,7 @@ impl Converter<'_> {
 
     /// A word inside `${NAME:-word}`: the builder reads it again, so characters it would take
     /// for syntax there (and that imgc cannot escape) cannot be written.
-    pub(super) fn nested_text(&mut self, instruction: &Instruction, word: &Word, pattern: bool) -> Option<String> {
+    fn nested_text(&mut self, instruction: &Instruction, word: &Word, pattern: bool) -> Option<String> {
         let special: &[char] = if pattern { &['}', '\'', '/'] } else { &['}', '\''] };
         for piece in &word.0 {
             if let Piece::Literal(text) = piece
@@ -102,7 +102,7 @@ pub(super) fn entry_key(key: &str) -> String {
 
 /// Literal text of a word as the inside of an `.img` string: escapes for `\`, `"` and `${`; a `$`
 /// that the builder would take for a variable is inserted as a value (`${"$"}`).
-pub(super) fn literal_text(text: &str, variable_follows: bool) -> String {
+fn literal_text(text: &str, variable_follows: bool) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
     for (index, &c) in chars.iter().enumerate() {
