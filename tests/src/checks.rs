@@ -19,7 +19,8 @@ use crate::read_example_file;
 pub const SERVER_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The names of the examples under `examples/` that have a check.
-pub const EXAMPLES: [&str; 4] = ["nginx", "c-static", "python-web", "static-site"];
+pub const EXAMPLES: [&str; 7] =
+    ["nginx", "c-static", "python-web", "static-site", "node-app", "python-venv", "go-service"];
 
 /// Runs the check of `example` (one of [`EXAMPLES`]).
 pub fn check_example(example: &str, engine: Engine, image: &str) {
@@ -28,6 +29,9 @@ pub fn check_example(example: &str, engine: Engine, image: &str) {
         "c-static" => check_c_static(engine, image),
         "python-web" => check_python_web(engine, image),
         "static-site" => check_static_site(engine, image),
+        "node-app" => check_node_app(engine, image),
+        "python-venv" => check_python_venv(engine, image),
+        "go-service" => check_go_service(engine, image),
         other => panic!("no check for example {other:?}"),
     }
 }
@@ -364,5 +368,113 @@ pub fn check_cargo_app(engine: Engine, image: &str, port: u16, version: &str) {
                 server.stop().unwrap_or_else(|e| panic!("{e}"));
             }
         }
+    }
+}
+
+// ------------------------------------- node-app, python-venv, go-service --
+
+/// A path the server answers, and the check of the body it answers with.
+type Answer<'a> = (&'a str, fn(&str) -> bool);
+
+/// What an HTTP example promises: its port (exposed, and in `$APP_PORT`), the uid it runs as,
+/// and answers besides `/` (`$APP_GREETING`) and `/health` (ok).
+struct HttpApp<'a> {
+    port: u16,
+    uid: &'a str,
+    answers: &'a [Answer<'a>],
+}
+
+/// The example's server answers `/`, `/health` and its other paths, with the greeting of the
+/// image's env and with one given to the container; it runs as its uid; its HEALTHCHECK passes;
+/// it stops at once on `docker stop`.
+fn check_http_app(engine: Engine, image: &str, app: &HttpApp<'_>) {
+    let cfg = config(engine, image);
+    assert_eq!(cfg.exposed_ports, [format!("{}/tcp", app.port)], "EXPOSE of {image}");
+    assert_eq!(cfg.env_var("APP_PORT"), Some(app.port.to_string().as_str()), "ENV APP_PORT of {image}");
+    let greeting =
+        cfg.env_var("APP_GREETING").unwrap_or_else(|| panic!("{image} sets no APP_GREETING: {cfg:?}")).to_string();
+    let healthcheck = cfg.healthcheck.clone().unwrap_or_else(|| panic!("{image} has no HEALTHCHECK: {cfg:?}"));
+    let answers = |expected: &str| {
+        expect_get(app.port, "/", 200, Some(&format!("{expected}\n")));
+        expect_get(app.port, "/health", 200, Some("ok\n"));
+        expect_get(app.port, "/nope", 404, None);
+        for (path, check) in app.answers {
+            let response = expect_get(app.port, path, 200, None);
+            assert!(check(&response.body), "GET {path}: unexpected body {:?}", response.body);
+        }
+    };
+
+    let _ports = lock_host_ports();
+    assert_port_free(app.port);
+    match engine {
+        Engine::Docker | Engine::Buildkit => {
+            for (opts, expected) in
+                [(vec![], greeting.clone()), (vec!["-e", "APP_GREETING=Hi from a test"], "Hi from a test".to_string())]
+            {
+                let ctr = docker::start(image, &opts, &[]).unwrap_or_else(|e| panic!("{e}"));
+                wait_for_http_while(app.port, "/health", SERVER_START_TIMEOUT, || ctr.state().is_ok_and(|s| s.running))
+                    .unwrap_or_else(|e| panic!("server in {ctr:?}: {e}\nlogs: {:?}", ctr.logs()));
+                answers(&expected);
+                // From the host's `ps`: the image may have no `cat` (scratch).
+                let top = docker::command().args(["top", &ctr.id, "-o", "pid,uid"]).output().expect("docker top");
+                let top = String::from_utf8_lossy(&top.stdout).into_owned();
+                let uid = top.lines().nth(1).and_then(|l| l.split_whitespace().nth(1));
+                assert_eq!(uid, Some(app.uid), "uid of the server: {top}");
+                let health = run_healthcheck(&healthcheck, |argv| ctr.exec(argv).unwrap_or_else(|e| panic!("{e}")));
+                assert!(health.success(), "HEALTHCHECK {healthcheck:?} failed: {health:?}");
+                let took = ctr.stop(20).unwrap_or_else(|e| panic!("{e}"));
+                assert!(took < Duration::from_secs(15), "docker stop took {took:?}");
+            }
+        }
+        Engine::Buildah => {
+            let ctr = buildah_container(image);
+            assert_eq!(buildah_output(&ctr, &["id", "-u"]), app.uid, "uid");
+            for (env, expected) in [(vec![], greeting.as_str()), (vec![("APP_GREETING", "Hej")], "Hej")] {
+                let mut server = buildah_serve(&ctr, image, &env);
+                wait_for_http_while(app.port, "/health", SERVER_START_TIMEOUT, || server.is_running())
+                    .unwrap_or_else(|e| panic!("server under buildah run: {e}\nlogs: {:?}", server.logs()));
+                answers(expected);
+                let health = run_healthcheck(&healthcheck, |argv| ctr.run(argv).unwrap_or_else(|e| panic!("{e}")));
+                assert!(health.success(), "HEALTHCHECK {healthcheck:?} failed: {health:?}");
+                server.stop().unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}
+
+/// examples/node-app: the server answers on 3000 as uid 10001; `/uptime` is formatted by `ms`,
+/// its dependency from the npm registry.
+pub fn check_node_app(engine: Engine, image: &str) {
+    let uptime: fn(&str) -> bool = |body| body.trim_end().ends_with("ms") || body.trim_end().ends_with('s');
+    check_http_app(engine, image, &HttpApp { port: 3000, uid: "10001", answers: &[("/uptime", uptime)] });
+}
+
+/// examples/python-venv: the server answers on 8000 as uid 10001; `/sign/x` is signed by
+/// itsdangerous, installed from PyPI into the virtual environment.
+pub fn check_python_venv(engine: Engine, image: &str) {
+    let signed: fn(&str) -> bool = |body| body.starts_with("x.") && body.trim_end().len() > "x.".len();
+    check_http_app(engine, image, &HttpApp { port: 8000, uid: "10001", answers: &[("/sign/x", signed)] });
+}
+
+/// examples/go-service: the server answers on 8080 as uid 65534, in the time zone Europe/Paris,
+/// with CA certificates. An image with no shell (the compiled one is on `scratch`) cannot be
+/// served by `buildah run`'s wrapper: buildah's image is copied into docker's engine and run there.
+pub fn check_go_service(engine: Engine, image: &str) {
+    let paris: fn(&str) -> bool = |body| body == "CET +0100\n" || body == "CEST +0200\n";
+    let certs: fn(&str) -> bool = |body| body == "true\n";
+    let app = HttpApp { port: 8080, uid: "65534", answers: &[("/time", paris), ("/certs", certs)] };
+    let has_shell = engine.exec(image, &["/bin/sh", "-c", "true"]).is_ok_and(|o| o.success());
+    if engine != Engine::Buildah || has_shell {
+        return check_http_app(engine, image, &app);
+    }
+    let copy = crate::unique_tag(Engine::Docker, "go-service-from-buildah");
+    let push = buildah::command()
+        .args(["push", image, &format!("docker-daemon:{copy}")])
+        .output()
+        .unwrap_or_else(|e| panic!("buildah push: {e}"));
+    assert!(push.status.success(), "buildah push {image}: {}", String::from_utf8_lossy(&push.stderr));
+    check_http_app(Engine::Docker, &copy, &app);
+    if !crate::keep_images() {
+        let _ = docker::command().args(["rmi", &copy]).output();
     }
 }

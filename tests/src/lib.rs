@@ -27,6 +27,7 @@ pub mod builder;
 pub mod checks;
 pub mod cmd;
 pub mod docker;
+pub mod egress;
 pub mod hostports;
 pub mod http;
 pub mod image;
@@ -62,12 +63,20 @@ pub fn read_example_file(example: &str, relative: &str) -> String {
 }
 
 /// Builds `examples/EXAMPLE/DOCKERFILE_NAME` with the example's directory as
-/// context into a unique tag; panics with the build log if the build fails.
+/// context into a unique tag (trusting the network's CA for an example that
+/// fetches from a registry: [`egress`]); panics with the build log if the build fails.
 pub fn build_example(engine: Engine, example: &str, dockerfile_name: &str) -> Image {
     let dir = example_dir(example);
     let dockerfile = dir.join(dockerfile_name);
     assert!(dockerfile.is_file(), "{} does not exist", dockerfile.display());
     let name = format!("{example}-{}", dockerfile_name.to_ascii_lowercase());
+    if egress::REGISTRY_EXAMPLES.contains(&example) {
+        let text = std::fs::read_to_string(&dockerfile).unwrap_or_else(|e| panic!("{}: {e}", dockerfile.display()));
+        let build = egress::trusting(&text, &dir);
+        return engine
+            .build_image(Dockerfile::Text(&build.dockerfile), build.context.path(), &name)
+            .unwrap_or_else(|e| panic!("{engine} build of {}: {e}", dockerfile.display()));
+    }
     engine
         .build_image(Dockerfile::Path(&dockerfile), &dir, &name)
         .unwrap_or_else(|e| panic!("{engine} build of {}: {e}", dockerfile.display()))
@@ -78,6 +87,12 @@ pub fn build_example(engine: Engine, example: &str, dockerfile_name: &str) -> Im
 /// if the build fails.
 pub fn build_example_text(engine: Engine, example: &str, text: &str, name: &str) -> Image {
     let dir = example_dir(example);
+    if egress::REGISTRY_EXAMPLES.contains(&example) {
+        let build = egress::trusting(text, &dir);
+        return engine
+            .build_image(Dockerfile::Text(&build.dockerfile), build.context.path(), name)
+            .unwrap_or_else(|e| panic!("{engine} build of {name} (context {}): {e}", dir.display()));
+    }
     engine
         .build_image(Dockerfile::Text(text), &dir, name)
         .unwrap_or_else(|e| panic!("{engine} build of {name} (context {}): {e}", dir.display()))

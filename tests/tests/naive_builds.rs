@@ -54,6 +54,36 @@ fn static_site_docker() {
     naive("static-site", Engine::Docker);
 }
 
+#[test]
+fn node_app_buildah() {
+    naive("node-app", Engine::Buildah);
+}
+
+#[test]
+fn node_app_docker() {
+    naive("node-app", Engine::Docker);
+}
+
+#[test]
+fn python_venv_buildah() {
+    naive("python-venv", Engine::Buildah);
+}
+
+#[test]
+fn python_venv_docker() {
+    naive("python-venv", Engine::Docker);
+}
+
+#[test]
+fn go_service_buildah() {
+    naive("go-service", Engine::Buildah);
+}
+
+#[test]
+fn go_service_docker() {
+    naive("go-service", Engine::Docker);
+}
+
 /// Every example with a check has a naive Dockerfile tested above.
 #[test]
 fn every_example_is_covered() {

@@ -81,6 +81,7 @@ codes! {
     VolumeWrite = "W0107", "a step writes under a declared volume";
     ForeignPackageManager = "W0108", "a command the base image's distribution does not have";
     UndeclaredPlatformArg = "W0109", "a command reads a platform argument its stage does not declare";
+    StdlibFamily = "W0110", "a standard library function for another distribution";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -599,6 +599,14 @@ fn w0108_foreign_package_manager() {
 }
 
 #[test]
+fn w0110_stdlib_family() {
+    snapshot!(
+        StdlibFamily,
+        "import std.user\n\nimage from \"alpine:3.20\" {\n    user.create(\"app\")\n    user \"app\"\n}\n"
+    );
+}
+
+#[test]
 fn w0109_undeclared_platform_arg() {
     snapshot!(
         UndeclaredPlatformArg,

@@ -340,6 +340,15 @@ fn every_standard_module_parses_and_checks_alone() {
     }
 }
 
+/// The standard library is written in `imgc fmt`'s layout, as the programs that read it are.
+#[test]
+fn every_standard_module_is_formatted() {
+    for (name, text) in imgc::stdlib::MODULES {
+        let formatted = imgc::format::format_source(imgc::source::FileId(0), text).expect("parses");
+        assert_eq!(&formatted, text, "std.{name} is not in `imgc fmt`'s layout");
+    }
+}
+
 #[test]
 fn misplaced_statements_are_errors() {
     assert_eq!(error_codes("image from scratch {\n    stage x from scratch {\n    }\n}\n"), ["E0018"]);

@@ -384,6 +384,12 @@ fn hover_shows_types_signatures_docs_and_the_instructions_a_step_emits() {
     );
     let create = hover(&mut client, "uid", 0);
     assert!(create.contains("(parameter) uid: int"), "{create}");
+    // The standard library's toolchain modules are documented the same way.
+    let (go_uri, go_text) = example("go-service");
+    client.open(&go_uri, &go_text);
+    let build = client.at("textDocument/hover", &go_uri, &go_text, "build(", 0, json!({})).unwrap();
+    let build = build["contents"]["value"].as_str().unwrap_or_default();
+    assert!(build.contains("fn build(output: path, package: string") && build.contains("CGO_ENABLED"), "{build}");
     let workdir = hover(&mut client, "workdir", 0);
     assert_eq!(workdir.matches("WORKDIR /app").count(), 2, "{workdir}");
     assert!(workdir.contains("optimizer off") && workdir.contains("optimizer on"), "{workdir}");
@@ -610,7 +616,10 @@ fn the_code_lens_command_shows_the_dockerfile() {
 #[test]
 fn half_typed_programs_never_crash_or_hang_the_server() {
     let mut programs: Vec<String> =
-        ["c-static", "cargo-app", "nginx", "python-web", "static-site"].iter().map(|name| example(name).1).collect();
+        ["c-static", "cargo-app", "go-service", "nginx", "node-app", "python-venv", "python-web", "static-site"]
+            .iter()
+            .map(|name| example(name).1)
+            .collect();
     programs.extend(imgc::stdlib::MODULES.iter().map(|(_, text)| text.to_string()));
     let regressions = std::fs::read_dir(repository().join("fuzz/regressions")).expect("fuzz regressions");
     let mut regressions: Vec<PathBuf> = regressions.flatten().map(|e| e.path()).collect();

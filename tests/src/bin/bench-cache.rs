@@ -2,7 +2,8 @@
 //! the program is edited.
 //!
 //! For every example, three Dockerfiles are built with buildah, layer cache on: the hand-written
-//! `Dockerfile.naive`, imgc's `-O0` output and its optimized output (both `--target classic`).
+//! `Dockerfile.naive`, imgc's `-O0` output and its optimized output (both `--target classic`, or
+//! for BuildKit for the examples with cache mounts, marked `# test: buildkit`).
 //! Then edits are applied one at a time to a copy of the example — a runtime env value, a label,
 //! a source file, the package list — and each Dockerfile is rebuilt. For each build: the steps
 //! re-executed and taken from the cache (RUN steps and all steps), the wall time, the layer count
@@ -61,9 +62,13 @@ impl Variant {
             Variant::Unoptimized => Optimize::none(),
             Variant::Optimized => Optimize::default(),
         };
-        let compilation =
-            imgc::compile_file(&dir.join("app.img"), &imgc::Options::default()).map_err(|e| e.to_string())?;
-        compilation.dockerfile_with(Target::Classic, &optimize).map_err(|errors| compilation.render(&errors, false))
+        let path = dir.join("app.img");
+        let source = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        // Cache mounts need BuildKit's output (buildah builds it): examples marked `# test: buildkit`.
+        let target =
+            if source.lines().any(|l| l.trim() == "# test: buildkit") { Target::Buildkit } else { Target::Classic };
+        let compilation = imgc::compile_file(&path, &imgc::Options::default()).map_err(|e| e.to_string())?;
+        compilation.dockerfile_with(target, &optimize).map_err(|errors| compilation.render(&errors, false))
     }
 }
 
@@ -139,7 +144,9 @@ const EDITS: [Edit; 4] = [
             Some(vec![match example {
                 "nginx" => change("site/index.html", "", "<!-- edited -->\n"),
                 "c-static" => change("greet.c", "", "/* edited */\n"),
-                "python-web" => change("app.py", "", "# edited\n"),
+                "python-web" | "python-venv" => change("app.py", "", "# edited\n"),
+                "node-app" => change("server.js", "", "// edited\n"),
+                "go-service" => change("main.go", "", "// edited\n"),
                 _ => change("www/index.html", "", "<!-- edited -->\n"),
             }])
         },
@@ -160,6 +167,18 @@ const EDITS: [Edit; 4] = [
                 "python-web" => vec![
                     change("app.img", "[\"python3\"]", "[\"python3\", \"less\"]"),
                     change("Dockerfile.naive", "install -y python3", "install -y python3 less"),
+                ],
+                "python-venv" => vec![
+                    change("app.img", "[\"python3\"]", "[\"python3\", \"less\"]"),
+                    change("Dockerfile.naive", "python3-venv\n", "python3-venv less\n"),
+                ],
+                "node-app" => vec![
+                    change("app.img", "[\"nodejs\", \"curl\"]", "[\"nodejs\", \"curl\", \"less\"]"),
+                    change("Dockerfile.naive", "nodejs npm curl", "nodejs npm curl less"),
+                ],
+                "go-service" => vec![
+                    change("app.img", "\"tzdata\"]", "\"tzdata\", \"less\"]"),
+                    change("Dockerfile.naive", "ca-certificates tzdata", "ca-certificates tzdata less"),
                 ],
                 _ => return None,
             })
@@ -220,6 +239,16 @@ fn steps(log: &str) -> (usize, usize, usize, usize) {
     }
     finish(current);
     (runs, runs_executed, steps, steps_executed)
+}
+
+/// [`build`], trusting the network's CA for an example that fetches from a registry
+/// (`imgc_tests::egress`).
+fn build_trusting(example: &str, text: &str, context: &Path, name: &str) -> Result<(Build, Image), String> {
+    if !imgc_tests::egress::REGISTRY_EXAMPLES.contains(&example) {
+        return build(text, context, name);
+    }
+    let trusted = imgc_tests::egress::trusting(text, context);
+    build(&trusted.dockerfile, trusted.context.path(), name)
 }
 
 /// Builds, and measures the build. The image is returned too: removing it removes the cache of
@@ -330,7 +359,7 @@ fn bench(example: &'static str, scratch: &Path) -> Result<Results, String> {
         copy_dir(&original, &dir).map_err(|e| e.to_string())?;
         let name = format!("bench-{example}-{}", variant.name().replace([' ', '-'], ""));
         // Kept until the edits are measured: their rebuilds use its cache.
-        let (first, _image) = build(&variant.dockerfile(&dir)?, &dir, &name)?;
+        let (first, _image) = build_trusting(example, &variant.dockerfile(&dir)?, &dir, &name)?;
         eprintln!("{example} {}: {} layers, {}", variant.name(), first.layers, first.size);
         let mut edits = Vec::new();
         for edit in &EDITS {
@@ -341,7 +370,7 @@ fn bench(example: &'static str, scratch: &Path) -> Result<Results, String> {
             let _ = std::fs::remove_dir_all(&dir);
             copy_dir(&original, &dir).map_err(|e| e.to_string())?;
             apply(&dir, &changes)?;
-            let (rebuilt, _) = build(&variant.dockerfile(&dir)?, &dir, &name)?;
+            let (rebuilt, _) = build_trusting(example, &variant.dockerfile(&dir)?, &dir, &name)?;
             eprintln!("{example} {}: {} -> {}", variant.name(), edit.name, rebuilt.cell());
             edits.push(Some(rebuilt));
         }

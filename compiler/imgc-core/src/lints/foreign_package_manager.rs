@@ -1,50 +1,23 @@
 //! W0108: a `run` uses a command of another distribution than its base image's: `apt-get` or
 //! `groupadd` on Alpine or busybox (Alpine has `apk`, `addgroup` and `adduser`; busybox has no
-//! package manager). The build fails with "not found", after the steps before it have run. Knows
-//! bases only by their image name and tag; never reads an image.
+//! package manager), `apk` on Debian or Ubuntu. The build fails with "not found", after the steps
+//! before it have run. Knows bases only by their image name and tag (`base_family`); never reads
+//! an image. Steps of standard library functions are W0110's, which names the function to use.
 
-use super::{at, commands};
+use super::base_family::{self, Family};
+use super::{at, commands, stdlib_family};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Base, InstructionKind, Program};
-
-/// A base image's distribution, as far as its name tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Alpine,
-    Busybox,
-}
-
-/// The family of the image a stage starts from, following its base stages.
-fn family(program: &Program, stage: usize) -> Option<(Family, String)> {
-    let mut current = program.stages.get(stage)?;
-    for _ in 0..=program.stages.len() {
-        match &current.base {
-            Base::Stage(index) => current = program.stages.get(*index)?,
-            Base::Image(image) => {
-                let reference = image.as_literal()?;
-                let name_and_tag = reference.rsplit('/').next().unwrap_or(&reference);
-                let (name, tag) = name_and_tag.split_once(':').unwrap_or((name_and_tag, ""));
-                let tag = tag.split('@').next().unwrap_or(tag);
-                let family = if name == "alpine" || tag.contains("alpine") {
-                    Family::Alpine
-                } else if name == "busybox" {
-                    Family::Busybox
-                } else {
-                    return None;
-                };
-                return Some((family, reference));
-            }
-            Base::Scratch => return None,
-        }
-    }
-    None
-}
+use crate::ir::{InstructionKind, Program};
+use crate::source::SourceMap;
 
 /// What to write instead of `command` on `family`, when the base does not have it.
 fn instead(family: Family, command: &str, shadow_installed: bool) -> Option<&'static str> {
     let package = matches!(command, "apt-get" | "apt" | "dpkg" | "aptitude" | "yum" | "dnf" | "microdnf");
     let users = matches!(command, "groupadd" | "useradd" | "usermod" | "groupmod" | "userdel" | "groupdel");
     match family {
+        Family::Debian if command == "apk" => {
+            Some("Debian and Ubuntu install packages with `apt-get` (`apt.install` from `std.apt`)")
+        }
         Family::Alpine if package => Some("Alpine installs packages with `apk add --no-cache …`"),
         Family::Alpine if users && !shadow_installed => Some(
             "Alpine creates users with busybox's `addgroup -S NAME` and `adduser -S -G GROUP NAME` (or `apk add --no-cache shadow` first)",
@@ -59,15 +32,19 @@ fn instead(family: Family, command: &str, shadow_installed: bool) -> Option<&'st
     }
 }
 
-pub(super) fn foreign_package_manager(program: &Program, stage: usize, out: &mut Vec<Diagnostic>) {
-    let Some((family, reference)) = family(program, stage) else { return };
+pub(super) fn foreign_package_manager(program: &Program, stage: usize, sources: &SourceMap, out: &mut Vec<Diagnostic>) {
+    let Some((family, reference)) = base_family::of_stage(program, stage) else { return };
     let mut shadow_installed = false;
     for instruction in &program.stages[stage].instructions {
         let InstructionKind::Run(run) = &instruction.kind else { continue };
+        let from_stdlib = stdlib_family::function(instruction, sources).is_some();
         for command in commands(run) {
             let Some(name) = command.name() else { continue };
             if name == "apk" && command.arguments().flatten().any(|a| a == "shadow") {
                 shadow_installed = true;
+            }
+            if from_stdlib {
+                continue;
             }
             if let Some(help) = instead(family, name, shadow_installed) {
                 out.push(at(
@@ -101,6 +78,8 @@ mod tests {
         assert_eq!(on("alpine:3.20", "apk add --no-cache shadow && groupadd app"), 0);
         assert_eq!(on("alpine:3.20", "addgroup -S app && adduser -S -G app app"), 0);
         assert_eq!(on("debian:bookworm-slim", "groupadd app"), 0);
+        assert_eq!(on("debian:bookworm-slim", "apk add --no-cache curl"), 1);
+        assert_eq!(on("python:3.12-slim", "apt-get update"), 0);
         let through_a_stage = "stage base from \"alpine:3.20\" {\n    run \"true\"\n}\nimage from base {\n    run \"apt-get update\"\n}\n";
         assert!(codes(through_a_stage).contains(&"W0108"));
     }

@@ -9,11 +9,13 @@
 
 mod add_for_copy;
 mod apt_update_alone;
+mod base_family;
 mod base_tag;
 mod foreign_package_manager;
 mod package_cache;
 mod root_at_end;
 mod secret_value;
+mod stdlib_family;
 mod undeclared_platform_arg;
 mod volume_writes;
 
@@ -36,7 +38,8 @@ pub fn lint(program: &Program, emitted: &Program, sources: &SourceMap) -> Vec<Di
             step(instruction, &mut out);
         }
         volume_writes::volume_writes(program, index, &mut out);
-        foreign_package_manager::foreign_package_manager(program, index, &mut out);
+        foreign_package_manager::foreign_package_manager(program, index, sources, &mut out);
+        stdlib_family::stdlib_family(program, index, sources, &mut out);
         undeclared_platform_arg::undeclared_platform_arg(stage, &mut out);
         if index == program.target {
             root_at_end::root_at_end(stage, &mut out);
