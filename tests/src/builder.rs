@@ -157,7 +157,9 @@ fn process_config(layout: &std::path::Path) -> Result<serde_json::Value, String>
         let bytes = std::fs::read(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
         serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let blob = |digest: &serde_json::Value| layout.join("blobs/sha256").join(digest.as_str().unwrap_or("").trim_start_matches("sha256:"));
+    let blob = |digest: &serde_json::Value| {
+        layout.join("blobs/sha256").join(digest.as_str().unwrap_or("").trim_start_matches("sha256:"))
+    };
     let index = read(layout.join("index.json"))?;
     let manifest = read(blob(&index["manifests"][0]["digest"]))?;
     let mut config = read(blob(&manifest["config"]["digest"]))?["config"].take();

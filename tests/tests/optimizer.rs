@@ -61,7 +61,8 @@ const ON_DOCKER: &[&str] = &[
 /// Programs whose `imgc build` is not compared with buildah's: a RUN's writes under a volume,
 /// which buildah discards and BuildKit (and so `imgc build`) keeps. tests/tests/oci_run's volume
 /// test covers what `imgc build` does there.
-const BUILDAH_KEEPS_NO_VOLUME_WRITES: &[&str] = &["volume-then-writes", "volume-write-ends-run", "volume-of-base-stage"];
+const BUILDAH_KEEPS_NO_VOLUME_WRITES: &[&str] =
+    &["volume-then-writes", "volume-write-ends-run", "volume-of-base-stage"];
 
 fn programs_dir() -> PathBuf {
     repo_root().join("tests").join("optimizer-programs")
