@@ -31,6 +31,13 @@ const BUILDAH_QUIRKS: &[(&str, &str)] = &[
     // BuildKit removes its mount stubs, as imgc does.
     ("etc/hosts", "buildah's mount stub"),
     ("etc/resolv.conf", "buildah's mount stub"),
+    ("etc/hostname", "buildah's mount stub"),
+    // So do the folders it mounts the kernel's file systems on, where the base has none (the
+    // busybox base): empty folders BuildKit and imgc do not leave.
+    ("dev", "buildah's mount point"),
+    ("proc", "buildah's mount point"),
+    ("sys", "buildah's mount point"),
+    ("run", "buildah's mount point"),
     // shadow's backup copies keep the original's size and time: buildah's vfs differ (size and
     // modification time) misses the new contents and keeps the base's; overlay's upper dir (imgc,
     // BuildKit) has them.
@@ -151,7 +158,9 @@ fn tree_differences(theirs: &std::path::Path, ours: &std::path::Path, work: &std
 }
 
 /// The process settings of the image in an OCI layout (tag `v1`): its config's `config` object,
-/// without buildah's version label.
+/// without buildah's version label, and without the fields only Docker's format has (health
+/// check, shell, triggers), which buildah drops when it writes an OCI image and imgc keeps as
+/// BuildKit does: the examples compare those through docker.
 fn process_config(layout: &std::path::Path) -> Result<serde_json::Value, String> {
     let read = |path: std::path::PathBuf| -> Result<serde_json::Value, String> {
         let bytes = std::fs::read(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
@@ -163,6 +172,11 @@ fn process_config(layout: &std::path::Path) -> Result<serde_json::Value, String>
     let index = read(layout.join("index.json"))?;
     let manifest = read(blob(&index["manifests"][0]["digest"]))?;
     let mut config = read(blob(&manifest["config"]["digest"]))?["config"].take();
+    if let Some(fields) = config.as_object_mut() {
+        for docker_only in ["Healthcheck", "Shell", "OnBuild"] {
+            fields.remove(docker_only);
+        }
+    }
     if let Some(labels) = config.get_mut("Labels").and_then(|l| l.as_object_mut()) {
         labels.remove("io.buildah.version");
         if labels.is_empty() {

@@ -33,8 +33,15 @@ impl Overlay {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
         }
         let mut lowerdir = Vec::new();
-        // Overlay lists the topmost lower directory first.
+        // Overlay lists the topmost lower directory first, and refuses one directory twice
+        // (ELOOP). A layer that comes again (two steps that wrote the same change, e.g. a folder
+        // removed and made again) is stacked at its topmost place only: every path the lower copy
+        // sets, the upper one sets the same way above everything between them.
+        let mut seen = std::collections::HashSet::new();
         for (n, lower) in lowers.iter().enumerate().rev() {
+            if !seen.insert(lower) {
+                continue;
+            }
             std::os::unix::fs::symlink(lower, names.join(n.to_string()))
                 .map_err(|e| format!("cannot link `{}`: {e}", lower.display()))?;
             lowerdir.push(n.to_string());

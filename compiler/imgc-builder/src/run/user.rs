@@ -1,7 +1,8 @@
 //! The user a step runs as, from the stage's `user` (`name`, `uid`, `name:group`, `uid:gid`)
 //! looked up in the root file system's `/etc/passwd` and `/etc/group`, as BuildKit does: a
 //! numeric user need not exist (group 0 then); a name must; without an explicit group the user's
-//! primary group and every group listing it.
+//! primary group and every group listing it. The group the step runs with is always the first
+//! supplementary group too (BuildKit's `ensureAdditionalGids`; `id` prints it under `groups=`).
 //!
 //! Plain text in, numbers out; the caller reads the files.
 
@@ -39,7 +40,7 @@ pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<Ids, String> {
         },
         None => primary,
     };
-    let mut additional_gids = Vec::new();
+    let mut additional_gids = vec![gid];
     if explicit_group.is_none() && !name.is_empty() {
         for f in &groups {
             let members = f.get(3).copied().unwrap_or_default();
@@ -69,12 +70,12 @@ mod tests {
     #[test]
     fn names_and_numbers_resolve_as_buildkit_resolves_them() {
         let ids = |spec| resolve(spec, PASSWD, GROUP);
-        assert_eq!(ids("web"), Ok(Ids { uid: 10001, gid: 10001, additional_gids: vec![50] }));
-        assert_eq!(ids("10001"), Ok(Ids { uid: 10001, gid: 10001, additional_gids: vec![50] }));
-        assert_eq!(ids("4242"), Ok(Ids { uid: 4242, gid: 0, additional_gids: vec![] }));
-        assert_eq!(ids("web:staff"), Ok(Ids { uid: 10001, gid: 50, additional_gids: vec![] }));
-        assert_eq!(ids("1:2"), Ok(Ids { uid: 1, gid: 2, additional_gids: vec![] }));
-        assert_eq!(ids(""), Ok(Ids { uid: 0, gid: 0, additional_gids: vec![] }));
+        assert_eq!(ids("web"), Ok(Ids { uid: 10001, gid: 10001, additional_gids: vec![10001, 50] }));
+        assert_eq!(ids("10001"), Ok(Ids { uid: 10001, gid: 10001, additional_gids: vec![10001, 50] }));
+        assert_eq!(ids("4242"), Ok(Ids { uid: 4242, gid: 0, additional_gids: vec![0] }));
+        assert_eq!(ids("web:staff"), Ok(Ids { uid: 10001, gid: 50, additional_gids: vec![50] }));
+        assert_eq!(ids("1:2"), Ok(Ids { uid: 1, gid: 2, additional_gids: vec![2] }));
+        assert_eq!(ids(""), Ok(Ids { uid: 0, gid: 0, additional_gids: vec![0] }));
         assert!(ids("nobody").is_err_and(|e| e.contains("unable to find user nobody")));
         assert!(ids("web:nogroup").is_err_and(|e| e.contains("unable to find group nogroup")));
     }
