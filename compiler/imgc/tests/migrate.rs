@@ -245,6 +245,11 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
         let rendered = imgc::diagnostics::render_human(&dynamic.sources, &dynamic.diagnostics, false);
         assert!(rendered.contains("Dockerfile:3:1") && rendered.contains("write the name it stands for"), "{rendered}");
     }
+    // A `<<` word on a line whose words BuildKit cannot read is no here-document to it (found by
+    // the migrate fuzz target): refused, never dropped.
+    let unread = migrate("Dockerfile", "FROM alpine\nCOPY <<uz ${A_${B}} /x\n");
+    assert_eq!(codes(&unread.diagnostics), ["E0033"]);
+    assert!(unread.program.is_none());
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

@@ -17,7 +17,16 @@ impl Converter<'_> {
         let mut items = Vec::new();
         for source in sources {
             if matches!(instruction.args, Arguments::Words(_)) && dockerfile::is_heredoc_word(source) {
-                let heredoc = heredocs.next()?;
+                let Some(heredoc) = heredocs.next() else {
+                    // BuildKit found no here-document on the line (its word reader failed on
+                    // it) and copies an empty file named after the word: nothing `.img` says.
+                    self.unsupported(
+                        instruction.span,
+                        format!("`{source}` with no here-document after it"),
+                        "write the here-document's lines and its end line after the instruction, or quote the path",
+                    );
+                    return None;
+                };
                 let content = heredoc.chomped_content();
                 if !self.heredoc_ok(instruction, heredoc, &content) {
                     return None;
