@@ -47,6 +47,26 @@ pub enum Kind {
     },
 }
 
+impl Kind {
+    /// A named pipe or device node read from disk, as a layer entry; `None` for any other kind
+    /// of file (sockets among them: no tar entry holds one, and BuildKit's differ drops them too).
+    pub fn special_file(file_type: &std::fs::FileType, meta: &std::fs::Metadata) -> Option<Kind> {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        if file_type.is_fifo() {
+            Some(Kind::Fifo)
+        } else if file_type.is_char_device() || file_type.is_block_device() {
+            let rdev = meta.rdev();
+            Some(Kind::Device {
+                block: file_type.is_block_device(),
+                major: libc::major(rdev),
+                minor: libc::minor(rdev),
+            })
+        } else {
+            None
+        }
+    }
+}
+
 /// Where a file's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {

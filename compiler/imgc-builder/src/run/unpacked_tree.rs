@@ -56,11 +56,8 @@ fn walk(dir: &Path, relative: &str, tree: &mut Tree, links: &mut HashMap<(u64, u
                     Kind::File { content: Content::Disk(full.clone()), size: meta.len() }
                 }
             }
-        } else if file_type.is_fifo() {
-            Kind::Fifo
-        } else if file_type.is_char_device() || file_type.is_block_device() {
-            let rdev = meta.rdev();
-            Kind::Device { block: file_type.is_block_device(), major: libc::major(rdev), minor: libc::minor(rdev) }
+        } else if let Some(special) = Kind::special_file(&file_type, &meta) {
+            special
         } else {
             continue;
         };

@@ -61,13 +61,9 @@ fn walk(dir: &Path, relative: &str, changes: &mut Changes, links: &mut HashMap<(
                 links.insert((meta.dev(), meta.ino()), path.clone());
             }
             Kind::File { content: Content::Disk(full.clone()), size: meta.len() }
-        } else if file_type.is_fifo() {
-            Kind::Fifo
-        } else if file_type.is_char_device() || file_type.is_block_device() {
-            let rdev = meta.rdev();
-            Kind::Device { block: file_type.is_block_device(), major: libc::major(rdev), minor: libc::minor(rdev) }
+        } else if let Some(special) = Kind::special_file(&file_type, &meta) {
+            special
         } else {
-            // Sockets: no tar entry holds one (BuildKit's differ drops them too).
             continue;
         };
         changes.entries.insert(path, Node { kind, mode, uid, gid, attrs: attrs()? });
