@@ -36,6 +36,34 @@ pub fn build(source: &str, destination: &str, options: &oci::Options) -> Result<
     })
 }
 
+/// The program `source` compiles to, as `context/app.img`; panics with the diagnostics if it
+/// has errors.
+pub fn compile_program(source: &str, context: &Path) -> imgc::ir::Program {
+    let compilation =
+        imgc::compile_source(&context.join("app.img").to_string_lossy(), source, &imgc::Options::default());
+    assert!(!compilation.has_errors(), "{}", compilation.render(&compilation.diagnostics, false));
+    compilation.program.expect("a program")
+}
+
+/// Build options for a program in `context`, with the cache under `dir` and no registry
+/// credentials.
+pub fn test_options(dir: &Path, context: &Path) -> oci::Options {
+    let mut options = oci::Options::new(context);
+    options.cache_dir = Some(dir.join("cache"));
+    options.authfile = Some(dir.join("no-config.json"));
+    options
+}
+
+/// A JSON file, read and parsed (panics when it is missing or malformed).
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("JSON")
+}
+
+/// Where the blob `digest` (`sha256:…`) is in an OCI layout.
+pub fn blob_path(layout: &Path, digest: &str) -> PathBuf {
+    layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))
+}
+
 /// `tests/scripts/validate-oci-layout.py SCHEMAS LAYOUT`: schemas, digests and sizes. Runs
 /// Debian's `/usr/bin/python3` (with `python3-jsonschema`), or `IMGC_PYTHON`.
 pub fn validate_layout(layout: &Path) -> Result<Output, ToolError> {

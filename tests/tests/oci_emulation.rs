@@ -5,12 +5,13 @@
 //! writes `uname -m` and reads a copied file. Each platform's image, unpacked by umoci, holds its
 //! own machine name (`x86_64`, `aarch64`), and its config names its architecture.
 
-use imgc::oci::Options;
 use imgc::oci::multi::build_index;
 use imgc::oci::output::Destination;
 use imgc::oci::platform::Platform;
 use imgc_tests::ensure_test_env;
-use imgc_tests::oci::{lowercase_tempdir, umoci_unpack, validate_layout, write_files};
+use imgc_tests::oci::{
+    blob_path, compile_program, lowercase_tempdir, read_json, test_options, umoci_unpack, validate_layout, write_files,
+};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -30,28 +31,6 @@ fn busybox(architecture: &str) -> PathBuf {
             Path::new(&cache).join(format!("busybox-{architecture}"))
         }
     }
-}
-
-fn compile(source: &str, context: &Path) -> imgc::ir::Program {
-    let compilation =
-        imgc::compile_source(&context.join("app.img").to_string_lossy(), source, &imgc::Options::default());
-    assert!(!compilation.has_errors(), "{}", compilation.render(&compilation.diagnostics, false));
-    compilation.program.expect("a program")
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("JSON")
-}
-
-fn blob_path(layout: &Path, digest: &str) -> PathBuf {
-    layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))
-}
-
-fn options(dir: &Path, context: &Path) -> Options {
-    let mut options = Options::new(context);
-    options.cache_dir = Some(dir.join("cache"));
-    options.authfile = Some(dir.join("no-config.json"));
-    options
 }
 
 /// Tags `descriptor` as `tag` in the layout's index.json.
@@ -78,10 +57,10 @@ fn make_base(dir: &Path) -> PathBuf {
         for applet in ["sh", "uname", "cat"] {
             std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("symlink");
         }
-        let mut options = options(dir, &context);
+        let mut options = test_options(dir, &context);
         options.platform = Some(platform(architecture));
         let destination = Destination::parse(&format!("oci:{}:{architecture}", layout.display())).expect("destination");
-        let program = compile("image from scratch {\n    copy \"rootfs/\" to \"/\"\n}\n", &context);
+        let program = compile_program("image from scratch {\n    copy \"rootfs/\" to \"/\"\n}\n", &context);
         let built = imgc::oci::build(&program, &destination, &options).expect("a base image");
         let size = std::fs::metadata(blob_path(&layout, &built.manifest_digest)).expect("size").len();
         descriptors.push(serde_json::json!({
@@ -121,11 +100,11 @@ fn run_steps_for_arm64_run_under_qemu() {
          run \"uname -m > /arch && cat /app.txt > /seen.txt\"\n}}\n",
         base.display()
     );
-    let program = compile(&source, &context);
+    let program = compile_program(&source, &context);
     let layout = dir.path().join("out");
     let destination = Destination::parse(&format!("oci:{}:v1", layout.display())).expect("destination");
     let platforms: Vec<Platform> = PLATFORMS.iter().map(|(a, _)| platform(a)).collect();
-    let built = build_index(&program, &destination, &options(dir.path(), &context), &platforms)
+    let built = build_index(&program, &destination, &test_options(dir.path(), &context), &platforms)
         .unwrap_or_else(|e| panic!("builds both platforms: {e}"));
     validate_layout(&layout).expect("valid against the OCI schemas");
 

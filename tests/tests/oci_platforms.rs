@@ -9,7 +9,9 @@ use imgc::oci::multi::build_index;
 use imgc::oci::output::Destination;
 use imgc::oci::platform::Platform;
 use imgc_tests::ensure_test_env;
-use imgc_tests::oci::{lowercase_tempdir, skopeo, validate_layout, write_files};
+use imgc_tests::oci::{
+    blob_path, compile_program, lowercase_tempdir, read_json, skopeo, test_options, validate_layout, write_files,
+};
 use imgc_tests::registry::Registry;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -20,26 +22,8 @@ fn platforms() -> Vec<Platform> {
     ARCHES.iter().map(|a| Platform::parse(&format!("linux/{a}")).expect("platform")).collect()
 }
 
-fn compile(source: &str, context: &Path) -> imgc::ir::Program {
-    let compilation =
-        imgc::compile_source(&context.join("app.img").to_string_lossy(), source, &imgc::Options::default());
-    assert!(!compilation.has_errors(), "{}", compilation.render(&compilation.diagnostics, false));
-    compilation.program.expect("a program")
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("JSON")
-}
-
 fn blob(layout: &Path, digest: &str) -> serde_json::Value {
-    read_json(&layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:")))
-}
-
-fn options(dir: &Path, context: &Path) -> Options {
-    let mut options = Options::new(context);
-    options.cache_dir = Some(dir.join("cache"));
-    options.authfile = Some(dir.join("no-config.json"));
-    options
+    read_json(&blob_path(layout, digest))
 }
 
 /// The base: for each platform, one layer with `/etc/arch` naming it and a config for it, in one
@@ -52,11 +36,11 @@ fn push_base(dir: &Path, reference: &str) -> Vec<String> {
     for platform in platforms() {
         let context = dir.join(format!("base-{}", platform.architecture));
         write_files(&context, &[("arch", &format!("{}\n", platform.architecture), 0o644)]);
-        let mut options = options(dir, &context);
+        let mut options = test_options(dir, &context);
         options.platform = Some(platform.clone());
         let destination =
             Destination::parse(&format!("oci:{}:{}", layout.display(), platform.architecture)).expect("destination");
-        let program = compile("image from scratch {\n    copy \"arch\" to \"/etc/arch\"\n}\n", &context);
+        let program = compile_program("image from scratch {\n    copy \"arch\" to \"/etc/arch\"\n}\n", &context);
         let built = imgc::oci::build(&program, &destination, &options).expect("a base image");
         let manifest = blob(&layout, &built.manifest_digest);
         let size =
@@ -121,8 +105,9 @@ fn one_build_writes_an_index_with_an_image_per_platform_on_its_base() {
 
     let context = dir.path().join("app");
     write_files(&context, &[("app.txt", "app\n", 0o644)]);
-    let program = compile(&format!("image from \"{base}\" {{\n    copy \"app.txt\" to \"/app.txt\"\n}}\n"), &context);
-    let options = Options { tags: vec!["latest".into()], ..options(dir.path(), &context) };
+    let program =
+        compile_program(&format!("image from \"{base}\" {{\n    copy \"app.txt\" to \"/app.txt\"\n}}\n"), &context);
+    let options = Options { tags: vec!["latest".into()], ..test_options(dir.path(), &context) };
     let layout = dir.path().join("out");
     let destination = Destination::parse(&format!("oci:{}:v1", layout.display())).expect("destination");
     let built = build_index(&program, &destination, &options, &platforms()).expect("builds both");
@@ -174,10 +159,11 @@ fn a_docker_archive_holds_one_platform() {
     let dir = lowercase_tempdir();
     let context = dir.path().join("app");
     write_files(&context, &[("app.txt", "app\n", 0o644)]);
-    let program = compile("image from scratch {\n    copy \"app.txt\" to \"/app.txt\"\n}\n", &context);
+    let program = compile_program("image from scratch {\n    copy \"app.txt\" to \"/app.txt\"\n}\n", &context);
     let out = dir.path().join("app.tar");
     let destination = Destination::parse(&format!("docker-archive:{}", out.display())).expect("destination");
-    let error = build_index(&program, &destination, &options(dir.path(), &context), &platforms()).expect_err("refused");
+    let error =
+        build_index(&program, &destination, &test_options(dir.path(), &context), &platforms()).expect_err("refused");
     assert!(error.to_string().contains("docker-archive holds one platform"), "{error}");
     assert!(!out.exists());
 }
