@@ -1,4 +1,4 @@
-//! buildah wrappers. Everything uses `--storage-driver vfs` (the store that
+//! buildah wrappers. Everything uses `--storage-driver overlay` (the store that
 //! scripts/setup-test-env fills with the base images), chroot isolation and
 //! `--pull=never`, so nothing ever asks a registry.
 
@@ -20,12 +20,19 @@ pub const BUILD_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 /// Timeout of one `run`/`exec` and of the small buildah commands.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-/// `buildah --storage-driver vfs` (the program can be overridden with
+/// The store's graph driver. Overlay, not vfs: vfs copies the whole root file system at every
+/// step, which fills the disk when the image-build tests run side by side.
+pub const STORAGE_DRIVER: &str = "overlay";
+
+/// The store as a skopeo transport, followed by an image name: `{STORE}docker.io/library/busybox`.
+pub const STORE: &str = "containers-storage:[overlay@/var/lib/containers/storage+/run/containers/storage]";
+
+/// `buildah --storage-driver overlay` (the program can be overridden with
 /// `IMGC_BUILDAH`).
 pub fn command() -> Command {
     let program = std::env::var("IMGC_BUILDAH").unwrap_or_else(|_| "buildah".to_string());
     let mut cmd = Command::new(program);
-    cmd.args(["--storage-driver", "vfs"]);
+    cmd.args(["--storage-driver", STORAGE_DRIVER]);
     cmd
 }
 

@@ -24,7 +24,7 @@ const VOLATILE: &[(&str, &str)] = &[
     ("var/cache/debconf/templates.dat-old", "debconf's previous database"),
 ];
 
-/// Where buildah 1.28 (vfs storage, chroot isolation) differs from BuildKit, and imgc does what
+/// Where buildah 1.28 (chroot isolation) differs from BuildKit, and imgc does what
 /// BuildKit does: left out of the comparison too.
 const BUILDAH_QUIRKS: &[(&str, &str)] = &[
     // The mount points of the files it binds into a RUN stay in the layer as empty files;
@@ -38,11 +38,6 @@ const BUILDAH_QUIRKS: &[(&str, &str)] = &[
     ("proc", "buildah's mount point"),
     ("sys", "buildah's mount point"),
     ("run", "buildah's mount point"),
-    // shadow's backup copies keep the original's size and time: buildah's vfs differ (size and
-    // modification time) misses the new contents and keeps the base's; overlay's upper dir (imgc,
-    // BuildKit) has them.
-    ("etc/group-", "a change buildah's vfs differ misses"),
-    ("etc/gshadow-", "a change buildah's vfs differ misses"),
 ];
 
 fn is_volatile(path: &str) -> bool {

@@ -78,8 +78,7 @@ fn proc1_ids(container: &docker::Container) -> (String, String) {
     (field("Uid:"), field("Gid:"))
 }
 
-/// One working container for all of a check's buildah runs (with vfs
-/// storage, each `buildah from` copies the image's whole filesystem).
+/// One working container for all of a check's buildah runs, not one a run.
 fn buildah_container(image: &str) -> buildah::WorkingContainer {
     buildah::from(image).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -14,7 +14,7 @@ use crate::{buildah, docker};
 /// A container engine the tests build with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Engine {
-    /// `buildah --storage-driver vfs bud --isolation chroot --layers`.
+    /// `buildah --storage-driver overlay bud --isolation chroot --layers`.
     Buildah,
     /// Docker's classic builder (`DOCKER_BUILDKIT=0 docker build --network host`).
     Docker,

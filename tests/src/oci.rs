@@ -79,9 +79,7 @@ pub fn skopeo(args: &[&str]) -> Result<Output, ToolError> {
 
 /// Copies `docker.io/library/IMAGE` from buildah's store into the layout `dir` as `tag`.
 pub fn export_base(image: &str, dir: &Path, tag: &str) -> Result<Output, ToolError> {
-    let source = format!(
-        "containers-storage:[vfs@/var/lib/containers/storage+/run/containers/storage]docker.io/library/{image}"
-    );
+    let source = format!("{}docker.io/library/{image}", crate::buildah::STORE);
     let _store = crate::store_lock::shared();
     skopeo(&["copy", "-q", &source, &format!("oci:{}:{tag}", dir.display())])
 }

@@ -273,10 +273,7 @@ fn base_images_come_from_the_docker_engine_and_containers_storage() {
             .expect("a layout")
     };
     let engine = build_from("docker-daemon:busybox:1.35", "from-engine");
-    let store = build_from(
-        "containers-storage:[vfs@/var/lib/containers/storage+/run/containers/storage]docker.io/library/busybox:1.35",
-        "from-store",
-    );
+    let store = build_from(&format!("{}docker.io/library/busybox:1.35", imgc_tests::buildah::STORE), "from-store");
     assert_eq!(engine.layers.len(), 2, "busybox's layer and the step's");
     let tree = |image: &imgc::oci::base::BaseImage, name: &str| {
         let mut tree = imgc::oci::tree::Tree::default();
