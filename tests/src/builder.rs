@@ -52,18 +52,21 @@ fn is_volatile(path: &str) -> bool {
         || path.ends_with(".pyc")
 }
 
+/// The test bases (the examples' and the programs'), from the local stores the setup script
+/// fills (no registry here), with the tag of their exported OCI layouts.
+const TEST_BASES: [(&str, &str); 2] = [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")];
+
 fn setup(example: &str) -> (tempfile::TempDir, Options) {
-    setup_in(&example_dir(example))
+    setup_in(&example_dir(example), &|_| true)
 }
 
-/// A temporary folder with the test bases exported as OCI layouts, and build options reading
-/// them for a program whose context is `context`.
-fn setup_in(context: &std::path::Path) -> (tempfile::TempDir, Options) {
+/// A temporary folder with the test bases that `wanted` picks exported as OCI layouts, and
+/// build options reading them for a program whose context is `context`.
+fn setup_in(context: &std::path::Path, wanted: &dyn Fn(&str) -> bool) -> (tempfile::TempDir, Options) {
     ensure_test_env();
     let dir = crate::oci::lowercase_tempdir();
     let mut options = Options::new(context);
-    // The examples' bases, from the local stores the setup script fills (no registry here).
-    for (image, tag) in [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")] {
+    for (image, tag) in TEST_BASES.into_iter().filter(|(image, _)| wanted(image)) {
         let layout = dir.path().join(image.replace(':', "-"));
         export_base(image, &layout, tag).unwrap_or_else(|e| panic!("export {image}: {e}"));
         options.base_images.push((image.into(), format!("oci:{}:{tag}", layout.display())));
@@ -213,7 +216,20 @@ pub struct ProgramBuilds {
 
 impl ProgramBuilds {
     pub fn new(context: &std::path::Path) -> Self {
-        let (dir, options) = setup_in(context);
+        let (dir, options) = setup_in(context, &|_| true);
+        ProgramBuilds { dir, options, count: std::cell::Cell::new(0) }
+    }
+
+    /// For the programs whose Dockerfiles are `dockerfiles`: only the test bases one of them
+    /// starts `FROM` are exported (debian's takes seconds).
+    pub fn for_dockerfiles(context: &std::path::Path, dockerfiles: &[&str]) -> Self {
+        let named = |image: &str| {
+            dockerfiles.iter().flat_map(|d| d.lines()).any(|line| {
+                let mut words = line.split_whitespace();
+                words.next().is_some_and(|w| w.eq_ignore_ascii_case("FROM")) && words.any(|w| w == image)
+            })
+        };
+        let (dir, options) = setup_in(context, &named);
         ProgramBuilds { dir, options, count: std::cell::Cell::new(0) }
     }
 

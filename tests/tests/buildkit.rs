@@ -92,7 +92,8 @@ fn programs_where_buildah_differs_build_with_imgc_as_with_buildkit() {
                 }
             }
         });
-        let builds = ProgramBuilds::new(&programs_dir());
+        let dockerfiles: Vec<&str> = programs.iter().map(|(_, _, dockerfile)| dockerfile.as_str()).collect();
+        let builds = ProgramBuilds::for_dockerfiles(&programs_dir(), &dockerfiles);
         for ((name, source, dockerfile), theirs) in programs.iter().zip(receiver) {
             compared += 1;
             let problem = match theirs {
