@@ -101,7 +101,9 @@ pub fn unpack(path: &Path, scratch: &Path) -> Result<Vec<(String, Node)>, String
         };
         nodes.push((name, Node { kind, mode, uid, gid, attrs }));
     }
-    drop(archive);
+    // The rest of the stream too (a tar's padding after its end blocks): a decompressor whose
+    // reader went away fails writing it.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(what)?;
     if let Some(mut child) = child {
         let status = child.wait().map_err(what)?;
         if !status.success() {
@@ -177,5 +179,31 @@ mod tests {
         }
         assert!(!is_archive(&not_tar), "a gzip file that is no tar is copied as it is");
         assert!(!is_archive(&dir.path().join("short")));
+    }
+
+    #[test]
+    fn an_archive_read_through_a_decompressor_is_read_to_its_end() {
+        // Past a tar's end blocks comes padding (GNU tar pads to 10 KiB records); more of it than
+        // a pipe holds, so the decompressor is still writing when the entries are read.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut padded = tar_bytes();
+        padded.resize(padded.len() + (1 << 20), 0);
+        for (program, name) in [("bzip2", "a.tar.bz2"), ("xz", "a.tar.xz")] {
+            let mut child = Command::new(program)
+                .arg("-c")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("compressor");
+            let mut stdin = child.stdin.take().expect("stdin");
+            let input = padded.clone();
+            let writer = std::thread::spawn(move || io::Write::write_all(&mut stdin, &input));
+            let compressed = child.wait_with_output().expect("compressed").stdout;
+            writer.join().expect("writer").expect("written");
+            let archive = dir.path().join(name);
+            std::fs::write(&archive, compressed).expect("write");
+            let nodes = unpack(&archive, &dir.path().join(format!("out-{program}"))).expect("unpacks");
+            assert_eq!(nodes.len(), 3, "{program}");
+        }
     }
 }
