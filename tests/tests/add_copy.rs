@@ -4,10 +4,13 @@
 //!
 //! The context is made here: a tree owned by 1234:5678 with modes 0640, 0755 and setuid, a
 //! symbolic link, a hard link and a nested folder, archived as plain tar, gzip, bzip2, xz and
-//! zstd (and once with no folder entries, whose folders an unpacker must make up), each `add`ed
-//! (unpacked, with the archive's owners; once with a `chown`); a file and an archive served
-//! by an HTTP server on 127.0.0.1 that the test runs (`add` of a URL downloads, as a `0600`
-//! file, and unpacks nothing); `copy` with `chown` and octal `chmod` (setuid too).
+//! zstd (and once with no folder entries, whose folders an unpacker must make up), each `add`ed:
+//! unpacked, with the archive's owners and modes (a `chmod` changes none of them; a `chown`
+//! does with BuildKit 0.23 and later and imgc, not buildah: a quirk in builder.rs). Beside them
+//! a gzip file holding no tar (copied as it is) and a plain file in one `add`; a file and an
+//! archive served by an HTTP server on 127.0.0.1 that the test runs (`add` of a URL downloads a
+//! `0600` file, or with the step's `chown` and `chmod`, and unpacks nothing); `copy` with
+//! `chown` by number and by name and octal `chmod` (setuid too), and `copy` from an image.
 //!
 //! Left out, as buildah 1.28 cannot express them: `unpack false` (`ADD --unpack`, BuildKit
 //! 1.17's; buildah rejects the flag, docker 20.10's built-in BuildKit too), `checksum`
@@ -100,6 +103,8 @@ fn make_context(dir: &Path) {
     write(&dir.join("files/app.conf"), "conf\n", 0o644);
     write(&dir.join("files/sub/data.txt"), "data\n", 0o600);
     write(&dir.join("files/run.sh"), "#!/bin/sh\n", 0o644);
+    // A gzip file that holds no tar: copied as it is.
+    run(Command::new("sh").current_dir(dir).args(["-c", "printf 'not a tar\\n' | gzip -n > notes.gz"]));
     write(&dir.join("served/tool.txt"), "a downloaded tool\n", 0o644);
     std::fs::copy(dir.join("tree.tar.gz"), dir.join("served/remote.tar.gz")).expect("copy");
 }
@@ -127,6 +132,11 @@ image from "busybox:1.35" {{
     copy "files/" to "/srv/" chown "1234:5678" chmod "750"
     copy "files/run.sh" to "/usr/local/bin/run" chmod "4755"
     copy "files/app.conf" to "/etc/app/" chown "7"
+    copy "files/sub/" to "/etc/named/" chown "nobody:nobody"
+    add "notes.gz", "files/run.sh", "tree.tar" to "/opt/mixed/"
+    add "http://127.0.0.1:{port}/tool.txt" to "/opt/downloads/" chown "42:43" chmod "755"
+    add "tree.tar" to "/opt/chmodded/" chmod "700"
+    copy from "busybox:1.35" "/etc/passwd", "/etc/group" to "/from-image/" chown "42"
 }}
 "#
     );

@@ -100,6 +100,9 @@ impl Planner<'_> {
     ) -> Result<Changes, Error> {
         let failed = |e| copy_error(instruction, e);
         let unpack_local = ir_copy.unpack != Some(false);
+        // An archive's entries keep their own modes whatever the `chmod`, as BuildKit unpacks
+        // (its unpacking takes the owner, not the mode); a `chown` applies to them.
+        let unpacked = CopyRequest { chmod: None, ..request.clone() };
         let mut changes = Changes::default();
         let mut plain = Vec::new();
         let many = request.sources.len() > 1;
@@ -114,7 +117,7 @@ impl Planner<'_> {
                     .map_err(|e| add_error(instruction, e))?;
                 if ir_copy.unpack == Some(true) && archive::is_archive(&path) {
                     let nodes = archive::unpack(&path, &scratch.join("unpacked")).map_err(Error::Failed)?;
-                    merge(&mut changes, copy::from_nodes(&mut state.tree, nodes, request).map_err(failed)?);
+                    merge(&mut changes, copy::from_nodes(&mut state.tree, nodes, &unpacked).map_err(failed)?);
                 } else {
                     let size = std::fs::metadata(&path).map_err(|e| Error::Failed(e.to_string()))?.len();
                     // As Docker: a downloaded file is readable by its owner only.
@@ -135,7 +138,7 @@ impl Planner<'_> {
                 for found in self.context.sources(source).map_err(failed)? {
                     if unpack_local && found.metadata.is_file() && archive::is_archive(&found.path) {
                         let nodes = archive::unpack(&found.path, &scratch).map_err(Error::Failed)?;
-                        merge(&mut changes, copy::from_nodes(&mut state.tree, nodes, request).map_err(failed)?);
+                        merge(&mut changes, copy::from_nodes(&mut state.tree, nodes, &unpacked).map_err(failed)?);
                     } else {
                         plain.push(found.relative);
                     }
