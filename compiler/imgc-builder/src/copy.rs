@@ -127,12 +127,31 @@ pub fn from_files(tree: &mut Tree, files: Vec<(String, Node)>, request: &CopyReq
 }
 
 /// Puts unpacked entries (paths relative to the destination directory) into `tree`: they keep
-/// their owners unless the request has a `chown`; returns the layer.
+/// their owners unless the request has a `chown`; returns the layer. A missing destination is
+/// made for the `chown`'s owner; the folders the entries imply (their parents with no entry of
+/// their own) are root's whatever the `chown`, as BuildKit unpacks archives.
 pub fn from_nodes(tree: &mut Tree, nodes: Vec<(String, Node)>, request: &CopyRequest) -> Result<Changes, SourceError> {
     let owner = match request.chown {
         Some(_) => Some(owner(tree, request.chown.as_deref())?),
         None => None,
     };
+    let listed: std::collections::HashSet<&str> = nodes.iter().map(|(path, _)| path.as_str()).collect();
+    let implied: std::collections::BTreeSet<String> = nodes
+        .iter()
+        .flat_map(|(path, _)| {
+            let parts = split(path);
+            (1..parts.len()).map(move |n| parts[..n].join("/"))
+        })
+        .filter(|dir| !listed.contains(dir.as_str()))
+        .collect();
+    let mut changes = place(tree, std::slice::from_ref(&request.dest), Vec::new(), owner, None);
+    for dir in implied {
+        if let Some(resolved) = tree.resolve(&join_abs(&request.dest, &dir), true)
+            && !resolved.is_empty()
+        {
+            ensure_dirs(tree, &mut changes, &resolved, (0, 0), true);
+        }
+    }
     let items = nodes
         .into_iter()
         .map(|(relative, node)| {
@@ -143,7 +162,15 @@ pub fn from_nodes(tree: &mut Tree, nodes: Vec<(String, Node)>, request: &CopyReq
             Item { dest: join_abs(&request.dest, &relative), node }
         })
         .collect();
-    Ok(place(tree, std::slice::from_ref(&request.dest), items, owner, request.chmod.as_ref()))
+    let placed = place(tree, &[], items, owner, request.chmod.as_ref());
+    for path in placed.whiteouts {
+        changes.entries.remove_all(&path);
+        changes.whiteouts.insert(path);
+    }
+    for (path, node) in placed.entries.iter() {
+        changes.entries.insert(path.clone(), node.clone());
+    }
+    Ok(changes)
 }
 
 /// Copies from another stage's tree (`copy --from`) into `tree`; returns the layer.
@@ -548,5 +575,39 @@ mod tests {
         let changes = from_tree(&mut tree, &dirs, &request(&["/"], "/")).expect("copies");
         assert!(changes.whiteouts.contains("x"), "{changes:?}");
         assert_eq!(changes.entries.get("x").map(Node::is_dir), Some(true));
+    }
+
+    #[test]
+    fn unpacked_entries_take_a_chown_and_the_folders_they_imply_are_roots() {
+        let file = |uid| Node {
+            kind: Kind::File { content: Content::Bytes(Arc::from(&b"x"[..])), size: 1 },
+            mode: 0o4755,
+            uid,
+            gid: uid,
+            attrs: Default::default(),
+        };
+        let nodes = vec![
+            ("pkg/bin/tool".to_string(), file(1234)),
+            ("share".to_string(), Node::dir(0o750, 1234, 1234)),
+            ("share/doc".to_string(), file(1234)),
+        ];
+        let mut tree = base_tree();
+        let mut req = request(&["a.tar"], "/opt/x/");
+        req.chown = Some("app".into());
+        let changes = from_nodes(&mut tree, nodes.clone(), &req).expect("placed");
+        let meta = |path: &str| {
+            let node = changes.entries.get(path).unwrap_or_else(|| panic!("{path} in the layer"));
+            (node.mode, node.uid, node.gid)
+        };
+        assert_eq!(meta("opt"), (0o755, 1000, 1000), "the destination's folders are the chown's");
+        assert_eq!(meta("opt/x"), (0o755, 1000, 1000));
+        assert_eq!(meta("opt/x/pkg"), (0o755, 0, 0), "implied: root's");
+        assert_eq!(meta("opt/x/pkg/bin"), (0o755, 0, 0));
+        assert_eq!(meta("opt/x/pkg/bin/tool"), (0o4755, 1000, 1000));
+        assert_eq!(meta("opt/x/share"), (0o750, 1000, 1000), "an entry of the archive: the chown's");
+        let mut tree = base_tree();
+        let changes = from_nodes(&mut tree, nodes, &request(&["a.tar"], "/opt/x/")).expect("placed");
+        let tool = changes.entries.get("opt/x/pkg/bin/tool").expect("placed");
+        assert_eq!((tool.mode, tool.uid), (0o4755, 1234), "without a chown: the archive's owner");
     }
 }
