@@ -4,7 +4,7 @@
 //! exceptions), and, loaded into docker, the same behaviour the example promises.
 
 use crate::oci::{FileInfo, build, export_base, file_tree, umoci_unpack};
-use crate::{Engine, buildah, checks, docker, ensure_test_env, example_dir, unique_tag};
+use crate::{Engine, buildah, checks, docker, ensure_test_env, unique_tag};
 use imgc::oci::Options;
 use std::collections::BTreeSet;
 
@@ -46,10 +46,6 @@ fn is_volatile(path: &str) -> bool {
         || path.ends_with(".pyc")
 }
 
-fn setup(example: &str) -> (tempfile::TempDir, Options) {
-    setup_in(&example_dir(example))
-}
-
 /// A temporary folder with the test bases exported as OCI layouts, and build options reading
 /// them for a program whose context is `context`.
 fn setup_in(context: &std::path::Path) -> (tempfile::TempDir, Options) {
@@ -75,11 +71,12 @@ fn summary(info: Option<&FileInfo>) -> Option<String> {
     })
 }
 
-/// `imgc build` of `examples/EXAMPLE/app.img` against `buildah_image`, buildah's build of its
+/// `imgc build` of `CONTEXT/app.img` (`examples/EXAMPLE/app.img` or a variant of it, e.g. one
+/// trusting the network's CA: [`crate::egress`]) against `buildah_image`, buildah's build of its
 /// Dockerfile, then the example's behaviour checks on the image loaded into docker.
-pub fn builds_like_buildah(example: &str, buildah_image: &str) {
-    let (dir, options) = setup(example);
-    let source = std::fs::read_to_string(example_dir(example).join("app.img")).expect("read");
+pub fn builds_like_buildah(example: &str, context: &std::path::Path, buildah_image: &str) {
+    let (dir, options) = setup_in(context);
+    let source = std::fs::read_to_string(context.join("app.img")).expect("read");
     let ours = dir.path().join("ours");
     let started = std::time::Instant::now();
     build(&source, &format!("oci:{}:v1", ours.display()), &options).expect("imgc builds");
