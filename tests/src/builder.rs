@@ -40,6 +40,14 @@ const BUILDAH_QUIRKS: &[(&str, &str)] = &[
     ("run", "buildah's mount point"),
 ];
 
+/// Another of buildah's quirks, in the config: an `ENV` that sets `PATH` moves it to the end of
+/// the environment (`ENV A=5 PATH=/x` on `PATH=… A=1 B=2` gives buildah `A=5 B=2 PATH=/x`), where
+/// BuildKit, and imgc, set it in place (`PATH=/x A=5 B=2`). The order has no effect on the
+/// container; the comparison puts `PATH` last in both.
+fn buildah_path_last(env: &mut [String]) {
+    env.sort_by_key(|entry| entry.starts_with("PATH="));
+}
+
 fn is_volatile(path: &str) -> bool {
     VOLATILE.iter().any(|(p, _)| *p == path)
         // Python's compiled files embed their source's modification time.
@@ -96,6 +104,7 @@ pub fn builds_like_buildah(example: &str, context: &std::path::Path, buildah_ima
     let mut theirs_config = Engine::Buildah.image_config(buildah_image).expect("config");
     for config in [&mut ours_config, &mut theirs_config] {
         config.labels.retain(|k, _| k != "io.buildah.version");
+        buildah_path_last(&mut config.env);
     }
     let result = std::panic::catch_unwind(|| {
         assert_eq!(ours_config, theirs_config, "{example}: the configs differ");
