@@ -32,6 +32,7 @@ pub mod hostports;
 pub mod http;
 pub mod image;
 pub mod oci;
+pub mod programs;
 pub mod registry;
 pub mod snapshot;
 pub mod store_lock;
