@@ -725,6 +725,53 @@ fn a_step_cannot_write_outside_its_root_or_into_the_context() {
 }
 
 #[test]
+fn a_bind_of_the_context_sees_only_what_dockerignore_keeps() {
+    let body = r#"    run "ls -A /ctx /ctx/target /ctx/target/keep > /seen && cat /ctx/target/keep/y > /kept"
+        bind "/ctx"
+    run "rm /rwctx/a.txt && echo new > /rwctx/made && ls -A /rwctx > /rw-seen"
+        bind "/rwctx" (readwrite: true)
+"#;
+    let files_in_context = [
+        ("a.txt", "a\n"),
+        ("secret.key", "k\n"),
+        ("target/debug/x", "x\n"),
+        ("target/keep/y", "kept\n"),
+        (".dockerignore", "*.key\ntarget\n!target/keep\n.cache\nout\nfiles\n"),
+    ];
+    let project = project(body, &files_in_context);
+    let dir = project.path();
+    let before = snapshot(dir);
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(
+        read(&tree, "seen"),
+        "/ctx:\n.dockerignore\na.txt\napp.img\nbusybox\ntarget\n\n/ctx/target:\nkeep\n\n/ctx/target/keep:\ny\n",
+        "excluded files and folders are hidden, a `!` exception is kept"
+    );
+    assert_eq!(read(&tree, "kept"), "kept\n");
+    assert_eq!(
+        read(&tree, "rw-seen"),
+        ".dockerignore\napp.img\nbusybox\nmade\ntarget\n",
+        "`readwrite` writes a throw-away view"
+    );
+    assert_eq!(snapshot(dir), before, "the context is unchanged");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+
+    // Binding what .dockerignore excludes is an error, as with BuildKit.
+    std::fs::write(
+        dir.join("app.img"),
+        format!("{BASE}    run \"cat /k\"\n        bind \"/k\" (source: \"secret.key\")\n}}\n"),
+    )
+    .expect("write");
+    let output = build(dir, &[]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E") && stderr.contains("secret.key"), "{stderr}");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
 fn a_killed_build_leaves_state_that_the_next_build_sweeps() {
     let project = project("    run \"echo started; sleep 60\"\n", &[]);
     let dir = project.path();

@@ -11,6 +11,7 @@
 //! Depends on the OCI writer's layer, tree and base modules; never on the planner.
 
 mod cdi;
+mod context_view;
 mod mounts;
 mod overlay;
 mod runc;
