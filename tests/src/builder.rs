@@ -6,7 +6,7 @@
 //! docker's built-in BuildKit's ([`ProgramBuilds`]).
 
 use crate::oci::{FileInfo, build, export_base, file_tree, umoci_unpack};
-use crate::{Engine, Image, buildah, checks, docker, ensure_test_env, example_dir, unique_tag};
+use crate::{Engine, Image, buildah, checks, docker, ensure_test_env, unique_tag};
 use imgc::oci::Options;
 use std::collections::BTreeSet;
 
@@ -56,6 +56,14 @@ fn is_quirk(engine: Engine, path: &str) -> bool {
     quirks(engine).iter().any(|(p, _)| *p == path || (p.ends_with('/') && path.starts_with(p)))
 }
 
+/// Another of buildah's quirks, in the config: an `ENV` that sets `PATH` moves it to the end of
+/// the environment (`ENV A=5 PATH=/x` on `PATH=… A=1 B=2` gives buildah `A=5 B=2 PATH=/x`), where
+/// BuildKit, and imgc, set it in place (`PATH=/x A=5 B=2`). The order has no effect on the
+/// container; the comparison puts `PATH` last in both.
+fn buildah_path_last(env: &mut [String]) {
+    env.sort_by_key(|entry| entry.starts_with("PATH="));
+}
+
 fn is_volatile(path: &str) -> bool {
     VOLATILE.iter().any(|(p, _)| *p == path)
         // Python's compiled files embed their source's modification time.
@@ -65,10 +73,6 @@ fn is_volatile(path: &str) -> bool {
 /// The test bases (the examples' and the programs'), from the local stores the setup script
 /// fills (no registry here), with the tag of their exported OCI layouts.
 const TEST_BASES: [(&str, &str); 2] = [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")];
-
-fn setup(example: &str) -> (tempfile::TempDir, Options) {
-    setup_in(&example_dir(example), &|_| true)
-}
 
 /// A temporary folder with the test bases that `wanted` picks exported as OCI layouts, and
 /// build options reading them for a program whose context is `context`.
@@ -94,11 +98,12 @@ fn summary(info: Option<&FileInfo>) -> Option<String> {
     })
 }
 
-/// `imgc build` of `examples/EXAMPLE/app.img` against `buildah_image`, buildah's build of its
+/// `imgc build` of `CONTEXT/app.img` (`examples/EXAMPLE/app.img` or a variant of it, e.g. one
+/// trusting the network's CA: [`crate::egress`]) against `buildah_image`, buildah's build of its
 /// Dockerfile, then the example's behaviour checks on the image loaded into docker.
-pub fn builds_like_buildah(example: &str, buildah_image: &str) {
-    let (dir, options) = setup(example);
-    let source = std::fs::read_to_string(example_dir(example).join("app.img")).expect("read");
+pub fn builds_like_buildah(example: &str, context: &std::path::Path, buildah_image: &str) {
+    let (dir, options) = setup_in(context, &|_| true);
+    let source = std::fs::read_to_string(context.join("app.img")).expect("read");
     let ours = dir.path().join("ours");
     let started = std::time::Instant::now();
     build(&source, &format!("oci:{}:v1", ours.display()), &options).expect("imgc builds");
@@ -118,6 +123,7 @@ pub fn builds_like_buildah(example: &str, buildah_image: &str) {
     let mut theirs_config = Engine::Buildah.image_config(buildah_image).expect("config");
     for config in [&mut ours_config, &mut theirs_config] {
         config.labels.retain(|k, _| k != "io.buildah.version");
+        buildah_path_last(&mut config.env);
     }
     let result = std::panic::catch_unwind(|| {
         assert_eq!(ours_config, theirs_config, "{example}: the configs differ");
