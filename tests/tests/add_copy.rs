@@ -12,10 +12,10 @@
 //! `0600` file, or with the step's `chown` and `chmod`, and unpacks nothing); `copy` with
 //! `chown` by number and by name and octal `chmod` (setuid too), and `copy` from an image.
 //!
-//! Left out, as buildah 1.28 cannot express them: `unpack false` (`ADD --unpack`, BuildKit
-//! 1.17's; buildah rejects the flag, docker 20.10's built-in BuildKit too), `checksum`
-//! (`ADD --checksum`), git sources, symbolic `chmod`, `exclude` and `parents` (later
-//! Dockerfile syntax). compiler/imgc/tests/oci_run.rs tests those with imgc alone.
+//! Left out, as buildah 1.28 cannot express them: `unpack false` (`ADD --unpack`, Dockerfile
+//! syntax 1.17's; buildah rejects the flag, docker 20.10's built-in BuildKit too), `checksum`
+//! (`ADD --checksum`), git sources, symbolic `chmod`, `exclude` and `parents` (later Dockerfile
+//! syntax), here-documents. compiler/imgc/tests/oci_run.rs tests those with imgc alone.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
