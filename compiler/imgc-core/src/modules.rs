@@ -108,27 +108,22 @@ fn load_root(
 impl GraphLoader<'_> {
     fn load_text(&mut self, key: ModuleKey, name: String, text: String, parsed: Option<&Parsed>) -> Option<usize> {
         let file = self.sources.add(name, text);
+        let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
         let (module, errors) = match parsed {
             Some(parsed) => (parsed.module.clone(), parsed.diagnostics.clone()),
-            None => syntax::parse(file, self.sources.get(file).map_or("", |f| f.text.as_str())),
+            None => syntax::parse(file, &text),
         };
         self.diagnostics.extend(errors);
         let module = module?;
-        let imports: Vec<(ast::Import, Span)> = module
-            .statements
-            .iter()
-            .filter_map(|statement| match &statement.kind {
-                ast::StatementKind::Import(import) => Some((import.clone(), statement.span)),
-                _ => None,
-            })
-            .collect();
         let index = self.graph.modules.len();
-        self.graph.modules.push(LoadedModule { key: key.clone(), file, ast: module, imports: HashMap::new() });
+        self.graph.modules.push(LoadedModule { key: key.clone(), file, ast: module.clone(), imports: HashMap::new() });
         self.index.insert(key.clone(), index);
         self.stack.push(key.clone());
-        for (import, span) in &imports {
-            if let Some(target) = self.import(&key, import, *span) {
-                self.graph.modules[index].imports.insert(*span, target);
+        for statement in &module.statements {
+            if let ast::StatementKind::Import(import) = &statement.kind
+                && let Some(target) = self.import(&key, import, statement.span)
+            {
+                self.graph.modules[index].imports.insert(statement.span, target);
             }
         }
         self.stack.pop();
