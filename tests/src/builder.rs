@@ -1,10 +1,12 @@
 //! An example built by `imgc build` itself (its `run` steps under runc) against buildah's build
 //! of the same program's Dockerfile, which tests/examples.rs makes anyway: the same file tree and
-//! config (but for the volatile files and buildah's quirks listed here, the one place for such
-//! exceptions), and, loaded into docker, the same behaviour the example promises.
+//! config (but for the volatile files and the builders' quirks listed here, the one place for such
+//! exceptions), and, loaded into docker, the same behaviour the example promises. Programs are
+//! compared the same way with buildah's build or, where buildah differs from BuildKit, with
+//! docker's built-in BuildKit's ([`ProgramBuilds`]).
 
 use crate::oci::{FileInfo, build, export_base, file_tree, umoci_unpack};
-use crate::{Engine, buildah, checks, docker, ensure_test_env, example_dir, unique_tag};
+use crate::{Engine, Image, buildah, checks, docker, ensure_test_env, unique_tag};
 use imgc::oci::Options;
 use std::collections::BTreeSet;
 
@@ -32,13 +34,25 @@ const BUILDAH_QUIRKS: &[(&str, &str)] = &[
     ("etc/hosts", "buildah's mount stub"),
     ("etc/resolv.conf", "buildah's mount stub"),
     ("etc/hostname", "buildah's mount stub"),
-    // So do the folders it mounts the kernel's file systems on, where the base has none (the
-    // busybox base): empty folders BuildKit and imgc do not leave.
-    ("dev", "buildah's mount point"),
-    ("proc", "buildah's mount point"),
-    ("sys", "buildah's mount point"),
+    // So does the folder it mounts a tmpfs on, where the base has none (the busybox base), which
+    // BuildKit does not mount. (The mount points of `/proc`, `/dev` and `/sys` it leaves there
+    // are BuildKit's and imgc's too: compared.)
     ("run", "buildah's mount point"),
 ];
+
+/// What the comparison with `engine`'s image leaves out: buildah's quirks; nothing for docker's
+/// BuildKit, whose mount points imgc leaves and whose mount stubs it removes as BuildKit does.
+fn quirks(engine: Engine) -> &'static [(&'static str, &'static str)] {
+    if engine == Engine::Buildah { BUILDAH_QUIRKS } else { &[] }
+}
+
+/// Another of buildah's quirks, in the config: an `ENV` that sets `PATH` moves it to the end of
+/// the environment (`ENV A=5 PATH=/x` on `PATH=… A=1 B=2` gives buildah `A=5 B=2 PATH=/x`), where
+/// BuildKit, and imgc, set it in place (`PATH=/x A=5 B=2`). The order has no effect on the
+/// container; the comparison puts `PATH` last in both.
+fn buildah_path_last(env: &mut [String]) {
+    env.sort_by_key(|entry| entry.starts_with("PATH="));
+}
 
 fn is_volatile(path: &str) -> bool {
     VOLATILE.iter().any(|(p, _)| *p == path)
@@ -46,18 +60,17 @@ fn is_volatile(path: &str) -> bool {
         || path.ends_with(".pyc")
 }
 
-fn setup(example: &str) -> (tempfile::TempDir, Options) {
-    setup_in(&example_dir(example))
-}
+/// The test bases (the examples' and the programs'), from the local stores the setup script
+/// fills (no registry here), with the tag of their exported OCI layouts.
+const TEST_BASES: [(&str, &str); 2] = [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")];
 
-/// A temporary folder with the test bases exported as OCI layouts, and build options reading
-/// them for a program whose context is `context`.
-fn setup_in(context: &std::path::Path) -> (tempfile::TempDir, Options) {
+/// A temporary folder with the test bases that `wanted` picks exported as OCI layouts, and
+/// build options reading them for a program whose context is `context`.
+fn setup_in(context: &std::path::Path, wanted: &dyn Fn(&str) -> bool) -> (tempfile::TempDir, Options) {
     ensure_test_env();
     let dir = crate::oci::lowercase_tempdir();
     let mut options = Options::new(context);
-    // The examples' bases, from the local stores the setup script fills (no registry here).
-    for (image, tag) in [("debian:bookworm-slim", "12"), ("busybox:1.35", "1.35")] {
+    for (image, tag) in TEST_BASES.into_iter().filter(|(image, _)| wanted(image)) {
         let layout = dir.path().join(image.replace(':', "-"));
         export_base(image, &layout, tag).unwrap_or_else(|e| panic!("export {image}: {e}"));
         options.base_images.push((image.into(), format!("oci:{}:{tag}", layout.display())));
@@ -75,19 +88,20 @@ fn summary(info: Option<&FileInfo>) -> Option<String> {
     })
 }
 
-/// `imgc build` of `examples/EXAMPLE/app.img` against `buildah_image`, buildah's build of its
+/// `imgc build` of `CONTEXT/app.img` (`examples/EXAMPLE/app.img` or a variant of it, e.g. one
+/// trusting the network's CA: [`crate::egress`]) against `buildah_image`, buildah's build of its
 /// Dockerfile, then the example's behaviour checks on the image loaded into docker.
-pub fn builds_like_buildah(example: &str, buildah_image: &str) {
-    let (dir, options) = setup(example);
-    let source = std::fs::read_to_string(example_dir(example).join("app.img")).expect("read");
+pub fn builds_like_buildah(example: &str, context: &std::path::Path, buildah_image: &str) {
+    let (dir, options) = setup_in(context, &|_| true);
+    let source = std::fs::read_to_string(context.join("app.img")).expect("read");
     let ours = dir.path().join("ours");
     let started = std::time::Instant::now();
     build(&source, &format!("oci:{}:v1", ours.display()), &options).expect("imgc builds");
     eprintln!("imgc build of {example}: {:.1}s", started.elapsed().as_secs_f64());
 
     let theirs = dir.path().join("theirs");
-    push_buildah_image(buildah_image, &theirs).expect("buildah push");
-    let differences = tree_differences(&theirs, &ours, dir.path());
+    export_image(Engine::Buildah, buildah_image, &theirs).expect("buildah push");
+    let differences = tree_differences(Engine::Buildah, &theirs, &ours, dir.path());
     assert!(differences.is_empty(), "{example}: the trees differ:\n{}", differences.join("\n"));
 
     let archive = dir.path().join("image.tar");
@@ -99,6 +113,7 @@ pub fn builds_like_buildah(example: &str, buildah_image: &str) {
     let mut theirs_config = Engine::Buildah.image_config(buildah_image).expect("config");
     for config in [&mut ours_config, &mut theirs_config] {
         config.labels.retain(|k, _| k != "io.buildah.version");
+        buildah_path_last(&mut config.env);
     }
     let result = std::panic::catch_unwind(|| {
         assert_eq!(ours_config, theirs_config, "{example}: the configs differ");
@@ -117,19 +132,35 @@ pub fn builds_like_buildah(example: &str, buildah_image: &str) {
     assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
 }
 
-/// buildah's image `reference` copied to the OCI layout `layout`, tag `v1`.
-fn push_buildah_image(reference: &str, layout: &std::path::Path) -> Result<(), String> {
-    let _store = crate::store_lock::shared();
-    let push = format!("oci:{}:v1", layout.display());
-    crate::cmd::run_ok(buildah::command().args(["push", "--quiet", reference, &push]), buildah::RUN_TIMEOUT)
-        .map(drop)
-        .map_err(|e| format!("buildah push: {e}"))
+/// The image `reference` in the store of `engine` (buildah's, or docker's engine for docker's
+/// builders) copied to the OCI layout `layout`, tag `v1`.
+fn export_image(engine: Engine, reference: &str, layout: &std::path::Path) -> Result<(), String> {
+    let to = format!("oci:{}:v1", layout.display());
+    match engine {
+        Engine::Buildah => {
+            let _store = crate::store_lock::shared();
+            crate::cmd::run_ok(buildah::command().args(["push", "--quiet", reference, &to]), buildah::RUN_TIMEOUT)
+                .map(drop)
+                .map_err(|e| format!("buildah push: {e}"))
+        }
+        Engine::Docker | Engine::Buildkit => {
+            crate::oci::skopeo(&["copy", "-q", &format!("docker-daemon:{reference}"), &to])
+                .map(drop)
+                .map_err(|e| format!("skopeo copy from docker's engine: {e}"))
+        }
+    }
 }
 
-/// The paths whose entries differ between two OCI layouts (tag `v1`), unpacked under `work`:
-/// but for the volatile files and buildah's quirks listed above.
-fn tree_differences(theirs: &std::path::Path, ours: &std::path::Path, work: &std::path::Path) -> Vec<String> {
-    umoci_unpack(theirs, "v1", &work.join("theirs-bundle")).expect("unpack buildah's");
+/// The paths whose entries differ between two OCI layouts (tag `v1`), `theirs` built by
+/// `engine`, unpacked under `work`: but for the volatile files and the builder's quirks listed
+/// above.
+fn tree_differences(
+    engine: Engine,
+    theirs: &std::path::Path,
+    ours: &std::path::Path,
+    work: &std::path::Path,
+) -> Vec<String> {
+    umoci_unpack(theirs, "v1", &work.join("theirs-bundle")).unwrap_or_else(|e| panic!("unpack {engine}'s: {e}"));
     umoci_unpack(ours, "v1", &work.join("ours-bundle")).expect("unpack ours");
     let theirs_tree = file_tree(&work.join("theirs-bundle/rootfs"));
     let ours_tree = file_tree(&work.join("ours-bundle/rootfs"));
@@ -139,7 +170,7 @@ fn tree_differences(theirs: &std::path::Path, ours: &std::path::Path, work: &std
         .filter(|path| {
             let (a, b) = (theirs_tree.get(*path), ours_tree.get(*path));
             match (a, b) {
-                _ if BUILDAH_QUIRKS.iter().any(|(p, _)| p == path) => false,
+                _ if quirks(engine).iter().any(|(p, _)| p == path) => false,
                 (Some(a), Some(b)) if is_volatile(path) => {
                     (a.kind, a.mode, a.uid, a.gid) != (b.kind, b.mode, b.uid, b.gid)
                 }
@@ -147,7 +178,7 @@ fn tree_differences(theirs: &std::path::Path, ours: &std::path::Path, work: &std
             }
         })
         .map(|path| {
-            format!("{path}: buildah {:?} / imgc {:?}", summary(theirs_tree.get(path)), summary(ours_tree.get(path)))
+            format!("{path}: {engine} {:?} / imgc {:?}", summary(theirs_tree.get(path)), summary(ours_tree.get(path)))
         })
         .collect()
 }
@@ -181,8 +212,8 @@ fn process_config(layout: &std::path::Path) -> Result<serde_json::Value, String>
     Ok(config)
 }
 
-/// `imgc build` of many programs of one context (tests/optimizer-programs) against buildah's
-/// builds of their Dockerfiles: the bases are exported once for all of them.
+/// `imgc build` of many programs of one context (tests/optimizer-programs) against buildah's or
+/// docker's builds of their Dockerfiles: the bases are exported once for all of them.
 pub struct ProgramBuilds {
     dir: tempfile::TempDir,
     options: Options,
@@ -191,27 +222,46 @@ pub struct ProgramBuilds {
 
 impl ProgramBuilds {
     pub fn new(context: &std::path::Path) -> Self {
-        let (dir, options) = setup_in(context);
+        let (dir, options) = setup_in(context, &|_| true);
+        ProgramBuilds { dir, options, count: std::cell::Cell::new(0) }
+    }
+
+    /// For the programs whose Dockerfiles are `dockerfiles`: only the test bases one of them
+    /// starts `FROM` are exported (debian's takes seconds).
+    pub fn for_dockerfiles(context: &std::path::Path, dockerfiles: &[&str]) -> Self {
+        let named = |image: &str| {
+            dockerfiles.iter().flat_map(|d| d.lines()).any(|line| {
+                let mut words = line.split_whitespace();
+                words.next().is_some_and(|w| w.eq_ignore_ascii_case("FROM")) && words.any(|w| w == image)
+            })
+        };
+        let (dir, options) = setup_in(context, &named);
         ProgramBuilds { dir, options, count: std::cell::Cell::new(0) }
     }
 
     /// Whether `imgc build` of `source` fails (as a `fail-*` program must).
     pub fn fails(&self, source: &str) -> bool {
-        let out = self.work("fails");
-        build(source, &format!("oci:{}:v1", out.join("ours").display()), &self.options).is_err()
+        self.failure(source).is_some()
     }
 
-    /// `imgc build` of `source` compared with `buildah_image`, buildah's build of the program's
+    /// Why `imgc build` of `source` fails (its error as imgc prints it), `None` if it builds.
+    pub fn failure(&self, source: &str) -> Option<String> {
+        let out = self.work("fails");
+        build(source, &format!("oci:{}:v1", out.join("ours").display()), &self.options).err()
+    }
+
+    /// `imgc build` of `source` compared with `theirs`, another builder's build of the program's
     /// Dockerfile: the same file tree and process settings, or what differs.
-    pub fn compare(&self, source: &str, buildah_image: &str) -> Result<(), String> {
+    pub fn compare(&self, source: &str, theirs_image: &Image) -> Result<(), String> {
+        let engine = theirs_image.engine;
         let work = self.work("compare");
         let (ours, theirs) = (work.join("ours"), work.join("theirs"));
         build(source, &format!("oci:{}:v1", ours.display()), &self.options).map_err(|e| format!("imgc build: {e}"))?;
-        push_buildah_image(buildah_image, &theirs)?;
-        let mut problems = tree_differences(&theirs, &ours, &work);
+        export_image(engine, &theirs_image.reference, &theirs)?;
+        let mut problems = tree_differences(engine, &theirs, &ours, &work);
         let (theirs_config, ours_config) = (process_config(&theirs)?, process_config(&ours)?);
         if theirs_config != ours_config {
-            problems.push(format!("config: buildah {theirs_config} / imgc {ours_config}"));
+            problems.push(format!("config: {engine} {theirs_config} / imgc {ours_config}"));
         }
         let _ = std::fs::remove_dir_all(&work);
         if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }

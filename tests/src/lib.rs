@@ -32,6 +32,7 @@ pub mod hostports;
 pub mod http;
 pub mod image;
 pub mod oci;
+pub mod programs;
 pub mod registry;
 pub mod snapshot;
 pub mod store_lock;
@@ -80,22 +81,6 @@ pub fn build_example(engine: Engine, example: &str, dockerfile_name: &str) -> Im
     engine
         .build_image(Dockerfile::Path(&dockerfile), &dir, &name)
         .unwrap_or_else(|e| panic!("{engine} build of {}: {e}", dockerfile.display()))
-}
-
-/// Builds Dockerfile `text` (e.g. one imgc compiled) with
-/// `examples/EXAMPLE` as context into a unique tag; panics with the build log
-/// if the build fails.
-pub fn build_example_text(engine: Engine, example: &str, text: &str, name: &str) -> Image {
-    let dir = example_dir(example);
-    if egress::REGISTRY_EXAMPLES.contains(&example) {
-        let build = egress::trusting(text, &dir);
-        return engine
-            .build_image(Dockerfile::Text(&build.dockerfile), build.context.path(), name)
-            .unwrap_or_else(|e| panic!("{engine} build of {name} (context {}): {e}", dir.display()));
-    }
-    engine
-        .build_image(Dockerfile::Text(text), &dir, name)
-        .unwrap_or_else(|e| panic!("{engine} build of {name} (context {}): {e}", dir.display()))
 }
 
 /// Runs `scripts/setup-test-env` once per process (installing tools, starting

@@ -1,14 +1,17 @@
 //! Every example's `app.img`, compiled by imgc, builds with buildah and with docker's classic
-//! builder (its built-in BuildKit for the examples with cache mounts), and the image behaves as the example promises; `imgc build` builds the same image as
-//! buildah (tests/src/builder.rs).
+//! builder (its built-in BuildKit for the examples with cache mounts), and the image behaves as
+//! the example promises; `imgc build` builds the same image as buildah (tests/src/builder.rs).
+//! The examples that fetch from a registry are built, by every builder, as the variant that
+//! trusts the network's CA (tests/src/egress.rs).
 
-use imgc_tests::{Engine, build_example_text, checks, ensure_test_env, example_dir};
+use imgc_tests::{Engine, checks, egress, ensure_test_env, example_dir};
+use std::path::{Path, PathBuf};
 
-/// Compiles `examples/NAME/app.img` for builders without BuildKit, or for BuildKit when it has a
+/// Compiles `CONTEXT/app.img` for builders without BuildKit, or for BuildKit when it has a
 /// line `# test: buildkit` (cache mounts: buildah 1.28 builds them, docker's classic builder
 /// does not, so docker's built-in BuildKit builds those).
-fn compile(example: &str) -> (String, imgc::Target) {
-    let path = example_dir(example).join("app.img");
+fn compile(context: &Path) -> (String, imgc::Target) {
+    let path = context.join("app.img");
     let source = std::fs::read_to_string(&path).expect("readable");
     let target = if source.lines().any(|l| l.trim() == "# test: buildkit") {
         imgc::Target::Buildkit
@@ -22,9 +25,22 @@ fn compile(example: &str) -> (String, imgc::Target) {
     }
 }
 
+/// The example's folder, or for one that fetches from a registry a copy whose `app.img` trusts
+/// the network's CA (kept while the returned guard lives).
+fn context(example: &str) -> (PathBuf, Option<egress::TrustingProgram>) {
+    let dir = example_dir(example);
+    if !egress::REGISTRY_EXAMPLES.contains(&example) {
+        return (dir, None);
+    }
+    let source = std::fs::read_to_string(dir.join("app.img")).expect("readable");
+    let trusting = egress::trusting_program(&source, &dir);
+    (trusting.context.path().to_path_buf(), Some(trusting))
+}
+
 fn compiled(example: &str, engine: Engine) {
     ensure_test_env();
-    let (dockerfile, target) = compile(example);
+    let (context, _trusting) = context(example);
+    let (dockerfile, target) = compile(&context);
     // BuildKit's built-in frontend: the named one in `# syntax=` cannot be pulled offline.
     let (engine, dockerfile) = match target {
         imgc::Target::Buildkit if engine == Engine::Docker => {
@@ -32,13 +48,14 @@ fn compiled(example: &str, engine: Engine) {
         }
         _ => (engine, dockerfile),
     };
-    let image = build_example_text(engine, example, &dockerfile, &format!("{example}-imgc"));
+    let image = engine
+        .build_image(imgc_tests::Dockerfile::Text(&dockerfile), &context, &format!("{example}-imgc"))
+        .unwrap_or_else(|e| panic!("{engine} build of {example}/app.img: {e}"));
     eprintln!("{engine}: built {example}/app.img as {} in {:.1}s", image.reference, image.build.duration.as_secs_f64());
     checks::check_example(example, engine, &image.reference);
-    // `imgc build` runs the steps itself, without the network's CA the registries need.
-    if engine == Engine::Buildah && !imgc_tests::egress::REGISTRY_EXAMPLES.contains(&example) {
+    if engine == Engine::Buildah {
         // `imgc build` of the same program, `run` steps and all: checked against this build.
-        imgc_tests::builder::builds_like_buildah(example, &image.reference);
+        imgc_tests::builder::builds_like_buildah(example, &context, &image.reference);
     }
 }
 
@@ -117,6 +134,19 @@ fn go_service_docker() {
 fn every_example_has_a_program_and_a_check() {
     for example in checks::EXAMPLES {
         assert!(example_dir(example).join("app.img").is_file(), "examples/{example}/app.img is missing");
-        compile(example);
+        compile(&example_dir(example));
+    }
+}
+
+/// The trusting variant of a program that fetches from a registry compiles to the trusting
+/// variant of its Dockerfile (tests/src/egress.rs): `imgc build` and the other builders trust the
+/// CA the same way, so they build one program.
+#[test]
+fn trusting_programs_compile_to_the_trusting_dockerfiles() {
+    for example in egress::REGISTRY_EXAMPLES {
+        let (trusting_context, _trusting) = context(example);
+        let (original, _) = compile(&example_dir(example));
+        let expected = egress::trusting(&original, &example_dir(example)).dockerfile;
+        assert_eq!(compile(&trusting_context).0, expected, "{example}");
     }
 }

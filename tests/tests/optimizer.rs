@@ -4,7 +4,9 @@
 //! (see `imgc_tests::snapshot`). A program named `fail-*.img` must fail to build both ways.
 //! Each program is also built by `imgc build` itself (its `run` steps under runc), which must
 //! give buildah's file tree and process settings (`imgc_tests::builder::ProgramBuilds`) or fail
-//! where buildah fails.
+//! where buildah fails; but for the programs where buildah differs from BuildKit
+//! (`imgc_tests::programs::BUILDAH_DIFFERS_FROM_BUILDKIT`), which buildkit.rs compares with
+//! docker's built-in BuildKit.
 //!
 //! The programs of [`ON_DOCKER`], those where builders differ (environment and argument scoping,
 //! volumes, mounts, triggers, shells, multi-line commands, processes a RUN leaves, failures), are
@@ -22,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use imgc::{Optimize, Target};
 use imgc_tests::builder::ProgramBuilds;
+use imgc_tests::programs::{BUILDAH_DIFFERS_FROM_BUILDKIT, programs_dir, target};
 use imgc_tests::snapshot::{Snapshot, differences, docker_snapshot, snapshot};
 use imgc_tests::{BuildOptions, Dockerfile, Engine, Image, ToolError, ensure_test_env, repo_root};
 
@@ -58,17 +61,6 @@ const ON_DOCKER: &[&str] = &[
     "healthcheck",
 ];
 
-/// Programs whose `imgc build` is not compared with buildah's, where buildah (chroot isolation)
-/// differs from BuildKit and `imgc build` does what BuildKit does: a RUN's writes under a volume,
-/// which buildah discards (compiler/imgc/tests/oci_run.rs covers imgc's side), and a process a
-/// RUN leaves running, which buildah lets finish and a container runtime ends with the step.
-const BUILDAH_DIFFERS_FROM_BUILDKIT: &[&str] =
-    &["volume-then-writes", "volume-write-ends-run", "volume-of-base-stage", "daemon"];
-
-fn programs_dir() -> PathBuf {
-    repo_root().join("tests").join("optimizer-programs")
-}
-
 fn programs() -> Vec<PathBuf> {
     let mut programs: Vec<PathBuf> = std::fs::read_dir(programs_dir())
         .expect("tests/optimizer-programs")
@@ -93,8 +85,7 @@ struct Compiled {
 
 fn compile(path: &Path) -> Compiled {
     let source = std::fs::read_to_string(path).expect("readable");
-    let target =
-        if source.lines().any(|l| l.trim() == "# test: buildkit") { Target::Buildkit } else { Target::Classic };
+    let target = target(&source);
     let compilation = imgc::compile_file(path, &imgc::Options::default()).expect("readable");
     let emit = |optimize: &Optimize| match compilation.dockerfile_with(target, optimize) {
         Ok(text) => text,
@@ -228,10 +219,11 @@ fn optimizer_programs_build_the_same_image_with_and_without_the_optimizer() {
         let must_fail = name.starts_with("fail-");
         let problem = match differential_build(Engine::Buildah, &name, &compiled, &programs_dir(), must_fail) {
             Err(problem) => Some(problem),
+            // Compared with docker's BuildKit instead, by tests/buildkit.rs.
             Ok(_) if BUILDAH_DIFFERS_FROM_BUILDKIT.contains(&name.as_str()) => None,
             Ok(None) => (!imgc_builds.fails(&compiled.source)).then(|| format!("{name}: `imgc build` must fail")),
             Ok(Some(image)) => imgc_builds
-                .compare(&compiled.source, &image.reference)
+                .compare(&compiled.source, &image)
                 .err()
                 .map(|e| format!("{name}: `imgc build` differs from buildah's build:\n{e}")),
         };

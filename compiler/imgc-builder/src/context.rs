@@ -63,6 +63,11 @@ impl Context {
         &self.root
     }
 
+    /// The `.dockerignore` rules (none when it has no such file).
+    pub fn ignore(&self) -> &Ignore {
+        &self.ignore
+    }
+
     /// The files and directories a source names: a path, or a pattern with `*`, `?`, `[…]`.
     pub fn sources(&self, source: &str) -> Result<Vec<Source>, SourceError> {
         let cleaned = clean(source.trim_start_matches('/'));

@@ -115,6 +115,9 @@ pub struct Staging {
     dir: tempfile::TempDir,
 }
 
+/// How a staging directory's name starts (then `-PID-…`).
+pub const STAGING_NAME: &str = ".imgc-build";
+
 impl Staging {
     /// A staging directory beside `destination` (so renames stay on one file system).
     pub fn beside(destination: &Path) -> Result<Staging, String> {
@@ -124,7 +127,7 @@ impl Staging {
         }
         // Staging folders of builds that were killed are swept first.
         super::run::sweep_staging(parent);
-        let prefix = super::run::stale_prefix(".imgc-build");
+        let prefix = super::run::stale_prefix(STAGING_NAME);
         let dir = tempfile::Builder::new().prefix(&prefix).tempdir_in(parent).map_err(|e| {
             format!(
                 "cannot write `{}`: cannot create a staging directory in `{}`: {e}",

@@ -60,7 +60,7 @@ pub struct BuildArgs {
     /// Let `run` steps with `security "insecure"` run with every capability: security.insecure
     #[arg(long = "allow", value_name = "ENTITLEMENT", value_parser = ["security.insecure"])]
     pub allow: Vec<String>,
-    /// A folder of CDI specs (JSON) for `run` steps' devices (repeatable) [default: /etc/cdi, /var/run/cdi]
+    /// A folder of CDI specs (JSON or YAML) for `run` steps' devices (repeatable) [default: /etc/cdi, /var/run/cdi]
     #[arg(long = "cdi-spec-dir", value_name = "DIR")]
     pub cdi_spec_dirs: Vec<PathBuf>,
     /// The OCI runtime that runs `run` steps (runc's command line) [default: runc on PATH]

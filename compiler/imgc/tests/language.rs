@@ -169,6 +169,26 @@ image from "node:20-bookworm-slim" {
 }
 
 #[test]
+fn a_command_starting_with_a_comment_stays_on_its_options_line() {
+    // On a line of its own, `#…` would be a comment line to the Dockerfile parser, and the next
+    // instruction would become this RUN's command (found by the migrate fuzz target).
+    let long = "x".repeat(120);
+    let text = dockerfile(&format!(
+        "image from \"debian:bookworm-slim\" {{\n    run \"# {long}\" cache \"/root/.cache/a-long-cache-folder\" ssh\n    run \"echo next\"\n}}\n"
+    ));
+    let parsed = imgc::dockerfile::parse(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    let runs: Vec<&str> = parsed
+        .instructions
+        .iter()
+        .filter(|i| i.kind == imgc::dockerfile::InstructionKind::Run)
+        .map(|i| i.original.as_str())
+        .collect();
+    assert_eq!(runs.len(), 2, "{text}");
+    assert!(runs[0].contains(&format!("--mount=type=ssh # {long}")), "{text}");
+    assert_eq!(runs[1].trim_end(), "RUN echo next", "{text}");
+}
+
+#[test]
 fn copy_and_add_options() {
     let text = dockerfile(
         r#"

@@ -205,6 +205,14 @@ fn chains_split_into_steps_up_to_the_first_command_with_state() {
         ),
         "{program}"
     );
+    // Redirections are kept as written: `2>&1` stays one redirection, `>log` keeps its spacing.
+    let redirected = migrated("FROM alpine:3.19\nRUN make >build.log 2>&1 && gzip -9 build.log && echo done > /done\n");
+    assert!(
+        image_block(&redirected).contains(
+            "    run \"make >build.log 2>&1\"\n    run \"gzip -9 build.log\"\n    run \"echo done > /done\"\n"
+        ),
+        "{redirected}"
+    );
     // A `tmpfs` lasts one step: its chain stays whole.
     let tmpfs = migrated("FROM alpine:3.19\nRUN --mount=type=tmpfs,target=/t echo a > /t/x && cat /t/x\n");
     assert!(tmpfs.contains("run \"echo a > /t/x && cat /t/x\" tmpfs \"/t\""), "{tmpfs}");

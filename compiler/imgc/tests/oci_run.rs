@@ -1,8 +1,9 @@
 //! `imgc build` running `run` steps under real runc on overlayfs, through the command line: what
 //! a step sees (user, directory, environment, shell, network, mounts), the layers it leaves
-//! (whiteouts, opaque directories, hard links, no mount stubs), the run cache, secrets that never
-//! reach the image or the cache, and failures (a failing command, a signal, Ctrl-C, a missing
-//! secret or runtime) that are coded errors leaving no output, mount, container or folder.
+//! (whiteouts, opaque directories, hard links, no mount stubs, the runtime's mount points as
+//! BuildKit leaves them), the run cache, secrets that never reach the image or the cache, and
+//! failures (a failing command, a signal, Ctrl-C, a missing secret or runtime) that are coded
+//! errors leaving no output, mount, container or folder.
 //!
 //! The images start from scratch with Debian's static busybox copied in: no registry, no engine.
 #![cfg(all(feature = "oci", feature = "cli"))]
@@ -131,8 +132,15 @@ fn a_step_runs_as_the_stage_says_and_its_layer_holds_only_its_changes() {
     assert!(tree.get("old/dir/kept-below").is_none(), "a recreated directory is opaque");
     assert_eq!(read(&tree, "old/dir/fresh"), "new\n");
     assert!(matches!(tree.get("b").map(|n| &n.kind), Some(Kind::Link(target)) if target == "a"));
-    for stub in ["proc", "sys", "dev", "etc/hosts", "etc/resolv.conf"] {
-        assert!(tree.get(stub).is_none(), "the mount point `/{stub}` is not in the image");
+    for stub in ["etc/hosts", "etc/resolv.conf"] {
+        assert!(tree.get(stub).is_none(), "the mount stub `/{stub}` is not in the image");
+    }
+    // The runtime's own mount points, which the base has not, stay as BuildKit leaves them:
+    // empty folders, 0755, root's.
+    for mount_point in ["proc", "sys", "dev"] {
+        assert!(tree.get(mount_point).is_some_and(|n| n.is_dir()), "`/{mount_point}` is a folder of the image");
+        assert_eq!(meta(&tree, mount_point), (0o755, 0, 0), "`/{mount_point}`");
+        assert_eq!(tree.under(mount_point).count(), 0, "`/{mount_point}` is empty");
     }
     let stderr = text(&output.stderr);
     assert!(stderr.contains("#2 RUN id -u > /uid"), "each step is announced with its number: {stderr}");
@@ -387,7 +395,7 @@ BEGIN { print \"awk ran\" > \"/awk-out\" }
     assert_eq!(read(&tree, "from-stage"), "from tools\n");
     assert_eq!(read(&tree, "ro"), "read-only\n", "a bind mount from a stage is read-only");
     assert_eq!(read(&tree, "rw-wrote"), "scribble\n");
-    for gone in ["from", "rw", "check", "dev", "data"] {
+    for gone in ["from", "rw", "check", "dev/pipes", "data"] {
         assert!(tree.get(gone).is_none(), "`/{gone}` is not in the image");
     }
     for file in walk(&dir.join("out")).into_iter().chain(walk(&dir.join(".cache"))) {
@@ -581,7 +589,7 @@ fn cdi_devices_give_the_step_their_nodes_and_variables() {
     let tree = files(dir);
     assert_eq!(read(&tree, "device"), "null\n");
     assert_eq!(read(&tree, "other"), "absent\n");
-    assert!(tree.get("dev").is_none(), "the device node is not in the image");
+    assert!(tree.get("dev/imgc-null").is_none(), "the device node is not in the image");
     assert!(text(&output.stderr).contains("`example.test/dev=missing` is not available"), "{}", text(&output.stderr));
     let required =
         body.replace("device \"example.test/dev=missing\"", "device \"example.test/dev=missing\" (required: true)");
@@ -713,6 +721,53 @@ fn a_step_cannot_write_outside_its_root_or_into_the_context() {
         assert!(!Path::new(&host).exists(), "{host} written on the host");
     }
     assert_eq!(snapshot(dir), before, "the context is unchanged");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+}
+
+#[test]
+fn a_bind_of_the_context_sees_only_what_dockerignore_keeps() {
+    let body = r#"    run "ls -A /ctx /ctx/target /ctx/target/keep > /seen && cat /ctx/target/keep/y > /kept"
+        bind "/ctx"
+    run "rm /rwctx/a.txt && echo new > /rwctx/made && ls -A /rwctx > /rw-seen"
+        bind "/rwctx" (readwrite: true)
+"#;
+    let files_in_context = [
+        ("a.txt", "a\n"),
+        ("secret.key", "k\n"),
+        ("target/debug/x", "x\n"),
+        ("target/keep/y", "kept\n"),
+        (".dockerignore", "*.key\ntarget\n!target/keep\n.cache\nout\nfiles\n"),
+    ];
+    let project = project(body, &files_in_context);
+    let dir = project.path();
+    let before = snapshot(dir);
+    let output = build(dir, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let tree = files(dir);
+    assert_eq!(
+        read(&tree, "seen"),
+        "/ctx:\n.dockerignore\na.txt\napp.img\nbusybox\ntarget\n\n/ctx/target:\nkeep\n\n/ctx/target/keep:\ny\n",
+        "excluded files and folders are hidden, a `!` exception is kept"
+    );
+    assert_eq!(read(&tree, "kept"), "kept\n");
+    assert_eq!(
+        read(&tree, "rw-seen"),
+        ".dockerignore\napp.img\nbusybox\nmade\ntarget\n",
+        "`readwrite` writes a throw-away view"
+    );
+    assert_eq!(snapshot(dir), before, "the context is unchanged");
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+
+    // Binding what .dockerignore excludes is an error, as with BuildKit.
+    std::fs::write(
+        dir.join("app.img"),
+        format!("{BASE}    run \"cat /k\"\n        bind \"/k\" (source: \"secret.key\")\n}}\n"),
+    )
+    .expect("write");
+    let output = build(dir, &[]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[E") && stderr.contains("secret.key"), "{stderr}");
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
 

@@ -1,5 +1,5 @@
 //! CDI devices (`run … device "vendor.com/class=name"`): the Container Device Interface spec
-//! files (JSON) in the spec folders (`/etc/cdi`, `/var/run/cdi`, or `--cdi-spec-dir`) say what
+//! files (JSON or YAML, `.json`, `.yaml` or `.yml`) in the spec folders (`/etc/cdi`, `/var/run/cdi`, or `--cdi-spec-dir`) say what
 //! a device is: device nodes, mounts and variables to add to the container. A device named
 //! without `=name`, or `=all`, is every device of its kind. A device not found is skipped
 //! unless it is required, as BuildKit does.
@@ -115,11 +115,22 @@ fn read_specs(dirs: &[PathBuf]) -> Result<Vec<SpecFile>, RunError> {
         let Ok(entries) = std::fs::read_dir(dir) else { continue };
         let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();
-        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        for path in paths {
+            let yaml = match path.extension().and_then(|e| e.to_str()) {
+                Some("json") => false,
+                Some("yaml" | "yml") => true,
+                _ => continue,
+            };
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| RunError::Other(format!("cannot read the CDI spec `{}`: {e}", path.display())))?;
-            let spec: SpecFile = serde_json::from_str(&text)
-                .map_err(|e| RunError::Other(format!("the CDI spec `{}` is not valid: {e}", path.display())))?;
+            let invalid = |e: &dyn std::fmt::Display| {
+                RunError::Other(format!("the CDI spec `{}` is not valid: {e}", path.display()))
+            };
+            let spec: SpecFile = if yaml {
+                serde_norway::from_str(&text).map_err(|e| invalid(&e))?
+            } else {
+                serde_json::from_str(&text).map_err(|e| invalid(&e))?
+            };
             specs.push(spec);
         }
     }
@@ -195,6 +206,17 @@ mod tests {
         let all = apply(&[("example.test/gpu".into(), false)], &dirs).expect("found");
         assert_eq!(all.env, ["SHARED=1", "GPU=one", "GPU=two"]);
         assert_eq!(all.key, ["example.test/gpu=one", "example.test/gpu=two"]);
+        // The same in YAML, as vendors ship them (`nvidia-ctk cdi generate` writes YAML).
+        let yaml = "cdiVersion: 0.6.0\nkind: example.test/fpga\ndevices:\n  - name: f0\n    containerEdits:\n      env: [FPGA=f0]\n      deviceNodes:\n        - path: /dev/fpga0\n          hostPath: /dev/null\n";
+        std::fs::write(dir.path().join("fpga.yaml"), yaml).expect("write");
+        let fpga = apply(&[("example.test/fpga=f0".into(), true)], &dirs).expect("found in YAML");
+        assert_eq!(fpga.env, ["FPGA=f0"]);
+        assert_eq!(fpga.devices[0].path(), Path::new("/dev/fpga0"));
+        std::fs::write(dir.path().join("broken.yml"), "kind: [").expect("write");
+        assert!(
+            matches!(apply(&[("example.test/gpu=one".into(), true)], &dirs), Err(RunError::Other(m)) if m.contains("broken.yml"))
+        );
+        std::fs::remove_file(dir.path().join("broken.yml")).expect("rm");
         let skipped = apply(&[("example.test/gpu=three".into(), false)], &dirs).expect("skipped");
         assert!(skipped.env.is_empty());
         assert!(matches!(apply(&[("example.test/gpu=three".into(), true)], &dirs), Err(RunError::Secret(_))));

@@ -11,6 +11,7 @@
 //! Depends on the OCI writer's layer, tree and base modules; never on the planner.
 
 mod cdi;
+mod context_view;
 mod mounts;
 mod overlay;
 mod runc;
@@ -60,7 +61,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bump when what a run step produces changes, so old cache records are not used.
-const VERSION: &str = "imgc-run-cache-2";
+const VERSION: &str = "imgc-run-cache-3";
 
 /// Where a secret's bytes come from (`--secret id=NAME,src=FILE|env=VAR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,10 +281,10 @@ impl Runner {
             return Err(RunError::Failed { ending: finished.ending, tail: finished.tail });
         }
         let upper = work.path().join("upper");
-        let mut targets = vec!["/proc", "/dev", "/sys", "/etc/hosts", "/etc/resolv.conf"]
-            .into_iter()
-            .map(str::to_string)
-            .collect::<Vec<_>>();
+        // The runtime's own mount points (`/proc`, `/dev`, `/sys`) are not stubs: where the stage
+        // has none, runc makes them and they stay in the layer as empty folders, as BuildKit
+        // leaves them (its MountStubsCleaner takes the files it binds and the step's mounts).
+        let mut targets = vec!["/etc/hosts".to_string(), "/etc/resolv.conf".to_string()];
         targets.extend(mount_targets);
         remove_stubs(&upper, step.tree, &targets);
         let changes =
@@ -373,8 +374,8 @@ fn host_capabilities() -> Result<u64, RunError> {
 }
 
 /// Removes what runc created in the upper dir only to mount something there (a mount point that
-/// did not exist in the stage), and the copied-up directories left empty by that, as BuildKit
-/// removes its mount stubs.
+/// did not exist in the stage) at `targets`, and the copied-up directories left empty by that,
+/// as BuildKit removes its mount stubs.
 fn remove_stubs(upper: &Path, tree: &Tree, targets: &[String]) {
     for target in targets {
         let clean = super::dockerignore::clean(target);

@@ -1,13 +1,14 @@
 //! A step's `--mount`s made real: `cache` (a folder kept under the cache dir by id, with the
 //! `shared`, `private` and `locked` sharing modes), `tmpfs`, `secret` (the bytes on a tmpfs of
 //! their own, bound read-only, or given as an environment variable), `bind` from the build
-//! context (read-only, or a throw-away copy with `rw`) or from a stage or image (its layers on an
+//! context (less what `.dockerignore` excludes; read-only, or a throw-away copy with `rw`) or from a stage or image (its layers on an
 //! overlay of their own, writes thrown away), `ssh` (the agent socket of `--ssh`), and the
 //! `/dev/pipes/` file a `#!` here-document runs as. Also what of each belongs in the step's cache
 //! key: never a secret's bytes.
 //!
 //! Knows the host side of mounts; the container side is [`super::spec`]'s.
 
+use super::context_view;
 use super::overlay::Overlay;
 use super::spec;
 use super::{RunError, RunOptions, SecretSource};
@@ -232,7 +233,7 @@ fn secret(
     }
     let dir = scratch.join(format!("secret-{}", prepared.tmpfs.len()));
     std::fs::create_dir_all(&dir).map_err(|e| io("cannot create a secret's folder", e))?;
-    mount_tmpfs(&dir).map_err(|e| io("cannot mount a tmpfs for a secret", e))?;
+    mount_tmpfs(&dir, c"mode=0700,size=16m").map_err(|e| io("cannot mount a tmpfs for a secret", e))?;
     prepared.tmpfs.push(dir.clone());
     let file = dir.join("secret");
     let mut out = File::create(&file).map_err(|e| io("cannot write a secret", e))?;
@@ -247,10 +248,11 @@ fn secret(
     Ok(())
 }
 
-fn mount_tmpfs(dir: &Path) -> std::io::Result<()> {
+/// Mounts a tmpfs with the options `data` on `dir`.
+fn mount_tmpfs(dir: &Path, data: &std::ffi::CStr) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let target = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
-    let (source, kind, data) = (c"tmpfs", c"tmpfs", c"mode=0700,size=16m");
+    let (source, kind) = (c"tmpfs", c"tmpfs");
     // SAFETY: valid C strings, not kept.
     let result = unsafe {
         libc::mount(
@@ -281,15 +283,42 @@ fn bind(
     if cleaned.split('/').any(|p| p == "..") {
         return Err(RunError::Invalid(format!("the bind source `{source}` is outside the build context")));
     }
-    let mut host = context.join(cleaned.trim_start_matches('/'));
+    // The context as BuildKit's client sends it: less what .dockerignore excludes.
+    let opened = crate::context::Context::open(context).map_err(RunError::Invalid)?;
+    let hidden = context_view::excluded(opened.root(), opened.ignore()).map_err(RunError::Other)?;
+    let view = if hidden.is_empty() {
+        None
+    } else {
+        let work_root = scratch.join(format!("context-{n}"));
+        std::fs::create_dir_all(&work_root).map_err(|e| io("cannot create the context's view", e))?;
+        let inside = work_root.canonicalize().map_err(|e| io("the step's folder", e))?.starts_with(opened.root());
+        if inside {
+            // The cache is inside the context: overlayfs refuses layers inside one another, so
+            // the view's own folders go on a tmpfs of their own.
+            mount_tmpfs(&work_root, c"mode=0700").map_err(|e| io("cannot mount a tmpfs for the context's view", e))?;
+            prepared.tmpfs.push(work_root.clone());
+        }
+        Some(context_view::mount(opened.root(), &hidden, &work_root).map_err(RunError::Runtime)?)
+    };
+    let root = view.as_ref().map_or(opened.root(), |overlay| overlay.merged()).to_path_buf();
+    let mut host = root.join(cleaned.trim_start_matches('/'));
+    if view.is_some() && std::fs::symlink_metadata(&host).is_err() {
+        return Err(RunError::SourceNotFound(format!(
+            "the bind source `{source}` is not in the build context (or .dockerignore excludes it)"
+        )));
+    }
     let canonical = host.canonicalize().map_err(|e| io(&format!("bind source `{source}`"), e))?;
-    let root = context.canonicalize().map_err(|e| io("the build context", e))?;
+    let root = root.canonicalize().map_err(|e| io("the build context", e))?;
     if !canonical.starts_with(&root) {
         return Err(RunError::Invalid(format!("the bind source `{source}` is outside the build context")));
     }
     prepared.key.push(format!("bind {target} {source:?} {}", content_digest(&canonical)));
     let writable = flag(request, &["rw", "readwrite"]);
-    if writable {
+    if let Some(overlay) = view {
+        // Writes land in the view's upper dir, thrown away with the step.
+        prepared.overlays.push(overlay);
+        host = canonical;
+    } else if writable {
         // Writes go to a copy, thrown away with the step (never a copy of the copy, when the
         // cache is inside the context).
         let copy = scratch.join(format!("bind-{n}"));

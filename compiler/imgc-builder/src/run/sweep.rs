@@ -7,6 +7,7 @@
 //! The output's staging folders (`.imgc-build-PID-…` beside the output) are swept the same way
 //! when the next build writes beside them. Never touches what a live process owns.
 
+use crate::output::STAGING_NAME;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -26,7 +27,7 @@ fn is_gone(pid: u32) -> bool {
 
 /// The process id in a name made by [`prefix`] (`KIND-PID-…`) or [`container_prefix`].
 fn owner(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix("imgc-").or_else(|| name.strip_prefix(".imgc-build-"));
+    let rest = name.strip_prefix("imgc-").or_else(|| name.strip_prefix(STAGING_NAME)?.strip_prefix('-'));
     match rest {
         Some(rest) => rest.split('-').next()?.parse().ok(),
         None => name.split('-').nth(1)?.parse().ok(),
@@ -41,7 +42,7 @@ pub fn sweep(tmp: &Path, runc: Option<&Path>) {
 
 /// Sweeps an output's folder of the staging folders of dead builds.
 pub fn sweep_staging(parent: &Path) {
-    sweep_where(parent, None, |name| name.starts_with(".imgc-build-"));
+    sweep_where(parent, None, |name| name.strip_prefix(STAGING_NAME).is_some_and(|rest| rest.starts_with('-')));
 }
 
 fn sweep_where(tmp: &Path, runc: Option<&Path>, ours: fn(&str) -> bool) {

@@ -306,9 +306,14 @@ impl Emitter<'_> {
             line.push(' ');
             line.push_str(flag);
         }
-        // Options that leave no room for the command go one a line, the command on a line of its own.
+        // Options that leave no room for the command go one a line, the command on a line of its
+        // own; but not a command starting with `#`, whose line the Dockerfile parser would take
+        // for a comment and drop, joining the next instruction to this one.
         let first_line = command.lines().next().unwrap_or("");
-        if !flags.is_empty() && !self.in_trigger && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH
+        if !flags.is_empty()
+            && !self.in_trigger
+            && !first_line.trim_start().starts_with('#')
+            && line.len() + 1 + first_line.chars().count() > line_break::MAX_WIDTH
         {
             line = format!("RUN {} \\\n    ", flags.join(" \\\n    "));
         } else {

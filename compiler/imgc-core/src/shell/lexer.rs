@@ -93,6 +93,8 @@ impl Operator {
 pub struct Lexed {
     /// The top-level tokens (those inside substitutions are not included).
     pub tokens: Vec<Token>,
+    /// Where each top-level token is in the input, as byte ranges, in the order of `tokens`.
+    pub spans: Vec<std::ops::Range<usize>>,
     /// Parameters expanded anywhere (`$name`, `${name…}`, names in `$((…))`), and special
     /// parameters by their character (`_`, `?`, `1`, …).
     pub parameters: BTreeSet<String>,
@@ -140,7 +142,12 @@ impl fmt::Display for LexError {
 
 /// Reads a command line.
 pub fn lex(input: &str) -> Result<Lexed, LexError> {
-    let mut lexer = Lexer { chars: input.chars().collect(), pos: 0, out: Lexed::default() };
+    let mut lexer = Lexer {
+        chars: input.chars().collect(),
+        offsets: input.char_indices().map(|(i, _)| i).chain(std::iter::once(input.len())).collect(),
+        pos: 0,
+        out: Lexed::default(),
+    };
     let tokens = lexer.tokens(false)?;
     lexer.out.tokens = tokens;
     Ok(lexer.out)
@@ -162,6 +169,8 @@ fn is_special_parameter(c: char) -> bool {
 
 struct Lexer {
     chars: Vec<char>,
+    /// The byte offset of each char, and the input's length after the last.
+    offsets: Vec<usize>,
     pos: usize,
     out: Lexed,
 }
@@ -198,6 +207,15 @@ impl Lexer {
         text.chars().enumerate().all(|(i, c)| self.peek_at(i) == Some(c))
     }
 
+    /// Adds a token that started at char `start` and ends here, with its span when it is at the
+    /// top level.
+    fn push(&mut self, tokens: &mut Vec<Token>, token: Token, start: usize, substitution: bool) {
+        if !substitution {
+            self.out.spans.push(self.offsets[start]..self.offsets[self.pos]);
+        }
+        tokens.push(token);
+    }
+
     /// Tokens up to the end, or (in a command substitution) up to the `)` that closes it.
     fn tokens(&mut self, substitution: bool) -> Result<Vec<Token>, LexError> {
         let mut tokens = Vec::new();
@@ -214,7 +232,7 @@ impl Lexer {
                 ' ' | '\t' => self.pos += 1,
                 '\n' => {
                     self.pos += 1;
-                    tokens.push(Token::Newline);
+                    self.push(&mut tokens, Token::Newline, self.pos - 1, substitution);
                 }
                 '\\' if self.peek_at(1) == Some('\n') => self.pos += 2,
                 '#' => {
@@ -233,6 +251,7 @@ impl Lexer {
                     ));
                 }
                 c if OPERATOR_START.contains(c) => {
+                    let start = self.pos;
                     let operator = self.operator()?;
                     match operator {
                         Operator::OpenParen => depth += 1,
@@ -242,14 +261,15 @@ impl Lexer {
                         Operator::Ampersand => self.out.background = true,
                         _ => {}
                     }
-                    tokens.push(Token::Operator(operator));
+                    self.push(&mut tokens, Token::Operator(operator), start, substitution);
                 }
                 _ => {
+                    let start = self.pos;
                     let word = self.word()?;
                     if substitution && word.literal.as_deref() == Some("case") {
                         return Err(LexError::Unsupported("`case` inside `$( )`"));
                     }
-                    tokens.push(Token::Word(word));
+                    self.push(&mut tokens, Token::Word(word), start, substitution);
                 }
             }
         }
@@ -725,6 +745,15 @@ mod tests {
         let words: Vec<&str> = lexed.words.iter().map(String::as_str).collect();
         assert_eq!(words, ["a", "b", "b c", "c", "d", "e", "f", "g"]);
         assert!(lex("( (a) )").is_ok());
+    }
+
+    #[test]
+    fn top_level_tokens_have_byte_spans() {
+        let input = "é=1 \"a b\">f $(x; y) &&\nz";
+        let lexed = lex(input).expect("lexes");
+        let texts: Vec<&str> = lexed.spans.iter().map(|span| &input[span.clone()]).collect();
+        assert_eq!(texts, ["é=1", "\"a b\"", ">", "f", "$(x; y)", "&&", "\n", "z"]);
+        assert_eq!(lexed.spans.len(), lexed.tokens.len());
     }
 
     #[test]

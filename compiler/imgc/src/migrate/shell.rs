@@ -1,162 +1,41 @@
-//! Just enough of POSIX shell syntax to split a `RUN` command into the commands of its `&&`
-//! chain, to tell which of them leave state behind for the commands after them, and to compare
-//! commands regardless of the spaces between their words.
+//! The `&&` chains of `RUN` commands: how migrate splits a command line into the commands of
+//! its chain, tells which of them leave state behind for the commands after them, and compares
+//! commands regardless of the spaces between their words. The line is read by the shell layer's
+//! lexer ([`crate::shell::lexer`]), so migrate reads a command line as the optimizer does.
+//!
+//! Must never depend on: the rest of migrate (it is the shell side of it).
 
+use crate::shell::lexer::{self, Operator};
 use crate::shell::script;
 
-/// A token of a command line: a word (quotes kept) or an operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Token {
-    Word(String),
-    Op(&'static str),
-}
+pub use crate::shell::lexer::Token;
 
 /// The byte range each token of [`tokens`] came from, in the same order.
 pub type Ranges = Vec<std::ops::Range<usize>>;
 
-const OPERATORS: &[&str] = &["&&", "||", ";;", ";", "&", "|", "(", ")", "\n"];
-
-/// Splits a command line into tokens. `None` when the line holds what this module does not
-/// read: a comment, a here-document, an unterminated quote or substitution.
+/// Splits a command line into its top-level tokens. `None` when the line holds what migrate does
+/// not split: a comment, a here-document, or what the shell layer does not read (an unterminated
+/// quote or substitution, syntax only bash reads).
 pub fn tokens(script: &str) -> Option<Vec<Token>> {
     tokens_with_ranges(script).map(|(tokens, _)| tokens)
 }
 
 /// [`tokens`], with where each token is in `script`.
 pub fn tokens_with_ranges(script: &str) -> Option<(Vec<Token>, Ranges)> {
-    let chars: Vec<char> = script.chars().collect();
-    let offsets: Vec<usize> = script.char_indices().map(|(i, _)| i).chain(std::iter::once(script.len())).collect();
-    let mut out = Vec::new();
-    let mut ranges = Vec::new();
-    let mut word = String::new();
-    let mut word_start = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if word.is_empty() {
-            word_start = offsets[i];
-        }
-        match c {
-            ' ' | '\t' | '\r' => {
-                flush(&mut word, &mut out, &mut ranges, word_start..offsets[i]);
-                i += 1;
-            }
-            '#' if word.is_empty() => return None,
-            '<' if chars.get(i + 1) == Some(&'<') => return None,
-            '\\' => {
-                word.push(c);
-                if let Some(&next) = chars.get(i + 1) {
-                    word.push(next);
-                }
-                i += 2;
-            }
-            '\'' => {
-                let end = (i + 1..chars.len()).find(|&j| chars[j] == '\'')?;
-                word.extend(&chars[i..=end]);
-                i = end + 1;
-            }
-            '"' => {
-                let end = double_quote_end(&chars, i + 1)?;
-                word.extend(&chars[i..=end]);
-                i = end + 1;
-            }
-            '`' => {
-                let end = backtick_end(&chars, i + 1)?;
-                word.extend(&chars[i..=end]);
-                i = end + 1;
-            }
-            '$' if chars.get(i + 1) == Some(&'(') => {
-                let end = group_end(&chars, i + 2, '(', ')')?;
-                word.extend(&chars[i..=end]);
-                i = end + 1;
-            }
-            '$' if chars.get(i + 1) == Some(&'{') => {
-                let end = group_end(&chars, i + 2, '{', '}')?;
-                word.extend(&chars[i..=end]);
-                i = end + 1;
-            }
-            _ => {
-                let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
-                match OPERATORS.iter().find(|op| rest.starts_with(**op)) {
-                    Some(op) => {
-                        flush(&mut word, &mut out, &mut ranges, word_start..offsets[i]);
-                        let end = i + op.chars().count();
-                        out.push(Token::Op(op));
-                        ranges.push(offsets[i]..offsets[end.min(chars.len())]);
-                        i = end;
-                    }
-                    None => {
-                        word.push(c);
-                        i += 1;
-                    }
-                }
-            }
-        }
+    let lexed = lexer::lex(script).ok()?;
+    if lexed.comment || lexed.here_document {
+        return None;
     }
-    flush(&mut word, &mut out, &mut ranges, word_start..script.len());
-    Some((out, ranges))
+    Some((lexed.tokens, lexed.spans))
 }
 
-fn flush(word: &mut String, out: &mut Vec<Token>, ranges: &mut Ranges, range: std::ops::Range<usize>) {
-    if !word.is_empty() {
-        out.push(Token::Word(std::mem::take(word)));
-        ranges.push(range);
+/// A token as written.
+fn text(token: &Token) -> &str {
+    match token {
+        Token::Word(word) => &word.text,
+        Token::Operator(operator) => operator.as_str(),
+        Token::Newline => "\n",
     }
-}
-
-/// The index of the `"` closing a double-quoted string whose content starts at `from`.
-fn double_quote_end(chars: &[char], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => i += 2,
-            '"' => return Some(i),
-            '`' => i = backtick_end(chars, i + 1)? + 1,
-            '$' if chars.get(i + 1) == Some(&'(') => i = group_end(chars, i + 2, '(', ')')? + 1,
-            '$' if chars.get(i + 1) == Some(&'{') => i = group_end(chars, i + 2, '{', '}')? + 1,
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-fn backtick_end(chars: &[char], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => i += 2,
-            '`' => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// The `close` ending a group opened by `open` whose content starts at `from` (the `)` of a
-/// `$(`, the `}` of a `${`), with nested groups and quotes allowed.
-fn group_end(chars: &[char], from: usize, open: char, close: char) -> Option<usize> {
-    let mut depth = 1;
-    let mut i = from;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => i += 1,
-            '\'' => i = (i + 1..chars.len()).find(|&j| chars[j] == '\'')?,
-            '"' => i = double_quote_end(chars, i + 1)?,
-            // In `${…}` only a nested `${` opens another: the first `}` ends `${a{b}`; and
-            // `${${x}` is the parameter `$` (the shell's process id) then `{x`, as the shell
-            // layer's lexer reads it.
-            c if c == open && (open != '{' || i > from + 1 && chars[i - 1] == '$') => depth += 1,
-            c if c == close => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 /// Words that open and close compound commands.
@@ -176,22 +55,24 @@ pub fn and_chain_bounds(tokens: &[Token]) -> Option<Vec<(usize, usize)>> {
     let mut depth: i64 = 0;
     let mut command_start = true;
     for (index, token) in tokens.iter().enumerate() {
+        let redirection = matches!(token, Token::Operator(operator) if operator.is_redirection());
         match token {
-            Token::Op("&&") if depth == 0 => {
+            Token::Operator(Operator::AndIf) if depth == 0 => {
                 commands.push((index + 1, index + 1));
                 command_start = true;
                 continue;
             }
-            Token::Op("(") => depth += 1,
-            Token::Op(")") => depth -= 1,
-            Token::Op("|") => {}
-            Token::Op(_) if depth == 0 => return None,
-            Token::Word(word) if command_start && OPENERS.contains(&word.as_str()) => depth += 1,
-            Token::Word(word) if CLOSERS.contains(&word.as_str()) && depth > 0 => depth -= 1,
+            Token::Operator(Operator::OpenParen) => depth += 1,
+            Token::Operator(Operator::CloseParen) => depth -= 1,
+            Token::Operator(Operator::Pipe) => {}
+            _ if redirection => {}
+            Token::Operator(_) | Token::Newline if depth == 0 => return None,
+            Token::Word(word) if command_start && OPENERS.contains(&word.text.as_str()) => depth += 1,
+            Token::Word(word) if CLOSERS.contains(&word.text.as_str()) && depth > 0 => depth -= 1,
             _ => {}
         }
-        command_start = matches!(token, Token::Op(_))
-            || matches!(token, Token::Word(w) if ["then", "do", "else", "elif", "{", "!"].contains(&w.as_str()));
+        command_start = matches!(token, Token::Operator(_) | Token::Newline) && !redirection
+            || matches!(token, Token::Word(w) if ["then", "do", "else", "elif", "{", "!"].contains(&w.text.as_str()));
         if let Some(command) = commands.last_mut() {
             command.1 = index + 1;
         }
@@ -208,21 +89,25 @@ pub fn and_chain_bounds(tokens: &[Token]) -> Option<Vec<(usize, usize)>> {
 /// a subshell or arithmetic command this reader cannot see into. A command the reader cannot read
 /// with certainty counts as stateful.
 pub fn is_stateless(command: &[Token]) -> bool {
-    if command.iter().any(|t| matches!(t, Token::Op("&" | "("))) {
+    if command.iter().any(|t| matches!(t, Token::Operator(Operator::Ampersand | Operator::OpenParen))) {
         return false;
     }
-    let text = command
-        .iter()
-        .map(|t| match t {
-            Token::Word(w) => w.as_str(),
-            Token::Op(op) => op,
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    if text.contains("((") {
-        return false;
+    script::read(&command_text(command))
+        .is_ok_and(|script| script.state_change().is_none() && !script.commands.is_empty())
+}
+
+/// The command's tokens as a command line, one space between them but after a redirection's
+/// file descriptor (`2>&1` stays one redirection).
+pub fn command_text(command: &[Token]) -> String {
+    let mut out = String::new();
+    for (index, token) in command.iter().enumerate() {
+        let glued = index > 0 && matches!(&command[index - 1], Token::Word(w) if w.io_number);
+        if index > 0 && !glued {
+            out.push(' ');
+        }
+        out.push_str(text(token));
     }
-    script::read(&text).is_ok_and(|script| script.state_change().is_none() && !script.commands.is_empty())
+    out
 }
 
 /// `NAME=…` at the start of a word.
@@ -239,8 +124,8 @@ pub fn canonical_words(command: &[Token]) -> Vec<String> {
     command
         .iter()
         .map(|t| match t {
-            Token::Word(w) => unquote_plain(w),
-            Token::Op(op) => (*op).to_string(),
+            Token::Word(w) => unquote_plain(&w.text),
+            other => text(other).to_string(),
         })
         .collect()
 }
@@ -267,20 +152,8 @@ pub fn is_plain_word(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The text of the tokens, one space between them.
-    fn join(command: &[Token]) -> String {
-        command
-            .iter()
-            .map(|t| match t {
-                Token::Word(w) => w.clone(),
-                Token::Op(op) => (*op).to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     fn chain(script: &str) -> Option<Vec<String>> {
-        and_chain(&tokens(script)?).map(|commands| commands.iter().map(|c| join(c)).collect())
+        and_chain(&tokens(script)?).map(|commands| commands.iter().map(|c| command_text(c)).collect())
     }
 
     #[test]
@@ -304,6 +177,11 @@ mod tests {
             Some(vec!["chown${a{b} x".to_string(), "echo ${c${d}} y".to_string(), "z".to_string()])
         );
         assert_eq!(chain("a ${${x} && b").map(|c| c.len()), Some(2));
+        // Redirections belong to their command; a file descriptor stays with its operator.
+        assert_eq!(
+            chain("make >log 2>&1 && cat <in && b"),
+            Some(vec!["make > log 2>& 1".to_string(), "cat < in".to_string(), "b".to_string()])
+        );
     }
 
     #[test]

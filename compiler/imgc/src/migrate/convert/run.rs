@@ -52,11 +52,19 @@ impl Converter<'_> {
         // Commands split into steps up to the first that leaves state behind; from there on, one
         // step, so the commands still share their shell.
         let stateful = commands.iter().position(|c| !shell::is_stateless(c)).unwrap_or(commands.len());
-        // The commands as written, one space between their words.
+        // The commands as written, one space between tokens that had space between them and
+        // none between those that touched (`2>&1`, `>log`).
         let text_of = |from: usize, to: usize| -> String {
             let first = bounds[from].0;
             let last = bounds[to - 1].1;
-            ranges[first..last].iter().map(|r| &script[r.clone()]).collect::<Vec<_>>().join(" ")
+            let mut text = String::new();
+            for (index, range) in ranges[first..last].iter().enumerate() {
+                if index > 0 && ranges[first + index - 1].end != range.start {
+                    text.push(' ');
+                }
+                text.push_str(&script[range.clone()]);
+            }
+            text
         };
         let mut out = Vec::new();
         let inner = self.inner_comment_positions(instruction, script, &ranges, &bounds);
