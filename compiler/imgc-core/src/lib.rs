@@ -23,6 +23,10 @@
 //! assert!(dockerfile.contains("RUN echo hello"));
 //! ```
 
+// pest without its `std` feature (no stack probe on every rule: `syntax` bounds nesting itself)
+// generates code that names the `alloc` crate.
+extern crate alloc;
+
 pub mod check;
 pub mod diagnostics;
 pub mod emit;

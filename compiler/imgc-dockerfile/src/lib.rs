@@ -26,6 +26,9 @@ mod json;
 mod mounts;
 #[cfg(test)]
 mod oracle;
+// pest without its `std` feature generates code that names the `alloc` crate.
+#[cfg(test)]
+extern crate alloc;
 mod shell;
 mod source;
 mod validate;

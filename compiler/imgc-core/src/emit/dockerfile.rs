@@ -283,23 +283,23 @@ impl Emitter<'_> {
         }
         let column = (!self.in_trigger).then_some(4);
         let command = if self.build_env.is_empty() || self.in_trigger {
-            run.command.clone()
+            std::borrow::Cow::Borrowed(&run.command)
         } else {
-            with_build_env(&run.command, &self.build_env, shell)
+            std::borrow::Cow::Owned(with_build_env(&run.command, &self.build_env, shell))
         };
-        // For BuildKit, a script with a here-document stays one (`RUN cat <<EOF`, body, `EOF`).
-        let heredoc = match &command {
+        let command = match command.as_ref() {
+            // For BuildKit, a script with a here-document stays one (`RUN cat <<EOF`, body, `EOF`).
             Command::Shell(text) if self.target == Target::Buildkit && !self.in_trigger => {
-                super::heredoc_run::as_heredoc(&shell::render(text))
+                let script = shell::render(text);
+                match super::heredoc_run::as_heredoc(&script) {
+                    Some(text) => {
+                        self.needs_buildkit = true;
+                        text
+                    }
+                    None => script_text(script, shell, self.target, column),
+                }
             }
-            _ => None,
-        };
-        let command = match heredoc {
-            Some(text) => {
-                self.needs_buildkit = true;
-                text
-            }
-            None => command_text(&command, shell, self.target, column),
+            command => command_text(command, shell, self.target, column),
         };
         let mut line = String::from("RUN");
         for flag in &flags {
@@ -638,20 +638,23 @@ fn command_text(command: &Command, shell: &[String], target: Target, multi_line:
                 .join(" \\\n    && ")
         }
         Command::Exec(words) => json_list(words.iter().map(|w| w.as_literal().unwrap_or_else(|| w.display()))),
-        Command::Shell(text) => {
-            let script = shell::render(text);
-            if fits_one_line(&script, target) {
-                match multi_line {
-                    Some(column) => line_break::break_lines(trim_blanks(&script), column),
-                    None => trim_blanks(&script).to_string(),
-                }
-            } else {
-                json_list(shell.iter().cloned().chain(std::iter::once(script)))
-            }
-        }
+        Command::Shell(text) => script_text(shell::render(text), shell, target, multi_line),
         // The checker admits here-documents only in `run`.
         // The body is a script: values are escaped for it like in any command.
         Command::Heredoc(heredoc) => format!("<<{}\n{}{}", heredoc.name, shell::render(&heredoc.content), heredoc.name),
+    }
+}
+
+/// A shell-form command's rendered script as the `RUN` operand: one line (broken at `&&` when
+/// `multi_line` gives the column), or the exec form when the script cannot be one.
+fn script_text(script: String, shell: &[String], target: Target, multi_line: Option<usize>) -> String {
+    if fits_one_line(&script, target) {
+        match multi_line {
+            Some(column) => line_break::break_lines(trim_blanks(&script), column),
+            None => trim_blanks(&script).to_string(),
+        }
+    } else {
+        json_list(shell.iter().cloned().chain(std::iter::once(script)))
     }
 }
 

@@ -62,7 +62,10 @@ pub(super) fn stdlib_family(program: &Program, stage: usize, sources: &SourceMap
     let mut reported = Vec::new();
     for instruction in &program.stages[stage].instructions {
         let InstructionKind::Run(run) = &instruction.kind else { continue };
-        if commands(run).iter().any(|c| c.name() == Some("apk") && c.arguments().flatten().any(|a| a == "shadow")) {
+        // Only an Alpine stage can install `shadow` for `user.create`: other stages' steps are not read.
+        if family == Family::Alpine
+            && commands(run).iter().any(|c| c.name() == Some("apk") && c.arguments().flatten().any(|a| a == "shadow"))
+        {
             shadow_installed = true;
         }
         let Some((module, function)) = function(instruction, sources) else { continue };

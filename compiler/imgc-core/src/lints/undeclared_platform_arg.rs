@@ -22,7 +22,11 @@ pub(super) fn undeclared_platform_arg(stage: &Stage, out: &mut Vec<Diagnostic>) 
                 };
                 let read = texts
                     .into_iter()
-                    .filter_map(|text| shell::lexer::lex(&shell::render(text)).ok())
+                    .map(shell::render)
+                    // A script that names no platform argument reads none: it is not lexed. (A line
+                    // continuation could split a name, so a script with one is.)
+                    .filter(|script| script.contains("\\\n") || AUTOMATIC_ARGS.iter().any(|name| script.contains(name)))
+                    .filter_map(|script| shell::lexer::lex(&script).ok())
                     .flat_map(|lexed| lexed.parameters)
                     .find(|name| AUTOMATIC_ARGS.contains(&name.as_str()) && !declared.contains(&name.as_str()));
                 if let Some(name) = read {

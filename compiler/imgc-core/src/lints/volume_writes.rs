@@ -17,6 +17,10 @@ pub(super) fn volume_writes(program: &Program, index: usize, out: &mut Vec<Diagn
         }
     }
     for instruction in &program.stages[index].instructions {
+        // Nothing can be written under a volume before one is declared: no step is read then.
+        if volumes.is_empty() && !matches!(instruction.kind, InstructionKind::Volume(_)) {
+            continue;
+        }
         let written: Vec<String> = match &instruction.kind {
             InstructionKind::Volume(paths) => {
                 volumes.extend(

@@ -8,7 +8,7 @@ use crate::ir::{Text, TextPart};
 /// Characters that need no quoting anywhere in a word. `=` is left out so a value can never be
 /// read as a variable assignment, and `~` so it is never expanded as a home directory.
 fn is_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_@%+:,./-".contains(c)
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '%' | '+' | ':' | ',' | '.' | '/' | '-')
 }
 
 /// Quotes `value` so a POSIX shell reads it back as exactly one word with exactly these bytes.
@@ -179,15 +179,25 @@ impl Renderer {
         while i < chars.len() {
             let c = chars[i];
             let next = chars.get(i + 1).copied();
-            match self.top().clone() {
+            // A here-document's context owns its delimiter: it is read in its arm, not copied for
+            // every character.
+            let top = match self.stack.last() {
+                Some(Context::Heredoc { .. }) => {
+                    Context::Heredoc { delimiter: String::new(), expand: false, strip_tabs: false }
+                }
+                Some(context) => context.clone(),
+                None => Context::Bare { depth: 0 },
+            };
+            match top {
                 Context::Bare { depth } => {
-                    if self.natural_quote && !is_plain(c) {
+                    let plain = is_plain(c);
+                    if self.natural_quote && !plain {
                         self.close_natural_quote();
                     }
-                    if !is_plain(c) {
+                    if !plain {
                         self.plain_word = None;
                     }
-                    if c.is_whitespace() || ";&|()<>".contains(c) {
+                    if c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>') {
                         self.close_natural_quote();
                         self.plain_word = Some(self.out.len() + c.len_utf8());
                     }
@@ -288,8 +298,12 @@ impl Renderer {
                     }
                     self.out.push(c);
                 }
-                Context::Heredoc { delimiter, strip_tabs, .. } => {
+                Context::Heredoc { .. } => {
                     if c == '\n' {
+                        let (delimiter, strip_tabs) = match self.stack.last() {
+                            Some(Context::Heredoc { delimiter, strip_tabs, .. }) => (delimiter.clone(), *strip_tabs),
+                            _ => (String::new(), false),
+                        };
                         let line = if strip_tabs { self.line.trim_start_matches('\t') } else { &self.line };
                         if line == delimiter {
                             if self.line_has_value {

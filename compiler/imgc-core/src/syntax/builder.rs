@@ -9,11 +9,13 @@ use pest::iterators::{Pair, Pairs};
 pub(super) struct Builder {
     file: FileId,
     diagnostics: Vec<Diagnostic>,
+    /// The file's comments, in order: where statements' trailing comments are.
+    comments: Vec<Span>,
 }
 
 impl Builder {
     pub(super) fn new(file: FileId) -> Builder {
-        Builder { file, diagnostics: Vec::new() }
+        Builder { file, diagnostics: Vec::new(), comments: Vec::new() }
     }
 
     pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
@@ -27,6 +29,7 @@ impl Builder {
 
     pub(super) fn module(&mut self, file: Pair<'_, Rule>) -> Module {
         let extra = super::module_extra(self.file, file.as_str());
+        self.comments.clone_from(&extra.comments);
         let statements = self.statements(file.into_inner());
         Module { statements, extra }
     }
@@ -42,7 +45,7 @@ impl Builder {
     fn statement(&mut self, pair: Pair<'_, Rule>) -> Statement {
         let span = self.span(&pair);
         let rule = pair.as_rule();
-        let end = u32::try_from(content_end(&pair)).unwrap_or(span.end);
+        let end = u32::try_from(self.content_end(&pair)).unwrap_or(span.end);
         let braces = pair
             .clone()
             .into_inner()
@@ -453,6 +456,30 @@ impl Builder {
         out
     }
 
+    /// Where the last token of `pair` ends. A pair can end later: a rule ending in an optional or
+    /// repeated part (`expr`, `clauses`) takes in the spaces, comments and line continuations the
+    /// grammar skipped looking for it. Read backwards from the pair's end over those (comments as
+    /// the file's comment scan found them); every token ends in another character.
+    fn content_end(&self, pair: &Pair<'_, Rule>) -> usize {
+        let span = pair.as_span();
+        let text = span.get_input().as_bytes();
+        let mut at = span.end();
+        while at > span.start() {
+            match text[at - 1] {
+                b' ' | b'\t' | b'\r' | b'\n' | b'\\' => at -= 1,
+                _ => {
+                    let last = at - 1;
+                    let after = self.comments.partition_point(|c| c.start as usize <= last);
+                    match after.checked_sub(1).map(|i| self.comments[i]) {
+                        Some(comment) if last < comment.end as usize => at = comment.start as usize,
+                        _ => break,
+                    }
+                }
+            }
+        }
+        at
+    }
+
     fn error(&mut self, code: Code, span: Span, message: String, help: &str) {
         self.diagnostics.push(Diagnostic::error(code, message).with_label(span, "here").with_help(help));
     }
@@ -523,35 +550,6 @@ fn next<'i>(pairs: &mut Pairs<'i, Rule>) -> Pair<'i, Rule> {
 #[track_caller]
 fn unreachable_shape() -> ! {
     unreachable!("the parse tree does not have the shape the grammar promises")
-}
-
-/// Where the last token of `pair` ends. A pair can end later: a rule ending in an optional or
-/// repeated part (`expr`, `clauses`) takes in the spaces, comments and line continuations the
-/// grammar skipped looking for it. After the last inner pair only those and punctuation the
-/// grammar does not keep (`)`, `]`, `}`, `"`) can follow.
-fn content_end(pair: &Pair<'_, Rule>) -> usize {
-    let span = pair.as_span();
-    let Some(last) = pair.clone().into_inner().filter(|p| !p.as_str().is_empty()).last() else {
-        return span.end();
-    };
-    let mut end = content_end(&last);
-    let rest = span.get_input().as_bytes();
-    let mut at = end;
-    while at < span.end() {
-        match rest[at] {
-            b' ' | b'\t' | b'\r' | b'\n' | b'\\' => at += 1,
-            b'#' => {
-                while at < span.end() && rest[at] != b'\n' {
-                    at += 1;
-                }
-            }
-            _ => {
-                at += 1;
-                end = at;
-            }
-        }
-    }
-    end
 }
 
 #[cfg(test)]
