@@ -39,7 +39,17 @@ impl Converter<'_> {
         for field in fields {
             match field.split_once('=') {
                 Some((key, v)) if key.eq_ignore_ascii_case("name") => name = Some(v.to_string()),
-                Some((key, v)) if key.eq_ignore_ascii_case("required") => required = go_bool(v)?,
+                Some((key, v)) if key.eq_ignore_ascii_case("required") => match go_bool(v) {
+                    Some(value) => required = value,
+                    None => {
+                        self.unsupported(
+                            flag.span,
+                            format!("the device setting `{field}`"),
+                            "write `required=true` or `required=false`",
+                        );
+                        return None;
+                    }
+                },
                 None if field.eq_ignore_ascii_case("required") => required = true,
                 _ if name.is_none() => name = Some(field),
                 _ => {
@@ -52,13 +62,20 @@ impl Converter<'_> {
                 }
             }
         }
-        let name = name?;
+        let Some(name) = name.filter(|name| !name.is_empty()) else {
+            // Never a step dropped in silence: a `--device` without a name has no `.img` form.
+            self.unsupported(flag.span, "a `--device` without a device name", "name the CDI device");
+            return None;
+        };
         let options = if required { " (required: true)" } else { "" };
         Some(format!("device {}{options}", string_literal(&name)))
     }
 
     pub(super) fn mount(&mut self, instruction: &Instruction, flag: &Flag, value: &str) -> Option<String> {
-        let Ok(fields) = csv_fields(value) else { return None };
+        let Ok(fields) = csv_fields(value) else {
+            self.unsupported(flag.span, format!("the mount `{value}`"), "write the mount's settings as CSV fields");
+            return None;
+        };
         let mut kind = "bind".to_string();
         let mut target = None;
         let mut options: Vec<(String, String)> = Vec::new();
