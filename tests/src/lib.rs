@@ -28,6 +28,7 @@ pub mod checks;
 pub mod cmd;
 pub mod docker;
 pub mod egress;
+pub mod file_server;
 pub mod hostports;
 pub mod http;
 pub mod image;

@@ -17,8 +17,6 @@
 //! (`ADD --checksum`), git sources, symbolic `chmod`, `exclude` and `parents` (later Dockerfile
 //! syntax), here-documents. compiler/imgc/tests/oci_run.rs tests those with imgc alone.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -26,41 +24,6 @@ use std::process::Command;
 use imgc::{Optimize, Target};
 use imgc_tests::builder::ProgramBuilds;
 use imgc_tests::{BuildOptions, Dockerfile, Engine, ensure_test_env};
-
-/// Serves the files of `dir` (`GET /NAME`) on 127.0.0.1 from a thread, for the rest of the
-/// test process; its port.
-fn serve(dir: &Path) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-    let port = listener.local_addr().expect("address").port();
-    let dir = dir.to_path_buf();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(&stream);
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            // The headers, up to the blank line.
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let name = request.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/');
-            let found = (!name.contains("..")).then(|| std::fs::read(dir.join(name)).ok()).flatten();
-            let mut stream = &stream;
-            let _ = match found {
-                Some(body) => stream
-                    .write_all(
-                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
-                            .as_bytes(),
-                    )
-                    .and_then(|()| stream.write_all(&body)),
-                None => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
-            };
-        }
-    });
-    port
-}
 
 fn run(command: &mut Command) {
     let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
@@ -116,7 +79,7 @@ fn add_and_copy_forms_build_with_imgc_as_with_buildah() {
     let context = tempfile::tempdir().expect("temp dir");
     let dir = context.path();
     make_context(dir);
-    let port = serve(&dir.join("served"));
+    let port = imgc_tests::file_server::serve(dir.join("served"));
     let source = format!(
         r#"# test: buildkit
 image from "busybox:1.35" {{

@@ -258,6 +258,17 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
     let unread = migrate("Dockerfile", "FROM alpine\nCOPY <<uz ${A_${B}} /x\n");
     assert_eq!(codes(&unread.diagnostics), ["E0033"]);
     assert!(unread.program.is_none());
+    // A `--device` without a name has no `.img` form: refused, never a RUN dropped (found by the
+    // migrate fuzz target).
+    let device = migrate("Dockerfile", "FROM alpine\nRUN --device= true\n");
+    assert_eq!(codes(&device.diagnostics), ["E0033"]);
+    let rendered = imgc::diagnostics::render_human(&device.sources, &device.diagnostics, false);
+    assert!(
+        rendered.contains("Dockerfile:2:5")
+            && rendered.contains("without a device name")
+            && rendered.contains("name the CDI device"),
+        "{rendered}"
+    );
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

@@ -16,6 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The system tests' file server (std only), shared by path: this crate cannot depend on them.
+#[path = "../../../tests/src/file_server.rs"]
+mod file_server;
+
 /// The first lines of every program: busybox, and its applets linked in `/bin`.
 const BASE: &str = r#"image from scratch {
     copy "busybox" to "/bin/busybox"
@@ -437,37 +441,6 @@ fn security_insecure_needs_the_entitlement_and_then_has_every_capability() {
 
 /// Serves the files under `root` over HTTP on the loopback (GET only, one request a
 /// connection); its port.
-fn serve(root: PathBuf) -> u16 {
-    use std::io::{BufRead, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = std::io::BufReader::new(&stream);
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
-            let mut stream = &stream;
-            let _ = match std::fs::read(root.join(path.trim_start_matches('/'))) {
-                Ok(body) => stream
-                    .write_all(
-                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
-                            .as_bytes(),
-                    )
-                    .and_then(|()| stream.write_all(&body)),
-                Err(_) => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
-            };
-        }
-    });
-    port
-}
-
 fn run_ok(command: &mut Command) {
     let output = command.output().expect("runs");
     assert!(output.status.success(), "{command:?}: {}", text(&output.stderr));
@@ -519,7 +492,7 @@ fn add_copy_parents_exclude_symbolic_modes_here_documents_and_images() {
     git(&["-C", "repo", "tag", "v1"]);
     git(&["clone", "-q", "--bare", "repo", "served/repo.git"]);
     git(&["-C", "served/repo.git", "update-server-info"]);
-    let port = serve(dir.join("served"));
+    let port = file_server::serve(dir.join("served"));
     let digest = imgc::oci::digest::sha256_digest(b"a tool\n");
     std::fs::write(dir.join("box.img"), "image from scratch {\n    copy \"box/\" to \"/\"\n}\n").expect("write");
     let boxed = imgc(dir, &["build", "box.img", "--output", "oci:box-image:v1"]);
