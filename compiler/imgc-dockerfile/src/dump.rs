@@ -3,6 +3,7 @@
 //! like Go's `strconv.Quote`.
 
 use super::ast::{Arguments, Dockerfile, Instruction};
+use super::text::Str;
 use super::go::{go_lower, go_quote};
 
 impl Dockerfile {
@@ -45,12 +46,12 @@ fn push_args(s: &mut String, args: &Arguments) {
     match args {
         Arguments::Empty => {}
         Arguments::Shell(t) | Arguments::Text(t) => push_values(s, [t.as_str()]),
-        Arguments::Exec(v) | Arguments::Words(v) => push_values(s, v.iter().map(String::as_str)),
+        Arguments::Exec(v) | Arguments::Words(v) => push_values(s, v.iter().map(Str::as_str)),
         Arguments::ArgDecls(decls) => {
             for d in decls {
                 let word = match &d.value {
                     Some(v) => format!("{}={v}", d.name),
-                    None => d.name.clone(),
+                    None => d.name.to_string(),
                 };
                 push_values(s, [word.as_str()]);
             }

@@ -2,11 +2,14 @@
 //! `split_command.go` and `line_parsers.go`: keyword, builder flags, then the
 //! arguments in the shape each instruction uses.
 
+use std::borrow::Cow;
+
 use super::ast::{ArgDecl, Arguments, Flag, Instruction, InstructionKind, KeyValue, Span};
 use super::error::ParseError;
 use super::go::go_lower;
 use super::json::{JsonArray, parse_array};
 use super::source::{LineIndex, LogicalLine};
+use super::text::Str;
 
 /// How deeply ONBUILD may nest (`ONBUILD ONBUILD …`) before it is an error.
 const MAX_ONBUILD_DEPTH: usize = 16;
@@ -15,6 +18,8 @@ const MAX_ONBUILD_DEPTH: usize = 16;
 pub(super) struct LineCtx<'a> {
     pub(super) index: &'a LineIndex<'a>,
     pub(super) line: &'a LogicalLine,
+    /// The text of `line`, shared by the pieces of it in the tree.
+    pub(super) text: Str,
     pub(super) escape: char,
     /// Source offset where the instruction ends (for instruction spans).
     pub(super) end: usize,
@@ -28,6 +33,12 @@ impl LineCtx<'_> {
 
     fn error(&self, msg: impl Into<String>, start: usize, end: usize) -> ParseError {
         ParseError::new(msg, self.span(start, end))
+    }
+
+    /// `piece`, a subslice of the logical line's text, as a piece of [`LineCtx::text`].
+    fn str(&self, piece: &str) -> Str {
+        let start = (piece.as_ptr() as usize).saturating_sub(self.line.text.as_ptr() as usize);
+        self.text.slice(start..start + piece.len())
     }
 }
 
@@ -71,7 +82,9 @@ pub(super) fn parse_instruction(
         let rest = &after[rest_off..];
         let rest_base = kw_end + rest_off;
         let (args_rel, raw_flags) = extract_flags(rest);
-        flags = raw_flags.into_iter().map(|f| make_flag(ctx, f, rest_base)).collect();
+        if !raw_flags.is_empty() {
+            flags = raw_flags.into_iter().map(|f| make_flag(ctx, f, rest_base)).collect();
+        }
         if let Some(a) = args_rel {
             let (s, e) = trim_range(&rest[a..]);
             args_start = rest_base + a + s;
@@ -79,35 +92,56 @@ pub(super) fn parse_instruction(
         }
     }
     let args_text = &ctx.line.text[args_start..args_end];
-    let name = go_lower(keyword);
-    let kind = InstructionKind::from_name(&name);
+    let (kind, name) = kind_and_name(keyword);
     let args = parse_args(ctx, kind, args_text, args_start, depth)?;
     let end = ctx.index.position(ctx.end);
-    let start = ctx.span(kw_start, kw_start).start;
+    let keyword_span = ctx.span(kw_start, kw_end);
     Ok(Instruction {
-        keyword: keyword.to_string(),
+        keyword: ctx.str(keyword),
         name,
         kind,
         flags,
         args,
-        raw_args: args_text.to_string(),
-        original: text.to_string(),
+        raw_args: ctx.str(args_text),
+        original: ctx.str(text),
         heredocs: Vec::new(),
         leading_comments: Vec::new(),
         inner_comments: Vec::new(),
-        span: Span { start, end },
-        keyword_span: ctx.span(kw_start, kw_end),
+        span: Span { start: keyword_span.start, end },
+        keyword_span,
         line_starts: Vec::new(),
     })
 }
 
+/// The instruction's kind and its lowercased keyword, without allocating for a known keyword.
+fn kind_and_name(keyword: &str) -> (InstructionKind, Str) {
+    let mut lower = [0u8; 12];
+    if keyword.is_ascii() && keyword.len() <= lower.len() {
+        let lower = &mut lower[..keyword.len()];
+        lower.copy_from_slice(keyword.as_bytes());
+        lower.make_ascii_lowercase();
+        let kind = InstructionKind::from_name(std::str::from_utf8(lower).unwrap_or_default());
+        if kind != InstructionKind::Unknown {
+            return (kind, Str::from_static(kind.as_str()));
+        }
+    }
+    let name = go_lower(keyword);
+    (InstructionKind::from_name(&name), Str::from(name))
+}
+
 fn make_flag(ctx: &LineCtx<'_>, f: RawFlag, base: usize) -> Flag {
-    let body = f.word.strip_prefix("--").unwrap_or(&f.word);
-    let (name, value) = match body.split_once('=') {
-        Some((n, v)) => (n.to_string(), Some(v.to_string())),
-        None => (body.to_string(), None),
+    // Without quotes or escapes the word is the text as written.
+    let raw = if f.word.len() == f.end - f.start {
+        ctx.text.slice(base + f.start..base + f.end)
+    } else {
+        Str::from(f.word)
     };
-    Flag { span: ctx.span(base + f.start, base + f.end), raw: f.word, name, value }
+    let dashes = if raw.starts_with("--") { 2 } else { 0 };
+    let (name, value) = match raw[dashes..].find('=') {
+        Some(eq) => (raw.slice(dashes..dashes + eq), Some(raw.slice(dashes + eq + 1..raw.len()))),
+        None => (raw.slice(dashes..raw.len()), None),
+    };
+    Flag { span: ctx.span(base + f.start, base + f.end), raw, name, value }
 }
 
 #[derive(PartialEq)]
@@ -214,52 +248,55 @@ fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
     (None, words)
 }
 
-/// BuildKit's `parseWords`: words split on whitespace, quotes and escapes kept.
-pub(super) fn parse_words(rest: &str, escape: char) -> Vec<String> {
-    let mut chars = rest.chars();
+/// BuildKit's `parseWords`: words split on whitespace, quotes and escapes kept. Keeping them
+/// makes each word a piece of `rest` as written (less a lone escape at the very end).
+pub(super) fn parse_words(rest: &str, escape: char) -> Vec<&str> {
+    let mut chars = rest.char_indices();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut word = String::new();
-    let mut blank_ok = false;
+    // The word being read: `rest[start..end]`.
+    let (mut start, mut end) = (0, 0);
     let mut quote = '\0';
+    let mut push = |start: usize, end: usize| {
+        if end > start {
+            words.push(&rest[start..end]);
+        }
+    };
     loop {
         let next = chars.next();
         if phase == Phase::Spaces {
             match next {
                 None => break,
-                Some(ch) if ch.is_whitespace() => continue,
-                Some(_) => phase = Phase::Word,
+                Some((_, ch)) if ch.is_whitespace() => continue,
+                Some((i, _)) => {
+                    phase = Phase::Word;
+                    (start, end) = (i, i);
+                }
             }
         }
-        let Some(mut ch) = next else {
-            if blank_ok || !word.is_empty() {
-                words.push(word);
-            }
+        let Some((i, ch)) = next else {
+            push(start, end);
             break;
         };
+        let mut read_to = i + ch.len_utf8();
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
-                blank_ok = false;
+                push(start, end);
                 continue;
             }
             if ch == '\'' || ch == '"' {
                 quote = ch;
-                blank_ok = true;
                 phase = Phase::Quote;
             }
             if ch == escape {
                 // An escape at the very end is dropped.
-                let Some(escaped) = chars.next() else {
+                let Some((j, escaped)) = chars.next() else {
                     continue;
                 };
-                word.push(ch);
-                ch = escaped;
+                read_to = j + escaped.len_utf8();
             }
-            word.push(ch);
+            end = read_to;
             continue;
         }
         // Phase::Quote
@@ -267,21 +304,23 @@ pub(super) fn parse_words(rest: &str, escape: char) -> Vec<String> {
             phase = Phase::Word;
         }
         if ch == escape && quote != '\'' {
-            let Some(escaped) = chars.next() else {
+            let Some((j, escaped)) = chars.next() else {
                 phase = Phase::Word;
                 continue;
             };
-            word.push(ch);
-            ch = escaped;
+            read_to = j + escaped.len_utf8();
         }
-        word.push(ch);
+        end = read_to;
     }
     words
 }
 
 /// Splits on runs of `[\t\v\f\r ]` (Go `regexp.Split(s, -1)`).
-fn split_re_space(s: &str) -> Vec<String> {
-    s.split(is_re_space).filter(|w| !w.is_empty()).map(str::to_string).collect()
+fn split_re_space(ctx: &LineCtx<'_>, s: &str) -> Vec<Str> {
+    let words = || s.split(is_re_space).filter(|w| !w.is_empty());
+    let mut out = Vec::with_capacity(words().count());
+    out.extend(words().map(|w| ctx.str(w)));
+    out
 }
 
 fn parse_args(
@@ -297,7 +336,7 @@ fn parse_args(
         K::Add | K::Copy | K::Volume => match maybe_json(ctx, rest, start)? {
             Some(v) => Arguments::Exec(v),
             None if rest.is_empty() => Arguments::Empty,
-            None => Arguments::Words(split_re_space(rest)),
+            None => Arguments::Words(split_re_space(ctx, rest)),
         },
         K::Cmd | K::Entrypoint | K::Run | K::Shell => shell_or_exec(ctx, rest, start)?,
         K::Arg => {
@@ -309,8 +348,8 @@ fn parse_args(
                     words
                         .into_iter()
                         .map(|w| match w.split_once('=') {
-                            Some((n, v)) => ArgDecl { name: n.to_string(), value: Some(v.to_string()) },
-                            None => ArgDecl { name: w, value: None },
+                            Some((n, v)) => ArgDecl { name: ctx.str(n), value: Some(ctx.str(v)) },
+                            None => ArgDecl { name: ctx.str(w), value: None },
                         })
                         .collect(),
                 )
@@ -326,8 +365,8 @@ fn parse_args(
                     return Err(ctx.error(format!("{key} must have two arguments"), start, end));
                 };
                 Arguments::KeyValues(vec![KeyValue {
-                    key: k.to_string(),
-                    value: v.trim_start_matches(is_re_space).to_string(),
+                    key: ctx.str(k),
+                    value: ctx.str(v.trim_start_matches(is_re_space)),
                     legacy: true,
                 }])
             } else {
@@ -337,13 +376,13 @@ fn parse_args(
                         return Err(ctx.error(
                             format!(
                                 "Syntax error - can't find = in {}. Must be of the form: name=value",
-                                super::go::go_quote(&w)
+                                super::go::go_quote(w)
                             ),
                             start,
                             end,
                         ));
                     };
-                    pairs.push(KeyValue { key: k.to_string(), value: v.to_string(), legacy: false });
+                    pairs.push(KeyValue { key: ctx.str(k), value: ctx.str(v), legacy: false });
                 }
                 Arguments::KeyValues(pairs)
             }
@@ -352,7 +391,7 @@ fn parse_args(
             if rest.is_empty() {
                 Arguments::Empty
             } else {
-                Arguments::Words(split_re_space(rest))
+                Arguments::Words(split_re_space(ctx, rest))
             }
         }
         K::Healthcheck => {
@@ -363,7 +402,7 @@ fn parse_args(
                 let after = &rest[sep..];
                 let next = sep + (after.len() - after.trim_start().len());
                 Arguments::Healthcheck {
-                    kind: rest[..sep].to_string(),
+                    kind: ctx.str(&rest[..sep]),
                     args: Box::new(shell_or_exec(ctx, &rest[next..], start + next)?),
                 }
             }
@@ -372,7 +411,7 @@ fn parse_args(
             if rest.is_empty() {
                 Arguments::Empty
             } else {
-                Arguments::Text(rest.to_string())
+                Arguments::Text(ctx.str(rest))
             }
         }
         K::Onbuild => {
@@ -384,7 +423,7 @@ fn parse_args(
                 Arguments::Onbuild(Box::new(parse_instruction(ctx, rest, start, depth + 1)?))
             }
         }
-        K::Unknown => Arguments::Unknown(rest.to_string()),
+        K::Unknown => Arguments::Unknown(ctx.str(rest)),
     })
 }
 
@@ -395,19 +434,26 @@ fn shell_or_exec(ctx: &LineCtx<'_>, rest: &str, start: usize) -> Result<Argument
     }
     Ok(match maybe_json(ctx, rest, start)? {
         Some(v) => Arguments::Exec(v),
-        None => Arguments::Shell(rest.to_string()),
+        None => Arguments::Shell(ctx.str(rest)),
     })
 }
 
 /// BuildKit's `parseJSON`: `Some` for a JSON string array, `None` to fall
 /// back, an error for valid JSON holding non-strings.
-fn maybe_json(ctx: &LineCtx<'_>, rest: &str, start: usize) -> Result<Option<Vec<String>>, ParseError> {
+fn maybe_json(ctx: &LineCtx<'_>, rest: &str, start: usize) -> Result<Option<Vec<Str>>, ParseError> {
     let trimmed = rest.trim_start();
     if !trimmed.starts_with('[') {
         return Ok(None);
     }
     match parse_array(trimmed) {
-        JsonArray::Strings(v) => Ok(Some(v)),
+        JsonArray::Strings(v) => Ok(Some(
+            v.into_iter()
+                .map(|s| match s {
+                    Cow::Borrowed(piece) => ctx.str(piece),
+                    Cow::Owned(decoded) => Str::from(decoded),
+                })
+                .collect(),
+        )),
         JsonArray::Invalid => Ok(None),
         JsonArray::NotStrings => Err(ctx.error(
             "when using JSON array syntax, arrays must be comprised of strings only",

@@ -31,6 +31,7 @@ mod oracle;
 extern crate alloc;
 mod shell;
 mod source;
+mod text;
 mod validate;
 pub mod words;
 
@@ -40,6 +41,7 @@ pub use ast::{
 };
 pub use error::ParseError;
 pub use heredoc::is_heredoc_word;
+pub use text::Str;
 pub use mounts::csv_fields;
 pub use validate::go_duration;
 

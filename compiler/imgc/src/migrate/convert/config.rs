@@ -72,7 +72,7 @@ impl Converter<'_> {
         Some(format!("label {{ {} }}", entries.join(", ")))
     }
 
-    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[String]) -> Option<String> {
+    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[dockerfile::Str]) -> Option<String> {
         let mut ports = Vec::new();
         for text in words {
             let word = self.word(instruction, text)?;
