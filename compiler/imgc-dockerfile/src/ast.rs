@@ -120,25 +120,30 @@ pub enum InstructionKind {
 impl InstructionKind {
     /// Kind for a lowercased keyword.
     pub fn from_name(name: &str) -> Self {
+        Self::from_lowercase_bytes(name.as_bytes())
+    }
+
+    /// [`InstructionKind::from_name`] of a name's bytes.
+    pub(crate) fn from_lowercase_bytes(name: &[u8]) -> Self {
         match name {
-            "add" => Self::Add,
-            "arg" => Self::Arg,
-            "cmd" => Self::Cmd,
-            "copy" => Self::Copy,
-            "entrypoint" => Self::Entrypoint,
-            "env" => Self::Env,
-            "expose" => Self::Expose,
-            "from" => Self::From,
-            "healthcheck" => Self::Healthcheck,
-            "label" => Self::Label,
-            "maintainer" => Self::Maintainer,
-            "onbuild" => Self::Onbuild,
-            "run" => Self::Run,
-            "shell" => Self::Shell,
-            "stopsignal" => Self::Stopsignal,
-            "user" => Self::User,
-            "volume" => Self::Volume,
-            "workdir" => Self::Workdir,
+            b"add" => Self::Add,
+            b"arg" => Self::Arg,
+            b"cmd" => Self::Cmd,
+            b"copy" => Self::Copy,
+            b"entrypoint" => Self::Entrypoint,
+            b"env" => Self::Env,
+            b"expose" => Self::Expose,
+            b"from" => Self::From,
+            b"healthcheck" => Self::Healthcheck,
+            b"label" => Self::Label,
+            b"maintainer" => Self::Maintainer,
+            b"onbuild" => Self::Onbuild,
+            b"run" => Self::Run,
+            b"shell" => Self::Shell,
+            b"stopsignal" => Self::Stopsignal,
+            b"user" => Self::User,
+            b"volume" => Self::Volume,
+            b"workdir" => Self::Workdir,
             _ => Self::Unknown,
         }
     }

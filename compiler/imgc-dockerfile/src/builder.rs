@@ -288,7 +288,9 @@ impl Builder<'_> {
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
         ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.line_number(source))).collect();
         // Like BuildKit, the instruction starts on its first physical line.
-        ins.span.start = self.index.position(first);
+        if ins.span.start.offset != first {
+            ins.span.start = self.index.position(first);
+        }
         let mut pos = unit_end;
         if can_contain_heredoc(&ins) && line.text.contains("<<") {
             let found = openers(&line.text).map_err(|e| ParseError::new(e, ins.span))?;

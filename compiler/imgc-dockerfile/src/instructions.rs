@@ -54,9 +54,10 @@ fn trim_range(s: &str) -> (usize, usize) {
     (start, end)
 }
 
-/// A flag word with its logical range.
+/// A flag word with its range in the text: the text as written unless quotes or escapes were
+/// removed (then `unquoted` holds the word).
 struct RawFlag {
-    word: String,
+    unquoted: Option<String>,
     start: usize,
     end: usize,
 }
@@ -120,7 +121,7 @@ fn kind_and_name(keyword: &str) -> (InstructionKind, Str) {
         let lower = &mut lower[..keyword.len()];
         lower.copy_from_slice(keyword.as_bytes());
         lower.make_ascii_lowercase();
-        let kind = InstructionKind::from_name(std::str::from_utf8(lower).unwrap_or_default());
+        let kind = InstructionKind::from_lowercase_bytes(lower);
         if kind != InstructionKind::Unknown {
             return (kind, Str::from_static(kind.as_str()));
         }
@@ -131,10 +132,9 @@ fn kind_and_name(keyword: &str) -> (InstructionKind, Str) {
 
 fn make_flag(ctx: &LineCtx<'_>, f: RawFlag, base: usize) -> Flag {
     // Without quotes or escapes the word is the text as written.
-    let raw = if f.word.len() == f.end - f.start {
-        ctx.text.slice(base + f.start..base + f.end)
-    } else {
-        Str::from(f.word)
+    let raw = match f.unquoted {
+        None => ctx.text.slice(base + f.start..base + f.end),
+        Some(word) => Str::from(word),
     };
     let dashes = if raw.starts_with("--") { 2 } else { 0 };
     let (name, value) = match raw[dashes..].find('=') {
@@ -155,7 +155,7 @@ enum Phase {
 /// `\` escapes the next character). Returns where the arguments start
 /// (`None`: no arguments) and the flags.
 fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
-    // Most instructions have no flags: answer without the character table.
+    // Most instructions have no flags.
     let trimmed = s.trim_start();
     if trimmed.is_empty() {
         return (None, Vec::new());
@@ -163,87 +163,87 @@ fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
     if !trimmed.starts_with("--") {
         return (Some(s.len() - trimmed.len()), Vec::new());
     }
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let n = chars.len();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
-    let mut word = String::new();
+    // The word read so far, quotes and escapes removed.
+    let mut word = String::with_capacity(s.len().min(256));
     let mut word_start = 0;
     let mut blank_ok = false;
     let mut quote = '\0';
-    let mut k = 0;
-    while k <= n {
-        let (pos, mut ch) = chars.get(k).copied().unwrap_or((s.len(), '\0'));
+    let mut i = 0;
+    let flag = |word: &str, start: usize, end: usize| RawFlag {
+        unquoted: (word.len() != end - start).then(|| word.to_string()),
+        start,
+        end,
+    };
+    loop {
+        let next = char_at(s, i);
         if phase == Phase::Spaces {
-            if k == n {
+            let Some((ch, len)) = next else {
                 break;
-            }
+            };
             if ch.is_whitespace() {
-                k += 1;
+                i += len;
                 continue;
             }
-            if ch != '-' || chars.get(k + 1).map(|c| c.1) != Some('-') {
-                return (Some(pos), words);
+            if ch != '-' || s.as_bytes().get(i + 1) != Some(&b'-') {
+                return (Some(i), words);
             }
             phase = Phase::Word;
-            word_start = pos;
+            word_start = i;
         }
-        if k == n {
+        let Some((ch, len)) = next else {
             if word != "--" && (blank_ok || !word.is_empty()) {
-                words.push(RawFlag { word, start: word_start, end: s.len() });
+                words.push(flag(&word, word_start, s.len()));
             }
             break;
-        }
+        };
+        i += len;
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
                 if word == "--" {
-                    return (Some(pos), words);
+                    return (Some(i - len), words);
                 }
                 if blank_ok || !word.is_empty() {
-                    words.push(RawFlag { word: std::mem::take(&mut word), start: word_start, end: pos });
+                    words.push(flag(&word, word_start, i - len));
                 }
                 word.clear();
                 blank_ok = false;
-                k += 1;
                 continue;
             }
             if ch == '\'' || ch == '"' {
                 quote = ch;
                 blank_ok = true;
                 phase = Phase::Quote;
-                k += 1;
                 continue;
             }
             if ch == '\\' {
-                if k + 1 == n {
-                    k += 1;
-                    continue;
+                if let Some((escaped, len)) = char_at(s, i) {
+                    word.push(escaped);
+                    i += len;
                 }
-                k += 1;
-                ch = chars[k].1;
+                continue;
             }
             word.push(ch);
-            k += 1;
             continue;
         }
         // Phase::Quote
         if ch == quote {
             phase = Phase::Word;
-            k += 1;
             continue;
         }
         if ch == '\\' {
-            if k + 1 == n {
-                phase = Phase::Word;
-                k += 1;
-                continue;
+            match char_at(s, i) {
+                Some((escaped, len)) => {
+                    word.push(escaped);
+                    i += len;
+                }
+                None => phase = Phase::Word,
             }
-            k += 1;
-            ch = chars[k].1;
+            continue;
         }
         word.push(ch);
-        k += 1;
     }
     (None, words)
 }
@@ -251,38 +251,40 @@ fn extract_flags(s: &str) -> (Option<usize>, Vec<RawFlag>) {
 /// BuildKit's `parseWords`: words split on whitespace, quotes and escapes kept. Keeping them
 /// makes each word a piece of `rest` as written (less a lone escape at the very end).
 pub(super) fn parse_words(rest: &str, escape: char) -> Vec<&str> {
-    let mut chars = rest.char_indices();
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     // The word being read: `rest[start..end]`.
     let (mut start, mut end) = (0, 0);
     let mut quote = '\0';
-    let mut push = |start: usize, end: usize| {
-        if end > start {
-            words.push(&rest[start..end]);
-        }
-    };
+    let mut i = 0;
     loop {
-        let next = chars.next();
+        let next = char_at(rest, i);
         if phase == Phase::Spaces {
             match next {
                 None => break,
-                Some((_, ch)) if ch.is_whitespace() => continue,
-                Some((i, _)) => {
+                Some((ch, len)) if ch.is_whitespace() => {
+                    i += len;
+                    continue;
+                }
+                Some(_) => {
                     phase = Phase::Word;
                     (start, end) = (i, i);
                 }
             }
         }
-        let Some((i, ch)) = next else {
-            push(start, end);
+        let Some((ch, len)) = next else {
+            if end > start {
+                words.push(&rest[start..end]);
+            }
             break;
         };
-        let mut read_to = i + ch.len_utf8();
+        i += len;
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
-                push(start, end);
+                if end > start {
+                    words.push(&rest[start..end]);
+                }
                 continue;
             }
             if ch == '\'' || ch == '"' {
@@ -291,12 +293,12 @@ pub(super) fn parse_words(rest: &str, escape: char) -> Vec<&str> {
             }
             if ch == escape {
                 // An escape at the very end is dropped.
-                let Some((j, escaped)) = chars.next() else {
+                let Some((_, escaped)) = char_at(rest, i) else {
                     continue;
                 };
-                read_to = j + escaped.len_utf8();
+                i += escaped;
             }
-            end = read_to;
+            end = i;
             continue;
         }
         // Phase::Quote
@@ -304,23 +306,47 @@ pub(super) fn parse_words(rest: &str, escape: char) -> Vec<&str> {
             phase = Phase::Word;
         }
         if ch == escape && quote != '\'' {
-            let Some((j, escaped)) = chars.next() else {
+            let Some((_, escaped)) = char_at(rest, i) else {
                 phase = Phase::Word;
                 continue;
             };
-            read_to = j + escaped.len_utf8();
+            i += escaped;
         }
-        end = read_to;
+        end = i;
     }
     words
 }
 
-/// Splits on runs of `[\t\v\f\r ]` (Go `regexp.Split(s, -1)`).
+/// The character at byte `i` of `s` and its length in bytes.
+fn char_at(s: &str, i: usize) -> Option<(char, usize)> {
+    match *s.as_bytes().get(i)? {
+        b if b.is_ascii() => Some((b as char, 1)),
+        _ => s.get(i..)?.chars().next().map(|c| (c, c.len_utf8())),
+    }
+}
+
+/// Splits on runs of `[\t\v\f\r ]` (Go `regexp.Split(s, -1)`). The separators are ASCII, so
+/// the text splits byte by byte.
 fn split_re_space(ctx: &LineCtx<'_>, s: &str) -> Vec<Str> {
-    let words = || s.split(is_re_space).filter(|w| !w.is_empty());
-    let mut out = Vec::with_capacity(words().count());
-    out.extend(words().map(|w| ctx.str(w)));
-    out
+    let is_space = |b: u8| matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ');
+    let bytes = s.as_bytes();
+    let starts = |i: usize| !is_space(bytes[i]) && (i == 0 || is_space(bytes[i - 1]));
+    let mut words = Vec::with_capacity((0..bytes.len()).filter(|&i| starts(i)).count());
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match (is_space(b), start) {
+            (true, Some(from)) => {
+                words.push(ctx.str(&s[from..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        words.push(ctx.str(&s[from..]));
+    }
+    words
 }
 
 fn parse_args(
@@ -469,8 +495,128 @@ mod tests {
 
     fn flags(s: &str) -> (Option<String>, Vec<String>) {
         let (a, f) = extract_flags(s);
-        (a.map(|a| s[a..].trim().to_string()), f.into_iter().map(|f| f.word).collect())
+        (a.map(|a| s[a..].trim().to_string()), f.into_iter().map(|f| word_of(s, &f).to_string()).collect())
     }
+
+    fn word_of<'a>(s: &'a str, f: &'a RawFlag) -> &'a str {
+        f.unquoted.as_deref().unwrap_or(&s[f.start..f.end])
+    }
+
+    /// The previous `extract_flags`, which walked a table of characters by index; flags as
+    /// `(word, start, end)`.
+    fn indexed_extract_flags(s: &str) -> (Option<usize>, Vec<(String, usize, usize)>) {
+        // Most instructions have no flags: answer without the character table.
+        let trimmed = s.trim_start();
+        if trimmed.is_empty() {
+            return (None, Vec::new());
+        }
+        if !trimmed.starts_with("--") {
+            return (Some(s.len() - trimmed.len()), Vec::new());
+        }
+        let chars: Vec<(usize, char)> = s.char_indices().collect();
+        let n = chars.len();
+        let mut words = Vec::new();
+        let mut phase = Phase::Spaces;
+        let mut word = String::new();
+        let mut word_start = 0;
+        let mut blank_ok = false;
+        let mut quote = '\0';
+        let mut k = 0;
+        while k <= n {
+            let (pos, mut ch) = chars.get(k).copied().unwrap_or((s.len(), '\0'));
+            if phase == Phase::Spaces {
+                if k == n {
+                    break;
+                }
+                if ch.is_whitespace() {
+                    k += 1;
+                    continue;
+                }
+                if ch != '-' || chars.get(k + 1).map(|c| c.1) != Some('-') {
+                    return (Some(pos), words);
+                }
+                phase = Phase::Word;
+                word_start = pos;
+            }
+            if k == n {
+                if word != "--" && (blank_ok || !word.is_empty()) {
+                    words.push((word, word_start, s.len()));
+                }
+                break;
+            }
+            if phase == Phase::Word {
+                if ch.is_whitespace() {
+                    phase = Phase::Spaces;
+                    if word == "--" {
+                        return (Some(pos), words);
+                    }
+                    if blank_ok || !word.is_empty() {
+                        words.push((std::mem::take(&mut word), word_start, pos));
+                    }
+                    word.clear();
+                    blank_ok = false;
+                    k += 1;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    quote = ch;
+                    blank_ok = true;
+                    phase = Phase::Quote;
+                    k += 1;
+                    continue;
+                }
+                if ch == '\\' {
+                    if k + 1 == n {
+                        k += 1;
+                        continue;
+                    }
+                    k += 1;
+                    ch = chars[k].1;
+                }
+                word.push(ch);
+                k += 1;
+                continue;
+            }
+            // Phase::Quote
+            if ch == quote {
+                phase = Phase::Word;
+                k += 1;
+                continue;
+            }
+            if ch == '\\' {
+                if k + 1 == n {
+                    phase = Phase::Word;
+                    k += 1;
+                    continue;
+                }
+                k += 1;
+                ch = chars[k].1;
+            }
+            word.push(ch);
+            k += 1;
+        }
+        (None, words)
+    }
+
+    #[test]
+    fn flags_match_the_indexed_reader() {
+        let pieces = ["--", "-", "a", "=", " ", "\t", "'", "\"", "\\", "x y", "\u{a0}", "é", "\r", "[", "--m=\"a b\""];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 10) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(1);
+            let (args, flags) = extract_flags(&text);
+            let flags: Vec<_> = flags.iter().map(|f| (word_of(&text, f).to_string(), f.start, f.end)).collect();
+            assert_eq!((args, flags), indexed_extract_flags(&text), "{text:?}");
+        }
+    }
+
 
     #[test]
     fn builder_flags() {

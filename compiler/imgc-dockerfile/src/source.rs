@@ -62,7 +62,16 @@ impl<'a> LineIndex<'a> {
 
     /// Span of the byte range `start..end`.
     pub(super) fn span(&self, start: usize, end: usize) -> Span {
-        Span { start: self.position(start), end: self.position(end.max(start)) }
+        let start = self.position(start);
+        let end = end.max(start.offset).min(self.src.len());
+        // Most spans end on the line they start on: count on from the start.
+        let next_line = self.starts.get(start.line).copied().unwrap_or(usize::MAX);
+        let rest = &self.src.as_bytes()[start.offset..end];
+        if end < next_line && rest.is_ascii() {
+            let column = start.column + rest.len();
+            return Span { start, end: Position { line: start.line, column, offset: end } };
+        }
+        Span { start, end: self.position(end) }
     }
 }
 
