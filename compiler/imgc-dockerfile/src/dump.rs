@@ -3,8 +3,8 @@
 //! like Go's `strconv.Quote`.
 
 use super::ast::{Arguments, Dockerfile, Instruction};
-use super::text::Str;
 use super::go::{go_lower, go_quote};
+use super::text::Str;
 
 impl Dockerfile {
     /// The BuildKit dump: one line per instruction, each ending in `\n`

@@ -617,7 +617,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn builder_flags() {
         assert_eq!(flags("--from=x --link a b"), (Some("a b".into()), vec!["--from=x".into(), "--link".into()]));

@@ -41,8 +41,8 @@ pub use ast::{
 };
 pub use error::ParseError;
 pub use heredoc::is_heredoc_word;
-pub use text::Str;
 pub use mounts::csv_fields;
+pub use text::Str;
 pub use validate::go_duration;
 
 /// Parsing options.

@@ -18,7 +18,11 @@ pub struct Str(Repr);
 enum Repr {
     Static(&'static str),
     /// `text[start..end]`, on character boundaries.
-    Shared { text: Arc<str>, start: usize, end: usize },
+    Shared {
+        text: Arc<str>,
+        start: usize,
+        end: usize,
+    },
 }
 
 impl Str {

@@ -211,7 +211,8 @@ impl Builder<'_> {
             }
         }
         let text = Str::from(line.text.as_str());
-        let ctx = LineCtx { index: &self.index, line: &line, text, escape: self.escape, end: self.content_end(unit_end) };
+        let ctx =
+            LineCtx { index: &self.index, line: &line, text, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
         ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.position(source).line)).collect();
         ins.span.start = self.index.position(first);
