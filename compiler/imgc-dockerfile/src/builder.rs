@@ -139,12 +139,11 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The physical line starting at `start`.
+    /// The physical line starting at `start` (a line start or the end of input).
     fn line(&self, start: usize) -> Line {
         let bytes = self.src.as_bytes();
-        let newline = bytes.get(start..).and_then(|rest| memchr::memchr(b'\n', rest));
-        let (end, next) = match newline {
-            Some(i) => (start + i, start + i + 1),
+        let (end, next) = match self.index.starts().get(self.index.line_number(start)) {
+            Some(&next) => (next - 1, next),
             None => (bytes.len(), bytes.len()),
         };
         let mut content_end = end;
@@ -292,7 +291,7 @@ impl Builder<'_> {
             ins.span.start = self.index.position(first);
         }
         let mut pos = unit_end;
-        if can_contain_heredoc(&ins) && line.text.contains("<<") {
+        if can_contain_heredoc(&ins) && has_heredoc_marker(&line.text) {
             let found = openers(&line.text).map_err(|e| ParseError::new(e, ins.span))?;
             for op in found {
                 let (doc, next) = self.heredoc(op, pos, &ins)?;
@@ -374,6 +373,12 @@ fn directive_parts(text: &str) -> Option<(&str, &str)> {
     let rest = text[name_end..].trim_start_matches(is_re_space).strip_prefix('=')?;
     let value = rest.trim_matches(is_re_space);
     (!value.is_empty()).then_some((name, value))
+}
+
+/// Whether `text` holds a `<<`, which every heredoc opener starts with.
+fn has_heredoc_marker(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'<', bytes).any(|i| bytes.get(i + 1) == Some(&b'<'))
 }
 
 /// BuildKit's `canContainHeredoc`: RUN, COPY, ADD (also as ONBUILD trigger),

@@ -329,11 +329,9 @@ fn char_at(s: &str, i: usize) -> Option<(char, usize)> {
 /// the text splits byte by byte.
 fn split_re_space(ctx: &LineCtx<'_>, s: &str) -> Vec<Str> {
     let is_space = |b: u8| matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ');
-    let bytes = s.as_bytes();
-    let starts = |i: usize| !is_space(bytes[i]) && (i == 0 || is_space(bytes[i - 1]));
-    let mut words = Vec::with_capacity((0..bytes.len()).filter(|&i| starts(i)).count());
+    let mut words = Vec::new();
     let mut start = None;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         match (is_space(b), start) {
             (true, Some(from)) => {
                 words.push(ctx.str(&s[from..i]));
@@ -471,15 +469,12 @@ fn maybe_json(ctx: &LineCtx<'_>, rest: &str, start: usize) -> Result<Option<Vec<
     if !trimmed.starts_with('[') {
         return Ok(None);
     }
-    match parse_array(trimmed) {
-        JsonArray::Strings(v) => Ok(Some(
-            v.into_iter()
-                .map(|s| match s {
-                    Cow::Borrowed(piece) => ctx.str(piece),
-                    Cow::Owned(decoded) => Str::from(decoded),
-                })
-                .collect(),
-        )),
+    let item = |s: Cow<'_, str>| match s {
+        Cow::Borrowed(piece) => ctx.str(piece),
+        Cow::Owned(decoded) => Str::from(decoded),
+    };
+    match parse_array(trimmed, item) {
+        JsonArray::Strings(v) => Ok(Some(v)),
         JsonArray::Invalid => Ok(None),
         JsonArray::NotStrings => Err(ctx.error(
             "when using JSON array syntax, arrays must be comprised of strings only",

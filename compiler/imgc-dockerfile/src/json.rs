@@ -6,9 +6,10 @@ use std::borrow::Cow;
 
 /// Outcome of reading an argument string as a JSON array.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum JsonArray<'a> {
-    /// Valid JSON array of strings: pieces of the text where they hold no escape.
-    Strings(Vec<Cow<'a, str>>),
+pub(super) enum JsonArray<T> {
+    /// Valid JSON array of strings, each made by the caller's function from the string (a piece
+    /// of the text when it holds no escape).
+    Strings(Vec<T>),
     /// Valid JSON, but some element is not a string (an error in BuildKit).
     NotStrings,
     /// Not valid JSON (BuildKit falls back to the shell form).
@@ -17,10 +18,10 @@ pub(super) enum JsonArray<'a> {
 
 const MAX_DEPTH: usize = 10_000;
 
-/// Reads `text` (already starting with `[`) as a JSON array.
-pub(super) fn parse_array(text: &str) -> JsonArray<'_> {
+/// Reads `text` (already starting with `[`) as a JSON array, making each string with `item`.
+pub(super) fn parse_array<'a, T>(text: &'a str, item: impl FnMut(Cow<'a, str>) -> T) -> JsonArray<T> {
     let mut p = Reader { s: text.as_bytes(), text, i: 0 };
-    match p.array() {
+    match p.array(item) {
         Some((items, true)) => JsonArray::Strings(items),
         Some((_, false)) => JsonArray::NotStrings,
         None => JsonArray::Invalid,
@@ -54,7 +55,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Top-level array: its string items and whether all items were strings.
-    fn array(&mut self) -> Option<(Vec<Cow<'a, str>>, bool)> {
+    fn array<T>(&mut self, mut item: impl FnMut(Cow<'a, str>) -> T) -> Option<(Vec<T>, bool)> {
         self.skip_ws();
         if !self.eat(b'[') {
             return None;
@@ -101,7 +102,7 @@ impl<'a> Reader<'a> {
                     b'"' => {
                         let s = self.string()?;
                         if top_level {
-                            items.push(s);
+                            items.push(item(s));
                         }
                     }
                     _ => {
@@ -269,31 +270,35 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    fn strings(v: &[&str]) -> JsonArray<'static> {
-        JsonArray::Strings(v.iter().map(|s| Cow::Owned(s.to_string())).collect())
+    fn strings(v: &[&str]) -> JsonArray<String> {
+        JsonArray::Strings(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn parse(text: &str) -> JsonArray<String> {
+        parse_array(text, Cow::into_owned)
     }
 
     #[test]
     fn arrays_of_strings() {
-        assert_eq!(parse_array("[]"), strings(&[]));
-        assert_eq!(parse_array("[ \"a\" ,\t\"b\" ]"), strings(&["a", "b"]));
-        assert_eq!(parse_array(r#"["\" \\ \/ \b \f \n \r \t \u0000"]"#), strings(&["\" \\ / \u{8} \u{c} \n \r \t \0"]));
-        assert_eq!(parse_array(r#"["\ud83d\ude00"]"#), strings(&["😀"]));
-        assert_eq!(parse_array(r#"["\ud83d"]"#), strings(&["\u{FFFD}"]));
+        assert_eq!(parse("[]"), strings(&[]));
+        assert_eq!(parse("[ \"a\" ,\t\"b\" ]"), strings(&["a", "b"]));
+        assert_eq!(parse(r#"["\" \\ \/ \b \f \n \r \t \u0000"]"#), strings(&["\" \\ / \u{8} \u{c} \n \r \t \0"]));
+        assert_eq!(parse(r#"["\ud83d\ude00"]"#), strings(&["😀"]));
+        assert_eq!(parse(r#"["\ud83d"]"#), strings(&["\u{FFFD}"]));
     }
 
     #[test]
     fn not_strings_and_invalid() {
-        assert_eq!(parse_array(r#"["a", ["b"]]"#), JsonArray::NotStrings);
-        assert_eq!(parse_array(r#"[1, {"a": [null]}]"#), JsonArray::NotStrings);
-        assert_eq!(parse_array("['a']"), JsonArray::Invalid);
-        assert_eq!(parse_array(r#"["a""#), JsonArray::Invalid);
-        assert_eq!(parse_array(r#"["a"] x"#), JsonArray::Invalid);
-        assert_eq!(parse_array("[\"a\tb\"]"), JsonArray::Invalid);
-        assert_eq!(parse_array("[01]"), JsonArray::Invalid);
-        assert_eq!(parse_array("[1.]"), JsonArray::Invalid);
-        assert_eq!(parse_array("[\"a\",]"), JsonArray::Invalid);
+        assert_eq!(parse(r#"["a", ["b"]]"#), JsonArray::NotStrings);
+        assert_eq!(parse(r#"[1, {"a": [null]}]"#), JsonArray::NotStrings);
+        assert_eq!(parse("['a']"), JsonArray::Invalid);
+        assert_eq!(parse(r#"["a""#), JsonArray::Invalid);
+        assert_eq!(parse(r#"["a"] x"#), JsonArray::Invalid);
+        assert_eq!(parse("[\"a\tb\"]"), JsonArray::Invalid);
+        assert_eq!(parse("[01]"), JsonArray::Invalid);
+        assert_eq!(parse("[1.]"), JsonArray::Invalid);
+        assert_eq!(parse("[\"a\",]"), JsonArray::Invalid);
         let deep = "[".repeat(20_000) + &"]".repeat(20_000);
-        assert_eq!(parse_array(&deep), JsonArray::Invalid);
+        assert_eq!(parse(&deep), JsonArray::Invalid);
     }
 }
