@@ -24,12 +24,13 @@
 mod blocks;
 mod doc;
 mod exprs;
+mod literals;
 mod sequences;
 mod statements;
 
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
-use crate::syntax::ast::{ModuleExtra, Statement};
+use crate::syntax::ast::{Module, ModuleExtra, Statement};
 use crate::syntax::comments::Comment;
 use doc::{Doc, text};
 
@@ -43,25 +44,39 @@ pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>
     let Some(module) = module else {
         return Err(diagnostics);
     };
-    let mut printer = Printer::new(text, &module.extra);
+    let mut printer = Printer::new(Some(text), &module.extra);
     let doc = printer.file(&module.statements);
     Ok(printer.finish(&doc::render(&doc)))
 }
 
+/// Formats a tree built without source text (as `imgc migrate` builds one): literals written
+/// from their values, comments and blank lines from its [`Trivia`](crate::syntax::ast::Trivia),
+/// lists and strings laid out as their [`Layout`](crate::syntax::ast::Layout) asks, the rest as
+/// for a source with no line breaks.
+pub fn format_module(module: &Module) -> String {
+    let mut printer = Printer::new(None, &module.extra);
+    let doc = printer.file(&module.statements);
+    printer.finish(&doc::render(&doc))
+}
+
 struct Printer<'s> {
-    /// The source, for the text of literals and comments as written.
+    /// The source, for the text of literals and comments as written (empty for a synthesized
+    /// tree).
     src: &'s str,
+    /// Whether the tree was parsed from `src`; a synthesized tree's literals are written from
+    /// their values.
+    parsed: bool,
     extra: &'s ModuleExtra,
     comments: Vec<Comment>,
     used: Vec<bool>,
 }
 
 impl<'s> Printer<'s> {
-    fn new(src: &'s str, extra: &'s ModuleExtra) -> Printer<'s> {
+    fn new(src: Option<&'s str>, extra: &'s ModuleExtra) -> Printer<'s> {
         let comments: Vec<Comment> =
             extra.comments.iter().map(|span| Comment { range: span.start as usize..span.end as usize }).collect();
         let used = vec![false; comments.len()];
-        Printer { src, extra, comments, used }
+        Printer { src: src.unwrap_or(""), parsed: src.is_some(), extra, comments, used }
     }
 
     /// The whole file's document; any comment the layout did not reach (none is expected) goes
