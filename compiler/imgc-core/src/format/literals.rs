@@ -54,7 +54,7 @@ impl Printer<'_> {
             }
             let mut from = 0;
             for &at in breaks.unwrap_or(&[]) {
-                let Some(at) = at.checked_sub(offset).filter(|&at| at > from && at < value.len()) else { continue };
+                let Some(at) = at.checked_sub(offset).filter(|&at| at >= from && at <= value.len()) else { continue };
                 let Some(piece) = value.get(from..at) else { continue };
                 written.push_str(&escape(piece, breaks.is_none()));
                 written.push_str("\\\n");
@@ -147,6 +147,7 @@ mod tests {
         "\\",
         "ends with $",
         "{${",
+        "the formatter's marker \u{1} stays",
         "",
     ];
 
@@ -164,7 +165,7 @@ mod tests {
         ];
         statements.push(let_("mixed", Expr::new(ExprKind::Str(parts), span())));
         let mut continued = string("apt-get update\t&& \\\\ install");
-        continued.layout = Layout::Continued(vec![15, 19]);
+        continued.layout = Layout::Continued(vec![15, 19, 19]);
         statements.push(let_("continued", continued));
         let mut list = Expr::new(ExprKind::List(vec![string("a"), string("b\"")]), span());
         list.layout = Layout::Broken;
@@ -178,7 +179,7 @@ mod tests {
         ];
         statements.push(statement(
             StatementKind::Env { scope: EnvScope::Both, entries: Entries::Literal(entries) },
-            vec![Trivia::BlankLine, Trivia::Comment("# the environment".into())],
+            vec![Trivia::BlankLine, Trivia::Comment("# the environment \u{1}".into())],
         ));
         let module = Module {
             statements,
@@ -213,9 +214,9 @@ mod tests {
         assert_eq!(entries[1].key, "org.opencontainers \"x\"");
         assert_eq!(text_of(&entries[1].value), "$");
         // The layout asked for: a continued string, a list one item a line, the comments.
-        assert!(printed.contains("let continued = \"apt-get update\t\\\n&& \\\\\\\n\\\\ install\"\n"), "{printed}");
+        assert!(printed.contains("let continued = \"apt-get update\t\\\n&& \\\\\\\n\\\n\\\\ install\"\n"), "{printed}");
         assert!(printed.contains("let list = [\n    \"a\",\n    \"b\\\"\",\n]\n"), "{printed}");
-        assert!(printed.contains("\n\n# the environment\nenv both {"), "{printed}");
+        assert!(printed.contains("\n\n# the environment \u{1}\nenv both {"), "{printed}");
         assert!(printed.ends_with("}\n# the end\n"), "{printed}");
     }
 }

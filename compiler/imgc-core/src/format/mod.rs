@@ -66,6 +66,9 @@ struct Printer<'s> {
     /// Whether the tree was parsed from `src`; a synthesized tree's literals are written from
     /// their values.
     parsed: bool,
+    /// Whether trailing comments are aligned: the source leaves the marker free (else it was
+    /// never written, and text holding it stays). A synthesized tree has no trailing comment.
+    align: bool,
     extra: &'s ModuleExtra,
     comments: Vec<Comment>,
     used: Vec<bool>,
@@ -76,7 +79,8 @@ impl<'s> Printer<'s> {
         let comments: Vec<Comment> =
             extra.comments.iter().map(|span| Comment { range: span.start as usize..span.end as usize }).collect();
         let used = vec![false; comments.len()];
-        Printer { src: src.unwrap_or(""), parsed: src.is_some(), extra, comments, used }
+        let align = src.is_some_and(|src| !src.contains(MARK));
+        Printer { src: src.unwrap_or(""), parsed: src.is_some(), align, extra, comments, used }
     }
 
     /// The whole file's document; any comment the layout did not reach (none is expected) goes
@@ -94,9 +98,8 @@ impl<'s> Printer<'s> {
 
     /// The laid-out text, its trailing comments aligned.
     fn finish(&self, laid_out: &str) -> String {
-        // The marker is free in the source (else it was never written, and text holding it stays).
         let trimmed = laid_out.trim();
-        let mut text = if self.src.contains(MARK) { trimmed.to_string() } else { align_trailing_comments(trimmed) };
+        let mut text = if self.align { align_trailing_comments(trimmed) } else { trimmed.to_string() };
         if !text.is_empty() {
             text.push('\n');
         }
@@ -106,9 +109,9 @@ impl<'s> Printer<'s> {
     // ---- the source, as the parser recorded it ----
 
     /// A comment at the end of the current line. Comments ending consecutive lines are aligned
-    /// (by [`align_trailing_comments`]) when the source leaves the marker free.
+    /// (by [`align_trailing_comments`]) when `align`.
     pub(super) fn trailing(&mut self, index: usize) -> Doc {
-        let separator = if self.src.contains(MARK) { "  " } else { MARK_STR };
+        let separator = if self.align { MARK_STR } else { "  " };
         Doc::Trailing(format!("{separator}{}", self.take_comment(index)))
     }
 

@@ -284,8 +284,8 @@ pub enum Layout {
     /// A list written one item a line.
     Broken,
     /// A string (of text only) written across lines: a line continuation (`\` and a line break,
-    /// which the string's value does not hold) before each of these byte offsets of its text,
-    /// its tabs written as they are.
+    /// which the string's value does not hold) before each of these byte offsets of its text, in
+    /// order (an offset given twice is two continuations), its tabs written as they are.
     Continued(Vec<usize>),
 }
 
