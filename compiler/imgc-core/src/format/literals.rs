@@ -207,7 +207,8 @@ mod tests {
         assert_eq!(values[AWKWARD.len() + 3].kind, ExprKind::Int(42));
         assert_eq!(values[AWKWARD.len() + 4].kind, ExprKind::Port { number: 53, protocol: "udp".into() });
         assert_eq!(values[AWKWARD.len() + 5].kind, ExprKind::Duration { millis: 90_500 });
-        let Some(StatementKind::Env { entries: Entries::Literal(entries), .. }) = parsed.statements.last().map(|s| &s.kind)
+        let Some(StatementKind::Env { entries: Entries::Literal(entries), .. }) =
+            parsed.statements.last().map(|s| &s.kind)
         else {
             panic!("{printed}")
         };

@@ -8,7 +8,8 @@
 //! where the grammar allows one). Step options follow the step on its line under the same rule
 //! (their author breaking the line before the first option counts, and so does a comment between
 //! two options), or stand one a line, indented. Literals (strings, numbers, names) are written
-//! exactly as in the source.
+//! exactly as in the source; a tree built without source ([`format_module`]) has its literals
+//! written from their values (`literals`).
 //!
 //! Comments are placed by position: before the statement, list item, entry or option that
 //! follows them, or after the one they end the line of. A comment in a place the layout has no
@@ -18,7 +19,8 @@
 //! How: the parser records the comments and line breaks beside the tree
 //! ([`crate::syntax::ast::ModuleExtra`]) and the spans of `( )` and `{ }` on the nodes; the
 //! printer reads those (never scanning the source, whose text it copies only for literals and
-//! comments) and builds a document (`doc`: text, line breaks, nesting, groups that stay on one
+//! comments; a synthesized tree's comments are on its statements, as `Trivia`) and builds a
+//! document (`doc`: text, line breaks, nesting, groups that stay on one
 //! line when they fit), which `doc::render` lays out.
 
 mod blocks;

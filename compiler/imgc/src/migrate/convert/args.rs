@@ -86,7 +86,12 @@ impl Converter<'_> {
 
 /// `arg NAME[: TYPE] [= DEFAULT | = none]`.
 fn arg(name: &str, ty: Option<&str>, default: Option<Expr>, no_default: bool) -> Statement {
-    tree::statement(StatementKind::Arg(ArgDecl { name: tree::ident(name), ty: ty.map(tree::type_name), default, no_default }))
+    tree::statement(StatementKind::Arg(ArgDecl {
+        name: tree::ident(name),
+        ty: ty.map(tree::type_name),
+        default,
+        no_default,
+    }))
 }
 
 /// The type a build argument's default makes clear, when the text of that type's value is the

@@ -134,7 +134,8 @@ impl Converter<'_> {
             self.unsupported(flag.span, format!("the setting `{key}` on a {kind} mount"), "remove the setting");
             return None;
         }
-        let settings = |extra: Vec<(String, Expr)>| -> Vec<(String, Expr)> { extra.into_iter().chain(options).collect() };
+        let settings =
+            |extra: Vec<(String, Expr)>| -> Vec<(String, Expr)> { extra.into_iter().chain(options).collect() };
         Some(match kind.as_str() {
             "cache" | "bind" | "tmpfs" => {
                 // BuildKit mounts it at the working directory: `.`, which it joins to that.

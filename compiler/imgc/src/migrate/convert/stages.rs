@@ -173,7 +173,9 @@ impl Converter<'_> {
             (InstructionKind::Run, _) => return self.run(out, instruction, frontend, trigger),
             (InstructionKind::Copy | InstructionKind::Add, _) => self.copy(instruction).into_iter().collect(),
             (InstructionKind::Env, Arguments::KeyValues(pairs)) => self.env(instruction, pairs, runtime, trigger),
-            (InstructionKind::Label, Arguments::KeyValues(pairs)) => self.label(instruction, pairs).into_iter().collect(),
+            (InstructionKind::Label, Arguments::KeyValues(pairs)) => {
+                self.label(instruction, pairs).into_iter().collect()
+            }
             (InstructionKind::Arg, Arguments::ArgDecls(decls)) => {
                 let mut statements = Vec::new();
                 for decl in decls {
