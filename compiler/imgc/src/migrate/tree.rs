@@ -144,7 +144,7 @@ impl Parts {
 /// Statements being written, and the comment and blank lines waiting for the next one.
 #[derive(Debug, Default)]
 pub struct Body {
-    pub statements: Vec<Statement>,
+    statements: Vec<Statement>,
     pending: Vec<Trivia>,
 }
 

@@ -168,7 +168,10 @@ impl Converter<'_> {
         if !trigger && instruction.kind != InstructionKind::Run {
             out.comments(&instruction.inner_comments);
         }
-        let single = |keyword: fn(Expr) -> StatementKind| move |e: Expr| tree::statement(keyword(e));
+        // A step of one operand, when the operand could be written.
+        let operand_step = |kind: fn(Expr) -> StatementKind, operand: Option<Expr>| -> Vec<Statement> {
+            operand.map(|e| tree::statement(kind(e))).into_iter().collect()
+        };
         let statements: Vec<Statement> = match (&instruction.kind, &instruction.args) {
             (InstructionKind::Run, _) => return self.run(out, instruction, frontend, trigger),
             (InstructionKind::Copy | InstructionKind::Add, _) => self.copy(instruction).into_iter().collect(),
@@ -189,7 +192,7 @@ impl Converter<'_> {
                 statements
             }
             (InstructionKind::Workdir, Arguments::Text(text)) => {
-                self.single(instruction, text).map(single(StatementKind::Workdir)).into_iter().collect()
+                operand_step(StatementKind::Workdir, self.single(instruction, text))
             }
             (InstructionKind::User, Arguments::Text(text)) => {
                 let literal = parse_word(text, self.df.escape).ok().and_then(|w| w.literal());
@@ -197,7 +200,7 @@ impl Converter<'_> {
                     self.unsupported(instruction.span, "a user name with spaces", "name the user without spaces");
                     Vec::new()
                 } else {
-                    self.single(instruction, text).map(single(StatementKind::User)).into_iter().collect()
+                    operand_step(StatementKind::User, self.single(instruction, text))
                 }
             }
             (InstructionKind::Stopsignal, Arguments::Text(text)) => {
@@ -207,7 +210,7 @@ impl Converter<'_> {
                         self.invalid(instruction, problem);
                         Vec::new()
                     }
-                    _ => self.single(instruction, text).map(single(StatementKind::StopSignal)).into_iter().collect(),
+                    _ => operand_step(StatementKind::StopSignal, self.single(instruction, text)),
                 }
             }
             (InstructionKind::Maintainer, Arguments::Text(text)) => {
@@ -230,7 +233,7 @@ impl Converter<'_> {
                 } else {
                     StatementKind::Entrypoint
                 };
-                self.command(instruction, args).map(single(keyword)).into_iter().collect()
+                operand_step(keyword, self.command(instruction, args))
             }
             (InstructionKind::Shell, Arguments::Exec(words)) => {
                 vec![tree::statement(StatementKind::Shell(tree::strings(words)))]
