@@ -269,6 +269,12 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
             && rendered.contains("name the CDI device"),
         "{rendered}"
     );
+    // A label whose quoted name is empty: refused, never a LABEL dropped.
+    let label = migrate("Dockerfile", "FROM alpine\nLABEL \"\"=x\n");
+    assert_eq!(codes(&label.diagnostics), ["E0033"]);
+    assert!(label.program.is_none());
+    let rendered = imgc::diagnostics::render_human(&label.sources, &label.diagnostics, false);
+    assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("give the label a name"), "{rendered}");
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

@@ -62,7 +62,12 @@ impl Converter<'_> {
                 self.unsupported(instruction.span, "a variable in a `LABEL` key", "write the key literally");
                 return None;
             };
-            if key.is_empty() || key.contains(['\n', '\r']) {
+            if key.is_empty() {
+                self.unsupported(instruction.span, "a `LABEL` with an empty name", "give the label a name");
+                return None;
+            }
+            if key.contains(['\n', '\r']) {
+                self.unsupported(instruction.span, "a line break in a `LABEL` name", "write the name on one line");
                 return None;
             }
             let value = self.word(instruction, &pair.value)?;
