@@ -1,7 +1,8 @@
 //! Dockerfile parser for `imgc migrate`. Depends on nothing else of imgc.
 //!
 //! Accepts what BuildKit accepts and produces an owned AST ([`Dockerfile`])
-//! with a span for every instruction, flag and comment. The file structure
+//! with a span for every instruction, flag and comment. Its text is [`Str`]:
+//! pieces of one shared copy of the file, which deref to `str`. The file structure
 //! (lines, continuations, comments, directives, heredoc bodies) is read by a
 //! line scanner (`builder.rs`) and small hand-written parsers handle each
 //! instruction's arguments, mirroring BuildKit's `frontend/dockerfile/parser`. [`Dockerfile::dump`] prints
