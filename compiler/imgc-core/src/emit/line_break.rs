@@ -7,7 +7,7 @@
 //!
 //! Depends on the optimizer's shell lexer only; knows nothing of instructions.
 
-use crate::shell::lexer::lex;
+use crate::shell::lexer::{Operator, Token, lex};
 
 /// The longest line people read comfortably, and the one the emitted Dockerfile keeps to where
 /// the shell allows a break.
@@ -41,11 +41,14 @@ pub fn break_lines(script: &str, first_column: usize) -> String {
             Break::Before(at, op) => (at, at + op.len(), op, ""),
             Break::AfterSemicolon(at) => (at, at + 1, "", ";"),
         };
-        lines.push(format!("{lead}{}{ends_with}", script[start..end].trim_matches(' ')));
+        let piece = trim_blanks(&script[start..end]);
+        // `; ;` must not become `;;`.
+        let gap = if ends_with == ";" && piece.ends_with(';') { " " } else { "" };
+        lines.push(format!("{lead}{piece}{gap}{ends_with}"));
         start = next_start;
         lead = next_lead;
     }
-    lines.push(format!("{lead}{}", script[start..].trim_matches(' ')));
+    lines.push(format!("{lead}{}", trim_blanks(&script[start..])));
     let mut out = String::new();
     for (index, line) in lines.iter().enumerate() {
         let (column, text) = if index == 0 { (first_column, line.clone()) } else { (4, with_operator_space(line)) };
@@ -55,6 +58,15 @@ pub fn break_lines(script: &str, first_column: usize) -> String {
         out.push_str(&break_words(&text, column));
     }
     out
+}
+
+/// A piece between breaks without the blanks around it, but with a blank a backslash escapes:
+/// the piece after an operator starts unescaped.
+fn trim_blanks(piece: &str) -> &str {
+    let piece = piece.trim_start_matches(' ');
+    let trimmed = piece.trim_end_matches(' ');
+    let backslashes = trimmed.len() - trimmed.trim_end_matches('\\').len();
+    if backslashes % 2 == 1 { &piece[..trimmed.len() + 1] } else { trimmed }
 }
 
 /// `&&cmd` as `&& cmd`.
@@ -99,30 +111,25 @@ fn break_words(line: &str, first_column: usize) -> String {
     out
 }
 
-/// The top-level list and pipe operators of `script`, in order.
+/// The top-level list and pipe operators of `script`, in order, as the shell's lexer reads them
+/// (so `>|`, `<&` and an escaped `\|` are no places to break).
 fn list_breaks(script: &str) -> Vec<Break> {
-    let bytes = script.as_bytes();
+    let Ok(lexed) = lex(script) else { return Vec::new() };
     let mut breaks = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let two = script.get(i..i + 2).unwrap_or("");
-        let candidate = match bytes[i] {
-            b'&' if two == "&&" => Some(Break::Before(i, "&&")),
-            b'|' if two == "||" => Some(Break::Before(i, "||")),
-            b'|' if two != "|&" && !script[..i].ends_with('>') => Some(Break::Before(i, "|")),
-            b';' if two != ";;" && !script[..i].ends_with(';') && !script[..i].ends_with('&') => {
-                Some(Break::AfterSemicolon(i))
-            }
-            _ => None,
-        };
-        match candidate {
-            Some(point) if i > 0 && at_top_level(&script[..i]) => {
-                breaks.push(point);
-                i += if let Break::Before(_, op) = point { op.len() } else { 1 };
-            }
-            // Not an operator here (quoted or escaped): the next byte starts afresh, so an escaped
-            // `\|` followed by `||` pairs as the shell pairs it (`\|`, `||`), not as `\||`, `|`.
-            _ => i += 1,
+    for (index, (token, span)) in lexed.tokens.iter().zip(&lexed.spans).enumerate() {
+        let Token::Operator(operator) = token else { continue };
+        // An operator with nothing before it ends no line.
+        if script[..span.start].trim_matches(' ').is_empty() {
+            continue;
+        }
+        // bash's `|&` stays whole.
+        let ampersand_touches = matches!(lexed.tokens.get(index + 1), Some(Token::Operator(Operator::Ampersand)))
+            && lexed.spans.get(index + 1).is_some_and(|next| next.start == span.end);
+        match operator {
+            Operator::AndIf | Operator::OrIf => breaks.push(Break::Before(span.start, operator.as_str())),
+            Operator::Pipe if !ampersand_touches => breaks.push(Break::Before(span.start, "|")),
+            Operator::Semicolon => breaks.push(Break::AfterSemicolon(span.start)),
+            _ => {}
         }
     }
     breaks
@@ -194,12 +201,46 @@ mod tests {
     fn an_escaped_pipe_before_operators_keeps_their_pairing() {
         // Found by the migrate fuzz target: `\|` then eleven `|` is `\|`, five `||` and a `|` to
         // the shell; skipping the escaped `|` with the next one made the breaks pair them off by one.
+        let tokens = |text: &str| lex(text).map(|lexed| lexed.tokens).expect("lexes");
+        let joined = |broken: &str| broken.replace(" \\\n        ", " ").replace(" \\\n    ", " ");
         let script = format!("apt-get install -y {}||||\\|||||||||||", "p".repeat(110));
         let broken = break_lines(&script, 4);
-        let tokens = |text: &str| lex(text).map(|lexed| lexed.tokens).expect("lexes");
-        let joined = broken.replace(" \\\n        ", " ").replace(" \\\n    ", " ");
-        assert_eq!(tokens(&joined), tokens(&script), "{broken}");
+        assert_eq!(tokens(&joined(&broken)), tokens(&script), "{broken}");
         assert!(broken.contains("|| \\| \\\n    ||"), "{broken}");
+        // Operators that start the script pair the same way (and no empty line goes before them).
+        for script in [format!("|||||}} {} && true", "p".repeat(120)), format!(" ||| {} | x", "p".repeat(120))] {
+            let broken = break_lines(&script, 4);
+            assert_eq!(tokens(&joined(&broken)), tokens(&script), "{broken}");
+            assert!(!broken.starts_with(" \\"), "{broken}");
+        }
+    }
+
+    /// Breaking never changes what the shell reads: on scripts of operator characters, quotes,
+    /// escapes and words, the text with its continuations joined lexes to the same tokens.
+    #[test]
+    fn breaks_keep_the_tokens_of_any_script() {
+        let pieces = [
+            "|", "||", "&", "&&", ";", "\\", "\\|", "'", "\"", "$", "${a}", "$(b)", "{", "}", "<", ">", ">|", "2>&1",
+            "|&", "\\ ", " ", "  ", "word", "x",
+        ];
+        let tokens = |text: &str| lex(text).map(|lexed| lexed.tokens).ok();
+        let mut state = 0x2545_f491_u64;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let mut read = 0;
+        for _ in 0..10_000 {
+            let script: String = (0..60 + next(60)).map(|_| pieces[next(pieces.len())]).collect();
+            let Some(expected) = tokens(&script) else { continue };
+            read += 1;
+            let broken = break_lines(&script, 4);
+            let joined = broken.replace(" \\\n        ", " ").replace(" \\\n    ", " ");
+            assert_eq!(tokens(&joined), Some(expected), "{script:?}\n{broken}");
+        }
+        assert!(read > 300, "only {read} scripts lexed");
     }
 
     #[test]
