@@ -2,8 +2,7 @@
 //! fit and hold no comment, otherwise one item a line.
 
 use super::doc::{Doc, flat_alt, group, nest, text};
-use super::statements::type_text;
-use super::{INDENT, Printer};
+use super::{INDENT, Printer, type_text};
 use crate::syntax::ast::{Argument, Entry, Expr, NamedArg, Param};
 
 /// An item of a bracketed sequence.
@@ -85,7 +84,7 @@ impl Printer<'_> {
     }
 
     /// One item a line, with the comments between them.
-    fn broken_sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item]) -> Doc {
+    pub(super) fn broken_sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item]) -> Doc {
         let mut inner = Vec::new();
         let mut previous_end = open + 1;
         let mut first = true;
