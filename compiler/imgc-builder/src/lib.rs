@@ -21,6 +21,7 @@ pub mod digest;
 pub mod dockerignore;
 pub mod emulation;
 mod fetch;
+mod gzip_member;
 pub mod inspect;
 pub mod layer;
 pub mod multi;
