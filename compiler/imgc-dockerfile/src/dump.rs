@@ -4,7 +4,7 @@
 
 use super::ast::{Arguments, Dockerfile, Instruction};
 use super::go::{go_lower, go_quote};
-use super::text::Str;
+use super::Str;
 
 impl Dockerfile {
     /// The BuildKit dump: one line per instruction, each ending in `\n`

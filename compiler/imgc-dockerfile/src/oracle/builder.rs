@@ -10,7 +10,7 @@ use crate::error::ParseError;
 use crate::heredoc::{Opener, openers};
 use crate::instructions::{LineCtx, parse_instruction};
 use crate::source::{LineIndex, LogicalLine};
-use crate::text::Str;
+use crate::Str;
 
 /// Longest physical line BuildKit reads (`bufio.MaxScanTokenSize - 1`).
 const MAX_LINE: usize = 65_535;
