@@ -17,12 +17,12 @@
 
 use std::ops::Range;
 
+use super::Str;
 use super::ast::{Arguments, Comment, Directive, Dockerfile, Heredoc, Instruction, InstructionKind, Span, Warning};
 use super::error::ParseError;
 use super::heredoc::{Opener, openers};
 use super::instructions::{LineCtx, parse_instruction};
 use super::source::{LineIndex, LogicalLine};
-use super::Str;
 
 /// Longest physical line BuildKit reads (`bufio.MaxScanTokenSize - 1`).
 const MAX_LINE: usize = 65_535;

@@ -4,12 +4,12 @@
 
 use std::borrow::Cow;
 
+use super::Str;
 use super::ast::{ArgDecl, Arguments, Flag, Instruction, InstructionKind, KeyValue, Span};
 use super::error::ParseError;
 use super::go::go_lower;
 use super::json::{JsonArray, parse_array};
 use super::source::{LineIndex, LogicalLine};
-use super::Str;
 
 /// How deeply ONBUILD may nest (`ONBUILD ONBUILD …`) before it is an error.
 const MAX_ONBUILD_DEPTH: usize = 16;
@@ -765,8 +765,24 @@ mod tests {
     #[test]
     fn known_keywords_are_static_text() {
         let names = [
-            "add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
-            "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir",
+            "add",
+            "arg",
+            "cmd",
+            "copy",
+            "entrypoint",
+            "env",
+            "expose",
+            "from",
+            "healthcheck",
+            "label",
+            "maintainer",
+            "onbuild",
+            "run",
+            "shell",
+            "stopsignal",
+            "user",
+            "volume",
+            "workdir",
         ];
         for name in names {
             let (kind, lower) = kind_and_name(&name.to_ascii_uppercase());
