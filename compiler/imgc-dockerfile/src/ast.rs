@@ -1,7 +1,7 @@
 //! Owned syntax tree of a parsed Dockerfile. No pest types appear here. Its text is [`Str`]:
 //! pieces of the parsed file, shared.
 
-use super::text::Str;
+use super::Str;
 
 /// A point in the source: 1-based line and column (column counted in
 /// characters) plus the byte offset into the text given to the parser.

@@ -15,12 +15,14 @@
 //!   followed by spaces or tabs; a run of two or more escape characters never
 //!   continues (BuildKit's `([^\\])\\[ \t]*$|^\\[ \t]*$`).
 
+use std::ops::Range;
+
+use super::Str;
 use super::ast::{Arguments, Comment, Directive, Dockerfile, Heredoc, Instruction, InstructionKind, Span, Warning};
 use super::error::ParseError;
 use super::heredoc::{Opener, openers};
 use super::instructions::{LineCtx, parse_instruction};
 use super::source::{LineIndex, LogicalLine};
-use super::text::Str;
 
 /// Longest physical line BuildKit reads (`bufio.MaxScanTokenSize - 1`).
 const MAX_LINE: usize = 65_535;
@@ -190,9 +192,15 @@ impl Builder<'_> {
         e
     }
 
+    /// The file's text `range` (byte offsets of `src` on character boundaries), shared; empty
+    /// for a range that is not one (none is: every range is a line's or a piece of one).
+    fn shared(&self, range: Range<usize>) -> Str {
+        if self.text.get(range.clone()).is_some() { self.text.substr(range) } else { Str::new() }
+    }
+
     /// The comment whose `#` is at `hash` on `line`.
     fn comment(&self, hash: usize, line: Line) -> Comment {
-        Comment { text: self.text.slice(hash + 1..line.content_end), span: self.index.span(hash, line.content_end) }
+        Comment { text: self.shared(hash + 1..line.content_end), span: self.index.span(hash, line.content_end) }
     }
 
     fn comment_line(&mut self, hash: usize, line: Line) -> Result<(), ParseError> {
@@ -279,7 +287,7 @@ impl Builder<'_> {
         // A line without continuations is a piece of the file; joined lines are new text.
         let mut pieces = line.pieces();
         let text = match (pieces.next(), pieces.next()) {
-            (Some((_, source)), None) => self.text.slice(source..source + line.text.len()),
+            (Some((_, source)), None) => self.shared(source..source + line.text.len()),
             (None, _) => Str::default(),
             _ => Str::from(line.text.as_str()),
         };
@@ -325,7 +333,7 @@ impl Builder<'_> {
                     fd: op.fd,
                     expand: op.expand,
                     chomp: op.chomp,
-                    content: self.text.slice(start..pos),
+                    content: self.shared(start..pos),
                     span: self.index.span(start, self.content_end(line.next)),
                 };
                 return Ok((doc, line.next));

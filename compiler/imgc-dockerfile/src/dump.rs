@@ -2,9 +2,9 @@
 //! one `(keyword ["--flag" …] "arg" …)` line per instruction, values quoted
 //! like Go's `strconv.Quote`.
 
+use super::Str;
 use super::ast::{Arguments, Dockerfile, Instruction};
 use super::go::{go_lower, go_quote};
-use super::text::Str;
 
 impl Dockerfile {
     /// The BuildKit dump: one line per instruction, each ending in `\n`

@@ -4,12 +4,12 @@
 
 use std::borrow::Cow;
 
+use super::Str;
 use super::ast::{ArgDecl, Arguments, Flag, Instruction, InstructionKind, KeyValue, Span};
 use super::error::ParseError;
 use super::go::go_lower;
 use super::json::{JsonArray, parse_array};
 use super::source::{LineIndex, LogicalLine};
-use super::text::Str;
 
 /// How deeply ONBUILD may nest (`ONBUILD ONBUILD …`) before it is an error.
 const MAX_ONBUILD_DEPTH: usize = 16;
@@ -35,10 +35,19 @@ impl LineCtx<'_> {
         ParseError::new(msg, self.span(start, end))
     }
 
-    /// `piece`, a subslice of the logical line's text, as a piece of [`LineCtx::text`].
+    /// `piece`, a subslice of the logical line's text, as the same piece of [`LineCtx::text`];
+    /// a copy of `piece` if it is not a subslice.
     fn str(&self, piece: &str) -> Str {
-        let start = (piece.as_ptr() as usize).saturating_sub(self.line.text.as_ptr() as usize);
-        self.text.slice(start..start + piece.len())
+        let start = (piece.as_ptr() as usize).wrapping_sub(self.line.text.as_ptr() as usize);
+        let end = start.wrapping_add(piece.len());
+        if start <= end && end <= self.line.text.len() {
+            // In bounds and on character boundaries: `text` holds the line's bytes and `piece`
+            // is a `&str` of them.
+            debug_assert_eq!(self.text.len(), self.line.text.len());
+            self.text.substr(start..end)
+        } else {
+            Str::from(piece)
+        }
     }
 }
 
@@ -123,23 +132,49 @@ fn kind_and_name(keyword: &str) -> (InstructionKind, Str) {
         lower.make_ascii_lowercase();
         let kind = InstructionKind::from_lowercase_bytes(lower);
         if kind != InstructionKind::Unknown {
-            return (kind, Str::from_static(kind.as_str()));
+            return (kind, static_name(kind));
         }
     }
     let name = go_lower(keyword);
     (InstructionKind::from_name(&name), Str::from(name))
 }
 
+/// [`InstructionKind::as_str`] as static text: no allocation per instruction.
+fn static_name(kind: InstructionKind) -> Str {
+    use InstructionKind as K;
+    Str::from(match kind {
+        K::Add => arcstr::literal!("add"),
+        K::Arg => arcstr::literal!("arg"),
+        K::Cmd => arcstr::literal!("cmd"),
+        K::Copy => arcstr::literal!("copy"),
+        K::Entrypoint => arcstr::literal!("entrypoint"),
+        K::Env => arcstr::literal!("env"),
+        K::Expose => arcstr::literal!("expose"),
+        K::From => arcstr::literal!("from"),
+        K::Healthcheck => arcstr::literal!("healthcheck"),
+        K::Label => arcstr::literal!("label"),
+        K::Maintainer => arcstr::literal!("maintainer"),
+        K::Onbuild => arcstr::literal!("onbuild"),
+        K::Run => arcstr::literal!("run"),
+        K::Shell => arcstr::literal!("shell"),
+        K::Stopsignal => arcstr::literal!("stopsignal"),
+        K::User => arcstr::literal!("user"),
+        K::Volume => arcstr::literal!("volume"),
+        K::Workdir => arcstr::literal!("workdir"),
+        K::Unknown => arcstr::literal!("unknown"),
+    })
+}
+
 fn make_flag(ctx: &LineCtx<'_>, f: RawFlag, base: usize) -> Flag {
     // Without quotes or escapes the word is the text as written.
     let raw = match f.unquoted {
-        None => ctx.text.slice(base + f.start..base + f.end),
+        None => ctx.line.text.get(base + f.start..base + f.end).map_or_else(Str::new, |word| ctx.str(word)),
         Some(word) => Str::from(word),
     };
-    let dashes = if raw.starts_with("--") { 2 } else { 0 };
-    let (name, value) = match raw[dashes..].find('=') {
-        Some(eq) => (raw.slice(dashes..dashes + eq), Some(raw.slice(dashes + eq + 1..raw.len()))),
-        None => (raw.slice(dashes..raw.len()), None),
+    let body = raw.strip_prefix("--").unwrap_or(&raw);
+    let (name, value) = match body.split_once('=') {
+        Some((name, value)) => (raw.substr_from(name), Some(raw.substr_from(value))),
+        None => (raw.substr_from(body), None),
     };
     Flag { span: ctx.span(base + f.start, base + f.end), raw, name, value }
 }
@@ -725,5 +760,62 @@ mod tests {
             parse_words(r#"abc="123 456" def a\ b 'c\'d'"#, '\\'),
             ["abc=\"123 456\"", "def", "a\\ b", "'c\\'d'"]
         );
+    }
+
+    #[test]
+    fn known_keywords_are_static_text() {
+        let names = [
+            "add",
+            "arg",
+            "cmd",
+            "copy",
+            "entrypoint",
+            "env",
+            "expose",
+            "from",
+            "healthcheck",
+            "label",
+            "maintainer",
+            "onbuild",
+            "run",
+            "shell",
+            "stopsignal",
+            "user",
+            "volume",
+            "workdir",
+        ];
+        for name in names {
+            let (kind, lower) = kind_and_name(&name.to_ascii_uppercase());
+            assert_eq!((kind.as_str(), lower.as_str()), (name, name));
+            assert!(arcstr::ArcStr::is_static(lower.parent()), "{name} allocated");
+        }
+        assert_eq!(static_name(InstructionKind::Unknown), "unknown");
+        let (kind, lower) = kind_and_name("FRÖM");
+        assert_eq!((kind, lower.as_str()), (InstructionKind::Unknown, "fröm"));
+    }
+
+    #[test]
+    fn one_line_instructions_share_the_file_text() {
+        let df = crate::parse("FROM alpine\nRUN --mount=type=cache,target=/ü echo é\n# ünï\n").expect("parses");
+        let run = &df.instructions[1];
+        let file = df.instructions[0].keyword.parent();
+        let pieces = [&run.keyword, &run.raw_args, &run.original, &run.flags[0].raw, &run.flags[0].name];
+        for piece in pieces.into_iter().chain(&run.flags[0].value).chain([&df.comments[0].text]) {
+            assert!(arcstr::ArcStr::ptr_eq(piece.parent(), file), "{piece:?} is a copy");
+        }
+        assert_eq!(
+            (run.flags[0].name.as_str(), run.flags[0].value.as_deref(), run.raw_args.as_str()),
+            ("mount", Some("type=cache,target=/ü"), "echo é")
+        );
+        assert_eq!(df.comments[0].text, " ünï");
+    }
+
+    #[test]
+    fn joined_lines_are_new_text_with_the_same_pieces() {
+        let df = crate::parse("FROM alpine\nRUN --network=none \\\n  echo é\n").expect("parses");
+        let run = &df.instructions[1];
+        assert!(!arcstr::ArcStr::ptr_eq(run.keyword.parent(), df.instructions[0].keyword.parent()));
+        assert!(arcstr::ArcStr::ptr_eq(run.keyword.parent(), run.raw_args.parent()));
+        assert_eq!((run.flags[0].name.as_str(), run.raw_args.as_str()), ("network", "echo é"));
     }
 }

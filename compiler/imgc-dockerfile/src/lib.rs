@@ -1,8 +1,8 @@
 //! Dockerfile parser for `imgc migrate`. Depends on nothing else of imgc.
 //!
 //! Accepts what BuildKit accepts and produces an owned AST ([`Dockerfile`])
-//! with a span for every instruction, flag and comment. Its text is [`Str`]:
-//! pieces of one shared copy of the file, which deref to `str`. The file structure
+//! with a span for every instruction, flag and comment. Its text is [`Str`]
+//! (`arcstr::Substr`): pieces of one shared copy of the file, which deref to `str`. The file structure
 //! (lines, continuations, comments, directives, heredoc bodies) is read by a
 //! line scanner (`builder.rs`) and small hand-written parsers handle each
 //! instruction's arguments, mirroring BuildKit's `frontend/dockerfile/parser`. [`Dockerfile::dump`] prints
@@ -32,7 +32,6 @@ mod oracle;
 extern crate alloc;
 mod shell;
 mod source;
-mod text;
 mod validate;
 pub mod words;
 
@@ -43,7 +42,10 @@ pub use ast::{
 pub use error::ParseError;
 pub use heredoc::is_heredoc_word;
 pub use mounts::csv_fields;
-pub use text::Str;
+/// The text type of the syntax tree: a piece of one shared copy of the parsed file, or text the
+/// parser made (joined continuation lines, decoded JSON strings), or a static keyword. It derefs
+/// to `str`, compares, hashes and prints as its text, and cloning it copies no text.
+pub type Str = arcstr::Substr;
 pub use validate::go_duration;
 
 /// Parsing options.

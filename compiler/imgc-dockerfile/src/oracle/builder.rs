@@ -5,12 +5,12 @@ use pest::Parser;
 use pest::iterators::Pair;
 
 use super::grammar::{DockerfileGrammar, Rule};
+use crate::Str;
 use crate::ast::{Arguments, Comment, Directive, Dockerfile, Heredoc, Instruction, InstructionKind, Span, Warning};
 use crate::error::ParseError;
 use crate::heredoc::{Opener, openers};
 use crate::instructions::{LineCtx, parse_instruction};
 use crate::source::{LineIndex, LogicalLine};
-use crate::text::Str;
 
 /// Longest physical line BuildKit reads (`bufio.MaxScanTokenSize - 1`).
 const MAX_LINE: usize = 65_535;
