@@ -1,16 +1,36 @@
-//! Compressing a layer's tar stream on every core. The stream arrives in chunks cut at fixed
-//! offsets; gzip compresses each chunk as a member of its own ([`MemberEncoder`]) on a pool of
-//! workers, which take the next chunk as soon as they finish one, and the members are written in
-//! stream order; zstd
-//! uses the library's own workers. The bytes written depend only on the stream and the settings,
-//! never on the number of threads or their timing. Knows nothing of tar or of hashing.
+//! How layers are compressed ([`Compression`]), and compressing a layer's tar stream on every
+//! core. The stream arrives in chunks cut at fixed offsets; gzip compresses each chunk as a member
+//! of its own ([`MemberEncoder`]) on a pool of workers, which take the next chunk as soon as they
+//! finish one, and the members are written in stream order; zstd uses the library's own workers.
+//! The bytes written depend only on the stream and the settings, never on the number of threads or
+//! their timing. Knows nothing of tar or of hashing.
 
 use super::gzip_member::MemberEncoder;
-use super::layer::Compression;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Condvar, Mutex, PoisonError};
+
+/// How layers are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// gzip at a level 0–9.
+    Gzip(u32),
+    /// zstd at a level 1–22.
+    Zstd(i32),
+}
+
+impl Compression {
+    pub const DEFAULT: Compression = Compression::Gzip(1);
+
+    /// The OCI media type of a layer compressed this way.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Compression::Gzip(_) => "application/vnd.oci.image.layer.v1.tar+gzip",
+            Compression::Zstd(_) => "application/vnd.oci.image.layer.v1.tar+zstd",
+        }
+    }
+}
 
 /// Compresses every chunk `chunks` delivers, in order, into `out`.
 pub(crate) fn compress(chunks: Receiver<Vec<u8>>, out: &mut impl Write, compression: Compression) -> io::Result<()> {

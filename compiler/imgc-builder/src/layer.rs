@@ -5,6 +5,7 @@
 //! bytes are hashed (the diff_id) as they go into the compressor, whose output is hashed (the
 //! digest) and counted as it goes to the file.
 
+pub use super::compress::Compression;
 use super::compress::compress;
 use super::digest::HashWriter;
 use super::tree::{Content, Kind, Node, Tree, base_name, join, parent};
@@ -12,27 +13,6 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
-
-/// How layers are compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// gzip at a level 0–9.
-    Gzip(u32),
-    /// zstd at a level 1–22.
-    Zstd(i32),
-}
-
-impl Compression {
-    pub const DEFAULT: Compression = Compression::Gzip(1);
-
-    /// The OCI media type of a layer compressed this way.
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Compression::Gzip(_) => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Compression::Zstd(_) => "application/vnd.oci.image.layer.v1.tar+zstd",
-        }
-    }
-}
 
 /// A layer as it will be written: what it adds or replaces, and what it hides below it.
 #[derive(Debug, Clone, Default)]
