@@ -17,6 +17,39 @@ mod shell_docs;
 #[cfg(feature = "oci")]
 use build_cmd as build;
 
+/// A compile makes many small allocations (syntax trees, IR text parts, shell tokens): mimalloc
+/// serves them in about half the instructions of glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's options by their number in its `mi_option_t` (v2): an arena's memory is committed
+/// as it is used, and memory no longer used goes back to the system at once, which keeps the peak
+/// resident memory at glibc's allocator's. Set from the ELF constructors, before the first
+/// allocation reserves the first arena.
+#[cfg(target_os = "linux")]
+mod allocator_options {
+    use std::ffi::{c_int, c_long};
+
+    const ARENA_EAGER_COMMIT: c_int = 4;
+    const PURGE_DELAY: c_int = 15;
+
+    unsafe extern "C" {
+        fn mi_option_set(option: c_int, value: c_long);
+    }
+
+    extern "C" fn set() {
+        // SAFETY: sets two integers in mimalloc's option table; allocates nothing.
+        unsafe {
+            mi_option_set(ARENA_EAGER_COMMIT, 0);
+            mi_option_set(PURGE_DELAY, 0);
+        }
+    }
+
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    static SET: extern "C" fn() = set;
+}
+
 const EXAMPLES: &str = "\
 Examples:
   imgc check app.img                      check a program, print any problems
@@ -325,11 +358,14 @@ fn main() -> ExitCode {
             let options = Options { args };
             let mut failed = false;
             let mut unreadable = false;
-            for file in &files {
+            for (index, file) in files.iter().enumerate() {
                 match cli_input::compile(file, &options) {
                     Ok(compilation) => {
                         reporter.report(&compilation, &compilation.diagnostics);
                         failed |= compilation.has_errors();
+                        if index + 1 == files.len() {
+                            exit_keeping(compilation);
+                        }
                     }
                     Err(message) => {
                         reporter.error(&message);
@@ -385,9 +421,12 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             let warnings = warnings(&compilation);
-            match compilation.dockerfile_with(target.map_or(Target::Buildkit, Target::from), &optimize.options()) {
+            let result =
+                compilation.dockerfile_with(target.map_or(Target::Buildkit, Target::from), &optimize.options());
+            let compilation = exit_keeping(compilation);
+            match result {
                 Ok(text) => {
-                    reporter.report(&compilation, &warnings);
+                    reporter.report(compilation, &warnings);
                     match write_output(output.as_deref(), &text) {
                         Ok(()) => ExitCode::SUCCESS,
                         Err(message) => {
@@ -396,7 +435,7 @@ fn main() -> ExitCode {
                         }
                     }
                 }
-                Err(errors) => reporter.fail(&compilation, errors, warnings),
+                Err(errors) => reporter.fail(compilation, errors, warnings),
             }
         }
         Command::Explain { file, format, args, target, optimize } => {
@@ -532,6 +571,13 @@ fn compile(file: &Path, args: Vec<(String, String)>, reporter: &Reporter) -> Opt
             None
         }
     }
+}
+
+/// The last compilation of a command that ends the process after it: its trees are left for the
+/// process's exit to free (freeing them one allocation at a time is a tenth of the work on a
+/// large program).
+fn exit_keeping(compilation: Compilation) -> &'static Compilation {
+    Box::leak(Box::new(compilation))
 }
 
 fn warnings(compilation: &Compilation) -> Vec<Diagnostic> {
