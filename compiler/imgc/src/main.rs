@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod allocator;
 #[cfg(feature = "oci")]
 mod build_cmd;
 mod cli_input;
@@ -17,38 +18,8 @@ mod shell_docs;
 #[cfg(feature = "oci")]
 use build_cmd as build;
 
-/// A compile makes many small allocations (syntax trees, IR text parts, shell tokens): mimalloc
-/// serves them in about half the instructions of glibc's allocator.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc's options by their number in its `mi_option_t` (v2): an arena's memory is committed
-/// as it is used, and memory no longer used goes back to the system at once, which keeps the peak
-/// resident memory at glibc's allocator's. Set from the ELF constructors, before the first
-/// allocation reserves the first arena.
-#[cfg(target_os = "linux")]
-mod allocator_options {
-    use std::ffi::{c_int, c_long};
-
-    const ARENA_EAGER_COMMIT: c_int = 4;
-    const PURGE_DELAY: c_int = 15;
-
-    unsafe extern "C" {
-        fn mi_option_set(option: c_int, value: c_long);
-    }
-
-    extern "C" fn set() {
-        // SAFETY: sets two integers in mimalloc's option table; allocates nothing.
-        unsafe {
-            mi_option_set(ARENA_EAGER_COMMIT, 0);
-            mi_option_set(PURGE_DELAY, 0);
-        }
-    }
-
-    #[used]
-    #[unsafe(link_section = ".init_array")]
-    static SET: extern "C" fn() = set;
-}
+static ALLOCATOR: allocator::MiMalloc = allocator::MiMalloc;
 
 const EXAMPLES: &str = "\
 Examples:
