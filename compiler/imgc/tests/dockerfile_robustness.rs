@@ -100,6 +100,9 @@ fn migrate(input: &[u8]) {
     let migration = imgc::migrate::migrate("Dockerfile", text);
     let _ = imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false);
     if let Some(program) = migration.program {
+        // The printed tree is the formatter's layout of it, as the migrate fuzz target asserts.
+        let formatted = imgc::format::format_source(imgc::source::FileId(0), &program);
+        assert_eq!(formatted.as_deref(), Ok(program.as_str()), "migrate wrote an unformatted program");
         let report = imgc::migrate::check("Dockerfile", text, Path::new("app.img"), &program);
         let rendered = imgc::diagnostics::render_human(&report.sources, &report.diagnostics, false);
         assert!(

@@ -269,6 +269,12 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
             && rendered.contains("name the CDI device"),
         "{rendered}"
     );
+    // A label whose quoted name is empty: refused, never a LABEL dropped.
+    let label = migrate("Dockerfile", "FROM alpine\nLABEL \"\"=x\n");
+    assert_eq!(codes(&label.diagnostics), ["E0033"]);
+    assert!(label.program.is_none());
+    let rendered = imgc::diagnostics::render_human(&label.sources, &label.diagnostics, false);
+    assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("give the label a name"), "{rendered}");
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());
@@ -288,4 +294,19 @@ fn the_check_finds_what_an_edited_program_changed() {
     let same =
         "image from \"debian:bookworm-slim\" {\n    env { MODE = \"release\" }\n    run \"cd /src && make\"\n}\n";
     assert!(check("Dockerfile", dockerfile, Path::new("app.img"), same).diagnostics.is_empty());
+}
+
+#[test]
+fn values_are_escaped_as_the_tree_holds_them_not_piece_by_piece() {
+    // `$$` (the shell's process id) before a literal `{`: written piece by piece, the two made
+    // an `.img` interpolation (found by comparing migrate's output before and after it built
+    // trees; kept in fuzz/regressions).
+    let program = migrated("FROM busybox:1.35\nVOLUME $${A:-b}X\nENV Q=\"a\\\\b\" T=\"x\ty\"\n");
+    assert_eq!(
+        image_block(&program),
+        "image from \"busybox:1.35\" {\n    volume \"$\\${A:-b}X\"\n    env { Q = \"a\\\\b\", T = \"x\\ty\" }\n}\n"
+    );
+    // `ADD --from` has no `.img` form (`add` has no `from`): refused, never dropped.
+    let add = migrate("Dockerfile", "FROM alpine AS a\nFROM alpine\nADD --from=a /x /y\n");
+    assert!(add.program.is_none() && !add.diagnostics.is_empty(), "{:?}", add.program);
 }

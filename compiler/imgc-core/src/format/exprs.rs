@@ -1,10 +1,11 @@
 //! Expressions: lists and maps as sequences, calls, fields, `+` chains (broken where their
-//! author broke them), and literals and names exactly as written.
+//! author broke them), and literals and names exactly as written (from their values in a tree
+//! without source: `literals`).
 
 use super::doc::{Doc, nest, text};
 use super::sequences::{BRACES, Item, LIST};
 use super::{INDENT, Printer};
-use crate::syntax::ast::{Expr, ExprKind};
+use crate::syntax::ast::{Expr, ExprKind, Layout};
 
 impl Printer<'_> {
     pub(super) fn expr(&mut self, expr: &Expr) -> Doc {
@@ -15,7 +16,11 @@ impl Printer<'_> {
         let doc = match &expr.kind {
             ExprKind::List(items) => {
                 let items: Vec<Item> = items.iter().map(Item::Expr).collect();
-                self.sequence(&LIST, start, end.saturating_sub(1), &items)
+                if expr.layout == Layout::Broken {
+                    self.broken_sequence(&LIST, start, end.saturating_sub(1), &items)
+                } else {
+                    self.sequence(&LIST, start, end.saturating_sub(1), &items)
+                }
             }
             ExprKind::Map(entries) => {
                 let items: Vec<Item> = entries.iter().map(Item::Entry).collect();
@@ -36,6 +41,7 @@ impl Printer<'_> {
                 }
                 nest(INDENT, Doc::Concat(out))
             }
+            _ if !self.parsed => self.value(expr),
             _ => {
                 // Literals and names, exactly as written (comments inside interpolations too).
                 for index in self.comments_in(start, end) {

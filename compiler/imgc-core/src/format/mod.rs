@@ -8,7 +8,8 @@
 //! where the grammar allows one). Step options follow the step on its line under the same rule
 //! (their author breaking the line before the first option counts, and so does a comment between
 //! two options), or stand one a line, indented. Literals (strings, numbers, names) are written
-//! exactly as in the source.
+//! exactly as in the source; a tree built without source ([`format_module`]) has its literals
+//! written from their values (`literals`).
 //!
 //! Comments are placed by position: before the statement, list item, entry or option that
 //! follows them, or after the one they end the line of. A comment in a place the layout has no
@@ -18,18 +19,20 @@
 //! How: the parser records the comments and line breaks beside the tree
 //! ([`crate::syntax::ast::ModuleExtra`]) and the spans of `( )` and `{ }` on the nodes; the
 //! printer reads those (never scanning the source, whose text it copies only for literals and
-//! comments) and builds a document (`doc`: text, line breaks, nesting, groups that stay on one
+//! comments; a synthesized tree's comments are on its statements, as `Trivia`) and builds a
+//! document (`doc`: text, line breaks, nesting, groups that stay on one
 //! line when they fit), which `doc::render` lays out.
 
 mod blocks;
 mod doc;
 mod exprs;
+mod literals;
 mod sequences;
 mod statements;
 
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
-use crate::syntax::ast::{ModuleExtra, Statement};
+use crate::syntax::ast::{Module, ModuleExtra, Statement};
 use crate::syntax::comments::Comment;
 use doc::{Doc, text};
 
@@ -43,25 +46,43 @@ pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>
     let Some(module) = module else {
         return Err(diagnostics);
     };
-    let mut printer = Printer::new(text, &module.extra);
+    let mut printer = Printer::new(Some(text), &module.extra);
     let doc = printer.file(&module.statements);
     Ok(printer.finish(&doc::render(&doc)))
 }
 
+/// Formats a tree built without source text (as `imgc migrate` builds one): literals written
+/// from their values, comments and blank lines from its [`Trivia`](crate::syntax::ast::Trivia),
+/// lists and strings laid out as their [`Layout`](crate::syntax::ast::Layout) asks, the rest as
+/// for a source with no line breaks.
+pub fn format_module(module: &Module) -> String {
+    let mut printer = Printer::new(None, &module.extra);
+    let doc = printer.file(&module.statements);
+    printer.finish(&doc::render(&doc))
+}
+
 struct Printer<'s> {
-    /// The source, for the text of literals and comments as written.
+    /// The source, for the text of literals and comments as written (empty for a synthesized
+    /// tree).
     src: &'s str,
+    /// Whether the tree was parsed from `src`; a synthesized tree's literals are written from
+    /// their values.
+    parsed: bool,
+    /// Whether trailing comments are aligned: the source leaves the marker free (else it was
+    /// never written, and text holding it stays). A synthesized tree has no trailing comment.
+    align: bool,
     extra: &'s ModuleExtra,
     comments: Vec<Comment>,
     used: Vec<bool>,
 }
 
 impl<'s> Printer<'s> {
-    fn new(src: &'s str, extra: &'s ModuleExtra) -> Printer<'s> {
+    fn new(src: Option<&'s str>, extra: &'s ModuleExtra) -> Printer<'s> {
         let comments: Vec<Comment> =
             extra.comments.iter().map(|span| Comment { range: span.start as usize..span.end as usize }).collect();
         let used = vec![false; comments.len()];
-        Printer { src, extra, comments, used }
+        let align = src.is_some_and(|src| !src.contains(MARK));
+        Printer { src: src.unwrap_or(""), parsed: src.is_some(), align, extra, comments, used }
     }
 
     /// The whole file's document; any comment the layout did not reach (none is expected) goes
@@ -79,9 +100,8 @@ impl<'s> Printer<'s> {
 
     /// The laid-out text, its trailing comments aligned.
     fn finish(&self, laid_out: &str) -> String {
-        // The marker is free in the source (else it was never written, and text holding it stays).
         let trimmed = laid_out.trim();
-        let mut text = if self.src.contains(MARK) { trimmed.to_string() } else { align_trailing_comments(trimmed) };
+        let mut text = if self.align { align_trailing_comments(trimmed) } else { trimmed.to_string() };
         if !text.is_empty() {
             text.push('\n');
         }
@@ -91,9 +111,9 @@ impl<'s> Printer<'s> {
     // ---- the source, as the parser recorded it ----
 
     /// A comment at the end of the current line. Comments ending consecutive lines are aligned
-    /// (by [`align_trailing_comments`]) when the source leaves the marker free.
+    /// (by [`align_trailing_comments`]) when `align`.
     pub(super) fn trailing(&mut self, index: usize) -> Doc {
-        let separator = if self.src.contains(MARK) { "  " } else { MARK_STR };
+        let separator = if self.align { MARK_STR } else { "  " };
         Doc::Trailing(format!("{separator}{}", self.take_comment(index)))
     }
 

@@ -85,7 +85,7 @@ impl Printer<'_> {
     }
 
     /// One item a line, with the comments between them.
-    fn broken_sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item]) -> Doc {
+    pub(super) fn broken_sequence(&mut self, brackets: &Brackets, open: usize, close: usize, items: &[Item]) -> Doc {
         let mut inner = Vec::new();
         let mut previous_end = open + 1;
         let mut first = true;

@@ -1,6 +1,7 @@
 //! Statements: each keyword and its operands, `env`/`label` entries, step options, calls.
 
 use super::doc::{Doc, flat_alt, group, nest, text};
+use super::literals;
 use super::sequences::{BRACES, Item, PARENS};
 use super::{INDENT, Printer};
 use crate::source::Span;
@@ -16,8 +17,11 @@ impl Printer<'_> {
                 let path: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
                 out.push(text(format!("import {}", path.join("."))));
             }
-            StatementKind::Import(Import::File { path_span, alias, .. }) => {
-                let path = self.text(path_span.start as usize, path_span.end as usize);
+            StatementKind::Import(Import::File { path, path_span, alias }) => {
+                let path = match self.parsed {
+                    true => self.text(path_span.start as usize, path_span.end as usize).to_string(),
+                    false => literals::string(path),
+                };
                 out.push(text(format!("import {path} as {}", alias.name)));
             }
             StatementKind::Arg(decl) => {
@@ -68,7 +72,12 @@ impl Printer<'_> {
                 if let Some(alias) = &decl.alias {
                     // `as none`, or the name's string as written (after the keyword `as`).
                     let (start, end) = (alias.span.start as usize + "as".len(), alias.span.end as usize);
-                    out.push(text(format!(" as {}", self.text(start, end).trim_start())));
+                    let name = match (&alias.name, self.parsed) {
+                        (_, true) => self.text(start, end).trim_start().to_string(),
+                        (Some(name), false) => literals::string(name),
+                        (None, false) => "none".to_string(),
+                    };
+                    out.push(text(format!(" as {name}")));
                 }
                 out.push(text(" "));
                 let (open, close) = braces(statement);
@@ -162,7 +171,10 @@ impl Printer<'_> {
     }
 
     pub(super) fn entry(&mut self, entry: &Entry) -> Doc {
-        let key = self.text(entry.key_span.start as usize, entry.key_span.end as usize);
+        let key = match self.parsed {
+            true => self.text(entry.key_span.start as usize, entry.key_span.end as usize).to_string(),
+            false => literals::key(&entry.key),
+        };
         Doc::Concat(vec![text(format!("{key} = ")), self.expr(&entry.value)])
     }
 

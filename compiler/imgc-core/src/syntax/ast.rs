@@ -17,6 +17,19 @@ pub struct ModuleExtra {
     pub comments: Vec<Span>,
     /// The offset of each line break (`\n`), in order.
     pub newlines: Vec<u32>,
+    /// The comments and blank lines after the last statement of a synthesized tree (a parsed
+    /// file's are in `comments`).
+    pub trailing: Vec<Trivia>,
+}
+
+/// A line a synthesized tree (one built without source text, as `imgc migrate` builds it) asks
+/// the formatter to write between statements. A parsed tree has none: its comments and blank
+/// lines are found in its source ([`ModuleExtra`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trivia {
+    /// A comment line: its text from `#` (no line break).
+    Comment(String),
+    BlankLine,
 }
 
 impl ModuleExtra {
@@ -46,6 +59,8 @@ pub struct Statement {
     /// The `{ … }` of a block (`stage`, `image`, `fn`, `onbuild`, `layer`) or of `env`/`label`
     /// entries written out.
     pub braces: Option<Span>,
+    /// The lines a synthesized tree writes above the statement; empty in a parsed tree.
+    pub trivia: Vec<Trivia>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -248,6 +263,30 @@ pub struct Entry {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// How a synthesized tree asks for the expression to be written; `Auto` in a parsed tree,
+    /// whose layout is its source's.
+    pub layout: Layout,
+}
+
+impl Expr {
+    /// An expression laid out as the formatter chooses (or as its source has it).
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span, layout: Layout::Auto }
+    }
+}
+
+/// A synthesized expression's layout, where a parsed one's comes from its source.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// The formatter's choice: on one line when it fits.
+    #[default]
+    Auto,
+    /// A list written one item a line.
+    Broken,
+    /// A string (of text only) written across lines: a line continuation (`\` and a line break,
+    /// which the string's value does not hold) before each of these byte offsets of its text, in
+    /// order (an offset given twice is two continuations), its tabs written as they are.
+    Continued(Vec<usize>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

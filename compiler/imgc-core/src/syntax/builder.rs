@@ -93,7 +93,7 @@ impl Builder {
                         _ => value = Some(self.expr(p)),
                     }
                 }
-                let value = value.unwrap_or(Expr { kind: ExprKind::Bool(false), span });
+                let value = value.unwrap_or(Expr::new(ExprKind::Bool(false), span));
                 StatementKind::Let(LetDecl { name, ty, value })
             }
             Rule::fn_decl => {
@@ -127,7 +127,7 @@ impl Builder {
                         _ => body = self.block(p),
                     }
                 }
-                let base = base.unwrap_or(Expr { kind: ExprKind::Scratch, span });
+                let base = base.unwrap_or(Expr::new(ExprKind::Scratch, span));
                 StatementKind::Stage(StageDecl { name, is_image, base, platform, alias, body })
             }
             Rule::run => {
@@ -205,7 +205,7 @@ impl Builder {
             Rule::call_stmt => StatementKind::Call(self.call(next(&mut inner))),
             _ => unreachable_shape(),
         };
-        Statement { kind, span, end, braces }
+        Statement { kind, span, end, braces, trivia: Vec::new() }
     }
 
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
@@ -275,9 +275,9 @@ impl Builder {
             Rule::expr => {
                 let mut terms: Vec<Expr> = pair.into_inner().map(|t| self.term(t)).collect();
                 if terms.len() == 1 {
-                    terms.pop().unwrap_or(Expr { kind: ExprKind::Scratch, span })
+                    terms.pop().unwrap_or(Expr::new(ExprKind::Scratch, span))
                 } else {
-                    Expr { kind: ExprKind::Concat(terms), span }
+                    Expr::new(ExprKind::Concat(terms), span)
                 }
             }
             Rule::term => self.term(pair),
@@ -290,14 +290,14 @@ impl Builder {
         let first = next(&mut inner);
         if first.as_rule() == Rule::call {
             let span = self.span(&first);
-            return Expr { kind: ExprKind::Call(self.call(first)), span };
+            return Expr::new(ExprKind::Call(self.call(first)), span);
         }
         let mut expr = self.primary(first);
         for field in inner {
             let field_span = self.span(&field);
             let name = self.ident(next(&mut field.into_inner()));
             let span = expr.span.to(field_span);
-            expr = Expr { kind: ExprKind::Field { base: Box::new(expr), field: name }, span };
+            expr = Expr::new(ExprKind::Field { base: Box::new(expr), field: name }, span);
         }
         expr
     }
@@ -347,7 +347,7 @@ impl Builder {
             Rule::expr => return self.expr(pair),
             _ => unreachable_shape(),
         };
-        Expr { kind, span }
+        Expr::new(kind, span)
     }
 
     /// Classifies a number-like token: integer, port, or duration.

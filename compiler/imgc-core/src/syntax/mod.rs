@@ -88,7 +88,7 @@ fn syntax_errors(file: FileId, text: &str, first: pest::error::Error<Rule>) -> V
 pub fn module_extra(file: FileId, text: &str) -> ast::ModuleExtra {
     let comments = comments::comments(text).into_iter().map(|c| Span::new(file, c.range)).collect();
     let newlines = text.match_indices('\n').filter_map(|(offset, _)| u32::try_from(offset).ok()).collect();
-    ast::ModuleExtra { comments, newlines }
+    ast::ModuleExtra { comments, newlines, trailing: Vec::new() }
 }
 
 /// Whether `word` is a name a program may declare: not a keyword, and shaped like a name.

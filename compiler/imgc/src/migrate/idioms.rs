@@ -4,6 +4,8 @@
 //! commands that a call of `std.apt`, `std.user` or `std.log` expands to exactly.
 
 use super::shell::{Token, canonical_words, is_plain_word};
+use super::tree;
+use crate::syntax::ast;
 
 /// A standard library call that writes exactly some commands of a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +21,8 @@ pub enum Call {
     /// `user.create` (`busybox: false`) or `user.create_busybox`.
     UserCreate {
         name: String,
-        uid: u64,
-        gid: u64,
+        uid: i64,
+        gid: i64,
         home: String,
         shell: String,
         busybox: bool,
@@ -33,37 +35,37 @@ pub enum Call {
 }
 
 impl Call {
-    /// The call as `.img` source.
-    pub fn source(&self) -> String {
+    /// The call as an `.img` syntax tree.
+    pub fn tree(&self) -> ast::Call {
         // A long package list reads best one package a line.
-        let list = |items: &[String]| {
-            let items: Vec<String> = items.iter().map(|p| super::literal::string_literal(p)).collect();
-            if items.len() > 3 { format!("[\n{},\n]", items.join(",\n")) } else { format!("[{}]", items.join(", ")) }
-        };
+        let list = |items: &[String]| tree::list(items.iter().map(|p| tree::string(p)).collect(), items.len() > 3);
         match self {
             Call::AptInstall { packages, recommends } => {
-                let function = if *recommends { "install_with_recommends" } else { "install" };
-                format!("apt.{function}({})", list(packages))
+                let function = if *recommends { "apt.install_with_recommends" } else { "apt.install" };
+                tree::call(function, vec![(None, list(packages))])
             }
-            Call::AptPurge { packages } => format!("apt.purge({})", list(packages)),
+            Call::AptPurge { packages } => tree::call("apt.purge", vec![(None, list(packages))]),
             Call::UserCreate { name, uid, gid, home, shell, busybox } => {
-                let (function, default_shell) =
-                    if *busybox { ("create_busybox", "/sbin/nologin") } else { ("create", "/usr/sbin/nologin") };
-                let mut args = vec![super::literal::string_literal(name), format!("uid: {uid}")];
+                let (function, default_shell) = if *busybox {
+                    ("user.create_busybox", "/sbin/nologin")
+                } else {
+                    ("user.create", "/usr/sbin/nologin")
+                };
+                let mut args = vec![(None, tree::string(name)), (Some("uid"), tree::int(*uid))];
                 if gid != uid {
-                    args.push(format!("gid: {gid}"));
+                    args.push((Some("gid"), tree::int(*gid)));
                 }
                 if *home != format!("/home/{name}") {
-                    args.push(format!("home: {}", super::literal::string_literal(home)));
+                    args.push((Some("home"), tree::string(home)));
                 }
                 if shell != default_shell {
-                    args.push(format!("login_shell: {}", super::literal::string_literal(shell)));
+                    args.push((Some("login_shell"), tree::string(shell)));
                 }
-                format!("user.{function}({})", args.join(", "))
+                tree::call(function, args)
             }
             Call::Log { file, stderr } => {
-                let function = if *stderr { "to_stderr" } else { "to_stdout" };
-                format!("log.{function}({})", super::literal::string_literal(file))
+                let function = if *stderr { "log.to_stderr" } else { "log.to_stdout" };
+                tree::call(function, vec![(None, tree::string(file))])
             }
         }
     }
@@ -347,7 +349,8 @@ fn packages_ok(packages: &[String]) -> bool {
 
 /// `groupadd … && useradd …` (or the busybox pair) as `std.user` writes it.
 fn user_create(group: &Parsed, user: &Parsed) -> Option<Call> {
-    let number = |text: Option<String>| text.and_then(|t| t.parse::<u64>().ok().filter(|n| n.to_string() == t));
+    let number =
+        |text: Option<String>| text.and_then(|t| t.parse::<i64>().ok().filter(|n| *n >= 0 && n.to_string() == t));
     if !group.prefix.is_empty() || !user.prefix.is_empty() {
         return None;
     }
@@ -379,7 +382,7 @@ fn user_create(group: &Parsed, user: &Parsed) -> Option<Call> {
         }
         _ => return None,
     };
-    if !is_plain_word(&home) || !is_plain_word(&shell) || uid > i64::MAX as u64 || gid > i64::MAX as u64 {
+    if !is_plain_word(&home) || !is_plain_word(&shell) {
         return None;
     }
     Some(Call::UserCreate { name: group_name.clone(), uid, gid, home, shell, busybox })

@@ -1,8 +1,8 @@
 //! `imgc migrate`: a Dockerfile turned into an `.img` program, and the proof that nothing was
 //! lost.
 //!
-//! [`migrate`] parses the Dockerfile ([`crate::dockerfile`]), converts it ([`convert`]) and
-//! formats the result ([`crate::format`]). [`check`] compiles a program back into a Dockerfile,
+//! [`migrate`] parses the Dockerfile ([`crate::dockerfile`]), converts it into an `.img` syntax
+//! tree ([`convert`], built with [`tree`]) and prints the tree ([`crate::format::format_module`]). [`check`] compiles a program back into a Dockerfile,
 //! with every optimizer pass off, and compares it with the original instruction by instruction, after
 //! normalising what does not change the image ([`compare`]).
 
@@ -10,9 +10,9 @@ mod compare;
 mod convert;
 mod env;
 mod idioms;
-mod literal;
 mod model;
 mod shell;
+mod tree;
 
 pub use compare::check;
 
@@ -75,26 +75,15 @@ fn emitted_runs(program: &str) -> usize {
         .map_or(0, |df| df.instructions.iter().filter(|i| i.kind == dockerfile::InstructionKind::Run).count())
 }
 
-/// Converts (keeping `RUN`s whole when `whole_runs`), formats and compiles the program.
+/// Converts (keeping `RUN`s whole when `whole_runs`), prints and compiles the program.
 fn convert_and_compile(
     mut sources: SourceMap,
     file: FileId,
     df: &dockerfile::Dockerfile,
     whole_runs: bool,
 ) -> Migration {
-    let result = convert::convert(df, file, whole_runs).and_then(|program| {
-        // The converter writes the program plainly; the formatter gives it its layout.
-        crate::format::format_source(FileId(u32::MAX), &program).map_err(|errors| {
-            let detail = errors.first().map(|e| e.message.clone()).unwrap_or_default();
-            vec![
-                Diagnostic::error(Code::NotMigratable, format!("the converted program does not parse: {detail}"))
-                    .with_label(Span::new(file, 0..0), "converting this file")
-                    .with_help("this is a bug in imgc migrate; please report it with the Dockerfile"),
-            ]
-        })
-    });
-    let program = match result {
-        Ok(program) => program,
+    let program = match convert::convert(df, file, whole_runs) {
+        Ok(module) => crate::format::format_module(&module),
         Err(diagnostics) => return Migration { sources, program: None, diagnostics },
     };
     // What the converter writes compiles; should it not, nothing broken is handed out.

@@ -4,15 +4,15 @@
 use super::Converter;
 use crate::dockerfile::{Arguments, Instruction};
 use crate::literals::AUTOMATIC_ARGS;
+use crate::migrate::tree;
+use crate::syntax::ast::{ArgDecl, Expr, Statement, StatementKind};
 
 impl Converter<'_> {
-    pub(super) fn global_arg(&mut self, instruction: &Instruction) -> Vec<String> {
+    pub(super) fn global_arg(&mut self, instruction: &Instruction) -> Vec<Statement> {
         let Arguments::ArgDecls(decls) = &instruction.args else { return Vec::new() };
         let mut out = Vec::new();
         for decl in decls {
-            if let Some(line) = self.arg_decl(instruction, &decl.name, decl.value.as_deref(), false) {
-                out.push(line);
-            }
+            out.extend(self.arg_decl(instruction, &decl.name, decl.value.as_deref(), false));
         }
         out
     }
@@ -25,18 +25,15 @@ impl Converter<'_> {
         name: &str,
         value: Option<&str>,
         in_stage: bool,
-    ) -> Option<String> {
+    ) -> Option<Statement> {
         if !is_arg_name(name) {
             self.unsupported(instruction.span, format!("the build argument name `{name}`"), arg_name_help(name));
             return None;
         }
         let Some(value) = value else {
             let redeclared = in_stage && self.global_args.iter().any(|g| g == name);
-            return Some(if redeclared || AUTOMATIC_ARGS.contains(&name) {
-                format!("arg {name}")
-            } else {
-                format!("arg {name} = none")
-            });
+            let no_default = !redeclared && !AUTOMATIC_ARGS.contains(&name);
+            return Some(arg(name, None, None, no_default));
         };
         if AUTOMATIC_ARGS.contains(&name) {
             self.unsupported(
@@ -52,15 +49,27 @@ impl Converter<'_> {
             Some(literal) => arg_type(name, &literal),
             None => None,
         };
-        Some(match (ty, word.literal()) {
-            (Some(ty @ ("int" | "bool")), Some(literal)) => format!("arg {name}: {ty} = {literal}"),
-            (Some("port"), Some(literal)) => format!("arg {name}: port = {literal}"),
-            _ => format!("arg {name} = {text}"),
+        let typed = match (ty, word.literal()) {
+            (Some("int"), Some(literal)) => literal.parse().ok().map(|n| ("int", tree::int(n))),
+            (Some("bool"), Some(literal)) => Some(("bool", tree::boolean(literal == "true"))),
+            (Some("port"), Some(literal)) => literal
+                .split_once('/')
+                .and_then(|(number, protocol)| Some(("port", tree::port(number.parse().ok()?, protocol)))),
+            _ => None,
+        };
+        Some(match typed {
+            Some((ty, value)) => arg(name, Some(ty), Some(value), false),
+            None => arg(name, None, Some(text), false),
         })
     }
 
     /// An `ONBUILD ARG`: `arg NAME [= DEFAULT]` in the `onbuild` block.
-    pub(super) fn trigger_arg(&mut self, instruction: &Instruction, name: &str, value: Option<&str>) -> Option<String> {
+    pub(super) fn trigger_arg(
+        &mut self,
+        instruction: &Instruction,
+        name: &str,
+        value: Option<&str>,
+    ) -> Option<Statement> {
         if !is_arg_name(name) {
             self.unsupported(instruction.span, format!("the build argument name `{name}`"), arg_name_help(name));
             return None;
@@ -68,11 +77,21 @@ impl Converter<'_> {
         match value {
             Some(value) => {
                 let word = self.word(instruction, value)?;
-                Some(format!("arg {name} = {}", self.word_text(instruction, &word)?))
+                Some(arg(name, None, Some(self.word_text(instruction, &word)?), false))
             }
-            None => Some(format!("arg {name}")),
+            None => Some(arg(name, None, None, false)),
         }
     }
+}
+
+/// `arg NAME[: TYPE] [= DEFAULT | = none]`.
+fn arg(name: &str, ty: Option<&str>, default: Option<Expr>, no_default: bool) -> Statement {
+    tree::statement(StatementKind::Arg(ArgDecl {
+        name: tree::ident(name),
+        ty: ty.map(tree::type_name),
+        default,
+        no_default,
+    }))
 }
 
 /// The type a build argument's default makes clear, when the text of that type's value is the

@@ -2,16 +2,16 @@
 //! one-operand instructions.
 
 use super::Converter;
-use super::words::entry_key;
 use crate::dockerfile::words::parse_word;
 use crate::dockerfile::{self, Arguments, Instruction, KeyValue};
-use crate::migrate::literal::string_literal;
+use crate::migrate::tree;
+use crate::syntax::ast::{Entries, EnvScope, Expr, Statement, StatementKind};
 
 impl Converter<'_> {
-    pub(super) fn single(&mut self, keyword: &str, instruction: &Instruction, text: &str) -> Option<String> {
+    /// The one operand of `workdir`, `user`, `stopsignal`.
+    pub(super) fn single(&mut self, instruction: &Instruction, text: &str) -> Option<Expr> {
         let word = self.word(instruction, text)?;
-        let literal = self.word_text(instruction, &word)?;
-        Some(format!("{keyword} {literal}"))
+        self.word_text(instruction, &word)
     }
 
     pub(super) fn env(
@@ -20,7 +20,7 @@ impl Converter<'_> {
         pairs: &[KeyValue],
         runtime: &[bool],
         trigger: bool,
-    ) -> Vec<String> {
+    ) -> Vec<Statement> {
         let mut both = Vec::new();
         let mut config = Vec::new();
         for (index, pair) in pairs.iter().enumerate() {
@@ -39,7 +39,7 @@ impl Converter<'_> {
             let Some(value) = self.word(instruction, &pair.value).and_then(|w| self.word_text(instruction, &w)) else {
                 return Vec::new();
             };
-            let entry = format!("{} = {value}", entry_key(&key));
+            let entry = tree::entry(&key, value);
             if !trigger && runtime.get(index).copied().unwrap_or(false) {
                 config.push(entry);
             } else {
@@ -47,32 +47,36 @@ impl Converter<'_> {
             }
         }
         let mut out = Vec::new();
-        if !both.is_empty() {
-            out.push(format!("env both {{ {} }}", both.join(", ")));
-        }
-        if !config.is_empty() {
-            out.push(format!("env {{ {} }}", config.join(", ")));
+        for (scope, entries) in [(EnvScope::Both, both), (EnvScope::Runtime, config)] {
+            if !entries.is_empty() {
+                out.push(tree::statement(StatementKind::Env { scope, entries: Entries::Literal(entries) }));
+            }
         }
         out
     }
 
-    pub(super) fn label(&mut self, instruction: &Instruction, pairs: &[KeyValue]) -> Option<String> {
+    pub(super) fn label(&mut self, instruction: &Instruction, pairs: &[KeyValue]) -> Option<Statement> {
         let mut entries = Vec::new();
         for pair in pairs {
             let Some(key) = self.word(instruction, &pair.key)?.literal() else {
                 self.unsupported(instruction.span, "a variable in a `LABEL` key", "write the key literally");
                 return None;
             };
-            if key.is_empty() || key.contains(['\n', '\r']) {
+            if key.is_empty() {
+                self.unsupported(instruction.span, "a `LABEL` with an empty name", "give the label a name");
+                return None;
+            }
+            if key.contains(['\n', '\r']) {
+                self.unsupported(instruction.span, "a line break in a `LABEL` name", "write the name on one line");
                 return None;
             }
             let value = self.word(instruction, &pair.value)?;
-            entries.push(format!("{} = {}", entry_key(&key), self.word_text(instruction, &value)?));
+            entries.push(tree::entry(&key, self.word_text(instruction, &value)?));
         }
-        Some(format!("label {{ {} }}", entries.join(", ")))
+        Some(tree::statement(StatementKind::Label(Entries::Literal(entries))))
     }
 
-    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[String]) -> Option<String> {
+    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[String]) -> Option<Statement> {
         let mut ports = Vec::new();
         for text in words {
             let word = self.word(instruction, text)?;
@@ -92,16 +96,14 @@ impl Converter<'_> {
             };
             ports.push(port);
         }
-        Some(format!("expose {}", ports.join(", ")))
+        Some(tree::statement(StatementKind::Expose(ports)))
     }
 
     /// A `CMD`/`ENTRYPOINT` command: shell form as written, or the exec list.
-    pub(super) fn command(&mut self, instruction: &Instruction, args: &Arguments) -> Option<String> {
+    pub(super) fn command(&mut self, instruction: &Instruction, args: &Arguments) -> Option<Expr> {
         match args {
-            Arguments::Shell(text) => Some(string_literal(text)),
-            Arguments::Exec(words) => {
-                Some(format!("[{}]", words.iter().map(|w| string_literal(w)).collect::<Vec<_>>().join(", ")))
-            }
+            Arguments::Shell(text) => Some(tree::string(text)),
+            Arguments::Exec(words) => Some(tree::strings(words)),
             Arguments::Empty => {
                 self.unsupported(instruction.span, "an empty command", "give the command");
                 None
@@ -110,23 +112,25 @@ impl Converter<'_> {
         }
     }
 
-    pub(super) fn healthcheck(&mut self, instruction: &Instruction, kind: &str, args: &Arguments) -> Option<String> {
+    pub(super) fn healthcheck(&mut self, instruction: &Instruction, kind: &str, args: &Arguments) -> Option<Statement> {
         if kind.eq_ignore_ascii_case("none") {
-            return Some("healthcheck none".to_string());
+            return Some(tree::statement(StatementKind::Healthcheck(None)));
         }
         let command = self.command(instruction, args)?;
-        let mut line = format!("healthcheck {command}");
+        let mut clauses = Vec::new();
         for flag in &instruction.flags {
             let value = flag.value.as_deref().unwrap_or_default();
             let clause = match flag.name.as_str() {
-                "retries" => value.parse::<i64>().ok().filter(|n| *n >= 0).map(|n| format!("retries {n}")),
-                name => go_duration_literal(value).map(|d| format!("{} {d}", name.replace('-', "_"))),
+                "retries" => value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .map(|n| tree::clause("retries", Some(tree::int(n)), Vec::new())),
+                name => go_duration_millis(value)
+                    .map(|millis| tree::clause(&name.replace('-', "_"), Some(tree::duration(millis)), Vec::new())),
             };
             match clause {
-                Some(clause) => {
-                    line.push(' ');
-                    line.push_str(&clause);
-                }
+                Some(clause) => clauses.push(clause),
                 None => {
                     self.unsupported(
                         flag.span,
@@ -137,7 +141,7 @@ impl Converter<'_> {
                 }
             }
         }
-        Some(line)
+        Some(tree::statement(StatementKind::Healthcheck(Some((command, clauses)))))
     }
 }
 
@@ -162,26 +166,26 @@ pub(super) fn go_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// A Go duration as an `.img` duration literal (whole milliseconds).
-fn go_duration_literal(text: &str) -> Option<String> {
+/// A Go duration as an `.img` duration (whole milliseconds).
+fn go_duration_millis(text: &str) -> Option<u64> {
     let nanos = dockerfile::go_duration(text).ok()?;
     if nanos <= 0 || nanos % 1_000_000 != 0 {
         return None;
     }
-    let millis = u64::try_from(nanos / 1_000_000).ok()?;
-    Some(crate::value::format_duration(millis))
+    u64::try_from(nanos / 1_000_000).ok()
 }
 
-/// A literal `EXPOSE` port as an `.img` port, or `None` (a range, a bad number).
-fn port_literal(text: &str) -> Option<String> {
+/// A literal `EXPOSE` port as an `.img` port (a bare number, or with its protocol), or `None`
+/// (a range, a bad number).
+fn port_literal(text: &str) -> Option<Expr> {
     let (number, protocol) = match text.split_once('/') {
         Some((n, p)) => (n, Some(p.to_lowercase())),
         None => (text, None),
     };
     let value: u16 = number.parse().ok().filter(|n| *n >= 1 && number.starts_with(|c: char| c != '0'))?;
     match protocol.as_deref() {
-        None => Some(value.to_string()),
-        Some(p @ ("tcp" | "udp" | "sctp")) => Some(format!("{value}/{p}")),
+        None => Some(tree::int(i64::from(value))),
+        Some(p @ ("tcp" | "udp" | "sctp")) => Some(tree::port(i64::from(value), p)),
         Some(_) => None,
     }
 }
@@ -192,11 +196,11 @@ mod tests {
 
     #[test]
     fn ports_durations_and_headers() {
-        assert_eq!(port_literal("80"), Some("80".into()));
-        assert_eq!(port_literal("53/UDP"), Some("53/udp".into()));
+        assert_eq!(port_literal("80"), Some(tree::int(80)));
+        assert_eq!(port_literal("53/UDP"), Some(tree::port(53, "udp")));
         assert_eq!(port_literal("8000-8010"), None);
-        assert_eq!(go_duration_literal("90s"), Some("1m30s".into()));
-        assert_eq!(go_duration_literal("0.5s"), Some("500ms".into()));
-        assert_eq!(go_duration_literal("1us"), None);
+        assert_eq!(go_duration_millis("90s"), Some(90_000));
+        assert_eq!(go_duration_millis("0.5s"), Some(500));
+        assert_eq!(go_duration_millis("1us"), None);
     }
 }

@@ -3,10 +3,11 @@
 use super::Converter;
 use crate::dockerfile::{self, Arguments, Instruction, InstructionKind};
 use crate::literals::escapes_context;
-use crate::migrate::literal::string_literal;
+use crate::migrate::tree;
+use crate::syntax::ast::{Expr, Statement, StatementKind};
 
 impl Converter<'_> {
-    pub(super) fn copy(&mut self, instruction: &Instruction) -> Option<String> {
+    pub(super) fn copy(&mut self, instruction: &Instruction) -> Option<Statement> {
         let is_add = instruction.kind == InstructionKind::Add;
         let words = match &instruction.args {
             Arguments::Words(words) | Arguments::Exec(words) => words,
@@ -31,15 +32,7 @@ impl Converter<'_> {
                 if !self.heredoc_ok(instruction, heredoc, &content) {
                     return None;
                 }
-                let mut text = format!("heredoc({}", string_literal(&content));
-                if heredoc.name != "EOF" {
-                    text.push_str(&format!(", name: {}", string_literal(&heredoc.name)));
-                }
-                if heredoc.expand && content.contains(['$', '\\']) {
-                    text.push_str(", expand: true");
-                }
-                text.push(')');
-                items.push(text);
+                items.push(heredoc_call(&content, &heredoc.name, heredoc.expand && content.contains(['$', '\\'])));
                 continue;
             }
             let word = self.word(instruction, source)?;
@@ -56,14 +49,14 @@ impl Converter<'_> {
         }
         let dest_word = self.word(instruction, dest)?;
         let dest = self.word_text(instruction, &dest_word)?;
-        let mut line = String::from(if is_add { "add " } else { "copy " });
+        let mut from = None;
         let mut clauses = Vec::new();
         for flag in &instruction.flags {
             let value = flag.value.as_deref();
             let clause = match (flag.name.as_str(), value) {
                 ("from", Some(v)) => {
                     match self.stage_named(v, Some(self.current)) {
-                        Some(stage) => line.push_str(&format!("from {} ", self.stages[stage].ident)),
+                        Some(stage) => from = Some(tree::name(&self.stages[stage].ident)),
                         None if self.stage_named(v, None).is_some() => {
                             self.unsupported(
                                 flag.span,
@@ -72,32 +65,33 @@ impl Converter<'_> {
                             );
                             return None;
                         }
-                        None => line.push_str(&format!("from {} ", string_literal(v))),
+                        None => from = Some(tree::string(v)),
                     }
                     continue;
                 }
                 ("chown", Some(v)) => {
                     let word = self.word(instruction, v)?;
-                    format!("chown {}", self.word_text(instruction, &word)?)
+                    tree::clause("chown", Some(self.word_text(instruction, &word)?), Vec::new())
                 }
                 ("chmod", Some(v)) if crate::literals::check_mode(v).is_ok() => {
-                    format!("chmod {}", string_literal(v))
+                    tree::clause("chmod", Some(tree::string(v)), Vec::new())
                 }
                 ("exclude", Some(v)) => {
                     let word = self.word(instruction, v)?;
-                    format!("exclude {}", self.word_text(instruction, &word)?)
+                    tree::clause("exclude", Some(self.word_text(instruction, &word)?), Vec::new())
                 }
                 ("checksum", Some(v)) if v.strip_prefix("sha256:").is_some_and(|h| h.len() == 64) => {
-                    format!("checksum {}", string_literal(v))
+                    tree::clause("checksum", Some(tree::string(v)), Vec::new())
                 }
                 ("link" | "parents" | "keep-git-dir" | "unpack", value) => {
                     let name = flag.name.replace('-', "_");
-                    match value.map(|v| v.to_lowercase()) {
-                        None => name,
-                        Some(v) if v == "true" => format!("{name} true"),
-                        Some(v) if v == "false" => format!("{name} false"),
+                    let value = match value.map(|v| v.to_lowercase()) {
+                        None => None,
+                        Some(v) if v == "true" => Some(tree::boolean(true)),
+                        Some(v) if v == "false" => Some(tree::boolean(false)),
                         Some(_) => return None,
-                    }
+                    };
+                    tree::clause(&name, value, Vec::new())
                 }
                 _ => {
                     self.unsupported(
@@ -110,13 +104,26 @@ impl Converter<'_> {
             };
             clauses.push(clause);
         }
-        line.push_str(&items.join(", "));
-        line.push_str(" to ");
-        line.push_str(&dest);
-        for clause in clauses {
-            line.push(' ');
-            line.push_str(&clause);
+        if is_add && from.is_some() {
+            self.unsupported(instruction.span, "`ADD --from`", "copy from a stage or an image with `COPY --from`");
+            return None;
         }
-        Some(line)
+        Some(tree::statement(if is_add {
+            StatementKind::Add { sources: items, dest, clauses }
+        } else {
+            StatementKind::Copy { from, sources: items, dest, clauses }
+        }))
     }
+}
+
+/// `heredoc(content[, name: NAME][, expand: true])`: a file written by the step.
+pub(super) fn heredoc_call(content: &str, name: &str, expand: bool) -> Expr {
+    let mut args = vec![(None, tree::string(content))];
+    if name != "EOF" {
+        args.push((Some("name"), tree::string(name)));
+    }
+    if expand {
+        args.push((Some("expand"), tree::boolean(true)));
+    }
+    tree::call_expr(tree::call("heredoc", args))
 }

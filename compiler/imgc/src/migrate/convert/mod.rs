@@ -1,7 +1,7 @@
 //! Dockerfile to `.img` source: stages named, arguments typed, settings scoped, `RUN` chains
 //! split into steps, standard idioms written as library calls, comments kept beside what they
-//! describe. The text is written plainly; [`crate::format`] gives it its layout. One file per
-//! instruction family; `stages::step` dispatches.
+//! describe. It builds the syntax tree ([`super::tree`]); [`crate::format::format_module`]
+//! prints it. One file per instruction family; `stages::step` dispatches.
 
 mod args;
 mod config;
@@ -11,19 +11,20 @@ mod run;
 mod stages;
 mod words;
 
-use super::literal::string_literal;
+use super::tree::{self, Body};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::dockerfile::{self, Arguments, Comment, Dockerfile, Instruction, InstructionKind};
 use crate::source::{FileId, Span};
+use crate::syntax::ast::{Import, LetDecl, Module, ModuleExtra, StatementKind};
 use std::collections::{BTreeSet, HashSet};
 
-/// Converts a parsed Dockerfile (its text in `file`) into `.img` source, or says which
+/// Converts a parsed Dockerfile (its text in `file`) into an `.img` syntax tree, or says which
 /// constructs have no `.img` form. With `whole_runs`, every `RUN` stays one step.
-pub fn convert(df: &Dockerfile, file: FileId, whole_runs: bool) -> Result<String, Vec<Diagnostic>> {
+pub fn convert(df: &Dockerfile, file: FileId, whole_runs: bool) -> Result<Module, Vec<Diagnostic>> {
     let mut converter = Converter::new(df, file);
     converter.whole_runs = whole_runs;
-    let text = converter.program();
-    if converter.errors.is_empty() { Ok(text) } else { Err(converter.errors) }
+    let module = converter.program();
+    if converter.errors.is_empty() { Ok(module) } else { Err(converter.errors) }
 }
 
 /// Names a stage or a secret cannot take: the modules migrate imports.
@@ -93,7 +94,7 @@ impl<'d> Converter<'d> {
         );
     }
 
-    fn program(&mut self) -> String {
+    fn program(&mut self) -> Module {
         let df = self.df;
         let first_from = df.instructions.iter().position(|i| i.kind == InstructionKind::From);
         let globals = &df.instructions[..first_from.unwrap_or(df.instructions.len())];
@@ -109,21 +110,27 @@ impl<'d> Converter<'d> {
         self.taken.extend(MODULE_NAMES.iter().map(|s| s.to_string()));
         self.name_stages();
 
-        let mut body: Vec<String> = Vec::new();
-        let mut header: Vec<String> = Vec::new();
+        let mut body = Body::default();
+        let mut header: Vec<Comment> = Vec::new();
         let mut previous_line: Option<usize> = None;
         for (index, instruction) in globals.iter().enumerate() {
             let comments = if index == 0 {
                 let (top, attached) = split_header(&instruction.leading_comments, instruction.span.start.line);
-                header.extend(top.iter().map(comment_line));
+                header.extend(top.iter().cloned());
                 attached
             } else {
                 &instruction.leading_comments[..]
             };
-            self.separate(&mut body, previous_line, comments, instruction, 0);
-            body.extend(comments.iter().map(comment_line));
-            body.extend(instruction.inner_comments.iter().map(comment_line));
-            body.extend(self.global_arg(instruction));
+            let first_line = comments.first().map_or(instruction.span.start.line, |c| c.span.start.line);
+            // A blank line before an instruction when the Dockerfile has one.
+            if previous_line.is_some_and(|p| first_line > p + 1) {
+                body.blank();
+            }
+            body.comments(comments);
+            body.comments(&instruction.inner_comments);
+            for statement in self.global_arg(instruction) {
+                body.push(statement);
+            }
             previous_line = Some(instruction.span.end.line);
         }
         let stage_starts: Vec<usize> = df
@@ -138,67 +145,59 @@ impl<'d> Converter<'d> {
             let from = &df.instructions[start];
             let comments = if start == 0 {
                 let (top, attached) = split_header(&from.leading_comments, from.span.start.line);
-                header.extend(top.iter().map(comment_line));
+                header.extend(top.iter().cloned());
                 attached
             } else {
                 &from.leading_comments[..]
             };
-            if !body.is_empty() {
-                body.push(String::new());
-            }
-            body.extend(comments.iter().map(comment_line));
-            body.extend(from.inner_comments.iter().map(comment_line));
+            body.blank();
+            body.comments(comments);
+            body.comments(&from.inner_comments);
             self.current = stage;
             let last = stage + 1 == stage_starts.len();
-            body.push(self.stage_header(from, last));
             let instructions: Vec<&Instruction> = df.instructions[start + 1..end].iter().collect();
-            body.extend(self.stage_body(&instructions, from.span.end.line));
-            body.push("}".to_string());
+            let mut decl = self.stage_header(from, last);
+            let (statements, leftover) = self.stage_body(&instructions, from.span.end.line).finish();
+            decl.body = statements;
+            body.push(tree::statement(StatementKind::Stage(decl)));
+            // Lines a stage's last instructions left without a statement stay after it.
+            body.lines(leftover);
         }
-        let mut out = header;
-        if !out.is_empty() {
-            out.push(String::new());
+        let mut out = Body::default();
+        out.comments(&header);
+        if !header.is_empty() {
+            out.blank();
         }
         for directive in &df.directives {
-            match directive.name.as_str() {
-                "syntax" | "check" => {
-                    out.push(format!("directive {} = {}", directive.name, string_literal(&directive.value)))
-                }
-                _ => {}
+            if matches!(directive.name.as_str(), "syntax" | "check") {
+                out.push(tree::statement(StatementKind::Directive {
+                    name: tree::ident(&directive.name),
+                    value: tree::string(&directive.value),
+                }));
             }
         }
         for module in &self.imports {
-            out.push(format!("import std.{module}"));
+            out.push(tree::statement(StatementKind::Import(Import::Std {
+                path: vec![tree::ident("std"), tree::ident(module)],
+            })));
         }
         if !self.secrets.is_empty() {
-            out.push(String::new());
+            out.blank();
             for (name, id) in &self.secrets {
-                out.push(format!("let {name}: secret = {}", string_literal(id)));
+                out.push(tree::statement(StatementKind::Let(LetDecl {
+                    name: tree::ident(name),
+                    ty: Some(tree::type_name("secret")),
+                    value: tree::string(id),
+                })));
             }
         }
         if !out.is_empty() {
-            out.push(String::new());
+            out.blank();
         }
-        out.extend(body);
-        out.extend(df.trailing_comments.iter().map(comment_line));
-        let mut text = out.join("\n");
-        text.push('\n');
-        text
-    }
-
-    /// A blank line before an instruction when the Dockerfile has one.
-    fn separate(
-        &self,
-        body: &mut Vec<String>,
-        previous_line: Option<usize>,
-        comments: &[Comment],
-        instruction: &Instruction,
-        _indent: usize,
-    ) {
-        let first_line = comments.first().map_or(instruction.span.start.line, |c| c.span.start.line);
-        if previous_line.is_some_and(|p| first_line > p + 1) && body.last().is_some_and(|l| !l.trim().is_empty()) {
-            body.push(String::new());
-        }
+        out.append(body);
+        out.comments(&df.trailing_comments);
+        let (statements, trailing) = out.finish();
+        Module { statements, extra: ModuleExtra { trailing, ..ModuleExtra::default() } }
     }
 
     /// Stage names: the Dockerfile's, made valid `.img` names, or `stage0`, `stage1`, ….
@@ -261,9 +260,4 @@ fn split_header(comments: &[Comment], instruction_line: usize) -> (&[Comment], &
         }
     }
     comments.split_at(split)
-}
-
-/// A Dockerfile comment as an `.img` comment.
-fn comment_line(comment: &Comment) -> String {
-    format!("#{}", comment.text.trim_end())
 }

@@ -4,11 +4,12 @@
 use super::Converter;
 use super::config::go_bool;
 use crate::dockerfile::{Flag, Instruction, csv_fields};
-use crate::migrate::literal::string_literal;
+use crate::migrate::tree;
+use crate::syntax::ast::{Clause, Expr};
 
 impl Converter<'_> {
     /// The options of a `RUN`: mounts, network, security, devices.
-    pub(super) fn run_clauses(&mut self, instruction: &Instruction) -> Option<Vec<String>> {
+    pub(super) fn run_clauses(&mut self, instruction: &Instruction) -> Option<Vec<Clause>> {
         let mut out = Vec::new();
         let mut ok = true;
         for flag in &instruction.flags {
@@ -16,7 +17,7 @@ impl Converter<'_> {
             let clause = match flag.name.as_str() {
                 "mount" => self.mount(instruction, flag, value),
                 "network" | "security" if !value.contains('$') => {
-                    Some(format!("{} {}", flag.name, string_literal(value)))
+                    Some(tree::clause(&flag.name, Some(tree::string(value)), Vec::new()))
                 }
                 "device" => self.device(flag, value),
                 _ => {
@@ -32,7 +33,7 @@ impl Converter<'_> {
         ok.then_some(out)
     }
 
-    fn device(&mut self, flag: &Flag, value: &str) -> Option<String> {
+    fn device(&mut self, flag: &Flag, value: &str) -> Option<Clause> {
         let fields = csv_fields(value).unwrap_or_default();
         let mut name = None;
         let mut required = false;
@@ -67,18 +68,18 @@ impl Converter<'_> {
             self.unsupported(flag.span, "a `--device` without a device name", "name the CDI device");
             return None;
         };
-        let options = if required { " (required: true)" } else { "" };
-        Some(format!("device {}{options}", string_literal(&name)))
+        let options = if required { vec![("required".to_string(), tree::boolean(true))] } else { Vec::new() };
+        Some(tree::clause("device", Some(tree::string(&name)), options))
     }
 
-    pub(super) fn mount(&mut self, instruction: &Instruction, flag: &Flag, value: &str) -> Option<String> {
+    pub(super) fn mount(&mut self, instruction: &Instruction, flag: &Flag, value: &str) -> Option<Clause> {
         let Ok(fields) = csv_fields(value) else {
             self.unsupported(flag.span, format!("the mount `{value}`"), "write the mount's settings as CSV fields");
             return None;
         };
         let mut kind = "bind".to_string();
         let mut target = None;
-        let mut options: Vec<(String, String)> = Vec::new();
+        let mut options: Vec<(String, Expr)> = Vec::new();
         let mut id = None;
         for field in &fields {
             let (key, v) = match field.split_once('=') {
@@ -89,24 +90,24 @@ impl Converter<'_> {
                 ("type", Some(v)) => kind = v.to_lowercase(),
                 ("target" | "dst" | "destination", Some(v)) => target = Some(v),
                 ("id", Some(v)) => id = Some(v),
-                ("readonly" | "ro", None) => options.push(("readonly".into(), "true".into())),
-                ("readonly" | "ro", Some(v)) => options.push(("readonly".into(), go_bool(&v)?.to_string())),
-                ("readwrite" | "rw", None) => options.push(("readwrite".into(), "true".into())),
-                ("readwrite" | "rw", Some(v)) => options.push(("readwrite".into(), go_bool(&v)?.to_string())),
-                ("required", None) => options.push(("required".into(), "true".into())),
-                ("required", Some(v)) => options.push(("required".into(), go_bool(&v)?.to_string())),
-                ("source" | "src", Some(v)) => options.push(("source".into(), string_literal(&v))),
+                ("readonly" | "ro", None) => options.push(("readonly".into(), tree::boolean(true))),
+                ("readonly" | "ro", Some(v)) => options.push(("readonly".into(), tree::boolean(go_bool(&v)?))),
+                ("readwrite" | "rw", None) => options.push(("readwrite".into(), tree::boolean(true))),
+                ("readwrite" | "rw", Some(v)) => options.push(("readwrite".into(), tree::boolean(go_bool(&v)?))),
+                ("required", None) => options.push(("required".into(), tree::boolean(true))),
+                ("required", Some(v)) => options.push(("required".into(), tree::boolean(go_bool(&v)?))),
+                ("source" | "src", Some(v)) => options.push(("source".into(), tree::string(&v))),
                 ("from", Some(v)) => {
                     let from = match self.stage_named(&v, Some(self.current)) {
-                        Some(stage) => self.stages[stage].ident.clone(),
-                        None => string_literal(&v),
+                        Some(stage) => tree::name(&self.stages[stage].ident),
+                        None => tree::string(&v),
                     };
                     options.push(("from".into(), from));
                 }
-                ("uid" | "gid" | "size", Some(v)) if v.parse::<u64>().is_ok_and(|n| n.to_string() == v) => {
-                    options.push((key.clone(), v));
+                ("uid" | "gid" | "size", Some(v)) if v.parse::<i64>().is_ok_and(|n| n >= 0 && n.to_string() == v) => {
+                    options.push((key.clone(), tree::int(v.parse().ok()?)));
                 }
-                ("mode" | "sharing" | "env", Some(v)) => options.push((key.clone(), string_literal(&v))),
+                ("mode" | "sharing" | "env", Some(v)) => options.push((key.clone(), tree::string(&v))),
                 _ => {
                     self.unsupported(
                         flag.span,
@@ -127,26 +128,24 @@ impl Converter<'_> {
         };
         // A bind mount is read-only unless it says otherwise.
         if kind == "bind" {
-            options.retain(|(k, v)| !(k == "readonly" && v == "true"));
+            options.retain(|(k, v)| !(k == "readonly" && *v == tree::boolean(true)));
         }
         if let Some((key, _)) = options.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
             self.unsupported(flag.span, format!("the setting `{key}` on a {kind} mount"), "remove the setting");
             return None;
         }
-        let settings = |extra: Vec<(String, String)>| -> String {
-            let all: Vec<String> = extra.into_iter().chain(options.clone()).map(|(k, v)| format!("{k}: {v}")).collect();
-            if all.is_empty() { String::new() } else { format!(" ({})", all.join(", ")) }
-        };
+        let settings =
+            |extra: Vec<(String, Expr)>| -> Vec<(String, Expr)> { extra.into_iter().chain(options).collect() };
         Some(match kind.as_str() {
             "cache" | "bind" | "tmpfs" => {
                 // BuildKit mounts it at the working directory: `.`, which it joins to that.
                 let target = target.unwrap_or_else(|| ".".to_string());
-                let extra = id.map(|id| vec![("id".to_string(), string_literal(&id))]).unwrap_or_default();
+                let extra = id.map(|id| vec![("id".to_string(), tree::string(&id))]).unwrap_or_default();
                 if kind != "cache" && !extra.is_empty() {
                     self.unsupported(flag.span, format!("an `id` on a {kind} mount"), "remove the setting");
                     return None;
                 }
-                format!("{kind} {}{}", string_literal(&target), settings(extra))
+                tree::clause(&kind, Some(tree::string(&target)), settings(extra))
             }
             "secret" => {
                 let id = id.or_else(|| target.as_ref().map(|t| t.rsplit('/').next().unwrap_or(t).to_string()));
@@ -155,15 +154,12 @@ impl Converter<'_> {
                     return None;
                 };
                 let name = self.secret(flag, &id)?;
-                let extra = target.map(|t| vec![("target".to_string(), string_literal(&t))]).unwrap_or_default();
-                format!("secret {name}{}", settings(extra))
+                let extra = target.map(|t| vec![("target".to_string(), tree::string(&t))]).unwrap_or_default();
+                tree::clause("secret", Some(tree::name(&name)), settings(extra))
             }
             "ssh" => {
-                let extra = target.map(|t| vec![("target".to_string(), string_literal(&t))]).unwrap_or_default();
-                match id {
-                    Some(id) => format!("ssh {}{}", string_literal(&id), settings(extra)),
-                    None => format!("ssh{}", settings(extra)),
-                }
+                let extra = target.map(|t| vec![("target".to_string(), tree::string(&t))]).unwrap_or_default();
+                tree::clause("ssh", id.map(|id| tree::string(&id)), settings(extra))
             }
             _ => {
                 let _ = instruction;

@@ -1,35 +1,38 @@
 //! `RUN`: the script split into steps at `&&`, idioms recognized, here-documents, and the comments
 //! inside a continued line.
 
-use super::{Converter, comment_line};
-use crate::dockerfile::{self, Arguments, Heredoc, Instruction, InstructionKind, csv_fields};
+use super::Converter;
+use super::copy::heredoc_call;
+use crate::dockerfile::{self, Arguments, Comment, Heredoc, Instruction, InstructionKind, csv_fields};
 use crate::migrate::idioms::{Item, recognize};
-use crate::migrate::literal::{string_literal, string_literal_raw_tabs};
 use crate::migrate::shell::{self, Token};
+use crate::migrate::tree::{self, Body};
+use crate::syntax::ast::{Expr, StatementKind};
 use std::collections::HashMap;
 
 impl Converter<'_> {
-    pub(super) fn run(&mut self, instruction: &Instruction, frontend: bool, trigger: bool) -> Vec<String> {
-        let Some(clauses) = self.run_clauses(instruction) else { return Vec::new() };
-        let suffix = if clauses.is_empty() { String::new() } else { format!(" {}", clauses.join(" ")) };
+    pub(super) fn run(&mut self, out: &mut Body, instruction: &Instruction, frontend: bool, trigger: bool) {
+        let Some(clauses) = self.run_clauses(instruction) else { return };
+        let run = |command: Expr| tree::statement(StatementKind::Run { command, clauses: clauses.clone() });
         // A step kept whole has the comments written inside it above it.
-        let mut whole: Vec<String> = instruction.inner_comments.iter().map(comment_line).collect();
+        let whole = |out: &mut Body, command: Expr| {
+            out.comments(&instruction.inner_comments);
+            out.push(run(command));
+        };
         if let Some(heredoc) = self.run_heredoc(instruction) {
-            whole.extend(heredoc.map(|command| format!("run {command}{suffix}")));
-            return whole;
+            if let Some(command) = heredoc {
+                whole(out, command);
+            }
+            return;
         }
         let script = match &instruction.args {
-            Arguments::Exec(words) => {
-                let items: Vec<String> = words.iter().map(|w| string_literal(w)).collect();
-                whole.push(format!("run [{}]{suffix}", items.join(", ")));
-                return whole;
-            }
+            Arguments::Exec(words) => return whole(out, tree::strings(words)),
             Arguments::Shell(script) => script,
             // `RUN --mount=…` alone: BuildKit gives the shell an empty script. `.img` refuses an
             // empty command, so the step names the shell (known unless a `SHELL` changes it).
             _ if !self.df.instructions.iter().any(|i| i.kind == InstructionKind::Shell) => {
-                whole.push(format!("run [\"/bin/sh\", \"-c\", \"\"]{suffix}"));
-                return whole;
+                let shell = ["/bin/sh", "-c", ""].map(String::from);
+                return whole(out, tree::strings(&shell));
             }
             _ => {
                 self.unsupported(
@@ -37,7 +40,7 @@ impl Converter<'_> {
                     "a `RUN` without a command after a `SHELL`",
                     "give the command to run",
                 );
-                return whole;
+                return;
             }
         };
         let splittable = !trigger && !self.whole_runs && self.splittable_mounts(instruction);
@@ -45,8 +48,7 @@ impl Converter<'_> {
             .filter(|_| splittable)
             .and_then(|(tokens, ranges)| shell::and_chain_bounds(&tokens).map(|bounds| (tokens, ranges, bounds)));
         let Some((tokens, ranges, bounds)) = chain else {
-            whole.push(format!("run {}{suffix}", self.script_literal(instruction, script)));
-            return whole;
+            return whole(out, self.script_literal(instruction, script));
         };
         let commands: Vec<Vec<Token>> = bounds.iter().map(|&(s, e)| tokens[s..e].to_vec()).collect();
         // Commands split into steps up to the first that leaves state behind; from there on, one
@@ -66,28 +68,31 @@ impl Converter<'_> {
             }
             text
         };
-        let mut out = Vec::new();
-        let inner = self.inner_comment_positions(instruction, script, &ranges, &bounds);
+        let mut inner = self.inner_comment_positions(instruction, script, &ranges, &bounds);
+        let mut comments_before = |out: &mut Body, from: usize, to: usize| {
+            for index in from..to {
+                inner.remove(&index).into_iter().flatten().for_each(|c| out.comment(c));
+            }
+        };
         for (item, start, end) in recognize(&commands[..stateful], frontend) {
-            out.extend((start..end).flat_map(|i| inner.get(&i).into_iter().flatten().cloned()));
+            comments_before(out, start, end);
             match item {
                 Item::Call(call) if clauses.is_empty() => {
                     self.imports.insert(call.module());
-                    out.push(call.source());
+                    out.push(tree::statement(StatementKind::Call(call.tree())));
                 }
-                _ => out.push(format!("run {}{suffix}", string_literal(&text_of(start, end)))),
+                _ => out.push(run(tree::string(&text_of(start, end)))),
             }
         }
         if stateful < commands.len() {
-            out.extend((stateful..commands.len()).flat_map(|i| inner.get(&i).into_iter().flatten().cloned()));
-            out.push(format!("run {}{suffix}", string_literal(&text_of(stateful, commands.len()))));
+            comments_before(out, stateful, commands.len());
+            out.push(run(tree::string(&text_of(stateful, commands.len()))));
         }
-        out
     }
 
-    /// A whole script as a string literal, broken where the Dockerfile broke its lines (a `\` at
-    /// the end of a line inside an `.img` string joins the lines, as a continuation does).
-    fn script_literal(&self, instruction: &Instruction, script: &str) -> String {
+    /// A whole script as a string, broken where the Dockerfile broke its lines (a `\` at the
+    /// end of a line inside an `.img` string joins the lines, as a continuation does).
+    fn script_literal(&self, instruction: &Instruction, script: &str) -> Expr {
         let offset = instruction.original.trim_end().len().saturating_sub(script.len());
         let breaks: Vec<usize> = instruction
             .line_starts
@@ -96,33 +101,19 @@ impl Converter<'_> {
             .filter_map(|&(start, _)| start.checked_sub(offset))
             .filter(|&at| at > 0 && at < script.len() && script.is_char_boundary(at))
             .collect();
-        if breaks.is_empty() {
-            return string_literal(script);
-        }
-        let mut out = String::from("\"");
-        let mut from = 0;
-        for at in breaks.into_iter().chain(std::iter::once(script.len())) {
-            let piece = string_literal_raw_tabs(&script[from..at]);
-            out.push_str(&piece);
-            if at < script.len() {
-                out.push_str("\\\n");
-            }
-            from = at;
-        }
-        out.push('"');
-        out
+        tree::continued_string(script, breaks)
     }
 
     /// Which comments written inside a continued `RUN` go before which command of its chain:
     /// each before the first command that starts after it.
-    fn inner_comment_positions(
+    fn inner_comment_positions<'i>(
         &self,
-        instruction: &Instruction,
+        instruction: &'i Instruction,
         script: &str,
         ranges: &shell::Ranges,
         bounds: &[(usize, usize)],
-    ) -> HashMap<usize, Vec<String>> {
-        let mut out: HashMap<usize, Vec<String>> = HashMap::new();
+    ) -> HashMap<usize, Vec<&'i Comment>> {
+        let mut out: HashMap<usize, Vec<&Comment>> = HashMap::new();
         if instruction.inner_comments.is_empty() {
             return out;
         }
@@ -133,7 +124,7 @@ impl Converter<'_> {
         for comment in &instruction.inner_comments {
             let line = comment.span.start.line;
             let target = command_lines.iter().position(|&l| l > line).unwrap_or(0);
-            out.entry(target).or_default().push(comment_line(comment));
+            out.entry(target).or_default().push(comment);
         }
         out
     }
@@ -157,7 +148,7 @@ impl Converter<'_> {
 
     /// A `RUN <<EOF` whose document is a `#!` script: `heredoc(…)`. A shell script document is
     /// the multi-line command `run "…"`. `None` when the step has no here-document.
-    fn run_heredoc(&mut self, instruction: &Instruction) -> Option<Option<String>> {
+    fn run_heredoc(&mut self, instruction: &Instruction) -> Option<Option<Expr>> {
         let [first, ..] = instruction.heredocs.as_slice() else { return None };
         let Arguments::Shell(command) = &instruction.args else { return None };
         let simple = instruction.heredocs.len() == 1
@@ -166,14 +157,10 @@ impl Converter<'_> {
         if simple {
             let content = first.chomped_content();
             if content.starts_with("#!") {
-                let mut text = format!("heredoc({}", string_literal(&content));
-                if first.name != "EOF" {
-                    text.push_str(&format!(", name: {}", string_literal(&first.name)));
-                }
-                text.push(')');
-                return Some(self.heredoc_ok(instruction, first, &content).then_some(text));
+                let call = heredoc_call(&content, &first.name, false);
+                return Some(self.heredoc_ok(instruction, first, &content).then_some(call));
             }
-            return Some(Some(string_literal(&content)));
+            return Some(Some(tree::string(&content)));
         }
         // The shell reads the here-documents itself: the command and the documents, as written.
         let mut script = command.clone();
@@ -182,7 +169,7 @@ impl Converter<'_> {
             script.push_str(&heredoc.content);
             script.push_str(&heredoc.name);
         }
-        Some(Some(string_literal(&script)))
+        Some(Some(tree::string(&script)))
     }
 
     /// A here-document `heredoc(…)` can write: text ending with a line break, a plain name.

@@ -1,30 +1,28 @@
 //! Stages: the header (`stage NAME from BASE`), the base image, the body, and `step`, which
 //! dispatches one instruction to the file for its family.
 
+use super::Converter;
 use super::config::frontend_after;
-use super::{Converter, comment_line};
 use crate::dockerfile::words::{Piece, parse_word};
 use crate::dockerfile::{Arguments, Instruction, InstructionKind};
 use crate::migrate::env::movable;
-use crate::migrate::literal::string_literal;
+use crate::migrate::tree::{self, Body, Parts};
+use crate::syntax::ast::{Expr, StageAlias, StageDecl, Statement, StatementKind};
 
 impl Converter<'_> {
-    pub(super) fn stage_header(&mut self, from: &Instruction, last: bool) -> String {
+    /// The stage's declaration, its body still empty.
+    pub(super) fn stage_header(&mut self, from: &Instruction, last: bool) -> StageDecl {
         let ident = self.stages[self.current].ident.clone();
-        let keyword = if last {
-            match self.stages[self.current].dockerfile_name {
-                Some(_) => format!("image {ident}"),
-                None => "image".to_string(),
-            }
-        } else {
-            format!("stage {ident}")
+        let name = match (last, &self.stages[self.current].dockerfile_name) {
+            (true, None) => None,
+            _ => Some(tree::ident(&ident)),
         };
         let base = match &from.args {
             Arguments::Words(words) if !words.is_empty() => self.base(from, &words[0]),
             _ => None,
         }
-        .unwrap_or_else(|| "scratch".to_string());
-        let mut line = format!("{keyword} from {base}");
+        .unwrap_or_else(tree::scratch);
+        let mut platform = None;
         for flag in &from.flags {
             match (flag.name.as_str(), flag.value.as_deref()) {
                 ("platform", Some(value)) => {
@@ -34,50 +32,48 @@ impl Converter<'_> {
                         continue;
                     }
                     if let Some(text) = self.word_text(from, &word) {
-                        line.push_str(&format!(" platform {text}"));
+                        platform = Some(text);
                     }
                 }
                 _ => self.unsupported(flag.span, format!("the flag `--{}` of `FROM`", flag.name), "remove the flag"),
             }
         }
-        if let Some(alias) = self.stage_alias(last) {
-            line.push_str(&format!(" as {alias}"));
-        }
-        line.push_str(" {");
-        line
+        let alias = self.stage_alias(last);
+        StageDecl { name, is_image: last, base, platform, alias, body: Vec::new() }
     }
 
     /// The `as` clause keeping the current stage's Dockerfile name when its `.img` name differs:
     /// `as "dev-envs"`, or `as none` for an unnamed stage (the unnamed image needs neither).
-    fn stage_alias(&self, last: bool) -> Option<String> {
+    fn stage_alias(&self, last: bool) -> Option<StageAlias> {
         let stage = &self.stages[self.current];
-        match &stage.dockerfile_name {
-            None if last => None,
-            None => Some("none".to_string()),
-            Some(name) if *name == stage.ident || !crate::literals::is_dockerfile_stage_name(name) => None,
-            Some(name) => Some(string_literal(name)),
-        }
+        let name = match &stage.dockerfile_name {
+            None if last => return None,
+            None => None,
+            Some(name) if *name == stage.ident || !crate::literals::is_dockerfile_stage_name(name) => return None,
+            Some(name) => Some(name.clone()),
+        };
+        Some(StageAlias { name, span: tree::nowhere() })
     }
 
     /// The base of a stage: an earlier stage, `scratch`, or an image reference (global arguments
     /// inserted by name).
-    fn base(&mut self, from: &Instruction, text: &str) -> Option<String> {
+    fn base(&mut self, from: &Instruction, text: &str) -> Option<Expr> {
         let word = self.word(from, text)?;
         if let Some(literal) = word.literal() {
             if literal == "scratch" {
-                return Some("scratch".to_string());
+                return Some(tree::scratch());
             }
             if let Some(stage) =
                 self.stage_named(&literal, Some(self.current)).filter(|_| literal.parse::<usize>().is_err())
             {
-                return Some(self.stages[stage].ident.clone());
+                return Some(tree::name(&self.stages[stage].ident));
             }
             if let Err(problem) = crate::literals::check_image_reference(&literal) {
                 self.invalid(from, format!("`{literal}` is not an image reference: {problem}"));
                 return None;
             }
         }
-        let mut out = String::from("\"");
+        let mut parts = Parts::default();
         for piece in &word.0 {
             match piece {
                 Piece::Variable(v)
@@ -85,30 +81,29 @@ impl Converter<'_> {
                         && self.global_args.contains(&v.name)
                         && crate::syntax::is_ident(&v.name) =>
                 {
-                    out.push_str(&format!("${{{}}}", v.name));
+                    parts.interpolate(tree::name(&v.name));
                 }
-                other => out.push_str(&self.pieces_text(from, std::slice::from_ref(other))?),
+                other => parts.extend(self.pieces(from, std::slice::from_ref(other))?),
             }
         }
-        out.push('"');
-        Some(out)
+        Some(tree::string_of(parts))
     }
 
-    pub(super) fn stage_body(&mut self, instructions: &[&Instruction], from_line: usize) -> Vec<String> {
+    pub(super) fn stage_body(&mut self, instructions: &[&Instruction], from_line: usize) -> Body {
         let escape = self.df.escape;
         let runtime = movable(instructions, escape);
         let mut frontend = self.base_frontend();
-        let mut out: Vec<String> = Vec::new();
+        let mut out = Body::default();
         let mut previous_line = from_line;
         let mut index = 0;
         while index < instructions.len() {
             let instruction = instructions[index];
             let first_line =
                 instruction.leading_comments.first().map_or(instruction.span.start.line, |c| c.span.start.line);
-            if first_line > previous_line + 1 && !out.is_empty() {
-                out.push(String::new());
+            if first_line > previous_line + 1 {
+                out.blank();
             }
-            out.extend(instruction.leading_comments.iter().map(|c| format!("    {}", comment_line(c))));
+            out.comments(&instruction.leading_comments);
             if instruction.kind == InstructionKind::Onbuild {
                 // Consecutive triggers share one `onbuild` block.
                 let mut triggers = vec![instruction];
@@ -120,22 +115,21 @@ impl Converter<'_> {
                     triggers.push(next);
                     index += 1;
                 }
-                out.push("    onbuild {".to_string());
+                let mut block = Body::default();
                 for trigger in &triggers {
-                    out.extend(trigger.inner_comments.iter().map(|c| format!("        {}", comment_line(c))));
+                    block.comments(&trigger.inner_comments);
                     if let Arguments::Onbuild(child) = &trigger.args {
-                        for line in self.step(child, &[], frontend, true) {
-                            out.push(format!("        {line}"));
-                        }
+                        self.step(&mut block, child, &[], frontend, true);
                     }
                 }
-                out.push("    }".to_string());
+                let (statements, leftover) = block.finish();
+                out.push(tree::statement(StatementKind::OnBuild(statements)));
+                out.lines(leftover);
                 previous_line = triggers[triggers.len() - 1].span.end.line;
                 index += 1;
                 continue;
             }
-            let lines = self.step(instruction, &runtime[index], frontend, false);
-            out.extend(lines.into_iter().map(|l| if l.is_empty() { l } else { format!("    {l}") }));
+            self.step(&mut out, instruction, &runtime[index], frontend, false);
             if let (InstructionKind::Env, Arguments::KeyValues(pairs)) = (&instruction.kind, &instruction.args) {
                 frontend = frontend_after(frontend, pairs, escape);
             }
@@ -161,82 +155,103 @@ impl Converter<'_> {
             .unwrap_or(false)
     }
 
-    /// One instruction of a stage (or an `ONBUILD` trigger) as `.img` steps.
+    /// One instruction of a stage (or an `ONBUILD` trigger) as `.img` steps, written to `out`.
     pub(super) fn step(
         &mut self,
+        out: &mut Body,
         instruction: &Instruction,
         runtime: &[bool],
         frontend: bool,
         trigger: bool,
-    ) -> Vec<String> {
+    ) {
         // A `RUN` places the comments written inside it beside the commands they precede.
-        let mut out: Vec<String> = if trigger || instruction.kind == InstructionKind::Run {
-            Vec::new()
-        } else {
-            instruction.inner_comments.iter().map(comment_line).collect()
+        if !trigger && instruction.kind != InstructionKind::Run {
+            out.comments(&instruction.inner_comments);
+        }
+        // A step of one operand, when the operand could be written.
+        let operand_step = |kind: fn(Expr) -> StatementKind, operand: Option<Expr>| -> Vec<Statement> {
+            operand.map(|e| tree::statement(kind(e))).into_iter().collect()
         };
-        match (&instruction.kind, &instruction.args) {
-            (InstructionKind::Run, _) => out.extend(self.run(instruction, frontend, trigger)),
-            (InstructionKind::Copy | InstructionKind::Add, _) => out.extend(self.copy(instruction)),
-            (InstructionKind::Env, Arguments::KeyValues(pairs)) => {
-                out.extend(self.env(instruction, pairs, runtime, trigger))
+        let statements: Vec<Statement> = match (&instruction.kind, &instruction.args) {
+            (InstructionKind::Run, _) => return self.run(out, instruction, frontend, trigger),
+            (InstructionKind::Copy | InstructionKind::Add, _) => self.copy(instruction).into_iter().collect(),
+            (InstructionKind::Env, Arguments::KeyValues(pairs)) => self.env(instruction, pairs, runtime, trigger),
+            (InstructionKind::Label, Arguments::KeyValues(pairs)) => {
+                self.label(instruction, pairs).into_iter().collect()
             }
-            (InstructionKind::Label, Arguments::KeyValues(pairs)) => out.extend(self.label(instruction, pairs)),
             (InstructionKind::Arg, Arguments::ArgDecls(decls)) => {
+                let mut statements = Vec::new();
                 for decl in decls {
-                    let line = if trigger {
+                    let statement = if trigger {
                         self.trigger_arg(instruction, &decl.name, decl.value.as_deref())
                     } else {
                         self.arg_decl(instruction, &decl.name, decl.value.as_deref(), true)
                     };
-                    out.extend(line);
+                    statements.extend(statement);
                 }
+                statements
             }
-            (InstructionKind::Workdir, Arguments::Text(text)) => out.extend(self.single("workdir", instruction, text)),
+            (InstructionKind::Workdir, Arguments::Text(text)) => {
+                operand_step(StatementKind::Workdir, self.single(instruction, text))
+            }
             (InstructionKind::User, Arguments::Text(text)) => {
                 let literal = parse_word(text, self.df.escape).ok().and_then(|w| w.literal());
                 if literal.is_some_and(|u| u.is_empty() || u.contains(char::is_whitespace)) {
                     self.unsupported(instruction.span, "a user name with spaces", "name the user without spaces");
+                    Vec::new()
                 } else {
-                    out.extend(self.single("user", instruction, text));
+                    operand_step(StatementKind::User, self.single(instruction, text))
                 }
             }
             (InstructionKind::Stopsignal, Arguments::Text(text)) => {
                 let literal = parse_word(text, self.df.escape).ok().and_then(|w| w.literal());
                 match literal.map(|l| crate::literals::check_signal(&l)) {
-                    Some(Err(problem)) => self.invalid(instruction, problem),
-                    _ => out.extend(self.single("stopsignal", instruction, text)),
+                    Some(Err(problem)) => {
+                        self.invalid(instruction, problem);
+                        Vec::new()
+                    }
+                    _ => operand_step(StatementKind::StopSignal, self.single(instruction, text)),
                 }
             }
             (InstructionKind::Maintainer, Arguments::Text(text)) => {
-                out.push(format!("maintainer {}", string_literal(text)))
+                vec![tree::statement(StatementKind::Maintainer(tree::string(text)))]
             }
-            (InstructionKind::Expose, Arguments::Words(words)) => out.extend(self.expose(instruction, words)),
+            (InstructionKind::Expose, Arguments::Words(words)) => self.expose(instruction, words).into_iter().collect(),
             (InstructionKind::Volume, Arguments::Words(words) | Arguments::Exec(words)) => {
                 let mut items = Vec::new();
                 for word in words {
                     items.push(self.word(instruction, word).and_then(|w| self.word_text(instruction, &w)));
                 }
-                if let Some(items) = items.into_iter().collect::<Option<Vec<String>>>() {
-                    out.push(format!("volume {}", items.join(", ")));
+                match items.into_iter().collect::<Option<Vec<Expr>>>() {
+                    Some(items) => vec![tree::statement(StatementKind::Volume(items))],
+                    None => Vec::new(),
                 }
             }
             (InstructionKind::Cmd | InstructionKind::Entrypoint, args) => {
-                let keyword = if instruction.kind == InstructionKind::Cmd { "cmd" } else { "entrypoint" };
-                out.extend(self.command(instruction, args).map(|c| format!("{keyword} {c}")));
+                let keyword = if instruction.kind == InstructionKind::Cmd {
+                    StatementKind::Cmd
+                } else {
+                    StatementKind::Entrypoint
+                };
+                operand_step(keyword, self.command(instruction, args))
             }
             (InstructionKind::Shell, Arguments::Exec(words)) => {
-                out.push(format!("shell [{}]", words.iter().map(|w| string_literal(w)).collect::<Vec<_>>().join(", ")));
+                vec![tree::statement(StatementKind::Shell(tree::strings(words)))]
             }
             (InstructionKind::Healthcheck, Arguments::Healthcheck { kind, args }) => {
-                out.extend(self.healthcheck(instruction, kind, args));
+                self.healthcheck(instruction, kind, args).into_iter().collect()
             }
-            _ => self.unsupported(
-                instruction.span,
-                format!("this `{}` instruction", instruction.keyword.to_uppercase()),
-                "write it in the forms the Dockerfile reference documents",
-            ),
+            _ => {
+                self.unsupported(
+                    instruction.span,
+                    format!("this `{}` instruction", instruction.keyword.to_uppercase()),
+                    "write it in the forms the Dockerfile reference documents",
+                );
+                Vec::new()
+            }
+        };
+        for statement in statements {
+            out.push(statement);
         }
-        out
     }
 }

@@ -4,7 +4,8 @@ use super::Converter;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::dockerfile::Instruction;
 use crate::dockerfile::words::{Piece, Variable, Word, parse_word};
-use crate::migrate::literal::string_literal;
+use crate::migrate::tree::{self, Parts};
+use crate::syntax::ast::Expr;
 
 impl Converter<'_> {
     /// Reads a builder-expanded word of `instruction`.
@@ -23,13 +24,13 @@ impl Converter<'_> {
     }
 
     /// A word as an `.img` string: its text as written code, variables as `$NAME`.
-    pub(super) fn word_text(&mut self, instruction: &Instruction, word: &Word) -> Option<String> {
-        Some(format!("\"{}\"", self.pieces_text(instruction, &word.0)?))
+    pub(super) fn word_text(&mut self, instruction: &Instruction, word: &Word) -> Option<Expr> {
+        Some(tree::string_of(self.pieces(instruction, &word.0)?))
     }
 
-    /// The inside of a string literal for some pieces of a word.
-    pub(super) fn pieces_text(&mut self, instruction: &Instruction, pieces: &[Piece]) -> Option<String> {
-        let mut code = String::new();
+    /// Some pieces of a word as the parts of a string.
+    pub(super) fn pieces(&mut self, instruction: &Instruction, pieces: &[Piece]) -> Option<Parts> {
+        let mut code = Parts::default();
         for (index, piece) in pieces.iter().enumerate() {
             match piece {
                 Piece::Literal(text) => {
@@ -38,46 +39,43 @@ impl Converter<'_> {
                         return None;
                     }
                     let next = pieces.get(index + 1).map(|p| matches!(p, Piece::Variable(_)));
-                    code.push_str(&literal_text(text, next.unwrap_or(false)));
+                    code.extend(literal_text(text, next.unwrap_or(false)));
                 }
                 Piece::Variable(variable) => {
-                    code.push_str(&self.variable_text(instruction, variable, pieces.get(index + 1))?)
+                    code.extend(self.variable_text(instruction, variable, pieces.get(index + 1))?)
                 }
             }
         }
         Some(code)
     }
 
-    /// `$NAME` or `\${NAME…}` as code in a string.
-    fn variable_text(
-        &mut self,
-        instruction: &Instruction,
-        variable: &Variable,
-        next: Option<&Piece>,
-    ) -> Option<String> {
+    /// `$NAME` or `${NAME…}` as code in a string (the formatter escapes the `${`).
+    fn variable_text(&mut self, instruction: &Instruction, variable: &Variable, next: Option<&Piece>) -> Option<Parts> {
         let next_is_name =
             matches!(next, Some(Piece::Literal(t)) if t.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+        let mut out = Parts::default();
         if variable.modifier.is_none() && !variable.braced && !next_is_name {
-            return Some(format!("${}", variable.name));
+            out.text(&format!("${}", variable.name));
+            return Some(out);
         }
-        let mut out = format!("\\${{{}", variable.name);
+        out.text(&format!("${{{}", variable.name));
         if let Some((op, word)) = &variable.modifier {
-            out.push_str(op);
+            out.text(op);
             // The pattern of `${NAME/pattern/replacement}` ends at a `/`.
             let pattern = op.starts_with('/');
-            out.push_str(&self.nested_text(instruction, word, pattern)?);
+            out.extend(self.nested_text(instruction, word, pattern)?);
             if let Some(replacement) = &variable.replacement {
-                out.push('/');
-                out.push_str(&self.nested_text(instruction, replacement, false)?);
+                out.text("/");
+                out.extend(self.nested_text(instruction, replacement, false)?);
             }
         }
-        out.push('}');
+        out.text("}");
         Some(out)
     }
 
     /// A word inside `${NAME:-word}`: the builder reads it again, so characters it would take
     /// for syntax there (and that imgc cannot escape) cannot be written.
-    fn nested_text(&mut self, instruction: &Instruction, word: &Word, pattern: bool) -> Option<String> {
+    fn nested_text(&mut self, instruction: &Instruction, word: &Word, pattern: bool) -> Option<Parts> {
         let special: &[char] = if pattern { &['}', '\'', '/'] } else { &['}', '\''] };
         for piece in &word.0 {
             if let Piece::Literal(text) = piece
@@ -91,34 +89,28 @@ impl Converter<'_> {
                 return None;
             }
         }
-        self.pieces_text(instruction, &word.0)
+        self.pieces(instruction, &word.0)
     }
 }
 
-/// An `env`/`label` key: a name where the grammar allows one, otherwise a string.
-pub(super) fn entry_key(key: &str) -> String {
-    if crate::syntax::is_ident(key) { key.to_string() } else { string_literal(key) }
-}
-
-/// Literal text of a word as the inside of an `.img` string: escapes for `\`, `"` and `${`; a `$`
-/// that the builder would take for a variable is inserted as a value (`${"$"}`).
-fn literal_text(text: &str, variable_follows: bool) -> String {
+/// Literal text of a word as string parts: a `$` that the builder would take for a variable is
+/// inserted as a value (`${"$"}`).
+fn literal_text(text: &str, variable_follows: bool) -> Parts {
     let chars: Vec<char> = text.chars().collect();
-    let mut out = String::new();
+    let mut out = Parts::default();
     for (index, &c) in chars.iter().enumerate() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '$' => {
-                let next = chars.get(index + 1).copied();
-                let starts_variable = match next {
-                    Some(n) => n == '{' || n.is_alphanumeric() || "_@*#?-$!".contains(n),
-                    None => variable_follows,
-                };
-                out.push_str(if starts_variable { "${\"$\"}" } else { "$" });
-            }
-            '\t' => out.push_str("\\t"),
-            _ => out.push(c),
+        if c != '$' {
+            out.text(c.encode_utf8(&mut [0; 4]));
+            continue;
+        }
+        let starts_variable = match chars.get(index + 1).copied() {
+            Some(n) => n == '{' || n.is_alphanumeric() || "_@*#?-$!".contains(n),
+            None => variable_follows,
+        };
+        if starts_variable {
+            out.interpolate(tree::string("$"));
+        } else {
+            out.text("$");
         }
     }
     out
@@ -127,12 +119,24 @@ fn literal_text(text: &str, variable_follows: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::literal::string_literal;
+    use crate::syntax::ast::{ExprKind, StrPart};
+
+    fn written(parts: Parts) -> String {
+        parts
+            .0
+            .iter()
+            .map(|part| match part {
+                StrPart::Text(text) => text.clone(),
+                StrPart::Interpolation(Expr { kind: ExprKind::Str(inner), .. }) => format!("<{inner:?}>"),
+                StrPart::Interpolation(other) => format!("<{other:?}>"),
+            })
+            .collect()
+    }
 
     #[test]
-    fn string_literals_escape_what_imgc_would_read() {
-        assert_eq!(string_literal("echo \"$HOME\" ${X} \\n"), "\"echo \\\"$HOME\\\" \\${X} \\\\n\"");
-        assert_eq!(literal_text("cost $5 and $", true), "cost ${\"$\"}5 and ${\"$\"}");
-        assert_eq!(literal_text("a$ b", false), "a$ b");
+    fn a_dollar_the_builder_would_read_is_a_value() {
+        let dollar = format!("<{:?}>", [StrPart::Text("$".into())]);
+        assert_eq!(written(literal_text("cost $5 and $", true)), format!("cost {dollar}5 and {dollar}"));
+        assert_eq!(written(literal_text("a$ b", false)), "a$ b");
     }
 }
