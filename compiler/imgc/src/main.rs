@@ -8,7 +8,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-mod allocator;
 #[cfg(feature = "oci")]
 mod build_cmd;
 mod cli_input;
@@ -17,9 +16,6 @@ mod project_cmd;
 mod shell_docs;
 #[cfg(feature = "oci")]
 use build_cmd as build;
-
-#[global_allocator]
-static ALLOCATOR: allocator::MiMalloc = allocator::MiMalloc;
 
 const EXAMPLES: &str = "\
 Examples:
