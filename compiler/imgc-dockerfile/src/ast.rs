@@ -1,4 +1,7 @@
-//! Owned syntax tree of a parsed Dockerfile. No pest types appear here.
+//! Owned syntax tree of a parsed Dockerfile. No pest types appear here. Its text is [`Str`]:
+//! pieces of the parsed file, shared.
+
+use super::text::Str;
 
 /// A point in the source: 1-based line and column (column counted in
 /// characters) plus the byte offset into the text given to the parser.
@@ -68,7 +71,7 @@ pub struct Directive {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     /// Text after `#`, verbatim (leading space kept, trailing `\r` dropped).
-    pub text: String,
+    pub text: Str,
     /// From `#` to the end of the line.
     pub span: Span,
 }
@@ -117,25 +120,30 @@ pub enum InstructionKind {
 impl InstructionKind {
     /// Kind for a lowercased keyword.
     pub fn from_name(name: &str) -> Self {
+        Self::from_lowercase_bytes(name.as_bytes())
+    }
+
+    /// [`InstructionKind::from_name`] of a name's bytes.
+    pub(crate) fn from_lowercase_bytes(name: &[u8]) -> Self {
         match name {
-            "add" => Self::Add,
-            "arg" => Self::Arg,
-            "cmd" => Self::Cmd,
-            "copy" => Self::Copy,
-            "entrypoint" => Self::Entrypoint,
-            "env" => Self::Env,
-            "expose" => Self::Expose,
-            "from" => Self::From,
-            "healthcheck" => Self::Healthcheck,
-            "label" => Self::Label,
-            "maintainer" => Self::Maintainer,
-            "onbuild" => Self::Onbuild,
-            "run" => Self::Run,
-            "shell" => Self::Shell,
-            "stopsignal" => Self::Stopsignal,
-            "user" => Self::User,
-            "volume" => Self::Volume,
-            "workdir" => Self::Workdir,
+            b"add" => Self::Add,
+            b"arg" => Self::Arg,
+            b"cmd" => Self::Cmd,
+            b"copy" => Self::Copy,
+            b"entrypoint" => Self::Entrypoint,
+            b"env" => Self::Env,
+            b"expose" => Self::Expose,
+            b"from" => Self::From,
+            b"healthcheck" => Self::Healthcheck,
+            b"label" => Self::Label,
+            b"maintainer" => Self::Maintainer,
+            b"onbuild" => Self::Onbuild,
+            b"run" => Self::Run,
+            b"shell" => Self::Shell,
+            b"stopsignal" => Self::Stopsignal,
+            b"user" => Self::User,
+            b"volume" => Self::Volume,
+            b"workdir" => Self::Workdir,
             _ => Self::Unknown,
         }
     }
@@ -170,9 +178,9 @@ impl InstructionKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instruction {
     /// Keyword as written, e.g. `Run`.
-    pub keyword: String,
+    pub keyword: Str,
     /// Keyword lowercased, e.g. `run`.
-    pub name: String,
+    pub name: Str,
     /// Kind from `name`.
     pub kind: InstructionKind,
     /// `--name[=value]` flags before the arguments.
@@ -180,9 +188,9 @@ pub struct Instruction {
     /// Arguments, structured per instruction.
     pub args: Arguments,
     /// Argument text after keyword and flags, continuations joined.
-    pub raw_args: String,
+    pub raw_args: Str,
     /// The whole logical line (continuations joined, skipped lines removed).
-    pub original: String,
+    pub original: Str,
     /// Heredoc bodies opened on this line (for ONBUILD, those of its trigger).
     pub heredocs: Vec<Heredoc>,
     /// Comments between the previous instruction (or the directives) and this one.
@@ -224,11 +232,11 @@ impl Instruction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
     /// The flag word after quote removal, e.g. `--from=build`.
-    pub raw: String,
+    pub raw: Str,
     /// Name without dashes, e.g. `from`.
-    pub name: String,
+    pub name: Str,
     /// Value after the first `=`, if there is one.
-    pub value: Option<String>,
+    pub value: Option<Str>,
     /// The flag as written.
     pub span: Span,
 }
@@ -240,42 +248,42 @@ pub enum Arguments {
     /// No arguments.
     Empty,
     /// Shell form (RUN, CMD, ENTRYPOINT, SHELL): the argument text.
-    Shell(String),
+    Shell(Str),
     /// Exec form: the decoded JSON string array (any instruction taking a list).
-    Exec(Vec<String>),
+    Exec(Vec<Str>),
     /// Whitespace-separated words (FROM, EXPOSE; ADD, COPY and VOLUME when not JSON).
-    Words(Vec<String>),
+    Words(Vec<Str>),
     /// ARG declarations.
     ArgDecls(Vec<ArgDecl>),
     /// ENV / LABEL pairs.
     KeyValues(Vec<KeyValue>),
     /// A single text argument (USER, WORKDIR, MAINTAINER, STOPSIGNAL).
-    Text(String),
+    Text(Str),
     /// HEALTHCHECK: the type word (`NONE`, `CMD`, as written) and its command
     /// ([`Arguments::Empty`], [`Arguments::Shell`] or [`Arguments::Exec`]).
-    Healthcheck { kind: String, args: Box<Arguments> },
+    Healthcheck { kind: Str, args: Box<Arguments> },
     /// ONBUILD: the trigger instruction.
     Onbuild(Box<Instruction>),
     /// Unknown instruction (lenient parsing only): the argument text, uninterpreted.
-    Unknown(String),
+    Unknown(Str),
 }
 
 /// One ARG declaration: `name` or `name=value` (value kept as written).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArgDecl {
     /// Variable name.
-    pub name: String,
+    pub name: Str,
     /// Default value, quotes kept.
-    pub value: Option<String>,
+    pub value: Option<Str>,
 }
 
 /// One ENV / LABEL pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyValue {
     /// Key as written (quotes kept).
-    pub key: String,
+    pub key: Str,
     /// Value as written (quotes and escapes kept).
-    pub value: String,
+    pub value: Str,
     /// `true` for the legacy `KEY value` form, `false` for `key=value`.
     pub legacy: bool,
 }
@@ -292,7 +300,7 @@ pub struct Heredoc {
     /// `<<-`: leading tabs are stripped from body lines and the terminator.
     pub chomp: bool,
     /// Body lines exactly as in the source, line terminators included.
-    pub content: String,
+    pub content: Str,
     /// From the first body line to the end of the terminator line.
     pub span: Span,
 }
@@ -301,7 +309,7 @@ impl Heredoc {
     /// The body with leading tabs removed from every line when `chomp` is set.
     pub fn chomped_content(&self) -> String {
         if !self.chomp {
-            return self.content.clone();
+            return self.content.to_string();
         }
         self.content.split_inclusive('\n').map(|line| line.trim_start_matches('\t')).collect()
     }

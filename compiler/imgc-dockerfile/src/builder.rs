@@ -20,6 +20,7 @@ use super::error::ParseError;
 use super::heredoc::{Opener, openers};
 use super::instructions::{LineCtx, parse_instruction};
 use super::source::{LineIndex, LogicalLine};
+use super::text::Str;
 
 /// Longest physical line BuildKit reads (`bufio.MaxScanTokenSize - 1`).
 const MAX_LINE: usize = 65_535;
@@ -30,22 +31,26 @@ const DIRECTIVES: [&str; 3] = ["syntax", "escape", "check"];
 /// Parses `src` into a [`Dockerfile`] (BuildKit parser semantics, no validation).
 pub(super) fn build(src: &str) -> Result<Dockerfile, ParseError> {
     let first = if src.starts_with('\u{feff}') { 3 } else { 0 };
+    let index = LineIndex::new(src, first);
+    // Instructions average about two lines; growing the vector costs more than the spare room.
+    let instructions = Vec::with_capacity((index.starts().len() / 2 + 1).min(1024));
     let mut b = Builder {
         src,
-        index: LineIndex::new(src, first),
+        text: Str::from(src),
+        index,
         pos: first,
         escape: '\\',
         directives_done: false,
         df: Dockerfile {
             directives: Vec::new(),
-            instructions: Vec::new(),
+            instructions,
             comments: Vec::new(),
             trailing_comments: Vec::new(),
             escape: '\\',
             warnings: Vec::new(),
         },
         pending: Vec::new(),
-        scratch: LogicalLine::default(),
+        scratch: LogicalLine::for_file(src.len()),
     };
     b.check_line_lengths()?;
     b.run()?;
@@ -60,6 +65,8 @@ pub(super) fn build(src: &str) -> Result<Dockerfile, ParseError> {
 
 struct Builder<'a> {
     src: &'a str,
+    /// `src`, shared by the pieces of it in the tree.
+    text: Str,
     index: LineIndex<'a>,
     pos: usize,
     escape: char,
@@ -132,12 +139,11 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// The physical line starting at `start`.
+    /// The physical line starting at `start` (a line start or the end of input).
     fn line(&self, start: usize) -> Line {
         let bytes = self.src.as_bytes();
-        let newline = bytes.get(start..).and_then(|rest| rest.iter().position(|&b| b == b'\n'));
-        let (end, next) = match newline {
-            Some(i) => (start + i, start + i + 1),
+        let (end, next) = match self.index.starts().get(self.index.line_number(start)) {
+            Some(&next) => (next - 1, next),
             None => (bytes.len(), bytes.len()),
         };
         let mut content_end = end;
@@ -186,8 +192,7 @@ impl Builder<'_> {
 
     /// The comment whose `#` is at `hash` on `line`.
     fn comment(&self, hash: usize, line: Line) -> Comment {
-        let text = self.src.get(hash + 1..line.content_end).unwrap_or_default();
-        Comment { text: text.to_string(), span: self.index.span(hash, line.content_end) }
+        Comment { text: self.text.slice(hash + 1..line.content_end), span: self.index.span(hash, line.content_end) }
     }
 
     fn comment_line(&mut self, hash: usize, line: Line) -> Result<(), ParseError> {
@@ -271,13 +276,22 @@ impl Builder<'_> {
             continues = more;
         }
         let unit_end = last.next;
-        let ctx = LineCtx { index: &self.index, line, escape: self.escape, end: self.content_end(unit_end) };
+        // A line without continuations is a piece of the file; joined lines are new text.
+        let mut pieces = line.pieces();
+        let text = match (pieces.next(), pieces.next()) {
+            (Some((_, source)), None) => self.text.slice(source..source + line.text.len()),
+            (None, _) => Str::default(),
+            _ => Str::from(line.text.as_str()),
+        };
+        let ctx = LineCtx { index: &self.index, line, text, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
         ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.line_number(source))).collect();
         // Like BuildKit, the instruction starts on its first physical line.
-        ins.span.start = self.index.position(first);
+        if ins.span.start.offset != first {
+            ins.span.start = self.index.position(first);
+        }
         let mut pos = unit_end;
-        if can_contain_heredoc(&ins) && line.text.contains("<<") {
+        if can_contain_heredoc(&ins) && has_heredoc_marker(&line.text) {
             let found = openers(&line.text).map_err(|e| ParseError::new(e, ins.span))?;
             for op in found {
                 let (doc, next) = self.heredoc(op, pos, &ins)?;
@@ -301,7 +315,6 @@ impl Builder<'_> {
     /// Reads the body of heredoc `op` starting at `pos`.
     fn heredoc(&self, op: Opener, mut pos: usize, ins: &Instruction) -> Result<(Heredoc, usize), ParseError> {
         let start = pos;
-        let mut content = String::new();
         while pos < self.src.len() {
             let line = self.line(pos);
             let text = &self.src[pos..line.content_end];
@@ -312,12 +325,11 @@ impl Builder<'_> {
                     fd: op.fd,
                     expand: op.expand,
                     chomp: op.chomp,
-                    content,
+                    content: self.text.slice(start..pos),
                     span: self.index.span(start, self.content_end(line.next)),
                 };
                 return Ok((doc, line.next));
             }
-            content.push_str(&self.src[pos..line.next]);
             pos = line.next;
         }
         let span = Span { start: ins.span.start, end: self.index.position(self.content_end(pos)) };
@@ -361,6 +373,12 @@ fn directive_parts(text: &str) -> Option<(&str, &str)> {
     let rest = text[name_end..].trim_start_matches(is_re_space).strip_prefix('=')?;
     let value = rest.trim_matches(is_re_space);
     (!value.is_empty()).then_some((name, value))
+}
+
+/// Whether `text` holds a `<<`, which every heredoc opener starts with.
+fn has_heredoc_marker(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'<', bytes).any(|i| bytes.get(i + 1) == Some(&b'<'))
 }
 
 /// BuildKit's `canContainHeredoc`: RUN, COPY, ADD (also as ONBUILD trigger),

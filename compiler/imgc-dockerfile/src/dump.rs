@@ -4,6 +4,7 @@
 
 use super::ast::{Arguments, Dockerfile, Instruction};
 use super::go::{go_lower, go_quote};
+use super::text::Str;
 
 impl Dockerfile {
     /// The BuildKit dump: one line per instruction, each ending in `\n`
@@ -45,12 +46,12 @@ fn push_args(s: &mut String, args: &Arguments) {
     match args {
         Arguments::Empty => {}
         Arguments::Shell(t) | Arguments::Text(t) => push_values(s, [t.as_str()]),
-        Arguments::Exec(v) | Arguments::Words(v) => push_values(s, v.iter().map(String::as_str)),
+        Arguments::Exec(v) | Arguments::Words(v) => push_values(s, v.iter().map(Str::as_str)),
         Arguments::ArgDecls(decls) => {
             for d in decls {
                 let word = match &d.value {
                     Some(v) => format!("{}={v}", d.name),
-                    None => d.name.clone(),
+                    None => d.name.to_string(),
                 };
                 push_values(s, [word.as_str()]);
             }

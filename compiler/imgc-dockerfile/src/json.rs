@@ -2,11 +2,14 @@
 //! `json.Unmarshal` into `[]any` (iterative, so nesting depth cannot
 //! overflow the stack; Go's limit of 10000 levels is kept).
 
+use std::borrow::Cow;
+
 /// Outcome of reading an argument string as a JSON array.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum JsonArray {
-    /// Valid JSON array of strings.
-    Strings(Vec<String>),
+pub(super) enum JsonArray<T> {
+    /// Valid JSON array of strings, each made by the caller's function from the string (a piece
+    /// of the text when it holds no escape).
+    Strings(Vec<T>),
     /// Valid JSON, but some element is not a string (an error in BuildKit).
     NotStrings,
     /// Not valid JSON (BuildKit falls back to the shell form).
@@ -15,10 +18,10 @@ pub(super) enum JsonArray {
 
 const MAX_DEPTH: usize = 10_000;
 
-/// Reads `text` (already starting with `[`) as a JSON array.
-pub(super) fn parse_array(text: &str) -> JsonArray {
+/// Reads `text` (already starting with `[`) as a JSON array, making each string with `item`.
+pub(super) fn parse_array<'a, T>(text: &'a str, item: impl FnMut(Cow<'a, str>) -> T) -> JsonArray<T> {
     let mut p = Reader { s: text.as_bytes(), text, i: 0 };
-    match p.array() {
+    match p.array(item) {
         Some((items, true)) => JsonArray::Strings(items),
         Some((_, false)) => JsonArray::NotStrings,
         None => JsonArray::Invalid,
@@ -31,7 +34,7 @@ struct Reader<'a> {
     i: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
@@ -52,25 +55,28 @@ impl Reader<'_> {
     }
 
     /// Top-level array: its string items and whether all items were strings.
-    fn array(&mut self) -> Option<(Vec<String>, bool)> {
+    fn array<T>(&mut self, mut item: impl FnMut(Cow<'a, str>) -> T) -> Option<(Vec<T>, bool)> {
         self.skip_ws();
         if !self.eat(b'[') {
             return None;
         }
-        let mut stack: Vec<u8> = vec![b'['];
+        // The containers open inside the top-level array (which is open while `in_array`):
+        // none in an exec-form array, so mostly never allocated.
+        let mut stack: Vec<u8> = Vec::new();
+        let mut in_array = true;
         let mut items = Vec::new();
         let mut all_strings = true;
         let mut need_value = true;
         // An empty container may close right away.
         self.skip_ws();
         if self.eat(b']') {
-            stack.pop();
+            in_array = false;
             need_value = false;
         }
         loop {
             if need_value {
                 self.skip_ws();
-                let top_level = stack.len() == 1;
+                let top_level = stack.is_empty();
                 match self.peek()? {
                     b'[' | b'{' => {
                         let open = self.peek()?;
@@ -79,7 +85,7 @@ impl Reader<'_> {
                             all_strings = false;
                         }
                         stack.push(open);
-                        if stack.len() > MAX_DEPTH {
+                        if stack.len() + 1 > MAX_DEPTH {
                             return None;
                         }
                         self.skip_ws();
@@ -96,7 +102,7 @@ impl Reader<'_> {
                     b'"' => {
                         let s = self.string()?;
                         if top_level {
-                            items.push(s);
+                            items.push(item(s));
                         }
                     }
                     _ => {
@@ -109,9 +115,13 @@ impl Reader<'_> {
                 need_value = false;
             }
             // After a value: close containers or move to the next element.
-            let Some(&top) = stack.last() else {
-                self.skip_ws();
-                return (self.i == self.s.len()).then_some((items, all_strings));
+            let top = match stack.last() {
+                Some(&top) => top,
+                None if in_array => b'[',
+                None => {
+                    self.skip_ws();
+                    return (self.i == self.s.len()).then_some((items, all_strings));
+                }
             };
             self.skip_ws();
             let close = if top == b'[' { b']' } else { b'}' };
@@ -121,7 +131,9 @@ impl Reader<'_> {
                 }
                 need_value = true;
             } else if self.eat(close) {
-                stack.pop();
+                if stack.pop().is_none() {
+                    in_array = false;
+                }
             } else {
                 return None;
             }
@@ -188,7 +200,7 @@ impl Reader<'_> {
     }
 
     /// A string literal, decoded; `self.i` is on the opening quote.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<Cow<'a, str>> {
         self.i += 1;
         let mut out = String::new();
         loop {
@@ -199,11 +211,17 @@ impl Reader<'_> {
                 }
                 self.i += 1;
             }
-            out.push_str(self.text.get(start..self.i)?);
+            let run = self.text.get(start..self.i)?;
+            // Most strings have no escape: they are the text as written.
+            if out.is_empty() && self.peek() == Some(b'"') {
+                self.i += 1;
+                return Some(Cow::Borrowed(run));
+            }
+            out.push_str(run);
             match self.peek()? {
                 b'"' => {
                     self.i += 1;
-                    return Some(out);
+                    return Some(Cow::Owned(out));
                 }
                 b'\\' => {
                     self.i += 1;
@@ -252,31 +270,35 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
-    fn strings(v: &[&str]) -> JsonArray {
+    fn strings(v: &[&str]) -> JsonArray<String> {
         JsonArray::Strings(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn parse(text: &str) -> JsonArray<String> {
+        parse_array(text, Cow::into_owned)
     }
 
     #[test]
     fn arrays_of_strings() {
-        assert_eq!(parse_array("[]"), strings(&[]));
-        assert_eq!(parse_array("[ \"a\" ,\t\"b\" ]"), strings(&["a", "b"]));
-        assert_eq!(parse_array(r#"["\" \\ \/ \b \f \n \r \t \u0000"]"#), strings(&["\" \\ / \u{8} \u{c} \n \r \t \0"]));
-        assert_eq!(parse_array(r#"["\ud83d\ude00"]"#), strings(&["😀"]));
-        assert_eq!(parse_array(r#"["\ud83d"]"#), strings(&["\u{FFFD}"]));
+        assert_eq!(parse("[]"), strings(&[]));
+        assert_eq!(parse("[ \"a\" ,\t\"b\" ]"), strings(&["a", "b"]));
+        assert_eq!(parse(r#"["\" \\ \/ \b \f \n \r \t \u0000"]"#), strings(&["\" \\ / \u{8} \u{c} \n \r \t \0"]));
+        assert_eq!(parse(r#"["\ud83d\ude00"]"#), strings(&["😀"]));
+        assert_eq!(parse(r#"["\ud83d"]"#), strings(&["\u{FFFD}"]));
     }
 
     #[test]
     fn not_strings_and_invalid() {
-        assert_eq!(parse_array(r#"["a", ["b"]]"#), JsonArray::NotStrings);
-        assert_eq!(parse_array(r#"[1, {"a": [null]}]"#), JsonArray::NotStrings);
-        assert_eq!(parse_array("['a']"), JsonArray::Invalid);
-        assert_eq!(parse_array(r#"["a""#), JsonArray::Invalid);
-        assert_eq!(parse_array(r#"["a"] x"#), JsonArray::Invalid);
-        assert_eq!(parse_array("[\"a\tb\"]"), JsonArray::Invalid);
-        assert_eq!(parse_array("[01]"), JsonArray::Invalid);
-        assert_eq!(parse_array("[1.]"), JsonArray::Invalid);
-        assert_eq!(parse_array("[\"a\",]"), JsonArray::Invalid);
+        assert_eq!(parse(r#"["a", ["b"]]"#), JsonArray::NotStrings);
+        assert_eq!(parse(r#"[1, {"a": [null]}]"#), JsonArray::NotStrings);
+        assert_eq!(parse("['a']"), JsonArray::Invalid);
+        assert_eq!(parse(r#"["a""#), JsonArray::Invalid);
+        assert_eq!(parse(r#"["a"] x"#), JsonArray::Invalid);
+        assert_eq!(parse("[\"a\tb\"]"), JsonArray::Invalid);
+        assert_eq!(parse("[01]"), JsonArray::Invalid);
+        assert_eq!(parse("[1.]"), JsonArray::Invalid);
+        assert_eq!(parse("[\"a\",]"), JsonArray::Invalid);
         let deep = "[".repeat(20_000) + &"]".repeat(20_000);
-        assert_eq!(parse_array(&deep), JsonArray::Invalid);
+        assert_eq!(parse(&deep), JsonArray::Invalid);
     }
 }

@@ -1,7 +1,8 @@
 //! Dockerfile parser for `imgc migrate`. Depends on nothing else of imgc.
 //!
 //! Accepts what BuildKit accepts and produces an owned AST ([`Dockerfile`])
-//! with a span for every instruction, flag and comment. The file structure
+//! with a span for every instruction, flag and comment. Its text is [`Str`]:
+//! pieces of one shared copy of the file, which deref to `str`. The file structure
 //! (lines, continuations, comments, directives, heredoc bodies) is read by a
 //! line scanner (`builder.rs`) and small hand-written parsers handle each
 //! instruction's arguments, mirroring BuildKit's `frontend/dockerfile/parser`. [`Dockerfile::dump`] prints
@@ -31,6 +32,7 @@ mod oracle;
 extern crate alloc;
 mod shell;
 mod source;
+mod text;
 mod validate;
 pub mod words;
 
@@ -41,6 +43,7 @@ pub use ast::{
 pub use error::ParseError;
 pub use heredoc::is_heredoc_word;
 pub use mounts::csv_fields;
+pub use text::Str;
 pub use validate::go_duration;
 
 /// Parsing options.

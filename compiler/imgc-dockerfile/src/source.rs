@@ -17,10 +17,10 @@ pub(super) struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     /// Indexes `src`; line 1 starts at `first` (after a byte-order mark).
     pub(super) fn new(src: &'a str, first: usize) -> Self {
-        let lines = 1 + src.bytes().filter(|&b| b == b'\n').count();
-        let mut starts = Vec::with_capacity(lines);
+        // Dockerfile lines run to a few dozen bytes: room for most files at once.
+        let mut starts = Vec::with_capacity(src.len() / 16 + 2);
         starts.push(first);
-        starts.extend(src.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
         Self { src, starts, hint: Cell::new(0) }
     }
 
@@ -62,7 +62,16 @@ impl<'a> LineIndex<'a> {
 
     /// Span of the byte range `start..end`.
     pub(super) fn span(&self, start: usize, end: usize) -> Span {
-        Span { start: self.position(start), end: self.position(end.max(start)) }
+        let start = self.position(start);
+        let end = end.max(start.offset).min(self.src.len());
+        // Most spans end on the line they start on: count on from the start.
+        let next_line = self.starts.get(start.line).copied().unwrap_or(usize::MAX);
+        let rest = &self.src.as_bytes()[start.offset..end];
+        if end < next_line && rest.is_ascii() {
+            let column = start.column + rest.len();
+            return Span { start, end: Position { line: start.line, column, offset: end } };
+        }
+        Span { start, end: self.position(end) }
     }
 }
 
@@ -78,6 +87,11 @@ pub(super) struct LogicalLine {
 }
 
 impl LogicalLine {
+    /// An empty line with room for the instructions of a file of `len` bytes.
+    pub(super) fn for_file(len: usize) -> Self {
+        Self { text: String::with_capacity(len.min(1024)), pieces: Vec::with_capacity(16), source_end: 0 }
+    }
+
     /// Empties the line, keeping its buffers for the next one.
     pub(super) fn clear(&mut self) {
         self.text.clear();

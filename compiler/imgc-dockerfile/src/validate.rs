@@ -76,7 +76,7 @@ fn count(args: &Arguments) -> usize {
 }
 
 /// The list arguments of ADD / COPY / VOLUME / FROM / EXPOSE.
-fn list(args: &Arguments) -> &[String] {
+fn list(args: &Arguments) -> &[super::text::Str] {
     match args {
         Arguments::Exec(v) | Arguments::Words(v) => v,
         _ => &[],

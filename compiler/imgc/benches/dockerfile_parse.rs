@@ -4,7 +4,8 @@
 //! same files in the same run, `scripts/bench-buildkit-native` against a native build of BuildKit's
 //! parser, both with the generated corpus of `scripts/gen-dockerfile-corpus` added.
 //!
-//! `cargo bench -p imgc --bench dockerfile_parse`
+//! `cargo bench -p imgc --bench dockerfile_parse`; with `IMGC_PARSE_CPU` set, also the throughput
+//! in CPU time, sampled the way scripts/buildkit-parse-bench samples BuildKit's parser.
 
 use criterion::{Criterion, Throughput, criterion_group};
 use imgc::dockerfile::{ParseOptions, parse_with};
@@ -57,12 +58,52 @@ fn joinable(text: &str) -> bool {
     !escape_directive && !last.is_some_and(|l| l.trim_end().ends_with('\\'))
 }
 
+/// CPU time this process has spent, in seconds.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// Parses `texts` over and over for about half a second a sample and prints the median and best
+/// throughput in CPU time, in the format of scripts/buildkit-parse-bench: on a loaded machine
+/// the wall clock measures the load as much as the parser.
+fn cpu_throughput(label: &str, texts: &[&str], samples: usize) {
+    let size: usize = texts.iter().map(|t| t.len()).sum();
+    let mut rates = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let (start, cpu_start, mut passes) = (std::time::Instant::now(), cpu_seconds(), 0);
+        while start.elapsed().as_secs_f64() < 0.5 {
+            for text in texts {
+                std::hint::black_box(parse_with(text, ParseOptions::lenient()).is_ok());
+            }
+            passes += 1;
+        }
+        rates.push((size * passes) as f64 / (cpu_seconds() - cpu_start) / f64::from(1 << 20));
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "dockerfile_parse/{label:<24} cpu:   median {:8.2} MiB/s, best {:8.2} MiB/s ({samples} samples)",
+        rates[samples / 2],
+        rates[samples - 1]
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let files = corpus();
     let bytes: usize = files.iter().map(String::len).sum();
     let joined: Vec<&str> = files.iter().filter(|t| joinable(t)).map(String::as_str).collect();
     let large = joined.repeat(10).join("\n");
     println!("corpus: {} files, {bytes} bytes; large file: {} bytes", files.len(), large.len());
+    if std::env::var_os("IMGC_PARSE_CPU").is_some() {
+        cpu_throughput("corpus_files", &files.iter().map(String::as_str).collect::<Vec<_>>(), 10);
+        cpu_throughput("large_file", &[large.as_str()], 10);
+    }
 
     let mut group = c.benchmark_group("dockerfile_parse");
     group.throughput(Throughput::Bytes(bytes as u64));

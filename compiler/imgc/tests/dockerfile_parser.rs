@@ -20,11 +20,11 @@ fn err(src: &str) -> ParseError {
 }
 
 fn shell(s: &str) -> Arguments {
-    Arguments::Shell(s.to_string())
+    Arguments::Shell(s.into())
 }
 
 fn exec(v: &[&str]) -> Arguments {
-    Arguments::Exec(v.iter().map(|s| s.to_string()).collect())
+    Arguments::Exec(v.iter().map(|&s| s.into()).collect())
 }
 
 // ------------------------------------------------------------ escape directive

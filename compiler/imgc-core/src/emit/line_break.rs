@@ -120,7 +120,8 @@ fn list_breaks(script: &str) -> Vec<Break> {
                 breaks.push(point);
                 i += if let Break::Before(_, op) = point { op.len() } else { 1 };
             }
-            Some(Break::Before(_, op)) => i += op.len(),
+            // Not an operator here (quoted or escaped): the next byte starts afresh, so an escaped
+            // `\|` followed by `||` pairs as the shell pairs it (`\|`, `||`), not as `\||`, `|`.
             _ => i += 1,
         }
     }
@@ -187,6 +188,18 @@ mod tests {
         let broken = break_lines(&script, 4);
         assert!(broken.contains(">| /tmp/out 2>&1") && broken.contains("a\\;b") && broken.contains("\\|"), "{broken}");
         assert_eq!(broken.matches(" \\\n").count(), 2, "{broken}");
+    }
+
+    #[test]
+    fn an_escaped_pipe_before_operators_keeps_their_pairing() {
+        // Found by the migrate fuzz target: `\|` then eleven `|` is `\|`, five `||` and a `|` to
+        // the shell; skipping the escaped `|` with the next one made the breaks pair them off by one.
+        let script = format!("apt-get install -y {}||||\\|||||||||||", "p".repeat(110));
+        let broken = break_lines(&script, 4);
+        let tokens = |text: &str| lex(text).map(|lexed| lexed.tokens).expect("lexes");
+        let joined = broken.replace(" \\\n        ", " ").replace(" \\\n    ", " ");
+        assert_eq!(tokens(&joined), tokens(&script), "{broken}");
+        assert!(broken.contains("|| \\| \\\n    ||"), "{broken}");
     }
 
     #[test]

@@ -32,7 +32,7 @@ mod statements;
 
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
-use crate::syntax::ast::{Module, ModuleExtra, Statement};
+use crate::syntax::ast::{Module, ModuleExtra, Statement, TypeExpr};
 use crate::syntax::comments::Comment;
 use doc::{Doc, text};
 
@@ -187,4 +187,12 @@ fn align_trailing_comments(text: &str) -> String {
 /// A byte offset as the tree stores it.
 fn offset(at: usize) -> u32 {
     u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+/// A type as written: `list[string]`.
+fn type_text(ty: &TypeExpr) -> String {
+    match &ty.param {
+        Some(inner) => format!("{}[{}]", ty.name.name, type_text(inner)),
+        None => ty.name.name.clone(),
+    }
 }

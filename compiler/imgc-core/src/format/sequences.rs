@@ -2,8 +2,7 @@
 //! fit and hold no comment, otherwise one item a line.
 
 use super::doc::{Doc, flat_alt, group, nest, text};
-use super::statements::type_text;
-use super::{INDENT, Printer};
+use super::{INDENT, Printer, type_text};
 use crate::syntax::ast::{Argument, Entry, Expr, NamedArg, Param};
 
 /// An item of a bracketed sequence.

@@ -3,7 +3,7 @@
 use super::doc::{Doc, flat_alt, group, nest, text};
 use super::literals;
 use super::sequences::{BRACES, Item, PARENS};
-use super::{INDENT, Printer};
+use super::{INDENT, Printer, type_text};
 use crate::source::Span;
 use crate::syntax::ast::{
     Argument, Call, Clause, Entries, Entry, EnvScope, Expr, ExprKind, Import, Statement, StatementKind, TypeExpr,
@@ -268,13 +268,6 @@ impl Printer<'_> {
 
 fn type_annotation(ty: Option<&TypeExpr>) -> Doc {
     text(ty.map_or(String::new(), |ty| format!(": {}", type_text(ty))))
-}
-
-pub(super) fn type_text(ty: &TypeExpr) -> String {
-    match &ty.param {
-        Some(inner) => format!("{}[{}]", ty.name.name, type_text(inner)),
-        None => ty.name.name.clone(),
-    }
 }
 
 /// The offsets of the opening and the closing delimiter of `span` (`(…)`, `{…}`).

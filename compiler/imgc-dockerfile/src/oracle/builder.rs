@@ -10,6 +10,7 @@ use crate::error::ParseError;
 use crate::heredoc::{Opener, openers};
 use crate::instructions::{LineCtx, parse_instruction};
 use crate::source::{LineIndex, LogicalLine};
+use crate::text::Str;
 
 /// Longest physical line BuildKit reads (`bufio.MaxScanTokenSize - 1`).
 const MAX_LINE: usize = 65_535;
@@ -129,7 +130,7 @@ impl Builder<'_> {
     fn comment(&self, text: Pair<'_, Rule>, base: usize, line_end: usize) -> Comment {
         let start = base + text.as_span().start();
         let hash = start.saturating_sub(1);
-        Comment { text: text.as_str().to_string(), span: self.index.span(hash, line_end) }
+        Comment { text: text.as_str().into(), span: self.index.span(hash, line_end) }
     }
 
     fn comment_line(&mut self, item: Pair<'_, Rule>, base: usize) -> Result<(), ParseError> {
@@ -209,7 +210,9 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let ctx = LineCtx { index: &self.index, line: &line, escape: self.escape, end: self.content_end(unit_end) };
+        let text = Str::from(line.text.as_str());
+        let ctx =
+            LineCtx { index: &self.index, line: &line, text, escape: self.escape, end: self.content_end(unit_end) };
         let mut ins = parse_instruction(&ctx, &line.text, 0, 0)?;
         ins.line_starts = line.pieces().map(|(logical, source)| (logical, self.index.position(source).line)).collect();
         ins.span.start = self.index.position(first);
@@ -260,7 +263,7 @@ impl Builder<'_> {
                     fd: op.fd,
                     expand: op.expand,
                     chomp: op.chomp,
-                    content,
+                    content: content.into(),
                     span: self.index.span(start, self.content_end(end)),
                 };
                 return Ok((doc, end));

@@ -37,7 +37,7 @@ pub fn movable(instructions: &[&Instruction], escape: char) -> Vec<Vec<bool>> {
                 referenced.extend(variables(&instruction.original));
             }
             (InstructionKind::Arg, Arguments::ArgDecls(decls)) => {
-                kept.extend(decls.iter().map(|d| d.name.clone()));
+                kept.extend(decls.iter().map(|d| d.name.to_string()));
                 referenced.extend(variables(&instruction.raw_args));
             }
             // Not expanded by the builder: these run in the container, or later builds.

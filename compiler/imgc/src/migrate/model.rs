@@ -6,7 +6,7 @@
 use super::env::movable;
 use crate::dockerfile::words::{Word, parse_word};
 use crate::dockerfile::{
-    Arguments, Dockerfile, Heredoc, Instruction, InstructionKind, Span, csv_fields, go_duration, is_heredoc_word,
+    Arguments, Dockerfile, Heredoc, Instruction, InstructionKind, Span, Str, csv_fields, go_duration, is_heredoc_word,
 };
 use std::collections::BTreeMap;
 
@@ -200,7 +200,7 @@ impl Builder<'_> {
         decls
             .iter()
             .map(|d| Step {
-                norm: Norm::Arg { name: d.name.clone(), default: d.value.as_deref().map(|v| self.word(v)) },
+                norm: Norm::Arg { name: d.name.to_string(), default: d.value.as_deref().map(|v| self.word(v)) },
                 index,
                 span: instruction.span,
             })
@@ -245,7 +245,7 @@ impl Builder<'_> {
             if let (InstructionKind::Env, Arguments::KeyValues(pairs)) = (&instruction.kind, &instruction.args) {
                 let mut kept = Vec::new();
                 for (position, pair) in pairs.iter().enumerate() {
-                    let key = self.word(&pair.key).literal().unwrap_or_else(|| pair.key.clone());
+                    let key = self.word(&pair.key).literal().unwrap_or_else(|| pair.key.to_string());
                     let value = self.word(&pair.value);
                     if runtime[offset].get(position).copied().unwrap_or(false) {
                         runtime_env.insert(key, (value, index));
@@ -294,7 +294,7 @@ impl Builder<'_> {
     }
 
     fn norm(&self, instruction: &Instruction, shell: &[String], stage: usize) -> Norm {
-        let words = |list: &[String]| list.iter().map(|w| self.word(w)).collect::<Vec<Word>>();
+        let words = |list: &[Str]| list.iter().map(|w| self.word(w)).collect::<Vec<Word>>();
         match (&instruction.kind, &instruction.args) {
             (InstructionKind::Run, args) => {
                 Norm::Run { flags: self.run_flags(instruction, stage), command: run_command(instruction, args, shell) }
@@ -308,14 +308,14 @@ impl Builder<'_> {
             (InstructionKind::Workdir, Arguments::Text(t)) => Norm::Workdir(self.word(t)),
             (InstructionKind::User, Arguments::Text(t)) => Norm::User(self.word(t)),
             (InstructionKind::Stopsignal, Arguments::Text(t)) => Norm::StopSignal(self.word(t)),
-            (InstructionKind::Maintainer, Arguments::Text(t)) => Norm::Maintainer(t.clone()),
+            (InstructionKind::Maintainer, Arguments::Text(t)) => Norm::Maintainer(t.to_string()),
             (InstructionKind::Expose, Arguments::Words(list)) => {
                 Norm::Expose(list.iter().map(|w| self.port(w)).collect())
             }
             (InstructionKind::Volume, Arguments::Words(list) | Arguments::Exec(list)) => Norm::Volume(words(list)),
             (InstructionKind::Cmd, args) => Norm::Cmd(argv(args, shell)),
             (InstructionKind::Entrypoint, args) => Norm::Entrypoint(argv(args, shell)),
-            (InstructionKind::Shell, Arguments::Exec(list)) => Norm::Shell(list.clone()),
+            (InstructionKind::Shell, Arguments::Exec(list)) => Norm::Shell(list.iter().map(Str::to_string).collect()),
             (InstructionKind::Healthcheck, Arguments::Healthcheck { kind, args }) => {
                 if kind.eq_ignore_ascii_case("none") {
                     Norm::Healthcheck(None)
@@ -327,7 +327,7 @@ impl Builder<'_> {
                             let value = f.value.as_deref().unwrap_or_default();
                             let number =
                                 if f.name == "retries" { value.parse::<i128>().ok() } else { go_duration(value).ok() };
-                            (f.name.clone(), number.unwrap_or(-1))
+                            (f.name.to_string(), number.unwrap_or(-1))
                         })
                         .collect();
                     Norm::Healthcheck(Some(Health { command: argv(args, shell), settings }))
@@ -345,7 +345,7 @@ impl Builder<'_> {
                 };
                 Norm::Onbuild(Box::new(inner))
             }
-            _ => Norm::Unreadable(instruction.original.clone()),
+            _ => Norm::Unreadable(instruction.original.to_string()),
         }
     }
 
@@ -362,7 +362,7 @@ impl Builder<'_> {
     fn run_flags(&self, instruction: &Instruction, stage: usize) -> RunFlags {
         let mut flags = RunFlags::default();
         for flag in &instruction.flags {
-            let value = flag.value.clone().unwrap_or_default();
+            let value = flag.value.as_deref().unwrap_or_default().to_string();
             match flag.name.as_str() {
                 "mount" => flags.mounts.push(self.mount(&value, stage)),
                 "network" => flags.network = Some(value),
@@ -440,9 +440,9 @@ impl Builder<'_> {
         out
     }
 
-    fn copy(&self, instruction: &Instruction, list: &[String]) -> Norm {
+    fn copy(&self, instruction: &Instruction, list: &[Str]) -> Norm {
         let Some((dest, sources)) = list.split_last() else {
-            return Norm::Unreadable(instruction.original.clone());
+            return Norm::Unreadable(instruction.original.to_string());
         };
         let mut heredocs = instruction.heredocs.iter();
         let mut copy = Copy {
@@ -470,7 +470,7 @@ impl Builder<'_> {
             }
         }
         for flag in &instruction.flags {
-            let value = flag.value.clone();
+            let value = flag.value.as_deref().map(str::to_string);
             let on = value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true"));
             match flag.name.as_str() {
                 "from" => {
@@ -522,8 +522,8 @@ fn heredoc_entry(heredoc: &Heredoc) -> (String, String, bool) {
 /// stage's shell.
 fn argv(args: &Arguments, shell: &[String]) -> Vec<String> {
     match args {
-        Arguments::Exec(words) => words.clone(),
-        Arguments::Shell(text) => shell.iter().cloned().chain(std::iter::once(text.clone())).collect(),
+        Arguments::Exec(words) => words.iter().map(Str::to_string).collect(),
+        Arguments::Shell(text) => shell.iter().cloned().chain(std::iter::once(text.to_string())).collect(),
         _ => Vec::new(),
     }
 }
@@ -534,12 +534,12 @@ fn run_command(instruction: &Instruction, args: &Arguments, shell: &[String]) ->
     match args {
         Arguments::Exec(words) => {
             if words.len() == shell.len() + 1 && words[..shell.len()] == *shell {
-                Command::Script(words[shell.len()].clone())
+                Command::Script(words[shell.len()].to_string())
             } else {
-                Command::Argv(words.clone())
+                Command::Argv(words.iter().map(Str::to_string).collect())
             }
         }
-        Arguments::Shell(text) if instruction.heredocs.is_empty() => Command::Script(text.clone()),
+        Arguments::Shell(text) if instruction.heredocs.is_empty() => Command::Script(text.to_string()),
         // No command: BuildKit joins the (no) words into an empty script for the shell.
         Arguments::Empty => Command::Script(String::new()),
         Arguments::Shell(text) => {
@@ -552,7 +552,7 @@ fn run_command(instruction: &Instruction, args: &Arguments, shell: &[String]) ->
                 }
                 return Command::Script(content);
             }
-            let mut script = text.clone();
+            let mut script = text.to_string();
             for heredoc in &instruction.heredocs {
                 script.push('\n');
                 script.push_str(&heredoc.content);

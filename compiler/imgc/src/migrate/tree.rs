@@ -82,8 +82,8 @@ pub fn list(items: Vec<Expr>, broken: bool) -> Expr {
     out
 }
 
-pub fn strings(items: &[String]) -> Expr {
-    list(items.iter().map(|item| string(item)).collect(), false)
+pub fn strings(items: &[impl AsRef<str>]) -> Expr {
+    list(items.iter().map(|item| string(item.as_ref())).collect(), false)
 }
 
 /// A call `module.function(args)`; an argument with a name is `name: value`.

@@ -76,7 +76,7 @@ impl Converter<'_> {
         Some(tree::statement(StatementKind::Label(Entries::Literal(entries))))
     }
 
-    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[String]) -> Option<Statement> {
+    pub(super) fn expose(&mut self, instruction: &Instruction, words: &[dockerfile::Str]) -> Option<Statement> {
         let mut ports = Vec::new();
         for text in words {
             let word = self.word(instruction, text)?;

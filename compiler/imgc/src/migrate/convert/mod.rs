@@ -101,7 +101,7 @@ impl<'d> Converter<'d> {
         self.global_args = globals
             .iter()
             .filter_map(|i| match &i.args {
-                Arguments::ArgDecls(decls) => Some(decls.iter().map(|d| d.name.clone()).collect::<Vec<_>>()),
+                Arguments::ArgDecls(decls) => Some(decls.iter().map(|d| d.name.to_string()).collect::<Vec<_>>()),
                 _ => None,
             })
             .flatten()

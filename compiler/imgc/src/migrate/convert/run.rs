@@ -163,7 +163,7 @@ impl Converter<'_> {
             return Some(Some(tree::string(&content)));
         }
         // The shell reads the here-documents itself: the command and the documents, as written.
-        let mut script = command.clone();
+        let mut script = command.to_string();
         for heredoc in &instruction.heredocs {
             script.push('\n');
             script.push_str(&heredoc.content);
