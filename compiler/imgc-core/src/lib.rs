@@ -106,8 +106,8 @@ impl Compilation {
     fn checked(&self, target: Target) -> Result<&ir::Program, Vec<Diagnostic>> {
         match &self.program {
             Some(program) if !self.has_errors() => {
-                emit::dockerfile::emit_parts(program, target)?;
-                Ok(program)
+                let errors = emit::dockerfile::target_errors(program, target);
+                if errors.is_empty() { Ok(program) } else { Err(errors) }
             }
             _ => Err(self.diagnostics.iter().filter(|d| d.is_error()).cloned().collect()),
         }

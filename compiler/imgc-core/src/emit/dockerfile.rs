@@ -93,6 +93,7 @@ pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diag
         errors: Vec::new(),
         in_trigger: false,
         build_env: Vec::new(),
+        commands: true,
     };
     let args = program.args.iter().map(|arg| arg_line(&arg.name, arg.default.as_ref())).collect();
     let stages = program.stages.iter().enumerate().map(|(index, stage)| emitter.stage(index, stage)).collect();
@@ -106,6 +107,24 @@ pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diag
         args,
         stages,
     })
+}
+
+/// The errors [`emit_parts`] would give for the program: which steps the target cannot build.
+/// The same walk, without writing the `RUN` commands (no error is found in a command's text).
+pub fn target_errors(program: &Program, target: Target) -> Vec<Diagnostic> {
+    let mut emitter = Emitter {
+        program,
+        target,
+        needs_buildkit: false,
+        errors: Vec::new(),
+        in_trigger: false,
+        build_env: Vec::new(),
+        commands: false,
+    };
+    for (index, stage) in program.stages.iter().enumerate() {
+        emitter.stage(index, stage);
+    }
+    emitter.errors
 }
 
 /// The Dockerfile text of one instruction as [`emit`] writes it, given the stage's shell at that
@@ -124,6 +143,7 @@ pub fn instruction_text(
         errors: Vec::new(),
         in_trigger: !std::ptr::eq(kind, &instruction.kind),
         build_env: Vec::new(),
+        commands: true,
     };
     emitter.instruction(instruction, kind, &mut shell.to_vec())
 }
@@ -137,6 +157,8 @@ struct Emitter<'p> {
     in_trigger: bool,
     /// The stage's `env build` assignments so far, in order: each later `RUN` exports them.
     build_env: Vec<(String, Text)>,
+    /// Write `RUN` commands; off for [`target_errors`], which needs only the checks.
+    commands: bool,
 }
 
 impl Emitter<'_> {
@@ -280,6 +302,9 @@ impl Emitter<'_> {
         }
         if let Command::Heredoc(_) = &run.command {
             self.buildkit_only(instruction, "a here-document");
+        }
+        if !self.commands {
+            return String::new();
         }
         let column = (!self.in_trigger).then_some(4);
         let command = if self.build_env.is_empty() || self.in_trigger {
@@ -691,6 +716,26 @@ mod tests {
         assert!(!fits_one_line("echo a\u{c}", Target::Classic));
         assert!(!fits_one_line("\u{a0}echo a", Target::Classic));
         assert!(fits_one_line("echo a\u{c}b", Target::Classic));
+    }
+
+    #[test]
+    fn target_errors_are_the_errors_the_emitter_gives() {
+        let programs = [
+            "image from \"debian:bookworm-slim\" {\n    run \"apt-get update\" cache \"/var/lib/apt/lists\"\n    copy \"a\" to \"/a\" chmod \"755\"\n    run heredoc(\"#!/bin/sh\\necho hi\\n\")\n}\n",
+            "image from \"oci:./base\" {\n    copy from \"docker-daemon:app\" \"/x\" to \"/x\"\n    onbuild {\n        run \"make\" network \"none\"\n    }\n}\n",
+            "image from \"debian:bookworm-slim\" {\n    copy heredoc(\"text\\n\") to \"/a b\"\n    run \"echo ok\"\n}\n",
+            "image from \"debian:bookworm-slim\" {\n    env build { A = \"1\" }\n    run \"echo $A\"\n}\n",
+        ];
+        let mut found = 0;
+        for source in programs {
+            let program = crate::optimize::test_support::program(source);
+            for target in [Target::Buildkit, Target::Classic] {
+                let errors = target_errors(&program, target);
+                assert_eq!(errors, emit_parts(&program, target).err().unwrap_or_default(), "{source}");
+                found += errors.len();
+            }
+        }
+        assert!(found >= 8, "the programs reach every kind of error: {found}");
     }
 
     #[test]

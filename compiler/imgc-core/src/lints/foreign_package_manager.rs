@@ -5,15 +5,20 @@
 //! an image. Steps of standard library functions are W0110's, which names the function to use.
 
 use super::base_family::{self, Family};
-use super::{at, commands, stdlib_family};
+use super::{at, commands, may_run_any, stdlib_family};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{InstructionKind, Program};
 use crate::source::SourceMap;
 
+/// Package managers of other distributions than Alpine's (none exists on busybox).
+const PACKAGE_MANAGERS: &[&str] = &["apt-get", "apt", "dpkg", "aptitude", "yum", "dnf", "microdnf"];
+/// shadow's user commands, which Alpine and busybox do not have.
+const USER_COMMANDS: &[&str] = &["groupadd", "useradd", "usermod", "groupmod", "userdel", "groupdel"];
+
 /// What to write instead of `command` on `family`, when the base does not have it.
 fn instead(family: Family, command: &str, shadow_installed: bool) -> Option<&'static str> {
-    let package = matches!(command, "apt-get" | "apt" | "dpkg" | "aptitude" | "yum" | "dnf" | "microdnf");
-    let users = matches!(command, "groupadd" | "useradd" | "usermod" | "groupmod" | "userdel" | "groupdel");
+    let package = PACKAGE_MANAGERS.contains(&command);
+    let users = USER_COMMANDS.contains(&command);
     match family {
         Family::Debian if command == "apk" => {
             Some("Debian and Ubuntu install packages with `apt-get` (`apt.install` from `std.apt`)")
@@ -32,11 +37,26 @@ fn instead(family: Family, command: &str, shadow_installed: bool) -> Option<&'st
     }
 }
 
+/// The commands this rule looks for on `family`: those [`instead`] names, and on Alpine `apk`,
+/// which may install `shadow`.
+fn looked_for(family: Family) -> Vec<&'static str> {
+    match family {
+        Family::Debian => vec!["apk"],
+        Family::Alpine => [PACKAGE_MANAGERS, USER_COMMANDS, &["apk"]].concat(),
+        Family::Busybox => [PACKAGE_MANAGERS, USER_COMMANDS].concat(),
+    }
+}
+
 pub(super) fn foreign_package_manager(program: &Program, stage: usize, sources: &SourceMap, out: &mut Vec<Diagnostic>) {
     let Some((family, reference)) = base_family::of_stage(program, stage) else { return };
+    let looked_for = looked_for(family);
     let mut shadow_installed = false;
     for instruction in &program.stages[stage].instructions {
         let InstructionKind::Run(run) = &instruction.kind else { continue };
+        // A run that runs none of them changes nothing here: it is not read.
+        if !may_run_any(run, &looked_for) {
+            continue;
+        }
         let from_stdlib = stdlib_family::function(instruction, sources).is_some();
         for command in commands(run) {
             let Some(name) = command.name() else { continue };
@@ -80,6 +100,12 @@ mod tests {
         assert_eq!(on("debian:bookworm-slim", "groupadd app"), 0);
         assert_eq!(on("debian:bookworm-slim", "apk add --no-cache curl"), 1);
         assert_eq!(on("python:3.12-slim", "apt-get update"), 0);
+        // Names quoted or escaped in parts are the same names.
+        assert_eq!(on("alpine:3.20", "a'pt-g'et install -y curl"), 1);
+        assert_eq!(on("alpine:3.20", "ap\\\"t-g\\\"et install -y curl"), 1);
+        assert_eq!(on("debian:bookworm-slim", "a\\\\pk add curl"), 1);
+        assert_eq!(on("debian:bookworm-slim", "echo apk; \\\"apk\\\" add curl"), 1);
+        assert_eq!(on("debian:bookworm-slim", "echo a p k"), 0);
         let through_a_stage = "stage base from \"alpine:3.20\" {\n    run \"true\"\n}\nimage from base {\n    run \"apt-get update\"\n}\n";
         assert!(codes(through_a_stage).contains(&"W0108"));
     }

@@ -95,6 +95,23 @@ pub(super) fn scripts(run: &Run) -> Vec<Script> {
     texts.into_iter().filter_map(|t| script::read(&shell::render(t)).ok()).collect()
 }
 
+/// Whether a command of `run` may be named one of `names`, found without reading the run: a
+/// command's name is a word with no expansion, whose letters are in the script as written with
+/// only quotes, backslashes and line continuations between them. So a name missing from the
+/// script with those characters left out is the name of none of its commands.
+pub(super) fn may_run_any(run: &Run, names: &[&str]) -> bool {
+    let texts = match &run.command {
+        Command::Exec(words) => words.iter().map(|w| w.display()).collect::<Vec<_>>(),
+        Command::Shell(text) => vec![shell::render(text)],
+        Command::Chain(texts) => texts.iter().map(shell::render).collect(),
+        Command::Heredoc(_) => return false,
+    };
+    texts.iter().any(|text| {
+        let letters: String = text.chars().filter(|c| !matches!(c, '\'' | '"' | '\\' | '\n')).collect();
+        names.iter().any(|name| letters.contains(name))
+    })
+}
+
 /// The simple commands of a run, exec form included; none when it cannot be read.
 pub(super) fn commands(run: &Run) -> Vec<SimpleCommand> {
     scripts(run).into_iter().flat_map(|s| s.commands).collect()
