@@ -8,6 +8,10 @@ use criterion::{Criterion, criterion_group};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "shared/generated_program.rs"]
+mod generated_program;
+use generated_program::generated_program;
+
 fn examples() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(&root)
@@ -18,37 +22,6 @@ fn examples() -> Vec<(String, PathBuf)> {
         .collect();
     found.sort();
     found
-}
-
-/// A realistic large program: helper functions, constants, and many stages of mixed steps,
-/// `lines` lines long.
-fn generated_program(lines: usize) -> String {
-    let mut out = String::from(
-        "import std.apt\nimport std.user\n\narg version: string = \"1.0.0\"\nlet http: port = 8080/tcp\n\n\
-         fn build_step(name: string, flags: list[string] = [\"-O2\"]) {\n    run \"make ${name} CFLAGS=${flags}\"\n    \
-         copy \"src/${name}/\" to \"/src/${name}/\"\n}\n\n",
-    );
-    let mut stage = 0;
-    while out.lines().count() + 30 < lines {
-        out.push_str(&format!("stage s{stage} from \"debian:bookworm-slim\" {{\n"));
-        out.push_str("    apt.install([\"gcc\", \"make\", \"libc6-dev\"])\n    workdir \"/src\"\n");
-        for step in 0..8 {
-            out.push_str(&format!(
-                "    # step {step}\n    run \"echo building {stage}-{step} ${{version}}\" cache \"/root/.cache\"\n"
-            ));
-            out.push_str(&format!("    build_step(\"part{step}\", flags: [\"-O2\", \"-g\"])\n"));
-            out.push_str(&format!("    env build {{ STEP_{step} = \"{step}\" }}\n"));
-        }
-        if stage > 0 {
-            out.push_str(&format!("    copy from s{} \"/src\" to \"/prev\"\n", stage - 1));
-        }
-        out.push_str("    label \"stage\" = \"x\"\n}\n\n");
-        stage += 1;
-    }
-    out.push_str(
-        "image from \"debian:bookworm-slim\" {\n    user.create(\"app\")\n    expose http\n    cmd [\"/app\"]\n}\n",
-    );
-    out
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,10 +1,10 @@
-//! Builds the owned syntax tree from pest pairs.
+//! Builds the owned syntax tree from the parse tree (`tree`), whichever parser made it.
 
 use super::Rule;
 use super::ast::*;
+use super::tree::{Pair, Pairs};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
-use pest::iterators::{Pair, Pairs};
 
 pub(super) struct Builder {
     file: FileId,
@@ -22,27 +22,26 @@ impl Builder {
         self.diagnostics
     }
 
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(self.file, s.start()..s.end())
+    fn span(&self, pair: &Pair<'_>) -> Span {
+        Span::new(self.file, pair.start()..pair.end())
     }
 
-    pub(super) fn module(&mut self, file: Pair<'_, Rule>) -> Module {
+    pub(super) fn module(&mut self, file: Pair<'_>) -> Module {
         let extra = super::module_extra(self.file, file.as_str());
         self.comments.clone_from(&extra.comments);
         let statements = self.statements(file.into_inner());
         Module { statements, extra }
     }
 
-    fn statements(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Statement> {
+    fn statements(&mut self, pairs: Pairs<'_>) -> Vec<Statement> {
         pairs.filter(|p| p.as_rule() != Rule::EOI).map(|p| self.statement(p)).collect()
     }
 
-    fn block(&mut self, pair: Pair<'_, Rule>) -> Vec<Statement> {
+    fn block(&mut self, pair: Pair<'_>) -> Vec<Statement> {
         self.statements(pair.into_inner())
     }
 
-    fn statement(&mut self, pair: Pair<'_, Rule>) -> Statement {
+    fn statement(&mut self, pair: Pair<'_>) -> Statement {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let end = u32::try_from(self.content_end(&pair)).unwrap_or(span.end);
@@ -136,7 +135,7 @@ impl Builder {
                 StatementKind::Run { command, clauses }
             }
             Rule::copy => {
-                let parts: Vec<Pair<'_, Rule>> = inner.collect();
+                let parts: Vec<Pair<'_>> = inner.collect();
                 let (from, rest) = match parts.as_slice() {
                     [from, list, dest, clauses] if list.as_rule() == Rule::expr_list => {
                         (Some(self.expr(from.clone())), (list.clone(), dest.clone(), clauses.clone()))
@@ -208,11 +207,11 @@ impl Builder {
         Statement { kind, span, end, braces, trivia: Vec::new() }
     }
 
-    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+    fn ident(&mut self, pair: Pair<'_>) -> Ident {
         Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
-    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> TypeExpr {
+    fn type_expr(&mut self, pair: Pair<'_>) -> TypeExpr {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let name = self.ident(next(&mut inner));
@@ -220,15 +219,15 @@ impl Builder {
         TypeExpr { name, param, span }
     }
 
-    fn expr_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Expr> {
+    fn expr_list(&mut self, pair: Pair<'_>) -> Vec<Expr> {
         pair.into_inner().map(|p| self.expr(p)).collect()
     }
 
-    fn entries(&mut self, pair: Pair<'_, Rule>) -> Vec<Entry> {
+    fn entries(&mut self, pair: Pair<'_>) -> Vec<Entry> {
         pair.into_inner().map(|p| self.entry(p)).collect()
     }
 
-    fn entry(&mut self, pair: Pair<'_, Rule>) -> Entry {
+    fn entry(&mut self, pair: Pair<'_>) -> Entry {
         let mut inner = pair.into_inner();
         let key_pair = next(&mut inner);
         let key_span = self.span(&key_pair);
@@ -241,7 +240,7 @@ impl Builder {
         Entry { key, key_span, value }
     }
 
-    fn clauses(&mut self, pair: Pair<'_, Rule>) -> Vec<Clause> {
+    fn clauses(&mut self, pair: Pair<'_>) -> Vec<Clause> {
         pair.into_inner()
             .map(|clause| {
                 let span = self.span(&clause);
@@ -269,7 +268,7 @@ impl Builder {
             .collect()
     }
 
-    fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+    fn expr(&mut self, pair: Pair<'_>) -> Expr {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => {
@@ -285,7 +284,7 @@ impl Builder {
         }
     }
 
-    fn term(&mut self, pair: Pair<'_, Rule>) -> Expr {
+    fn term(&mut self, pair: Pair<'_>) -> Expr {
         let mut inner = pair.into_inner();
         let first = next(&mut inner);
         if first.as_rule() == Rule::call {
@@ -302,11 +301,11 @@ impl Builder {
         expr
     }
 
-    fn call(&mut self, pair: Pair<'_, Rule>) -> Call {
+    fn call(&mut self, pair: Pair<'_>) -> Call {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let callee_pair = next(&mut inner);
-        let callee_start = callee_pair.as_span().start();
+        let callee_start = callee_pair.start();
         let mut offset = callee_start;
         let callee = callee_pair
             .as_str()
@@ -323,7 +322,7 @@ impl Builder {
         let args = arguments
             .into_inner()
             .map(|argument| {
-                let parts: Vec<Pair<'_, Rule>> = argument.into_inner().collect();
+                let parts: Vec<Pair<'_>> = argument.into_inner().collect();
                 match parts.as_slice() {
                     [name, value] => Argument { name: Some(self.ident(name.clone())), value: self.expr(value.clone()) },
                     [value] => Argument { name: None, value: self.expr(value.clone()) },
@@ -334,7 +333,7 @@ impl Builder {
         Call { callee, args, parens, span }
     }
 
-    fn primary(&mut self, pair: Pair<'_, Rule>) -> Expr {
+    fn primary(&mut self, pair: Pair<'_>) -> Expr {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
@@ -393,7 +392,7 @@ impl Builder {
         }
     }
 
-    fn string_parts(&mut self, pair: Pair<'_, Rule>) -> Vec<StrPart> {
+    fn string_parts(&mut self, pair: Pair<'_>) -> Vec<StrPart> {
         let mut parts: Vec<StrPart> = Vec::new();
         for part in pair.into_inner() {
             match part.as_rule() {
@@ -432,14 +431,14 @@ impl Builder {
     }
 
     /// `as "dev-envs"` or `as none` after a stage's base.
-    fn stage_alias(&mut self, pair: Pair<'_, Rule>) -> StageAlias {
+    fn stage_alias(&mut self, pair: Pair<'_>) -> StageAlias {
         let span = self.span(&pair);
         let name = pair.into_inner().find(|p| p.as_rule() == Rule::string).map(|p| self.plain_string(p));
         StageAlias { name, span }
     }
 
     /// A string that must not interpolate (import paths, keys).
-    fn plain_string(&mut self, pair: Pair<'_, Rule>) -> String {
+    fn plain_string(&mut self, pair: Pair<'_>) -> String {
         let span = self.span(&pair);
         let mut out = String::new();
         for part in self.string_parts(pair) {
@@ -460,11 +459,10 @@ impl Builder {
     /// repeated part (`expr`, `clauses`) takes in the spaces, comments and line continuations the
     /// grammar skipped looking for it. Read backwards from the pair's end over those (comments as
     /// the file's comment scan found them); every token ends in another character.
-    fn content_end(&self, pair: &Pair<'_, Rule>) -> usize {
-        let span = pair.as_span();
-        let text = span.get_input().as_bytes();
-        let mut at = span.end();
-        while at > span.start() {
+    fn content_end(&self, pair: &Pair<'_>) -> usize {
+        let text = pair.input().as_bytes();
+        let mut at = pair.end();
+        while at > pair.start() {
             match text[at - 1] {
                 b' ' | b'\t' | b'\r' | b'\n' | b'\\' => at -= 1,
                 _ => {
@@ -539,7 +537,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
     Some(total)
 }
 
-fn next<'i>(pairs: &mut Pairs<'i, Rule>) -> Pair<'i, Rule> {
+fn next<'i>(pairs: &mut Pairs<'i>) -> Pair<'i> {
     match pairs.next() {
         Some(pair) => pair,
         None => unreachable_shape(),

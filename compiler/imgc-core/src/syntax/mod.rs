@@ -1,12 +1,15 @@
 //! Parsing `.img` text into the syntax tree. The pest grammar stays behind [`parse`]: nothing
-//! outside this module sees a pest type.
+//! outside this module sees a pest type. A hand-written parser of the same grammar (`fast`) reads
+//! the file first; pest, the reference, runs when it declines and reports the syntax errors.
 
 pub mod ast;
 mod builder;
 pub mod comments;
 mod errors;
+mod fast;
 pub mod incremental;
 mod scan;
+mod tree;
 
 pub(crate) use builder::parse_duration;
 
@@ -28,20 +31,55 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>)
             .with_help("flatten the expression; no program needs this much nesting");
         return (None, vec![diagnostic]);
     }
-    let error = match ImgParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            return match pairs.next() {
-                Some(pair) => {
-                    let mut builder = builder::Builder::new(file);
-                    let module = builder.module(pair);
-                    (Some(module), builder.into_diagnostics())
+    let reference;
+    let tree = match fast::parse(text) {
+        Some(tree) => tree,
+        None => match ImgParser::parse(Rule::file, text) {
+            Ok(pairs) => {
+                reference = tree::from_pest(text, pairs);
+                match reference {
+                    Some(tree) => tree,
+                    None => return (None, vec![Diagnostic::error(Code::Syntax, "the file is too long")]),
                 }
-                None => (None, vec![Diagnostic::error(Code::Syntax, "empty parse")]),
-            };
-        }
-        Err(error) => error,
+            }
+            Err(error) => return (None, syntax_errors(file, text, error)),
+        },
     };
-    (None, syntax_errors(file, text, error))
+    match tree.root() {
+        Some(root) => {
+            let mut builder = builder::Builder::new(file);
+            let module = builder.module(root);
+            (Some(module), builder.into_diagnostics())
+        }
+        None => (None, vec![Diagnostic::error(Code::Syntax, "empty parse")]),
+    }
+}
+
+/// Where the hand-written parser and pest disagree on `text`, described; `None` when both reject
+/// it or both accept it with the same tree. For the differential tests and the fuzz target.
+#[doc(hidden)]
+pub fn fast_parser_disagreement(text: &str) -> Option<String> {
+    if too_deep(text).is_some() {
+        return None;
+    }
+    let fast = fast::parse(text);
+    let reference = ImgParser::parse(Rule::file, text).ok().map(|pairs| tree::from_pest(text, pairs));
+    match (fast, reference) {
+        (None, None) => None,
+        (Some(_), None) => Some("the fast parser accepts what pest rejects".to_string()),
+        (None, Some(_)) => Some("the fast parser rejects what pest accepts".to_string()),
+        (Some(fast), Some(reference)) if Some(&fast) == reference.as_ref() => None,
+        (Some(fast), Some(reference)) => {
+            let reference = reference.map(|tree| tree.nodes).unwrap_or_default();
+            let at = fast
+                .nodes
+                .iter()
+                .zip(&reference)
+                .position(|(a, b)| a != b)
+                .unwrap_or(reference.len().min(fast.nodes.len()));
+            Some(format!("the trees differ at node {at}: fast {:?}, pest {:?}", fast.nodes.get(at), reference.get(at)))
+        }
+    }
 }
 
 /// At most this many syntax errors are reported for one file.

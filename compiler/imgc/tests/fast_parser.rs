@@ -1,0 +1,222 @@
+//! The hand-written `.img` parser against pest's, the reference: on every `.img` file of the
+//! repository (examples, standard library, optimizer programs, the book's snippets, the front
+//! end's fuzz regressions, the compile bench's generated program) and on thousands of mutations
+//! of them, both accept or both reject, and when they accept their trees are the same.
+
+use imgc::syntax::fast_parser_disagreement;
+use std::path::{Path, PathBuf};
+
+#[path = "../benches/shared/generated_program.rs"]
+mod generated_program;
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn files_in(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| keep(p)).collect()).unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn is_img(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "img")
+}
+
+/// The body of every ```` ```img ```` block of a Markdown text.
+fn img_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut lines = markdown.lines();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if !trimmed.starts_with("```img") {
+            continue;
+        }
+        let mut body = String::new();
+        for line in lines.by_ref() {
+            if line.trim_start().starts_with("```") {
+                break;
+            }
+            body.push_str(line.get(indent.min(line.len() - line.trim_start().len())..).unwrap_or(line));
+            body.push('\n');
+        }
+        blocks.push(body);
+    }
+    blocks
+}
+
+/// Every `.img` text of the repository, named.
+fn corpus() -> Vec<(String, String)> {
+    let root = repository();
+    let mut paths = Vec::new();
+    for example in files_in(&root.join("examples"), |p| p.is_dir()) {
+        paths.push(example.join("app.img"));
+    }
+    paths.extend(files_in(&root.join("compiler/imgc-core/stdlib"), is_img));
+    paths.extend(files_in(&root.join("tests/optimizer-programs"), is_img));
+    paths.extend(files_in(&root.join("fuzz/regressions"), |p| {
+        p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("front_end-"))
+    }));
+    let mut texts: Vec<(String, String)> =
+        paths.iter().filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(p).ok()?))).collect();
+    let mut chapters = vec![root.join("book/src")];
+    while let Some(dir) = chapters.pop() {
+        for path in files_in(&dir, |_| true) {
+            if path.is_dir() {
+                chapters.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                let markdown = std::fs::read_to_string(&path).unwrap_or_default();
+                for (n, block) in img_blocks(&markdown).into_iter().enumerate() {
+                    texts.push((format!("{} block {n}", path.display()), block));
+                }
+            }
+        }
+    }
+    texts.push(("the generated program".to_string(), generated_program::generated_program(10_000)));
+    texts
+}
+
+/// A small deterministic random source (xorshift).
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Pieces inserted by the mutations: line breaks of every kind, comments, continuations,
+/// brackets, quotes, operators and the words that change what a line means.
+const PIECES: &[&str] = &[
+    "\n",
+    "\r",
+    "\r\n",
+    " ",
+    "\t",
+    "# note\n",
+    "#",
+    "\\\n",
+    "\\\r\n",
+    "\\",
+    ";",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"",
+    "${",
+    "${x}",
+    "+",
+    ".",
+    "=",
+    ":",
+    " cache \"/c\"",
+    "\n    cache \"/c\"",
+    " from ",
+    "none",
+    "to",
+    "as",
+    "x",
+    "_",
+    "1",
+    "8080/tcp",
+    "30s",
+    "true",
+    "scratch",
+    "f(",
+    "a.b(",
+    "run ",
+    "env build ",
+    "label ",
+    "é",
+];
+
+/// A variant of `text`: a deleted, duplicated or swapped range, or an inserted piece.
+fn mutate(text: &str, random: &mut Random) -> String {
+    let boundary = |random: &mut Random| {
+        let mut at = random.below(text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let (mut a, mut b) = (boundary(random), boundary(random));
+    if a > b {
+        std::mem::swap(&mut a, &mut b);
+    }
+    // Short ranges: one token or a few.
+    let mut short = (a + random.below(12)).min(b);
+    while !text.is_char_boundary(short) {
+        short -= 1;
+    }
+    match random.below(6) {
+        0 => format!("{}{}", &text[..a], &text[short..]),
+        1 => format!("{}{}{}", &text[..short], &text[a..short], &text[short..]),
+        2 => {
+            // Swap the words at two places.
+            let word = |at: usize| {
+                let len = text[at..].find(|c: char| !c.is_alphanumeric() && c != '_').unwrap_or(text.len() - at);
+                at..at + len
+            };
+            let (first, second) = (word(a), word(b));
+            if first.end > second.start {
+                return text.to_string();
+            }
+            format!(
+                "{}{}{}{}{}",
+                &text[..first.start],
+                &text[second.clone()],
+                &text[first.end..second.start],
+                &text[first],
+                &text[second.end..]
+            )
+        }
+        3 => format!("{}{}", &text[..a], &text[b..]),
+        _ => format!("{}{}{}", &text[..a], PIECES[random.below(PIECES.len())], &text[a..]),
+    }
+}
+
+#[test]
+fn the_fast_parser_agrees_with_pest_on_every_img_file_and_its_mutations() {
+    let corpus = corpus();
+    assert!(corpus.len() > 100, "found only {} texts", corpus.len());
+    let mut failures = Vec::new();
+    let mut random = Random(0x9e37_79b9_7f4a_7c15);
+    let mut checked = 0;
+    for (name, text) in &corpus {
+        if let Some(problem) = fast_parser_disagreement(text) {
+            failures.push(format!("{name}: {problem}"));
+        }
+        // The generated program is long: a few mutations of it, many of the others.
+        let variants = if text.len() > 100_000 { 3 } else { 40 };
+        for _ in 0..variants {
+            let mut variant = mutate(text, &mut random);
+            if random.below(3) == 0 {
+                variant = mutate(&variant, &mut random);
+            }
+            checked += 1;
+            if let Some(problem) = fast_parser_disagreement(&variant) {
+                failures.push(format!("{name}, mutated: {problem}\n{variant:?}"));
+            }
+        }
+    }
+    assert!(checked > 2000, "only {checked} variants");
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n\n")
+    );
+}
