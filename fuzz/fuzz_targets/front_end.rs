@@ -1,5 +1,5 @@
 //! Parse, check, optimize and emit arbitrary bytes: the compiler must answer with diagnostics, never
-//! panic.
+//! panic. The hand-written parser must give pest's answer and tree on every input.
 #![no_main]
 
 use imgc::modules::Loader;
@@ -16,6 +16,9 @@ impl Loader for NoFiles {
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Some(problem) = imgc::syntax::fast_parser_disagreement(text) {
+        panic!("the parsers disagree: {problem}");
+    }
     let compilation =
         imgc::compile_with_loader(Path::new("fuzz.img"), text.to_string(), &NoFiles, &imgc::Options::default());
     let _ = compilation.render(&compilation.diagnostics, false);
