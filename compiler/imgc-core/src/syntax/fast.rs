@@ -879,3 +879,36 @@ impl Parser<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{CLAUSE_KEYWORDS, KEYWORDS};
+    use crate::syntax::{ImgParser, Rule};
+    use pest::Parser as _;
+
+    /// Every word the grammar spells, and every first letter joined to a rest (the keyword
+    /// tries): the word lists here hold exactly the words pest's `keyword` and `clause_keyword`
+    /// rules match.
+    #[test]
+    fn the_keyword_lists_are_the_grammars() {
+        let grammar = include_str!("grammar.pest");
+        let quoted: Vec<&str> = grammar
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .collect();
+        let mut candidates: Vec<String> = quoted.iter().map(|s| s.to_string()).collect();
+        for first in quoted.iter().filter(|s| s.len() == 1) {
+            candidates.extend(quoted.iter().map(|rest| format!("{first}{rest}")));
+        }
+        assert!(candidates.len() > 1000);
+        for word in &candidates {
+            for (rule, list) in [(Rule::keyword, KEYWORDS), (Rule::clause_keyword, CLAUSE_KEYWORDS)] {
+                let pest_matches =
+                    ImgParser::parse(rule, word).is_ok_and(|mut p| p.next().is_some_and(|p| p.as_str() == word));
+                assert_eq!(pest_matches, list.contains(&word.as_bytes()), "{rule:?} on `{word}`");
+            }
+        }
+    }
+}

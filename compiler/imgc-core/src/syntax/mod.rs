@@ -31,17 +31,15 @@ pub fn parse(file: FileId, text: &str) -> (Option<ast::Module>, Vec<Diagnostic>)
             .with_help("flatten the expression; no program needs this much nesting");
         return (None, vec![diagnostic]);
     }
-    let reference;
+    // The fast parser accepts exactly what pest accepts, with the same tree; pest runs when it
+    // declines, to report the errors (or, on a text too long for it, to parse).
     let tree = match fast::parse(text) {
         Some(tree) => tree,
         None => match ImgParser::parse(Rule::file, text) {
-            Ok(pairs) => {
-                reference = tree::from_pest(text, pairs);
-                match reference {
-                    Some(tree) => tree,
-                    None => return (None, vec![Diagnostic::error(Code::Syntax, "the file is too long")]),
-                }
-            }
+            Ok(pairs) => match tree::from_pest(text, pairs) {
+                Some(tree) => tree,
+                None => return (None, vec![Diagnostic::error(Code::Syntax, "the file is too long")]),
+            },
             Err(error) => return (None, syntax_errors(file, text, error)),
         },
     };

@@ -138,7 +138,7 @@ mod tests {
         let children: Vec<Rule> = root.clone().into_inner().map(|p| p.as_rule()).collect();
         assert_eq!(children, [Rule::run, Rule::EOI]);
         let run = root.clone().into_inner().next().expect("run");
-        let parts: Vec<(Rule, &str)> = run.into_inner().map(|p| (p.as_rule(), p.as_str())).collect();
+        let parts: Vec<(Rule, &str)> = run.clone().into_inner().map(|p| (p.as_rule(), p.as_str())).collect();
         assert_eq!(parts, [(Rule::expr, "\"abc\""), (Rule::clauses, "")]);
         assert_eq!(run.input(), tree.text);
     }
