@@ -44,20 +44,29 @@ pub fn break_lines(script: &str, first_column: usize) -> String {
         let piece = trim_blanks(&script[start..end]);
         // `; ;` must not become `;;`.
         let gap = if ends_with == ";" && piece.ends_with(';') { " " } else { "" };
-        lines.push(format!("{lead}{piece}{gap}{ends_with}"));
+        lines.push(led(lead, &format!("{piece}{gap}{ends_with}")));
         start = next_start;
         lead = next_lead;
     }
-    lines.push(format!("{lead}{}", trim_blanks(&script[start..])));
+    lines.push(led(lead, trim_blanks(&script[start..])));
     let mut out = String::new();
     for (index, line) in lines.iter().enumerate() {
-        let (column, text) = if index == 0 { (first_column, line.clone()) } else { (4, with_operator_space(line)) };
         if index > 0 {
             out.push_str(" \\\n    ");
         }
-        out.push_str(&break_words(&text, column));
+        out.push_str(&break_words(line, if index == 0 { first_column } else { 4 }));
     }
     out
+}
+
+/// A line led by the operator `lead` (none on the first line), a blank after it: `&& cmd`, and
+/// `| |` where a pipe leads a piece that starts with one (never `||`).
+fn led(lead: &str, piece: &str) -> String {
+    match (lead, piece) {
+        ("", _) => piece.to_string(),
+        (_, "") => lead.to_string(),
+        _ => format!("{lead} {piece}"),
+    }
 }
 
 /// A piece between breaks without the blanks around it, but with a blank a backslash escapes:
@@ -67,16 +76,6 @@ fn trim_blanks(piece: &str) -> &str {
     let trimmed = piece.trim_end_matches(' ');
     let backslashes = trimmed.len() - trimmed.trim_end_matches('\\').len();
     if backslashes % 2 == 1 { &piece[..trimmed.len() + 1] } else { trimmed }
-}
-
-/// `&&cmd` as `&& cmd`.
-fn with_operator_space(line: &str) -> String {
-    for op in ["&&", "||", "|"] {
-        if let Some(rest) = line.strip_prefix(op) {
-            return format!("{op} {}", rest.trim_start_matches(' '));
-        }
-    }
-    line.to_string()
 }
 
 /// A command still longer than the width, broken between words: greedily, eight spaces in.
@@ -118,8 +117,10 @@ fn list_breaks(script: &str) -> Vec<Break> {
     let mut breaks = Vec::new();
     for (index, (token, span)) in lexed.tokens.iter().zip(&lexed.spans).enumerate() {
         let Token::Operator(operator) = token else { continue };
-        // An operator with nothing before it ends no line.
-        if script[..span.start].trim_matches(' ').is_empty() {
+        // An operator with nothing before it ends no line, and one with nothing after it starts
+        // none: a script ending in `;` broken there would end the instruction with a line
+        // continuation, which joins the Dockerfile's next line to the command.
+        if script[..span.start].trim_matches(' ').is_empty() || script[span.end..].trim_matches(' ').is_empty() {
             continue;
         }
         // bash's `|&` stays whole.
@@ -239,8 +240,22 @@ mod tests {
             let broken = break_lines(&script, 4);
             let joined = broken.replace(" \\\n        ", " ").replace(" \\\n    ", " ");
             assert_eq!(tokens(&joined), Some(expected), "{script:?}\n{broken}");
+            // The instruction ends where the script does: not with a continuation that would join
+            // the Dockerfile's next line to the command.
+            let ends_continued = |text: &str| text.trim_end_matches([' ', '\n']).ends_with('\\');
+            assert_eq!(ends_continued(&broken), ends_continued(&script), "{script:?}\n{broken}");
         }
         assert!(read > 300, "only {read} scripts lexed");
+    }
+
+    #[test]
+    fn a_script_ending_in_a_semicolon_ends_on_its_last_command() {
+        let long = "x".repeat(100);
+        for script in [format!("echo {long} && rm -rf /tmp/a;"), format!("echo {long} && rm -rf /tmp/a;   ")] {
+            let broken = break_lines(&script, 4);
+            assert_eq!(broken.lines().count(), 2, "{broken}");
+            assert!(broken.trim_end().ends_with(';'), "{broken}");
+        }
     }
 
     #[test]
