@@ -1,25 +1,18 @@
 //! W0101: `apt-get update` in another step than the `apt-get install` that needs it.
 
-use super::{at, commands, is_apt};
+use super::stage_runs::{RunRead, StageRuns};
+use super::{at, is_apt};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Instruction, InstructionKind, Stage};
-use crate::shell::script::SimpleCommand;
+use crate::ir::Instruction;
 
-pub(super) fn apt_update_alone(stage: &Stage, out: &mut Vec<Diagnostic>) {
-    let runs: Vec<(&Instruction, Vec<SimpleCommand>)> = stage
-        .instructions
-        .iter()
-        .filter_map(|i| match &i.kind {
-            InstructionKind::Run(run) => Some((i, commands(run))),
-            _ => None,
-        })
-        .collect();
-    for (position, (instruction, commands)) in runs.iter().enumerate() {
-        let updates = commands.iter().any(|c| is_apt(c, "update"));
-        if !updates || commands.iter().any(|c| is_apt(c, "install")) {
+pub(super) fn apt_update_alone(stage: &StageRuns, out: &mut Vec<Diagnostic>) {
+    let runs: Vec<(&Instruction, &RunRead)> = stage.runs().collect();
+    for (position, (instruction, read)) in runs.iter().enumerate() {
+        let updates = read.commands().any(|c| is_apt(c, "update"));
+        if !updates || read.commands().any(|c| is_apt(c, "install")) {
             continue;
         }
-        let Some((install, _)) = runs[position + 1..].iter().find(|(_, c)| c.iter().any(|c| is_apt(c, "install")))
+        let Some((install, _)) = runs[position + 1..].iter().find(|(_, r)| r.commands().any(|c| is_apt(c, "install")))
         else {
             continue;
         };

@@ -5,9 +5,10 @@
 //! an image. Steps of standard library functions are W0110's, which names the function to use.
 
 use super::base_family::{self, Family};
-use super::{at, commands, may_run_any, stdlib_family};
+use super::stage_runs::StageRuns;
+use super::{at, stdlib_family};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{InstructionKind, Program};
+use crate::ir::Program;
 use crate::source::SourceMap;
 
 /// Package managers of other distributions than Alpine's (none exists on busybox).
@@ -47,18 +48,23 @@ fn looked_for(family: Family) -> Vec<&'static str> {
     }
 }
 
-pub(super) fn foreign_package_manager(program: &Program, stage: usize, sources: &SourceMap, out: &mut Vec<Diagnostic>) {
+pub(super) fn foreign_package_manager(
+    program: &Program,
+    stage: usize,
+    runs: &StageRuns,
+    sources: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some((family, reference)) = base_family::of_stage(program, stage) else { return };
     let looked_for = looked_for(family);
     let mut shadow_installed = false;
-    for instruction in &program.stages[stage].instructions {
-        let InstructionKind::Run(run) = &instruction.kind else { continue };
+    for (instruction, read) in runs.runs() {
         // A run that runs none of them changes nothing here: it is not read.
-        if !may_run_any(run, &looked_for) {
+        if !read.may_run_any(&looked_for) {
             continue;
         }
         let from_stdlib = stdlib_family::function(instruction, sources).is_some();
-        for command in commands(run) {
+        for command in read.commands() {
             let Some(name) = command.name() else { continue };
             if name == "apk" && command.arguments().flatten().any(|a| a == "shadow") {
                 shadow_installed = true;

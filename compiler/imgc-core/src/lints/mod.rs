@@ -15,15 +15,16 @@ mod foreign_package_manager;
 mod package_cache;
 mod root_at_end;
 mod secret_value;
+mod stage_runs;
 mod stdlib_family;
 mod undeclared_platform_arg;
 mod volume_writes;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Command, Instruction, InstructionKind, MountKind, Program, Run, Text};
-use crate::shell;
-use crate::shell::script::{self, Script, SimpleCommand};
+use crate::ir::{Instruction, InstructionKind, MountKind, Program, Run};
+use crate::shell::script::SimpleCommand;
 use crate::source::SourceMap;
+use stage_runs::{RunRead, StageRuns};
 
 /// Every warning for the program as written, and `emitted`, the same after the optimizer's
 /// default passes.
@@ -37,20 +38,20 @@ pub fn lint(program: &Program, emitted: &Program, sources: &SourceMap) -> Vec<Di
         for instruction in &stage.instructions {
             step(instruction, &mut out);
         }
-        volume_writes::volume_writes(program, index, &mut out);
-        foreign_package_manager::foreign_package_manager(program, index, sources, &mut out);
-        stdlib_family::stdlib_family(program, index, sources, &mut out);
-        undeclared_platform_arg::undeclared_platform_arg(stage, &mut out);
+        let runs = StageRuns::new(stage);
+        volume_writes::volume_writes(program, index, &runs, &mut out);
+        foreign_package_manager::foreign_package_manager(program, index, &runs, sources, &mut out);
+        stdlib_family::stdlib_family(program, index, &runs, sources, &mut out);
+        undeclared_platform_arg::undeclared_platform_arg(&runs, &mut out);
         if index == program.target {
             root_at_end::root_at_end(stage, &mut out);
         }
     }
     for (index, stage) in emitted.stages.iter().enumerate() {
-        apt_update_alone::apt_update_alone(stage, &mut out);
-        for instruction in &stage.instructions {
-            if let InstructionKind::Run(run) = &instruction.kind {
-                package_cache::package_cache(emitted, index, instruction, run, &mut out);
-            }
+        let runs = StageRuns::new(stage);
+        apt_update_alone::apt_update_alone(&runs, &mut out);
+        for (instruction, read) in runs.runs() {
+            package_cache::package_cache(emitted, index, instruction, read, &mut out);
         }
     }
     out
@@ -80,43 +81,6 @@ pub(super) fn at(code: Code, instruction: &Instruction, message: String, label: 
     diagnostic
 }
 
-/// A run read by the shell layer, exec form as its words quoted; a here-document is a script of
-/// its own interpreter, not read.
-pub(super) fn scripts(run: &Run) -> Vec<Script> {
-    let texts = match &run.command {
-        Command::Exec(words) => {
-            let words = words.iter().map(|w| shell::render(&Text::value(w.display()))).collect::<Vec<_>>();
-            return script::read(&words.join(" ")).into_iter().collect();
-        }
-        Command::Shell(text) => vec![text],
-        Command::Chain(texts) => texts.iter().collect(),
-        Command::Heredoc(_) => return Vec::new(),
-    };
-    texts.into_iter().filter_map(|t| script::read(&shell::render(t)).ok()).collect()
-}
-
-/// Whether a command of `run` may be named one of `names`, found without reading the run: a
-/// command's name is a word with no expansion, whose letters are in the script as written with
-/// only quotes, backslashes and line continuations between them. So a name missing from the
-/// script with those characters left out is the name of none of its commands.
-pub(super) fn may_run_any(run: &Run, names: &[&str]) -> bool {
-    let texts = match &run.command {
-        Command::Exec(words) => words.iter().map(|w| w.display()).collect::<Vec<_>>(),
-        Command::Shell(text) => vec![shell::render(text)],
-        Command::Chain(texts) => texts.iter().map(shell::render).collect(),
-        Command::Heredoc(_) => return false,
-    };
-    texts.iter().any(|text| {
-        let letters: String = text.chars().filter(|c| !matches!(c, '\'' | '"' | '\\' | '\n')).collect();
-        names.iter().any(|name| letters.contains(name))
-    })
-}
-
-/// The simple commands of a run, exec form included; none when it cannot be read.
-pub(super) fn commands(run: &Run) -> Vec<SimpleCommand> {
-    scripts(run).into_iter().flat_map(|s| s.commands).collect()
-}
-
 /// The first argument that is not an option.
 pub(super) fn subcommand(command: &SimpleCommand) -> Option<&str> {
     command.arguments().flatten().find(|a| !a.starts_with('-'))
@@ -133,8 +97,8 @@ pub(super) fn has_cache_mount(run: &Run, target: &str) -> bool {
     })
 }
 
-pub(super) fn mentions(commands: &[SimpleCommand], name: &str, argument_prefix: &str) -> bool {
-    commands.iter().any(|c| c.name() == Some(name) && c.words.iter().any(|w| w.text.starts_with(argument_prefix)))
+fn mentions(read: &RunRead, name: &str, argument_prefix: &str) -> bool {
+    read.commands().any(|c| c.name() == Some(name) && c.words.iter().any(|w| w.text.starts_with(argument_prefix)))
 }
 
 #[cfg(test)]

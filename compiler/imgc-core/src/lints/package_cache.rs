@@ -2,22 +2,23 @@
 //! the optimizer writes, and on the environment the step runs in (`PIP_NO_CACHE_DIR`), which
 //! includes the runtime `env` of the stages it is built `from`.
 
-use super::{at, commands, has_cache_mount, is_apt, mentions, subcommand};
+use super::stage_runs::RunRead;
+use super::{at, has_cache_mount, is_apt, mentions, subcommand};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Base, EnvScope, Instruction, InstructionKind, Program, Run, Text};
+use crate::ir::{Base, EnvScope, Instruction, InstructionKind, Program, Text};
 use crate::shell::script::SimpleCommand;
 
 pub(super) fn package_cache(
     program: &Program,
     stage: usize,
     instruction: &Instruction,
-    run: &Run,
+    read: &RunRead,
     out: &mut Vec<Diagnostic>,
 ) {
-    let commands = commands(run);
-    let any = |f: &dyn Fn(&SimpleCommand) -> bool| commands.iter().any(f);
+    let run = read.run;
+    let any = |f: &dyn Fn(&SimpleCommand) -> bool| read.commands().any(f);
     let left = if any(&|c| is_apt(c, "update"))
-        && !mentions(&commands, "rm", "/var/lib/apt/lists")
+        && !mentions(read, "rm", "/var/lib/apt/lists")
         && !has_cache_mount(run, "/var/lib/apt")
     {
         Some((
@@ -35,7 +36,7 @@ pub(super) fn package_cache(
         pip && c.arguments().flatten().any(|a| a == "install")
             && !c.arguments().flatten().any(|a| a == "--no-cache-dir")
     }) && !has_cache_mount(run, "/root/.cache")
-        && !env_turns_on(program, stage, instruction, "PIP_NO_CACHE_DIR")
+        && !env_turns_on(program, stage, instruction, read, "PIP_NO_CACHE_DIR")
     {
         Some((
             "pip's download cache",
@@ -44,7 +45,7 @@ pub(super) fn package_cache(
     } else if any(&|c| c.name() == Some("npm") && matches!(subcommand(c), Some("install" | "i" | "ci" | "add")))
         && !any(&|c| c.name() == Some("npm") && subcommand(c) == Some("cache"))
         && !has_cache_mount(run, "/root/.npm")
-        && !env_turns_on(program, stage, instruction, "NPM_CONFIG_CACHE")
+        && !env_turns_on(program, stage, instruction, read, "NPM_CONFIG_CACHE")
     {
         Some((
             "npm's download cache (`~/.npm`)",
@@ -73,10 +74,10 @@ pub(super) fn package_cache(
 }
 
 /// Whether `name` is set to a true value (not empty, `0`, `false`, `no` or `off`) in the
-/// environment `instruction` runs in: by the command itself (`NAME=1 pip …`), by an `env both` or
+/// environment `instruction` (its run `read`) runs in: by the command itself (`NAME=1 pip …`), by an `env both` or
 /// `env build` before it in its stage, or by any `env` of a stage it is built `from` (that stage's
 /// runtime env is in the image it starts from).
-fn env_turns_on(program: &Program, stage: usize, instruction: &Instruction, name: &str) -> bool {
+fn env_turns_on(program: &Program, stage: usize, instruction: &Instruction, read: &RunRead, name: &str) -> bool {
     let on = |value: &Text| {
         value
             .as_literal()
@@ -88,15 +89,13 @@ fn env_turns_on(program: &Program, stage: usize, instruction: &Instruction, name
         }
         _ => None,
     };
-    if let InstructionKind::Run(run) = &instruction.kind {
-        let prefix = format!("{name}=");
-        let assigned = commands(run).iter().any(|c| {
-            c.assignments.iter().any(|a| a.text.starts_with(&prefix))
-                || (c.name() == Some("export") && c.arguments().flatten().any(|a| a.starts_with(&prefix)))
-        });
-        if assigned {
-            return true;
-        }
+    let prefix = format!("{name}=");
+    let assigned = read.commands().any(|c| {
+        c.assignments.iter().any(|a| a.text.starts_with(&prefix))
+            || (c.name() == Some("export") && c.arguments().flatten().any(|a| a.starts_with(&prefix)))
+    });
+    if assigned {
+        return true;
     }
     let Some(current) = program.stages.get(stage) else { return false };
     let position = current.instructions.iter().position(|i| std::ptr::eq(i, instruction)).unwrap_or(0);

@@ -6,9 +6,9 @@
 //! Reported at the call, with the function to call instead.
 
 use super::base_family::{self, Family};
-use super::commands;
+use super::stage_runs::StageRuns;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Instruction, InstructionKind, Program};
+use crate::ir::{Instruction, Program};
 use crate::source::SourceMap;
 use crate::stdlib;
 
@@ -56,15 +56,20 @@ fn instead(module: &str, function: &str, family: Family) -> &'static str {
     }
 }
 
-pub(super) fn stdlib_family(program: &Program, stage: usize, sources: &SourceMap, out: &mut Vec<Diagnostic>) {
+pub(super) fn stdlib_family(
+    program: &Program,
+    stage: usize,
+    runs: &StageRuns,
+    sources: &SourceMap,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some((family, reference)) = base_family::of_stage(program, stage) else { return };
     let mut shadow_installed = false;
     let mut reported = Vec::new();
-    for instruction in &program.stages[stage].instructions {
-        let InstructionKind::Run(run) = &instruction.kind else { continue };
+    for (instruction, read) in runs.runs() {
         // Only an Alpine stage can install `shadow` for `user.create`: other stages' steps are not read.
         if family == Family::Alpine
-            && commands(run).iter().any(|c| c.name() == Some("apk") && c.arguments().flatten().any(|a| a == "shadow"))
+            && read.commands().any(|c| c.name() == Some("apk") && c.arguments().flatten().any(|a| a == "shadow"))
         {
             shadow_installed = true;
         }

@@ -4,36 +4,31 @@
 //! imgc; a shell read keeps the Dockerfile's meaning, which is what migrate relies on, so it is
 //! only warned about.
 
+use super::stage_runs::StageRuns;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Command, Instruction, InstructionKind, Stage};
+use crate::ir::{Instruction, InstructionKind};
 use crate::literals::AUTOMATIC_ARGS;
 use crate::shell;
 
-pub(super) fn undeclared_platform_arg(stage: &Stage, out: &mut Vec<Diagnostic>) {
+pub(super) fn undeclared_platform_arg(runs: &StageRuns, out: &mut Vec<Diagnostic>) {
     let mut declared: Vec<&str> = Vec::new();
-    for instruction in &stage.instructions {
-        match &instruction.kind {
-            InstructionKind::Arg(def) => declared.push(&def.name),
-            InstructionKind::Run(run) => {
-                let texts = match &run.command {
-                    Command::Shell(text) => vec![text],
-                    Command::Chain(texts) => texts.iter().collect(),
-                    Command::Exec(_) | Command::Heredoc(_) => continue,
-                };
-                let read = texts
-                    .into_iter()
-                    .map(shell::render)
-                    // A script that names no platform argument reads none: it is not lexed. (A line
-                    // continuation could split a name, so a script with one is.)
-                    .filter(|script| script.contains("\\\n") || AUTOMATIC_ARGS.iter().any(|name| script.contains(name)))
-                    .filter_map(|script| shell::lexer::lex(&script).ok())
-                    .flat_map(|lexed| lexed.parameters)
-                    .find(|name| AUTOMATIC_ARGS.contains(&name.as_str()) && !declared.contains(&name.as_str()));
-                if let Some(name) = read {
-                    out.push(warning(instruction, &name));
-                }
-            }
-            _ => {}
+    for (instruction, read) in runs.steps() {
+        if let InstructionKind::Arg(def) = &instruction.kind {
+            declared.push(&def.name);
+        }
+        // Only a run reads variables; its exec form and here-documents have no shell text.
+        let Some(read) = read else { continue };
+        let read = read
+            .shell_texts()
+            .iter()
+            // A script that names no platform argument reads none: it is not lexed. (A line
+            // continuation could split a name, so a script with one is.)
+            .filter(|script| script.contains("\\\n") || AUTOMATIC_ARGS.iter().any(|name| script.contains(name)))
+            .filter_map(|script| shell::lexer::lex(script).ok())
+            .flat_map(|lexed| lexed.parameters)
+            .find(|name| AUTOMATIC_ARGS.contains(&name.as_str()) && !declared.contains(&name.as_str()));
+        if let Some(name) = read {
+            out.push(warning(instruction, &name));
         }
     }
 }

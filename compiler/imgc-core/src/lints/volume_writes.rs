@@ -2,12 +2,13 @@
 //! in a stage it is built `from` (a workdir on the volume itself, or a step that only reads it, is
 //! fine).
 
-use super::{at, scripts};
+use super::at;
+use super::stage_runs::StageRuns;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Instruction, InstructionKind, Program};
 use crate::shell::volumes;
 
-pub(super) fn volume_writes(program: &Program, index: usize, out: &mut Vec<Diagnostic>) {
+pub(super) fn volume_writes(program: &Program, index: usize, runs: &StageRuns, out: &mut Vec<Diagnostic>) {
     let mut volumes: Vec<(String, &Instruction)> = Vec::new();
     for instruction in program.base_volumes(index) {
         if let InstructionKind::Volume(paths) = &instruction.kind {
@@ -16,7 +17,7 @@ pub(super) fn volume_writes(program: &Program, index: usize, out: &mut Vec<Diagn
             );
         }
     }
-    for instruction in &program.stages[index].instructions {
+    for (instruction, read) in runs.steps() {
         // Nothing can be written under a volume before one is declared: no step is read then.
         if volumes.is_empty() && !matches!(instruction.kind, InstructionKind::Volume(_)) {
             continue;
@@ -38,7 +39,9 @@ pub(super) fn volume_writes(program: &Program, index: usize, out: &mut Vec<Diagn
                 .filter(|p| !volumes.iter().any(|(v, _)| p.trim_end_matches('/') == v))
                 .into_iter()
                 .collect(),
-            InstructionKind::Run(run) => scripts(run).iter().flat_map(volumes::surely_written).collect(),
+            InstructionKind::Run(_) => {
+                read.map_or(&[][..], |r| r.scripts()).iter().flat_map(volumes::surely_written).collect()
+            }
             _ => continue,
         };
         let hit = volumes.iter().find(|(volume, _)| written.iter().any(|w| volumes::is_under(w, volume)));

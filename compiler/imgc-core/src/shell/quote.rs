@@ -102,8 +102,15 @@ pub fn unquotable(text: &Text) -> Option<Unquotable> {
 }
 
 fn rendered(text: &Text) -> Rendered {
+    let written: usize = text
+        .0
+        .iter()
+        .map(|part| match part {
+            TextPart::Code(s) | TextPart::Value(s) | TextPart::Arg(s) => s.len(),
+        })
+        .sum();
     let mut r = Renderer {
-        out: String::new(),
+        out: String::with_capacity(written + written / 8 + 8),
         stack: vec![Context::Bare { depth: 0 }],
         pending: Vec::new(),
         plain_word: Some(0),
@@ -174,11 +181,10 @@ impl Renderer {
     }
 
     fn code(&mut self, code: &str) {
-        let chars: Vec<char> = code.chars().collect();
+        let mut chars: Vec<char> = Vec::with_capacity(code.len());
+        chars.extend(code.chars());
         let mut i = 0;
         while i < chars.len() {
-            let c = chars[i];
-            let next = chars.get(i + 1).copied();
             // A here-document's context owns its delimiter: it is read in its arm, not copied for
             // every character.
             let top = match self.stack.last() {
@@ -188,6 +194,15 @@ impl Renderer {
                 Some(context) => context.clone(),
                 None => Context::Bare { depth: 0 },
             };
+            // Characters that change nothing where they stand are copied as one run.
+            let copied = chars[i..].iter().take_while(|c| only_copied(&top, **c)).count();
+            if copied > 0 {
+                self.out.extend(&chars[i..i + copied]);
+                i += copied;
+                continue;
+            }
+            let c = chars[i];
+            let next = chars.get(i + 1).copied();
             match top {
                 Context::Bare { depth } => {
                     let plain = is_plain(c);
@@ -510,6 +525,21 @@ impl Renderer {
             }
         };
         self.push_through_backticks(rendered);
+    }
+}
+
+/// Whether the character `c` of code, in `context`, is only copied: it neither opens nor closes
+/// a context and ends no word. (In a here-document's body each character is also kept for its
+/// line: none is only copied.)
+fn only_copied(context: &Context, c: char) -> bool {
+    match context {
+        Context::Bare { .. } => is_plain(c),
+        Context::Double => !matches!(c, '\\' | '"' | '`' | '$'),
+        Context::Single => c != '\'',
+        Context::Backtick => !matches!(c, '\\' | '`' | '\'' | '"'),
+        Context::Param { .. } => !matches!(c, '{' | '}'),
+        Context::Comment => c != '\n',
+        Context::Heredoc { .. } => false,
     }
 }
 
