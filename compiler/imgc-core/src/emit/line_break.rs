@@ -90,7 +90,9 @@ fn break_words(line: &str, first_column: usize) -> String {
     let mut last_fit: Option<usize> = None;
     let blanks = line
         .char_indices()
-        .filter(|&(i, c)| c == ' ' && i > 0 && !line[..i].ends_with(' ') && at_top_level(&line[..i]))
+        .filter(|&(i, c)| {
+            c == ' ' && i > 0 && !line[..i].ends_with(' ') && starts_no_comment(&line[i..]) && at_top_level(&line[..i])
+        })
         .map(|(i, _)| i);
     // Each blank, then the end of the line: when the text up to it does not fit (with room for
     // ` \`), the line ends at the blank before.
@@ -117,6 +119,9 @@ fn list_breaks(script: &str) -> Vec<Break> {
     let mut breaks = Vec::new();
     for (index, (token, span)) in lexed.tokens.iter().zip(&lexed.spans).enumerate() {
         let Token::Operator(operator) = token else { continue };
+        if *operator == Operator::Semicolon && !starts_no_comment(&script[span.end..]) {
+            continue;
+        }
         // An operator with nothing before it ends no line, and one with nothing after it starts
         // none: a script ending in `;` broken there would end the instruction with a line
         // continuation, which joins the Dockerfile's next line to the command.
@@ -134,6 +139,13 @@ fn list_breaks(script: &str) -> Vec<Break> {
         }
     }
     breaks
+}
+
+/// Whether `rest`, starting a continuation line, leaves the line something other than a comment:
+/// the Dockerfile parser drops a continuation line whose first character after white space (by
+/// Unicode's definition, so a form feed too, which the shell reads as part of a word) is `#`.
+fn starts_no_comment(rest: &str) -> bool {
+    !rest.trim_start_matches(char::is_whitespace).starts_with('#')
 }
 
 /// Whether the text after `prefix` is read at the top level: outside quotes, expansions and
@@ -222,7 +234,7 @@ mod tests {
     fn breaks_keep_the_tokens_of_any_script() {
         let pieces = [
             "|", "||", "&", "&&", ";", "\\", "\\|", "'", "\"", "$", "${a}", "$(b)", "{", "}", "<", ">", ">|", "2>&1",
-            "|&", "\\ ", " ", "  ", "word", "x",
+            "|&", "\\ ", " ", "  ", "word", "x", "\u{c}#",
         ];
         let tokens = |text: &str| lex(text).map(|lexed| lexed.tokens).ok();
         let mut state = 0x2545_f491_u64;
@@ -244,6 +256,8 @@ mod tests {
             // the Dockerfile's next line to the command.
             let ends_continued = |text: &str| text.trim_end_matches([' ', '\n']).ends_with('\\');
             assert_eq!(ends_continued(&broken), ends_continued(&script), "{script:?}\n{broken}");
+            // No continuation line is one the Dockerfile parser drops as a comment.
+            assert!(broken.lines().skip(1).all(starts_no_comment), "{script:?}\n{broken}");
         }
         assert!(read > 300, "only {read} scripts lexed");
     }
@@ -255,6 +269,17 @@ mod tests {
             let broken = break_lines(&script, 4);
             assert_eq!(broken.lines().count(), 2, "{broken}");
             assert!(broken.trim_end().ends_with(';'), "{broken}");
+        }
+    }
+
+    #[test]
+    fn no_continuation_line_starts_with_what_the_dockerfile_reads_as_a_comment() {
+        // A form feed is white space to the Dockerfile parser and part of a word to the shell.
+        let long = "x".repeat(100);
+        for script in [format!("echo {long} \u{c}#not-a-comment"), format!("echo {long}; \u{c}#x && y")] {
+            let broken = break_lines(&script, 4);
+            assert!(broken.lines().skip(1).all(starts_no_comment), "{broken}");
+            assert!(broken.contains("\u{c}#"), "{broken}");
         }
     }
 
