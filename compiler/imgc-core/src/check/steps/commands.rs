@@ -108,7 +108,8 @@ impl Checker<'_> {
         let typed = self.eval(expr, None, env)?;
         match typed.value {
             Value::Text(text) | Value::Raw(text) => {
-                if text.display().contains('\0') {
+                let display = text.display();
+                if display.contains('\0') {
                     self.error(
                         Code::NotExpressible,
                         expr.span,
@@ -118,7 +119,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                if text.display().trim().is_empty() {
+                if display.trim().is_empty() {
                     self.error(
                         Code::InvalidLiteral,
                         expr.span,
