@@ -275,6 +275,18 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
     assert!(label.program.is_none());
     let rendered = imgc::diagnostics::render_human(&label.sources, &label.diagnostics, false);
     assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("give the label a name"), "{rendered}");
+    // A here-document beside a path that needs quotes (which need the JSON form, which has no
+    // here-documents): refused, never a program that does not compile (found by the migrate fuzz
+    // target). A plain path and a variable beside one still migrate.
+    for path in ["/dir\\\"", "\\$HOME/x", "${A:-x}"] {
+        let quoted = migrate("Dockerfile", &format!("FROM alpine\nCOPY <<one.txt {path} /x/\nhello\none.txt\n"));
+        assert_eq!(codes(&quoted.diagnostics), ["E0033"], "{path}");
+        assert!(quoted.program.is_none());
+        let rendered = imgc::diagnostics::render_human(&quoted.sources, &quoted.diagnostics, false);
+        assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("needs quotes"), "{rendered}");
+    }
+    let plain = migrate("Dockerfile", "FROM alpine\nARG DIR=/x\nCOPY <<one.txt a.txt ${DIR}/\nhello\none.txt\n");
+    assert!(plain.diagnostics.is_empty(), "{:?}", codes(&plain.diagnostics));
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

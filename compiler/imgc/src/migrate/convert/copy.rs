@@ -48,6 +48,19 @@ impl Converter<'_> {
             items.push(self.word_text(instruction, &word)?);
         }
         let dest_word = self.word(instruction, dest)?;
+        if !instruction.heredocs.is_empty() {
+            // The here-document form writes every path bare; one that needs quotes needs the JSON
+            // form, which has no here-documents.
+            let paths = sources.iter().filter(|s| !dockerfile::is_heredoc_word(s)).chain([dest]);
+            if let Some(path) = paths.into_iter().find(|p| self.word(instruction, p).is_none_or(|w| !bare(&w))) {
+                self.unsupported(
+                    instruction.span,
+                    format!("a here-document beside a path that needs quotes (`{path}`)"),
+                    "copy that path in an instruction of its own",
+                );
+                return None;
+            }
+        }
         let dest = self.word_text(instruction, &dest_word)?;
         let mut from = None;
         let mut clauses = Vec::new();
@@ -114,6 +127,19 @@ impl Converter<'_> {
             StatementKind::Copy { from, sources: items, dest, clauses }
         }))
     }
+}
+
+/// Whether a path can be written without quotes beside a here-document: not empty, no white
+/// space, quote, backslash or literal `$`, and variables without modifiers (whose words could
+/// hold any of those).
+fn bare(word: &dockerfile::words::Word) -> bool {
+    !word.0.is_empty()
+        && word.0.iter().all(|piece| match piece {
+            dockerfile::words::Piece::Literal(text) => !text.chars().any(|c| c.is_whitespace() || "'\"\\$".contains(c)),
+            dockerfile::words::Piece::Variable(variable) => {
+                variable.modifier.is_none() && variable.replacement.is_none()
+            }
+        })
 }
 
 /// `heredoc(content[, name: NAME][, expand: true])`: a file written by the step.
