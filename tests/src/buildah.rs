@@ -75,6 +75,23 @@ fn run_runtime(cmd: &mut Command, stdin: Option<&[u8]>, timeout: Duration) -> Re
     }
 }
 
+/// Runs `run` (a `buildah run`) again, twice at most, while it succeeds without a byte of output.
+/// Under load (image builds beside it) buildah 1.28's chroot runner has been seen to exit 0
+/// having printed nothing, for a `cat` of a file that holds text and for a program that always
+/// prints: the process never ran. The commands the tests run in containers may be run again (they
+/// read, or write what they would write anyway), and one that prints nothing by design costs two
+/// more runs; a result that is wrong every time stays wrong.
+fn run_silent_again(run: impl Fn() -> Result<Output, ToolError>) -> Result<Output, ToolError> {
+    let mut out = run()?;
+    for _ in 0..2 {
+        if !(out.success() && out.stdout.is_empty() && out.stderr.is_empty()) {
+            break;
+        }
+        out = run()?;
+    }
+    Ok(out)
+}
+
 /// A working container (`buildah from`), removed when dropped.
 pub struct WorkingContainer {
     pub name: String,
@@ -95,7 +112,7 @@ impl WorkingContainer {
     /// `buildah run --isolation chroot CTR -- ARGV` as the image's user, with
     /// `env` added. A non-zero exit is returned as an `Output`.
     pub fn run_with_env(&self, argv: &[&str], env: &[(&str, &str)]) -> Result<Output, ToolError> {
-        run_runtime(&mut self.run_command(argv, env), None, RUN_TIMEOUT)
+        run_silent_again(|| run_runtime(&mut self.run_command(argv, env), None, RUN_TIMEOUT))
     }
 
     pub fn run(&self, argv: &[&str]) -> Result<Output, ToolError> {
@@ -104,7 +121,7 @@ impl WorkingContainer {
 
     /// Like [`WorkingContainer::run`] with `input` on stdin.
     pub fn run_with_stdin(&self, argv: &[&str], input: &[u8]) -> Result<Output, ToolError> {
-        run_runtime(&mut self.run_command(argv, &[]), Some(input), RUN_TIMEOUT)
+        run_silent_again(|| run_runtime(&mut self.run_command(argv, &[]), Some(input), RUN_TIMEOUT))
     }
 
     fn run_command(&self, argv: &[&str], env: &[(&str, &str)]) -> Command {
