@@ -287,6 +287,13 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
     }
     let plain = migrate("Dockerfile", "FROM alpine\nARG DIR=/x\nCOPY <<one.txt a.txt ${DIR}/\nhello\none.txt\n");
     assert!(plain.diagnostics.is_empty(), "{:?}", codes(&plain.diagnostics));
+    // An empty volume path (which the builder refuses): refused, never a VOLUME written that
+    // does not parse (found by the migrate fuzz target).
+    for dockerfile in ["FROM alpine\nVOLUME /data \\ /x\n", "FROM alpine\nVOLUME /data \"\" /x\n"] {
+        let volume = migrate("Dockerfile", dockerfile);
+        assert_eq!(codes(&volume.diagnostics), ["E0033"], "{dockerfile}");
+        assert!(volume.program.is_none());
+    }
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

@@ -220,7 +220,13 @@ impl Converter<'_> {
             (InstructionKind::Volume, Arguments::Words(words) | Arguments::Exec(words)) => {
                 let mut items = Vec::new();
                 for word in words {
-                    items.push(self.word(instruction, word).and_then(|w| self.word_text(instruction, &w)));
+                    let word = self.word(instruction, word);
+                    // A word that reads as nothing (`\` alone) is a volume the builder refuses.
+                    if word.as_ref().is_some_and(|w| w.literal().is_some_and(|l| l.is_empty())) {
+                        self.unsupported(instruction.span, "an empty volume path", "remove the empty path");
+                        return;
+                    }
+                    items.push(word.and_then(|w| self.word_text(instruction, &w)));
                 }
                 match items.into_iter().collect::<Option<Vec<Expr>>>() {
                     Some(items) => vec![tree::statement(StatementKind::Volume(items))],
