@@ -296,6 +296,13 @@ impl Parser<'_> {
         self.repeat(Self::newline);
     }
 
+    /// `~ nl ~` inside a non-atomic rule: white space, line breaks, white space.
+    fn skip_nl(&mut self) {
+        self.skip();
+        self.nl();
+        self.skip();
+    }
+
     /// `sep = _{ (NEWLINE | ";")+ }`.
     fn sep(&mut self) -> bool {
         let one = |p: &mut Self| p.newline() || p.byte(b';');
@@ -594,9 +601,7 @@ impl Parser<'_> {
         if !self.byte(open) {
             return false;
         }
-        self.skip();
-        self.nl();
-        self.skip();
+        self.skip_nl();
         self.attempt(|p| {
             item(p) && {
                 p.skip();
@@ -605,9 +610,7 @@ impl Parser<'_> {
                         p.nl();
                         p.skip();
                         p.byte(b',') && {
-                            p.skip();
-                            p.nl();
-                            p.skip();
+                            p.skip_nl();
                             item(p)
                         }
                     })
@@ -615,13 +618,9 @@ impl Parser<'_> {
                 true
             }
         });
-        self.skip();
-        self.nl();
-        self.skip();
+        self.skip_nl();
         self.byte(b',');
-        self.skip();
-        self.nl();
-        self.skip();
+        self.skip_nl();
         self.byte(close)
     }
 
@@ -631,9 +630,7 @@ impl Parser<'_> {
         if !self.byte(b'{') {
             return false;
         }
-        self.skip();
-        self.nl();
-        self.skip();
+        self.skip_nl();
         self.attempt(|p| {
             p.entry() && {
                 p.skip();
@@ -643,9 +640,7 @@ impl Parser<'_> {
         });
         self.skip();
         self.entry_sep();
-        self.skip();
-        self.nl();
-        self.skip();
+        self.skip_nl();
         self.byte(b'}')
     }
 
@@ -660,22 +655,7 @@ impl Parser<'_> {
     }
 
     fn expr_list(&mut self) -> bool {
-        self.node(Rule::expr_list, |p| {
-            p.expr() && {
-                p.skip();
-                p.repeat(|p| {
-                    p.attempt(|p| {
-                        p.byte(b',') && {
-                            p.skip();
-                            p.nl();
-                            p.skip();
-                            p.expr()
-                        }
-                    })
-                });
-                true
-            }
-        })
+        self.node(Rule::expr_list, |p| p.separated(b',', Self::expr))
     }
 
     fn clauses(&mut self) -> bool {
@@ -710,22 +690,36 @@ impl Parser<'_> {
     // ---- expressions ----
 
     fn expr(&mut self) -> bool {
-        self.node(Rule::expr, |p| {
-            p.term() && {
-                p.skip();
-                p.repeat(|p| {
-                    p.attempt(|p| {
-                        p.byte(b'+') && {
-                            p.skip();
-                            p.nl();
-                            p.skip();
-                            p.term()
-                        }
-                    })
-                });
-                true
+        self.node(Rule::expr, |p| p.separated(b'+', Self::term))
+    }
+
+    /// `item ~ (separator ~ nl ~ item)*`: `expr_list` and `expr`.
+    fn separated(&mut self, separator: u8, item: fn(&mut Self) -> bool) -> bool {
+        item(self) && {
+            self.skip();
+            self.repeat(|p| {
+                p.attempt(|p| {
+                    p.byte(separator) && {
+                        p.skip_nl();
+                        item(p)
+                    }
+                })
+            });
+            true
+        }
+    }
+
+    /// `open ~ nl ~ expr ~ nl ~ close`: a parenthesized expression and an interpolation.
+    fn enclosed_expr(&mut self, open: &[u8], close: u8) -> bool {
+        self.literal(open)
+            && {
+                self.skip_nl();
+                self.expr()
             }
-        })
+            && {
+                self.skip_nl();
+                self.byte(close)
+            }
     }
 
     fn term(&mut self) -> bool {
@@ -742,21 +736,7 @@ impl Parser<'_> {
                 Some(b'[') => p.node(Rule::list, |p| p.delimited(b'[', b']', Self::expr)),
                 Some(b'0'..=b'9') => p.number(),
                 Some(b'{') => p.node(Rule::map, Self::entry_braces),
-                Some(b'(') => p.attempt(|p| {
-                    p.byte(b'(')
-                        && {
-                            p.skip();
-                            p.nl();
-                            p.skip();
-                            p.expr()
-                        }
-                        && {
-                            p.skip();
-                            p.nl();
-                            p.skip();
-                            p.byte(b')')
-                        }
-                }),
+                Some(b'(') => p.attempt(|p| p.enclosed_expr(b"(", b')')),
                 _ => false,
             };
             if value {
@@ -862,21 +842,7 @@ impl Parser<'_> {
 
     /// `interpolation = !{ "${" ~ nl ~ expr ~ nl ~ "}" }`
     fn interpolation(&mut self) -> bool {
-        self.node(Rule::interpolation, |p| {
-            p.literal(b"${")
-                && {
-                    p.skip();
-                    p.nl();
-                    p.skip();
-                    p.expr()
-                }
-                && {
-                    p.skip();
-                    p.nl();
-                    p.skip();
-                    p.byte(b'}')
-                }
-        })
+        self.node(Rule::interpolation, |p| p.enclosed_expr(b"${", b'}'))
     }
 }
 
