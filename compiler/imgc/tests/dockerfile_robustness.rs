@@ -10,20 +10,9 @@ use std::path::{Path, PathBuf};
 
 use imgc::dockerfile::{Dockerfile, ParseOptions, parse_bytes, parse_with};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-}
+#[path = "shared/xorshift.rs"]
+mod xorshift;
+use xorshift::Rng;
 
 const TOKENS: &[&str] = &[
     "\n",

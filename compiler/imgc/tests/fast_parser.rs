@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 #[path = "../benches/shared/generated_program.rs"]
 mod generated_program;
+#[path = "shared/xorshift.rs"]
+mod xorshift;
+
+use xorshift::Rng;
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -79,22 +83,6 @@ fn corpus() -> Vec<(String, String)> {
     texts
 }
 
-/// A small deterministic random source (xorshift).
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Pieces inserted by the mutations: line breaks of every kind, comments, continuations,
 /// brackets, quotes, operators and the words that change what a line means.
 const PIECES: &[&str] = &[
@@ -145,8 +133,8 @@ const PIECES: &[&str] = &[
 ];
 
 /// A variant of `text`: a deleted, duplicated or swapped range, or an inserted piece.
-fn mutate(text: &str, random: &mut Random) -> String {
-    let boundary = |random: &mut Random| {
+fn mutate(text: &str, random: &mut Rng) -> String {
+    let boundary = |random: &mut Rng| {
         let mut at = random.below(text.len() + 1);
         while !text.is_char_boundary(at) {
             at -= 1;
@@ -194,7 +182,7 @@ fn the_fast_parser_agrees_with_pest_on_every_img_file_and_its_mutations() {
     let corpus = corpus();
     assert!(corpus.len() > 100, "found only {} texts", corpus.len());
     let mut failures = Vec::new();
-    let mut random = Random(0x9e37_79b9_7f4a_7c15);
+    let mut random = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut checked, mut accepted) = (0, 0);
     for (name, text) in &corpus {
         if let Some(problem) = fast_parser_disagreement(text) {
