@@ -86,15 +86,7 @@ impl Emitted {
 
 /// Writes each instruction of the program, or says which steps the target cannot build.
 pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diagnostic>> {
-    let mut emitter = Emitter {
-        program,
-        target,
-        needs_buildkit: false,
-        errors: Vec::new(),
-        in_trigger: false,
-        build_env: Vec::new(),
-        commands: true,
-    };
+    let mut emitter = Emitter::new(program, target, true);
     let args = program.args.iter().map(|arg| arg_line(&arg.name, arg.default.as_ref())).collect();
     let stages = program.stages.iter().enumerate().map(|(index, stage)| emitter.stage(index, stage)).collect();
     if !emitter.errors.is_empty() {
@@ -112,15 +104,7 @@ pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diag
 /// The errors [`emit_parts`] would give for the program: which steps the target cannot build.
 /// The same walk, without writing the `RUN` commands (no error is found in a command's text).
 pub fn target_errors(program: &Program, target: Target) -> Vec<Diagnostic> {
-    let mut emitter = Emitter {
-        program,
-        target,
-        needs_buildkit: false,
-        errors: Vec::new(),
-        in_trigger: false,
-        build_env: Vec::new(),
-        commands: false,
-    };
+    let mut emitter = Emitter::new(program, target, false);
     for (index, stage) in program.stages.iter().enumerate() {
         emitter.stage(index, stage);
     }
@@ -136,15 +120,8 @@ pub fn instruction_text(
     kind: &InstructionKind,
     shell: &[String],
 ) -> Option<String> {
-    let mut emitter = Emitter {
-        program,
-        target: Target::Buildkit,
-        needs_buildkit: false,
-        errors: Vec::new(),
-        in_trigger: !std::ptr::eq(kind, &instruction.kind),
-        build_env: Vec::new(),
-        commands: true,
-    };
+    let mut emitter = Emitter::new(program, Target::Buildkit, true);
+    emitter.in_trigger = !std::ptr::eq(kind, &instruction.kind);
     emitter.instruction(instruction, kind, &mut shell.to_vec())
 }
 
@@ -161,7 +138,20 @@ struct Emitter<'p> {
     commands: bool,
 }
 
-impl Emitter<'_> {
+impl<'p> Emitter<'p> {
+    /// An emitter at the start of the program; `commands` off skips writing `RUN` commands.
+    fn new(program: &'p Program, target: Target, commands: bool) -> Emitter<'p> {
+        Emitter {
+            program,
+            target,
+            needs_buildkit: false,
+            errors: Vec::new(),
+            in_trigger: false,
+            build_env: Vec::new(),
+            commands,
+        }
+    }
+
     fn stage(&mut self, index: usize, stage: &Stage) -> EmittedStage {
         let mut from = String::from("FROM ");
         if let Some(platform) = &stage.platform {
