@@ -283,7 +283,12 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
         assert_eq!(codes(&quoted.diagnostics), ["E0033"], "{path}");
         assert!(quoted.program.is_none());
         let rendered = imgc::diagnostics::render_human(&quoted.sources, &quoted.diagnostics, false);
-        assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("needs quotes"), "{rendered}");
+        assert!(
+            rendered.contains("Dockerfile:2:1")
+                && rendered.contains("needs quotes")
+                && rendered.contains("help: copy that path in an instruction of its own"),
+            "{rendered}"
+        );
     }
     let plain = migrate("Dockerfile", "FROM alpine\nARG DIR=/x\nCOPY <<one.txt a.txt ${DIR}/\nhello\none.txt\n");
     assert!(plain.diagnostics.is_empty(), "{:?}", codes(&plain.diagnostics));
@@ -293,6 +298,13 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
         let volume = migrate("Dockerfile", dockerfile);
         assert_eq!(codes(&volume.diagnostics), ["E0033"], "{dockerfile}");
         assert!(volume.program.is_none());
+        let rendered = imgc::diagnostics::render_human(&volume.sources, &volume.diagnostics, false);
+        assert!(
+            rendered.contains("Dockerfile:2:1")
+                && rendered.contains("an empty volume path has no `.img` form")
+                && rendered.contains("help: remove the empty path"),
+            "{rendered}"
+        );
     }
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
