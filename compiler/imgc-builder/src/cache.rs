@@ -15,6 +15,15 @@ use std::path::{Path, PathBuf};
 /// Bump when the layer format changes, so old entries are not used.
 const VERSION: &str = "imgc-layer-cache-2";
 
+/// Temporary names taken in this process: layers written at once each get their own.
+static TEMPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A temporary name's suffix, unique among this process's threads and other processes.
+fn temp_suffix() -> String {
+    let n = TEMPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("{}-{n}", std::process::id())
+}
+
 /// Layers under `DIR/layers/KEY` (a record) and `DIR/blobs/sha256/HEX` (the blob).
 pub struct LayerCache {
     dir: PathBuf,
@@ -92,14 +101,14 @@ impl LayerCache {
                 if target.exists() {
                     return Ok(());
                 }
-                let temp = target.with_extension(format!("partial-{}", std::process::id()));
+                let temp = target.with_extension(format!("partial-{}", temp_suffix()));
                 std::fs::hard_link(path, &temp)
                     .or_else(|_| std::fs::copy(path, &temp).map(|_| ()))
                     .and_then(|()| std::fs::rename(&temp, &target))
             });
         if stored.is_ok() {
             let record = format!("{} {} {}\n", blob.diff_id, blob.digest, blob.size);
-            let temp = layers.join(format!(".{key}.{}", std::process::id()));
+            let temp = layers.join(format!(".{key}.{}", temp_suffix()));
             let _ = std::fs::write(&temp, record).and_then(|()| std::fs::rename(&temp, layers.join(key)));
         }
     }

@@ -1,9 +1,10 @@
 //! `imgc build`: the image itself, written as an OCI layout or archive, with no daemon.
 //!
 //! [`build`] plans the image from the IR ([`plan`]: trees, layers, config), writes each new layer
-//! once, streaming ([`layer`]), then the config, manifest and index, and moves the result into
-//! place ([`output`]). Layers are deterministic: the same program and files give the same
-//! digests, whatever the file times, the umask or the folder.
+//! once, streaming ([`layer`]), several at once (`layer_set`), then the config, manifest and
+//! index, and moves the result into place ([`output`]). Layers are deterministic: the same
+//! program and files give the same digests, whatever the file times, the umask or the folder, and
+//! however many layers are written at once.
 //!
 //! Must never depend on: the command line (`clap`), migrate, or the `imgc` crate; it takes the IR
 //! from `imgc-core` and options from its caller.
@@ -24,6 +25,7 @@ mod fetch;
 mod gzip_member;
 pub mod inspect;
 pub mod layer;
+mod layer_set;
 pub mod multi;
 pub mod output;
 pub mod plan;
@@ -75,6 +77,8 @@ pub struct Options {
     /// Base images pinned by a lock file: reference (as the program writes it) to platform
     /// (`os/arch[/variant]`) to the digest of the manifest to build on.
     pub pins: BTreeMap<String, BTreeMap<String, String>>,
+    /// New layers written at once; 0: by the cores (2 to 4). The image is the same either way.
+    pub layer_jobs: usize,
 }
 
 impl Options {
@@ -94,6 +98,7 @@ impl Options {
             authfile: None,
             run: run::RunOptions::default(),
             pins: BTreeMap::new(),
+            layer_jobs: 0,
         }
     }
 }
@@ -185,53 +190,18 @@ fn write_image(
         _ => None,
     };
     let mut config = plan.config;
+    let jobs = layer_set::jobs(options.layer_jobs);
+    let bars = progress::bars();
+    let placed = layer_set::in_order(plan.layers, jobs, |n, planned| {
+        place_layer(n, planned, options, staging, layer_cache.as_ref(), &bars)
+    })?;
     let mut descriptors = Vec::new();
     let mut layers = Vec::new();
     let mut diff_ids = Vec::new();
-    for (n, planned) in plan.layers.into_iter().enumerate() {
-        match planned {
-            PlannedLayer::Base(base) => {
-                staging.put_file(&base.digest, &base.blob).map_err(Error::Failed)?;
-                descriptors.push(descriptor(base_media_type(&base.media_type), base.size, &base.digest)?);
-                layers.push((base.digest.clone(), base.size, None));
-                diff_ids.push(base.diff_id);
-            }
-            PlannedLayer::Written { layer, step } => {
-                staging.put_file(&layer.digest, &layer.blob).map_err(Error::Failed)?;
-                descriptors.push(descriptor(&layer.media_type, layer.size, &layer.digest)?);
-                layers.push((layer.digest.clone(), layer.size, Some(step)));
-                diff_ids.push(layer.diff_id);
-            }
-            PlannedLayer::New { changes, step } => {
-                let key = layer_cache
-                    .as_ref()
-                    .and_then(|_| cache::LayerCache::key(&changes, options.compression, options.epoch));
-                let hit = layer_cache.as_ref().zip(key.as_deref()).and_then(|(c, key)| c.get(key));
-                let blob = match hit {
-                    Some((blob, path)) => {
-                        staging.put_file(&blob.digest, &path).map_err(Error::Failed)?;
-                        blob
-                    }
-                    None => {
-                        let temp = staging.temp_blob(n);
-                        let bar = progress::bar(&format!("layer {}", n + 1), changes.content_size());
-                        let written =
-                            layer::write(&changes, &temp, options.compression, options.epoch, &|bytes| bar.inc(bytes));
-                        bar.finish_and_clear();
-                        let blob =
-                            written.map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
-                        staging.commit_blob(&temp, &blob.digest).map_err(Error::Failed)?;
-                        if let (Some(cache), Some(key)) = (&layer_cache, &key) {
-                            cache.put(key, &blob, &base::blob_path(&staging.layout(), &blob.digest));
-                        }
-                        blob
-                    }
-                };
-                descriptors.push(descriptor(options.compression.media_type(), blob.size, &blob.digest)?);
-                layers.push((blob.digest.clone(), blob.size, Some(step)));
-                diff_ids.push(blob.diff_id);
-            }
-        }
+    for (media_type, digest, size, diff_id, step) in placed {
+        descriptors.push(descriptor(&media_type, size, &digest)?);
+        layers.push((digest, size, step));
+        diff_ids.push(diff_id);
     }
     if run::interrupted() {
         return Err(plan::interrupted());
@@ -261,6 +231,64 @@ fn write_image(
     platform.set_variant(config.variant.clone());
     manifest_descriptor.set_platform(Some(platform));
     Ok((Built { manifest_digest, config_digest, layers }, manifest_descriptor))
+}
+
+/// A layer placed in the staged layout: its media type, digest, size, diff_id and the step that
+/// made it (`None` for a base layer).
+type Placed = (String, String, u64, String, Option<String>);
+
+/// Puts layer `n` of the plan into `staging`: a base layer or one a `run` step wrote is linked
+/// in; a new layer is taken from the layer cache or written (a blob under a temporary name until
+/// it is whole) and kept in the cache.
+fn place_layer(
+    n: usize,
+    planned: PlannedLayer,
+    options: &Options,
+    staging: &Staging,
+    layer_cache: Option<&cache::LayerCache>,
+    bars: &indicatif::MultiProgress,
+) -> Result<Placed, Error> {
+    match planned {
+        PlannedLayer::Base(base) => {
+            staging.put_file(&base.digest, &base.blob).map_err(Error::Failed)?;
+            let media_type = base_media_type(&base.media_type).to_string();
+            Ok((media_type, base.digest, base.size, base.diff_id, None))
+        }
+        PlannedLayer::Written { layer, step } => {
+            staging.put_file(&layer.digest, &layer.blob).map_err(Error::Failed)?;
+            Ok((layer.media_type, layer.digest, layer.size, layer.diff_id, Some(step)))
+        }
+        PlannedLayer::New { changes, step } => {
+            let key = layer_cache.and_then(|_| cache::LayerCache::key(&changes, options.compression, options.epoch));
+            let hit = layer_cache.zip(key.as_deref()).and_then(|(c, key)| c.get(key));
+            let blob = match hit {
+                Some((blob, path)) => {
+                    staging.put_file(&blob.digest, &path).map_err(Error::Failed)?;
+                    blob
+                }
+                None => {
+                    let temp = staging.temp_blob(n);
+                    let bar = bars.add(progress::bar(&format!("layer {}", n + 1), changes.content_size()));
+                    let written =
+                        layer::write(&changes, &temp, options.compression, options.epoch, &|bytes| bar.inc(bytes));
+                    bar.finish_and_clear();
+                    let blob = written.map_err(|e| {
+                        // A layer that failed leaves no partial blob, even before the staging
+                        // folder goes.
+                        let _ = std::fs::remove_file(&temp);
+                        Error::Failed(format!("cannot write the layer of `{step}`: {e}"))
+                    })?;
+                    staging.commit_blob(&temp, &blob.digest).map_err(Error::Failed)?;
+                    if let (Some(cache), Some(key)) = (layer_cache, &key) {
+                        cache.put(key, &blob, &base::blob_path(&staging.layout(), &blob.digest));
+                    }
+                    blob
+                }
+            };
+            let media_type = options.compression.media_type().to_string();
+            Ok((media_type, blob.digest, blob.size, blob.diff_id, Some(step)))
+        }
+    }
 }
 
 /// OCI media types for base layers that came with Docker's.

@@ -15,3 +15,12 @@ pub fn bar(label: &str, total: u64) -> indicatif::ProgressBar {
     bar.set_message(label.to_string());
     bar
 }
+
+/// Where the bars of layers written at once are drawn, one line each; nowhere when standard error
+/// is not a terminal.
+pub fn bars() -> indicatif::MultiProgress {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    indicatif::MultiProgress::new()
+}

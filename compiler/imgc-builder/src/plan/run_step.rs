@@ -54,24 +54,34 @@ impl Planner<'_> {
         crate::run::apply_layers(layers, tree, extract, cache_dir.as_deref()).map_err(Error::Failed)
     }
 
-    /// The stage's layers so far, each written (a `copy` layer is written now, once).
+    /// The stage's layers so far, each written (`copy` layers are written now, once, several at
+    /// once).
     fn written_layers(&mut self, state: &Stage) -> Result<Vec<BaseLayer>, Error> {
         self.runner()?;
-        let mut layers = Vec::new();
+        let mut planned = Vec::new();
         for &index in &state.layers {
-            let planned = self.layers.get_mut(index).and_then(Option::take);
+            match self.layers.get_mut(index).and_then(Option::take) {
+                Some(layer) => planned.push((index, layer)),
+                None => return Err(Error::Failed(format!("layer {index} is missing"))),
+            }
+        }
+        let runner = self.runner.as_ref().ok_or_else(|| Error::Failed("no runner".into()))?;
+        let jobs = crate::layer_set::jobs(self.options.layer_jobs);
+        let written = crate::layer_set::in_order(planned, jobs, |_, (index, planned)| {
             let (layer, replaced) = match planned {
-                Some(PlannedLayer::Base(layer)) => (layer.clone(), PlannedLayer::Base(layer)),
-                Some(PlannedLayer::Written { layer, step }) => (layer.clone(), PlannedLayer::Written { layer, step }),
-                Some(PlannedLayer::New { changes, step }) => {
-                    let runner = self.runner.as_ref().ok_or_else(|| Error::Failed("no runner".into()))?;
+                PlannedLayer::Base(layer) => (layer.clone(), PlannedLayer::Base(layer)),
+                PlannedLayer::Written { layer, step } => (layer.clone(), PlannedLayer::Written { layer, step }),
+                PlannedLayer::New { changes, step } => {
                     let layer = runner
                         .write_layer(&changes)
                         .map_err(|e| Error::Failed(format!("cannot write the layer of `{step}`: {e}")))?;
                     (layer.clone(), PlannedLayer::Written { layer, step })
                 }
-                None => return Err(Error::Failed(format!("layer {index} is missing"))),
             };
+            Ok((index, layer, replaced))
+        })?;
+        let mut layers = Vec::new();
+        for (index, layer, replaced) in written {
             self.layers[index] = Some(replaced);
             layers.push(layer);
         }
