@@ -78,12 +78,14 @@ pub struct Options {
     /// (`os/arch[/variant]`) to the digest of the manifest to build on.
     pub pins: BTreeMap<String, BTreeMap<String, String>>,
     /// New layers written at once; 0: by the cores (2 to 4). The image is the same either way.
+    /// [`Options::new`] takes it from `IMGC_LAYER_JOBS` when that is set to a number.
     pub layer_jobs: usize,
 }
 
 impl Options {
     /// Defaults for a build of the context `context`: the time from `SOURCE_DATE_EPOCH` (0 when
-    /// unset), gzip, the host platform.
+    /// unset), gzip, the host platform, layers written at once as `IMGC_LAYER_JOBS` says (by the
+    /// cores when unset).
     pub fn new(context: impl Into<PathBuf>) -> Options {
         Options {
             context: context.into(),
@@ -98,7 +100,7 @@ impl Options {
             authfile: None,
             run: run::RunOptions::default(),
             pins: BTreeMap::new(),
-            layer_jobs: 0,
+            layer_jobs: std::env::var("IMGC_LAYER_JOBS").ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0),
         }
     }
 }
