@@ -242,7 +242,11 @@ impl Checker<'_> {
         if !ok {
             return None;
         }
-        let literal = text.as_literal();
+        // The text's value when it has no build argument; only literal types read it.
+        let literal = match expected {
+            Some(Type::Image | Type::Signal | Type::Secret | Type::Port | Type::Duration) => text.as_literal(),
+            _ => None,
+        };
         // `$NAME` written in the text is the builder's to expand: the value is not known here.
         let variable = has_builder_variable(&text);
         let typed = match expected {

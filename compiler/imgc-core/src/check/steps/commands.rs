@@ -14,7 +14,7 @@ use crate::value::Value;
 /// A `heredoc(…)` call written as a `run` command or a `copy` source.
 pub(super) fn heredoc_call(expr: &Expr) -> Option<&ast::Call> {
     match &expr.kind {
-        ast::ExprKind::Call(call) if call.callee.len() == 1 && call.callee[0].name == "heredoc" => Some(call),
+        ast::ExprKind::Call(call) if call.callee.len() == 1 && call.callee[0].name == "heredoc" => Some(&**call),
         _ => None,
     }
 }
