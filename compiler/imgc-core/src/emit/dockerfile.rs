@@ -146,14 +146,7 @@ struct Emitter<'p> {
 impl<'p> Emitter<'p> {
     /// An emitter at the start of the program.
     fn new(program: &'p Program, target: Target) -> Emitter<'p> {
-        Emitter {
-            program,
-            target,
-            needs_buildkit: false,
-            errors: Vec::new(),
-            in_trigger: false,
-            build_env: Vec::new(),
-        }
+        Emitter { program, target, needs_buildkit: false, errors: Vec::new(), in_trigger: false, build_env: Vec::new() }
     }
 
     fn stage(&mut self, index: usize, stage: &Stage) -> EmittedStage {
@@ -227,11 +220,7 @@ impl<'p> Emitter<'p> {
         if let Some(CopySource::Image(image)) = &copy.from {
             self.refuse_local_image(image, instruction.span);
         }
-        let features = [
-            (copy.chmod.is_some(), "`chmod`"),
-            (copy.link, "`link`"),
-            (copy.parents, "`parents`"),
-        ];
+        let features = [(copy.chmod.is_some(), "`chmod`"), (copy.link, "`link`"), (copy.parents, "`parents`")];
         for (_, feature) in features.into_iter().filter(|(used, _)| *used) {
             self.buildkit_only(instruction, feature);
         }

@@ -108,8 +108,13 @@ impl Checker<'_> {
         let typed = self.eval(expr, None, env)?;
         match typed.value {
             Value::Text(text) | Value::Raw(text) => {
-                let display = text.display();
-                if display.contains('\0') {
+                let written = || {
+                    text.0.iter().filter_map(|part| match part {
+                        TextPart::Code(s) | TextPart::Value(s) => Some(s.as_str()),
+                        TextPart::Arg(_) => None,
+                    })
+                };
+                if written().any(|s| s.contains('\0')) {
                     self.error(
                         Code::NotExpressible,
                         expr.span,
@@ -119,7 +124,8 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                if display.trim().is_empty() {
+                // Blank: no argument, and white space only (an argument is written `${name}`).
+                if text.args().next().is_none() && written().all(|s| s.trim().is_empty()) {
                     self.error(
                         Code::InvalidLiteral,
                         expr.span,
