@@ -112,7 +112,10 @@ fn holds_any(text: &Text, names: &[&str]) -> bool {
 /// each argument as `${name}` with at most quotes around it.
 fn letters(text: &Text) -> String {
     let kept = |c: &char| !matches!(c, '\'' | '"' | '\\' | '\n');
-    let mut out = String::new();
+    let written = text.0.iter().map(|part| match part {
+        TextPart::Code(s) | TextPart::Value(s) | TextPart::Arg(s) => s.len() + 3,
+    });
+    let mut out = String::with_capacity(written.sum());
     for part in &text.0 {
         match part {
             TextPart::Code(s) | TextPart::Value(s) => out.extend(s.chars().filter(kept)),

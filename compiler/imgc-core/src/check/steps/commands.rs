@@ -108,13 +108,7 @@ impl Checker<'_> {
         let typed = self.eval(expr, None, env)?;
         match typed.value {
             Value::Text(text) | Value::Raw(text) => {
-                let written = || {
-                    text.0.iter().filter_map(|part| match part {
-                        TextPart::Code(s) | TextPart::Value(s) => Some(s.as_str()),
-                        TextPart::Arg(_) => None,
-                    })
-                };
-                if written().any(|s| s.contains('\0')) {
+                if text.literal_parts().any(|s| s.contains('\0')) {
                     self.error(
                         Code::NotExpressible,
                         expr.span,
@@ -125,7 +119,7 @@ impl Checker<'_> {
                     return None;
                 }
                 // Blank: no argument, and white space only (an argument is written `${name}`).
-                if text.args().next().is_none() && written().all(|s| s.trim().is_empty()) {
+                if text.args().next().is_none() && text.literal_parts().all(|s| s.trim().is_empty()) {
                     self.error(
                         Code::InvalidLiteral,
                         expr.span,

@@ -124,7 +124,8 @@ impl Checker<'_> {
 
     /// Newlines cannot be written in Dockerfile operands (only commands can carry them).
     pub(super) fn check_expressible(&mut self, text: &Text, span: Span, what: &str) -> Option<()> {
-        if text.display().contains('\0') {
+        // An argument's name holds neither.
+        if text.literal_parts().any(|s| s.contains('\0')) {
             self.error(
                 Code::NotExpressible,
                 span,
@@ -134,7 +135,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        if text.display().contains(['\n', '\r']) {
+        if text.literal_parts().any(|s| s.contains(['\n', '\r'])) {
             self.error(
                 Code::NotExpressible,
                 span,
