@@ -272,12 +272,11 @@ impl Builder {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => {
-                let mut terms: Vec<Expr> = pair.into_inner().map(|t| self.term(t)).collect();
-                if terms.len() == 1 {
-                    terms.pop().unwrap_or(Expr::new(ExprKind::Scratch, span))
-                } else {
-                    Expr::new(ExprKind::Concat(terms), span)
+                let mut terms = pair.into_inner();
+                if terms.size_hint().0 == 1 {
+                    return self.term(next(&mut terms));
                 }
+                Expr::new(ExprKind::Concat(terms.map(|t| self.term(t)).collect()), span)
             }
             Rule::term => self.term(pair),
             _ => self.primary(pair),
