@@ -55,7 +55,7 @@ impl Checker<'_> {
             return None;
         };
         let typed = self.eval(content_expr, Some(&Type::String), env)?;
-        let content = self.instruction_text(&typed, content_expr.span, "a here-document")?;
+        let content = self.instruction_text(typed, content_expr.span, "a here-document")?;
         let name = match name {
             Some(expr) => self.compile_time(expr, &Type::String, env, "a here-document's name")?,
             None => Value::Text(Text::value("EOF")),

@@ -78,7 +78,7 @@ impl Checker<'_> {
     /// One operand of an instruction that the builder expands (`WORKDIR`, `USER`, …).
     pub(super) fn operand(&mut self, expr: &Expr, ty: &Type, env: &Env, what: &str) -> Option<Text> {
         let typed = self.eval(expr, Some(ty), env)?;
-        let text = self.instruction_text(&typed, expr.span, what)?;
+        let text = self.instruction_text(typed, expr.span, what)?;
         self.check_expressible(&text, expr.span, what)?;
         Some(text)
     }
@@ -99,10 +99,10 @@ impl Checker<'_> {
             match &typed.value {
                 Value::List(items) => {
                     for item in items {
-                        out.push(self.instruction_text(&Typed::new(ty.clone(), item.clone()), expr.span, what)?);
+                        out.push(self.instruction_text(Typed::new(ty.clone(), item.clone()), expr.span, what)?);
                     }
                 }
-                _ => out.push(self.instruction_text(&typed, expr.span, what)?),
+                _ => out.push(self.instruction_text(typed, expr.span, what)?),
             }
         }
         if out.is_empty() {
