@@ -111,9 +111,10 @@ impl Optimize {
 /// Runs the enabled passes on a copy of the program.
 pub fn optimize(program: &Program, options: &Optimize) -> (Program, Explain) {
     let mut explain = Explain::default();
-    let mut program = match options.is_enabled(Pass::UnusedStages) {
-        true => unused_stages::unused_stages(program, &mut explain),
-        false => program.clone(),
+    let mut program = if options.is_enabled(Pass::UnusedStages) {
+        unused_stages::unused_stages(program, &mut explain)
+    } else {
+        program.clone()
     };
     for pass in options.passes() {
         match pass {
