@@ -246,6 +246,14 @@ impl Text {
         out
     }
 
+    /// The text's code and values, without its argument references.
+    pub fn literal_parts(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter_map(|p| match p {
+            TextPart::Code(s) | TextPart::Value(s) => Some(s.as_str()),
+            TextPart::Arg(_) => None,
+        })
+    }
+
     pub fn args(&self) -> impl Iterator<Item = &str> {
         self.0.iter().filter_map(|p| match p {
             TextPart::Arg(name) => Some(name.as_str()),

@@ -116,14 +116,20 @@ impl GraphLoader<'_> {
         self.diagnostics.extend(errors);
         let module = module?;
         let index = self.graph.modules.len();
-        self.graph.modules.push(LoadedModule { key: key.clone(), file, ast: module.clone(), imports: HashMap::new() });
+        let imports: Vec<(ast::Import, Span)> = module
+            .statements
+            .iter()
+            .filter_map(|statement| match &statement.kind {
+                ast::StatementKind::Import(import) => Some((import.clone(), statement.span)),
+                _ => None,
+            })
+            .collect();
+        self.graph.modules.push(LoadedModule { key: key.clone(), file, ast: module, imports: HashMap::new() });
         self.index.insert(key.clone(), index);
         self.stack.push(key.clone());
-        for statement in &module.statements {
-            if let ast::StatementKind::Import(import) = &statement.kind
-                && let Some(target) = self.import(&key, import, statement.span)
-            {
-                self.graph.modules[index].imports.insert(statement.span, target);
+        for (import, span) in imports {
+            if let Some(target) = self.import(&key, &import, span) {
+                self.graph.modules[index].imports.insert(span, target);
             }
         }
         self.stack.pop();

@@ -68,6 +68,14 @@ pub fn format_duration(millis: u64) -> String {
 }
 
 impl Value {
+    /// [`Value::scalar_text`], moving the text out of the value.
+    pub fn into_scalar_text(self) -> Option<Text> {
+        match self {
+            Value::Text(text) | Value::Raw(text) | Value::Signal(text) | Value::Image(Some(text)) => Some(text),
+            other => other.scalar_text(),
+        }
+    }
+
     /// The value as text in an instruction, or `None` for values that have no text form
     /// (secrets, stages, lists, maps).
     pub fn scalar_text(&self) -> Option<Text> {

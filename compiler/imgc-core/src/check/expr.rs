@@ -231,7 +231,7 @@ impl Checker<'_> {
             match part {
                 StrPart::Text(s) => text.push(TextPart::Code(s.clone())),
                 StrPart::Interpolation(expr) => match self.eval(expr, None, env) {
-                    Some(typed) => match self.interpolate(&typed, expr.span) {
+                    Some(typed) => match self.interpolate(typed, expr.span) {
                         Some(t) => text.append(t),
                         None => ok = false,
                     },
@@ -242,7 +242,11 @@ impl Checker<'_> {
         if !ok {
             return None;
         }
-        let literal = text.as_literal();
+        // The text's value when it has no build argument; only literal types read it.
+        let literal = match expected {
+            Some(Type::Image | Type::Signal | Type::Secret | Type::Port | Type::Duration) => text.as_literal(),
+            _ => None,
+        };
         // `$NAME` written in the text is the builder's to expand: the value is not known here.
         let variable = has_builder_variable(&text);
         let typed = match expected {
@@ -331,9 +335,9 @@ impl Checker<'_> {
 
     /// A value interpolated into a string: its text as one value (quoted in a shell), a list as
     /// several values separated by spaces, a raw value verbatim.
-    pub(super) fn interpolate(&mut self, typed: &Typed, span: Span) -> Option<Text> {
-        match &typed.value {
-            Value::Raw(text) => Some(text.clone()),
+    pub(super) fn interpolate(&mut self, typed: Typed, span: Span) -> Option<Text> {
+        match typed.value {
+            Value::Raw(text) => Some(text),
             Value::Text(text) | Value::Signal(text) | Value::Image(Some(text)) => Some(as_value(text)),
             Value::List(items) => {
                 let element = match &typed.ty {
@@ -341,11 +345,11 @@ impl Checker<'_> {
                     _ => Type::Unknown,
                 };
                 let mut out = Text::default();
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.into_iter().enumerate() {
                     if i > 0 {
                         out.push(TextPart::Code(" ".into()));
                     }
-                    out.append(self.interpolate(&Typed::new(element.clone(), item.clone()), span)?);
+                    out.append(self.interpolate(Typed::new(element.clone(), item), span)?);
                 }
                 Some(out)
             }
@@ -363,7 +367,7 @@ impl Checker<'_> {
                 );
                 None
             }
-            other => other.scalar_text(),
+            other => other.into_scalar_text(),
         }
     }
 
@@ -376,26 +380,23 @@ impl Checker<'_> {
     }
 
     /// The value as text for a Dockerfile instruction operand (not a shell command).
-    pub(super) fn instruction_text(&mut self, typed: &Typed, span: Span, what: &str) -> Option<Text> {
-        match &typed.value {
-            Value::Secret(_) => {
-                self.secret_misuse(span);
-                None
-            }
-            value => match value.scalar_text() {
-                Some(text) => Some(text),
-                None => {
-                    self.error(
-                        Code::TypeMismatch,
-                        span,
-                        format!("a `{}` cannot be used as {what}", typed.ty),
-                        format!("this is {}", a_type(&typed.ty)),
-                        "give a single value here",
-                    );
-                    None
-                }
-            },
+    pub(super) fn instruction_text(&mut self, typed: Typed, span: Span, what: &str) -> Option<Text> {
+        if let Value::Secret(_) = typed.value {
+            self.secret_misuse(span);
+            return None;
         }
+        let ty = typed.ty;
+        let text = typed.value.into_scalar_text();
+        if text.is_none() {
+            self.error(
+                Code::TypeMismatch,
+                span,
+                format!("a `{ty}` cannot be used as {what}"),
+                format!("this is {}", a_type(&ty)),
+                "give a single value here",
+            );
+        }
+        text
     }
 
     fn field(&mut self, base: &Expr, field: &ast::Ident, env: &Env) -> Option<Typed> {
@@ -478,12 +479,12 @@ impl Checker<'_> {
                 Some(typed) => typed,
                 None => self.eval(term, None, env)?,
             };
-            let piece = match (&term.kind, &typed.value) {
-                (ExprKind::Str(_), Value::Text(literal)) => literal.clone(),
-                (_, Value::Text(_) | Value::Raw(_) | Value::Arg(_))
+            let piece = match (&term.kind, typed.value) {
+                (ExprKind::Str(_), Value::Text(literal)) => literal,
+                (_, value @ (Value::Text(_) | Value::Raw(_) | Value::Arg(_)))
                     if matches!(typed.ty, Type::String | Type::Path) =>
                 {
-                    self.interpolate(&typed, term.span)?
+                    self.interpolate(Typed::new(typed.ty, value), term.span)?
                 }
                 _ => {
                     self.error(
@@ -557,16 +558,16 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
 }
 
 /// Marks every part as an interpolated value (quoted in a shell).
-fn as_value(text: &Text) -> Text {
+fn as_value(text: Text) -> Text {
     if text.0.is_empty() {
         // The empty string is still one (empty) word.
         return Text::value("");
     }
     let mut out = Text::default();
-    for part in &text.0 {
+    for part in text.0 {
         out.push(match part {
-            TextPart::Code(s) | TextPart::Value(s) => TextPart::Value(s.clone()),
-            TextPart::Arg(name) => TextPart::Arg(name.clone()),
+            TextPart::Code(s) | TextPart::Value(s) => TextPart::Value(s),
+            arg @ TextPart::Arg(_) => arg,
         });
     }
     out

@@ -337,7 +337,7 @@ impl Checker<'_> {
             (Some(value), _) => Some(value),
             (None, Some(expr)) => {
                 let typed = self.eval(expr, Some(&ty), env)?;
-                Some(self.instruction_text(&typed, expr.span, "a build argument")?)
+                Some(self.instruction_text(typed, expr.span, "a build argument")?)
             }
             (None, None) => None,
         };
@@ -423,7 +423,7 @@ impl Checker<'_> {
         };
         let platform = decl.platform.as_ref().and_then(|expr| {
             let typed = self.eval(expr, Some(&Type::String), &env)?;
-            let text = self.instruction_text(&typed, expr.span, "a platform")?;
+            let text = self.instruction_text(typed, expr.span, "a platform")?;
             if let Some(literal) = text.as_literal().filter(|l| !l.contains('$'))
                 && let Err(problem) = check_platform(&literal)
             {

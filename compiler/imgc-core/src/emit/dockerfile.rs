@@ -86,7 +86,7 @@ impl Emitted {
 
 /// Writes each instruction of the program, or says which steps the target cannot build.
 pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diagnostic>> {
-    let mut emitter = Emitter::new(program, target, true);
+    let mut emitter = Emitter::new(program, target);
     let args = program.args.iter().map(|arg| arg_line(&arg.name, arg.default.as_ref())).collect();
     let stages = program.stages.iter().enumerate().map(|(index, stage)| emitter.stage(index, stage)).collect();
     if !emitter.errors.is_empty() {
@@ -102,11 +102,18 @@ pub fn emit_parts(program: &Program, target: Target) -> Result<Emitted, Vec<Diag
 }
 
 /// The errors [`emit_parts`] would give for the program: which steps the target cannot build.
-/// The same walk, without writing the `RUN` commands (no error is found in a command's text).
+/// The emitter's own checks, run without writing anything.
 pub fn target_errors(program: &Program, target: Target) -> Vec<Diagnostic> {
-    let mut emitter = Emitter::new(program, target, false);
-    for (index, stage) in program.stages.iter().enumerate() {
-        emitter.stage(index, stage);
+    let mut emitter = Emitter::new(program, target);
+    for stage in &program.stages {
+        emitter.check_base(stage);
+        for instruction in &stage.instructions {
+            let mut kind = &instruction.kind;
+            while let InstructionKind::OnBuild(inner) = kind {
+                kind = inner;
+            }
+            emitter.check(instruction, kind);
+        }
     }
     emitter.errors
 }
@@ -120,7 +127,7 @@ pub fn instruction_text(
     kind: &InstructionKind,
     shell: &[String],
 ) -> Option<String> {
-    let mut emitter = Emitter::new(program, Target::Buildkit, true);
+    let mut emitter = Emitter::new(program, Target::Buildkit);
     emitter.in_trigger = !std::ptr::eq(kind, &instruction.kind);
     emitter.instruction(instruction, kind, &mut shell.to_vec())
 }
@@ -134,22 +141,12 @@ struct Emitter<'p> {
     in_trigger: bool,
     /// The stage's `env build` assignments so far, in order: each later `RUN` exports them.
     build_env: Vec<(String, Text)>,
-    /// Write `RUN` commands; off for [`target_errors`], which needs only the checks.
-    commands: bool,
 }
 
 impl<'p> Emitter<'p> {
-    /// An emitter at the start of the program; `commands` off skips writing `RUN` commands.
-    fn new(program: &'p Program, target: Target, commands: bool) -> Emitter<'p> {
-        Emitter {
-            program,
-            target,
-            needs_buildkit: false,
-            errors: Vec::new(),
-            in_trigger: false,
-            build_env: Vec::new(),
-            commands,
-        }
+    /// An emitter at the start of the program.
+    fn new(program: &'p Program, target: Target) -> Emitter<'p> {
+        Emitter { program, target, needs_buildkit: false, errors: Vec::new(), in_trigger: false, build_env: Vec::new() }
     }
 
     fn stage(&mut self, index: usize, stage: &Stage) -> EmittedStage {
@@ -157,12 +154,10 @@ impl<'p> Emitter<'p> {
         if let Some(platform) = &stage.platform {
             from.push_str(&format!("--platform={} ", word(platform)));
         }
+        self.check_base(stage);
         match &stage.base {
             Base::Scratch => from.push_str("scratch"),
-            Base::Image(image) => {
-                self.refuse_local_image(image, stage.span);
-                from.push_str(&word(image))
-            }
+            Base::Image(image) => from.push_str(&word(image)),
             Base::Stage(base) => from.push_str(&self.stage_name(*base)),
         }
         if let Some(name) = &stage.dockerfile_name {
@@ -181,6 +176,81 @@ impl<'p> Emitter<'p> {
 
     fn stage_name(&self, index: usize) -> String {
         self.program.stages.get(index).and_then(|s| s.dockerfile_name.clone()).unwrap_or_else(|| index.to_string())
+    }
+
+    /// The target's check of a stage's base.
+    fn check_base(&mut self, stage: &Stage) {
+        if let Base::Image(image) = &stage.base {
+            self.refuse_local_image(image, stage.span);
+        }
+    }
+
+    /// The target's checks of one instruction (for a trigger, of the instruction in it): marks
+    /// the BuildKit-only features it uses (an error for classic builders) and refuses what no
+    /// Dockerfile can say. The functions that write an instruction only write, so
+    /// [`target_errors`] runs these checks alone and finds every error [`emit_parts`] gives.
+    fn check(&mut self, instruction: &Instruction, kind: &InstructionKind) {
+        match kind {
+            InstructionKind::Run(run) => {
+                for mount in &run.mounts {
+                    self.buildkit_only(instruction, &format!("a {} mount", mount.kind.as_str()));
+                }
+                if run.network.is_some() {
+                    self.buildkit_only(instruction, "`network`");
+                }
+                if run.security.is_some() {
+                    self.buildkit_only(instruction, "`security`");
+                }
+                for _ in &run.devices {
+                    self.buildkit_only(instruction, "a device");
+                }
+                if let Command::Heredoc(_) = &run.command {
+                    self.buildkit_only(instruction, "a here-document");
+                }
+            }
+            InstructionKind::Copy(copy) => self.check_copy(instruction, copy),
+            InstructionKind::Healthcheck(Some(health)) if health.start_interval_ms.is_some() => {
+                self.buildkit_only(instruction, "`start_interval`");
+            }
+            _ => {}
+        }
+    }
+
+    fn check_copy(&mut self, instruction: &Instruction, copy: &Copy) {
+        if let Some(CopySource::Image(image)) = &copy.from {
+            self.refuse_local_image(image, instruction.span);
+        }
+        let features = [(copy.chmod.is_some(), "`chmod`"), (copy.link, "`link`"), (copy.parents, "`parents`")];
+        for (_, feature) in features.into_iter().filter(|(used, _)| *used) {
+            self.buildkit_only(instruction, feature);
+        }
+        for _ in &copy.exclude {
+            self.buildkit_only(instruction, "`exclude`");
+        }
+        let features = [
+            (copy.checksum.is_some(), "`checksum`"),
+            (copy.keep_git_dir.is_some(), "`keep_git_dir`"),
+            (copy.unpack.is_some(), "`unpack`"),
+            (
+                copy.is_add && copy.sources.iter().any(|s| s.as_literal().is_some_and(|s| is_git_source(&s))),
+                "adding a git repository",
+            ),
+        ];
+        for (_, feature) in features.into_iter().filter(|(used, _)| *used) {
+            self.buildkit_only(instruction, feature);
+        }
+        if copy.heredocs.is_empty() {
+            return;
+        }
+        self.buildkit_only(instruction, "a here-document");
+        // After the first `<<NAME` the builder reads no more flags: the paths are written bare.
+        if copy.sources.iter().chain(std::iter::once(&copy.dest)).any(|path| needs_quotes(&word_body(path))) {
+            self.errors.push(
+                Diagnostic::error(Code::NotExpressible, "a here-document cannot go with a path that needs quotes")
+                    .with_label(instruction.span, "here-documents and quoted paths in one step")
+                    .with_help("the quoted paths need the JSON form, which has no here-documents: copy them in a step of their own"),
+            );
+        }
     }
 
     /// A local image (`oci:DIR`, `docker-daemon:NAME`) has no name a Dockerfile builder could pull.
@@ -217,10 +287,11 @@ impl<'p> Emitter<'p> {
         kind: &InstructionKind,
         shell: &mut Vec<String>,
     ) -> Option<String> {
+        self.check(instruction, kind);
         Some(match kind {
             InstructionKind::Arg(def) => arg_line(&def.name, def.default.as_ref()),
-            InstructionKind::Run(run) => self.run(instruction, run, shell),
-            InstructionKind::Copy(copy) => self.copy(instruction, copy),
+            InstructionKind::Run(run) => self.run(run, shell),
+            InstructionKind::Copy(copy) => self.copy(copy),
             InstructionKind::Env { scope: EnvScope::Build, vars } => {
                 // Written into each later `RUN` (see `build_env_script`): an `ARG` would lose to an
                 // `ENV` of the same name, from the base image or an earlier `env both`.
@@ -248,7 +319,7 @@ impl<'p> Emitter<'p> {
                 format!("ENTRYPOINT {}", command_text(command, shell, self.target, None))
             }
             InstructionKind::Healthcheck(None) => "HEALTHCHECK NONE".to_string(),
-            InstructionKind::Healthcheck(Some(health)) => self.healthcheck(instruction, health, shell),
+            InstructionKind::Healthcheck(Some(health)) => self.healthcheck(health, shell),
             InstructionKind::StopSignal(signal) => format!("STOPSIGNAL {}", word(signal)),
             InstructionKind::Shell(words) => {
                 *shell = words.clone();
@@ -267,34 +338,24 @@ impl<'p> Emitter<'p> {
         })
     }
 
-    fn run(&mut self, instruction: &Instruction, run: &Run, shell: &[String]) -> String {
+    fn run(&mut self, run: &Run, shell: &[String]) -> String {
         let mut flags = Vec::new();
         for mount in &run.mounts {
-            self.buildkit_only(instruction, &format!("a {} mount", mount.kind.as_str()));
             flags.push(format!("--mount={}", mount_flag(mount)));
         }
         if let Some(network) = &run.network {
-            self.buildkit_only(instruction, "`network`");
             flags.push(format!("--network={network}"));
         }
         if let Some(security) = &run.security {
-            self.buildkit_only(instruction, "`security`");
             flags.push(format!("--security={security}"));
         }
         for device in &run.devices {
-            self.buildkit_only(instruction, "a device");
             let mut field = word_body(&device.name);
             if field.contains([',', '"']) {
                 field = format!("\"{}\"", field.replace('"', "\"\""));
             }
             let required = if device.required { ",required=true" } else { "" };
             flags.push(format!("--device={field}{required}"));
-        }
-        if let Command::Heredoc(_) = &run.command {
-            self.buildkit_only(instruction, "a here-document");
-        }
-        if !self.commands {
-            return String::new();
         }
         let column = (!self.in_trigger).then_some(4);
         let command = if self.build_env.is_empty() || self.in_trigger {
@@ -338,49 +399,36 @@ impl<'p> Emitter<'p> {
         line
     }
 
-    fn copy(&mut self, instruction: &Instruction, copy: &Copy) -> String {
+    fn copy(&self, copy: &Copy) -> String {
         let mut line = String::from(if copy.is_add { "ADD" } else { "COPY" });
         match &copy.from {
             Some(CopySource::Stage(index)) => line.push_str(&format!(" --from={}", self.stage_name(*index))),
-            Some(CopySource::Image(image)) => {
-                self.refuse_local_image(image, instruction.span);
-                line.push_str(&format!(" --from={}", word(image)))
-            }
+            Some(CopySource::Image(image)) => line.push_str(&format!(" --from={}", word(image))),
             None => {}
         }
         if let Some(chown) = &copy.chown {
             line.push_str(&format!(" --chown={}", word(chown)));
         }
         if let Some(chmod) = &copy.chmod {
-            self.buildkit_only(instruction, "`chmod`");
             line.push_str(&format!(" --chmod={chmod}"));
         }
         if copy.link {
-            self.buildkit_only(instruction, "`link`");
             line.push_str(" --link");
         }
         if copy.parents {
-            self.buildkit_only(instruction, "`parents`");
             line.push_str(" --parents");
         }
         for pattern in &copy.exclude {
-            self.buildkit_only(instruction, "`exclude`");
             line.push_str(&format!(" --exclude={}", word(pattern)));
         }
         if let Some(checksum) = &copy.checksum {
-            self.buildkit_only(instruction, "`checksum`");
             line.push_str(&format!(" --checksum={checksum}"));
         }
         if let Some(keep) = copy.keep_git_dir {
-            self.buildkit_only(instruction, "`keep_git_dir`");
             line.push_str(&format!(" --keep-git-dir={keep}"));
         }
         if let Some(unpack) = copy.unpack {
-            self.buildkit_only(instruction, "`unpack`");
             line.push_str(&format!(" --unpack={unpack}"));
-        }
-        if copy.is_add && copy.sources.iter().any(|s| s.as_literal().is_some_and(|s| is_git_source(&s))) {
-            self.buildkit_only(instruction, "adding a git repository");
         }
         let all: Vec<&Text> = copy.sources.iter().chain(std::iter::once(&copy.dest)).collect();
         let words: Vec<String> = all.iter().map(|t| word(t)).collect();
@@ -394,16 +442,8 @@ impl<'p> Emitter<'p> {
             }
             return line;
         }
-        self.buildkit_only(instruction, "a here-document");
         // After the first `<<NAME` the builder reads no more flags: `--` may start a path.
         let words: Vec<String> = all.iter().map(|t| word_body(t)).collect();
-        if words.iter().any(|w| needs_quotes(w)) {
-            self.errors.push(
-                Diagnostic::error(Code::NotExpressible, "a here-document cannot go with a path that needs quotes")
-                    .with_label(instruction.span, "here-documents and quoted paths in one step")
-                    .with_help("the quoted paths need the JSON form, which has no here-documents: copy them in a step of their own"),
-            );
-        }
         for heredoc in &copy.heredocs {
             let quote = if heredoc.expand { "" } else { "\"" };
             line.push_str(&format!(" <<{quote}{}{quote}", heredoc.name));
@@ -420,7 +460,7 @@ impl<'p> Emitter<'p> {
         line
     }
 
-    fn healthcheck(&mut self, instruction: &Instruction, health: &Healthcheck, shell: &[String]) -> String {
+    fn healthcheck(&self, health: &Healthcheck, shell: &[String]) -> String {
         let mut line = String::from("HEALTHCHECK");
         for (flag, value) in [
             ("interval", health.interval_ms),
@@ -429,9 +469,6 @@ impl<'p> Emitter<'p> {
             ("start-interval", health.start_interval_ms),
         ] {
             if let Some(millis) = value {
-                if flag == "start-interval" {
-                    self.buildkit_only(instruction, "`start_interval`");
-                }
                 line.push_str(&format!(" --{flag}={}", format_duration(millis)));
             }
         }

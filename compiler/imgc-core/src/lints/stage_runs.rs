@@ -4,7 +4,7 @@
 //!
 //! Must never depend on: the rules (it only reads; what a read means is theirs).
 
-use crate::ir::{Command, Instruction, InstructionKind, Run, Stage, Text};
+use crate::ir::{Command, Instruction, InstructionKind, Run, Stage, Text, TextPart};
 use crate::shell;
 use crate::shell::script::{self, Script, SimpleCommand};
 use std::cell::OnceCell;
@@ -83,24 +83,56 @@ impl<'a> RunRead<'a> {
     /// Whether a command of the run may be named one of `names`, found without reading the run:
     /// a command's name is a word with no expansion, whose letters are in the script as written
     /// with only quotes, backslashes and line continuations between them. So a name missing from
-    /// the script with those characters left out is the name of none of its commands.
+    /// the script's [`letters`] is the name of none of its commands.
     pub(super) fn may_run_any(&self, names: &[&str]) -> bool {
-        let has_any = |text: &str| {
-            let letters: String = text.chars().filter(|c| !matches!(c, '\'' | '"' | '\\' | '\n')).collect();
-            names.iter().any(|name| letters.contains(name))
-        };
         match &self.run.command {
-            Command::Exec(words) => words.iter().any(|w| has_any(&w.display())),
-            Command::Heredoc(_) => false,
-            Command::Shell(_) | Command::Chain(_) => self.shell_texts().iter().any(|t| has_any(t)),
+            Command::Exec(words) => words.iter().any(|word| holds_any(word, names)),
+            _ => self.shell_text_may_hold(names),
+        }
+    }
+
+    /// Whether the shell-form text may hold a word or parameter named one of `names`, found
+    /// without rendering it: a name missing from its [`letters`] is in none of its words.
+    pub(super) fn shell_text_may_hold(&self, names: &[&str]) -> bool {
+        match &self.run.command {
+            Command::Shell(text) => holds_any(text, names),
+            Command::Chain(texts) => texts.iter().any(|text| holds_any(text, names)),
+            Command::Exec(_) | Command::Heredoc(_) => false,
         }
     }
 }
 
+fn holds_any(text: &Text, names: &[&str]) -> bool {
+    let letters = letters(text);
+    names.iter().any(|name| letters.contains(name))
+}
+
+/// The text as rendered, less its quotes, backslashes and line breaks, found without rendering
+/// it: rendering writes code as it is, each value with only quotes and backslashes added, and
+/// each argument as `${name}` with at most quotes around it.
+fn letters(text: &Text) -> String {
+    let kept = |c: &char| !matches!(c, '\'' | '"' | '\\' | '\n');
+    let written = text.0.iter().map(|part| match part {
+        TextPart::Code(s) | TextPart::Value(s) | TextPart::Arg(s) => s.len() + 3,
+    });
+    let mut out = String::with_capacity(written.sum());
+    for part in &text.0 {
+        match part {
+            TextPart::Code(s) | TextPart::Value(s) => out.extend(s.chars().filter(kept)),
+            TextPart::Arg(name) => {
+                out.push_str("${");
+                out.extend(name.chars().filter(kept));
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::StageRuns;
-    use crate::ir::{Command, InstructionKind, Text};
+    use super::{StageRuns, letters};
+    use crate::ir::{Command, InstructionKind, Text, TextPart};
 
     fn stage(source: &str) -> crate::ir::Stage {
         let program = crate::optimize::test_support::program(source);
@@ -145,5 +177,53 @@ mod tests {
         let (_, read) = runs.runs().next().expect("a run");
         assert!(!read.may_run_any(&["apk"]));
         assert!(read.scripts().is_empty() && read.shell_texts().is_empty());
+    }
+
+    /// Every sequence of three parts (code opening and closing each shell context, values with
+    /// what rendering escapes, an argument) renders to the letters `letters` finds without
+    /// rendering: the prefilter of `may_run_any` misses no command.
+    #[test]
+    fn letters_are_the_rendered_letters_without_rendering() {
+        let code = [
+            "echo ",
+            "'",
+            "\"",
+            "`",
+            "$(",
+            ")",
+            "${X:-",
+            "}",
+            "# c\n",
+            "cat <<EOF\n",
+            "cat <<-'E'\n",
+            "\nEOF\n",
+            "\nE\n",
+            "ap",
+            "k add\n",
+            " | ",
+            "\\\n",
+            "\\",
+        ];
+        let values = ["k", "it's", "a\"b", "$x", "`y`", "\\", "a\nb", "", "EOF", "\tE"];
+        let parts: Vec<TextPart> = code
+            .iter()
+            .map(|c| TextPart::Code(c.to_string()))
+            .chain(values.iter().map(|v| TextPart::Value(v.to_string())))
+            .chain([TextPart::Arg("V".into())])
+            .collect();
+        let rendered_letters = |text: &Text| -> String {
+            crate::shell::render(text).chars().filter(|c| !matches!(c, '\'' | '"' | '\\' | '\n')).collect()
+        };
+        let mut checked = 0;
+        for a in &parts {
+            for b in &parts {
+                for c in &parts {
+                    let text = Text(vec![a.clone(), b.clone(), c.clone()]);
+                    assert_eq!(letters(&text), rendered_letters(&text), "{text:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, parts.len().pow(3));
     }
 }

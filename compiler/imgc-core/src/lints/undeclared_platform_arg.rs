@@ -17,13 +17,11 @@ pub(super) fn undeclared_platform_arg(runs: &StageRuns, out: &mut Vec<Diagnostic
             declared.push(&def.name);
         }
         // Only a run reads variables; its exec form and here-documents have no shell text.
-        let Some(read) = read else { continue };
+        // A script that names no platform argument reads none: it is not rendered nor lexed.
+        let Some(read) = read.filter(|read| read.shell_text_may_hold(AUTOMATIC_ARGS)) else { continue };
         let read = read
             .shell_texts()
             .iter()
-            // A script that names no platform argument reads none: it is not lexed. (A line
-            // continuation could split a name, so a script with one is.)
-            .filter(|script| script.contains("\\\n") || AUTOMATIC_ARGS.iter().any(|name| script.contains(name)))
             .filter_map(|script| shell::lexer::lex(script).ok())
             .flat_map(|lexed| lexed.parameters)
             .find(|name| AUTOMATIC_ARGS.contains(&name.as_str()) && !declared.contains(&name.as_str()));

@@ -1,7 +1,9 @@
 //! The optimizer: named passes over the IR that make the Dockerfile cheaper to rebuild without
 //! changing the image it builds, each with its own switch, and a log of what they did.
 //!
-//! Passes run in the order of [`Pass::ALL`]; each is a `fn(&mut Program, &mut Explain)`.
+//! Passes run in the order of [`Pass::ALL`]. unused-stages runs first and makes the optimizer's
+//! copy of the program (so a stage it drops is never cloned); each other pass is a
+//! `fn(&mut Program, &mut Explain)` on that copy.
 //! Lints are not a pass: they live in [`crate::lints`].
 
 pub mod arg_placement;
@@ -60,16 +62,6 @@ impl Pass {
             Pass::MergeRuns => "joins consecutive shell-form runs with the same options into one RUN",
         }
     }
-
-    fn run(self, program: &mut Program, explain: &mut Explain) {
-        match self {
-            Pass::UnusedStages => unused_stages::unused_stages(program, explain),
-            Pass::Metadata => metadata::metadata(program, explain),
-            Pass::EnvPlacement => env_placement::env_placement(program, explain),
-            Pass::ArgPlacement => arg_placement::arg_placement(program, explain),
-            Pass::MergeRuns => merge_runs::merge_runs(program, explain),
-        }
-    }
 }
 
 impl std::fmt::Display for Pass {
@@ -118,10 +110,20 @@ impl Optimize {
 
 /// Runs the enabled passes on a copy of the program.
 pub fn optimize(program: &Program, options: &Optimize) -> (Program, Explain) {
-    let mut program = program.clone();
     let mut explain = Explain::default();
+    let mut program = if options.is_enabled(Pass::UnusedStages) {
+        unused_stages::unused_stages(program, &mut explain)
+    } else {
+        program.clone()
+    };
     for pass in options.passes() {
-        pass.run(&mut program, &mut explain);
+        match pass {
+            Pass::UnusedStages => {} // made the copy above
+            Pass::Metadata => metadata::metadata(&mut program, &mut explain),
+            Pass::EnvPlacement => env_placement::env_placement(&mut program, &mut explain),
+            Pass::ArgPlacement => arg_placement::arg_placement(&mut program, &mut explain),
+            Pass::MergeRuns => merge_runs::merge_runs(&mut program, &mut explain),
+        }
     }
     (program, explain)
 }

@@ -8,11 +8,10 @@ use crate::ir::{Base, CopySource, InstructionKind, Program, Stage, Text};
 
 const PASS: Pass = Pass::UnusedStages;
 
-pub fn unused_stages(program: &mut Program, explain: &mut Explain) {
+/// The program with only the stages the image reaches, renumbered. It is the optimizer's copy of
+/// the program: a stage it drops is never cloned.
+pub fn unused_stages(program: &Program, explain: &mut Explain) -> Program {
     let reached = reached(program);
-    if reached.iter().all(|r| *r) {
-        return;
-    }
     let mut new_index = vec![None; program.stages.len()];
     let mut next = 0;
     for (old, keep) in reached.iter().enumerate() {
@@ -21,30 +20,37 @@ pub fn unused_stages(program: &mut Program, explain: &mut Explain) {
             next += 1;
         }
     }
-    let stages = std::mem::take(&mut program.stages);
-    for (old, mut stage) in stages.into_iter().enumerate() {
+    let mut stages = Vec::with_capacity(next);
+    for (old, stage) in program.stages.iter().enumerate() {
         if !reached[old] {
             explain.record(
                 PASS,
-                &stage,
+                stage,
                 EventKind::Dropped,
                 vec![stage.span],
                 format!(
                     "stage `{}` dropped: the image does not use it (it is no base, and nothing copies or mounts from it)",
-                    super::explain::stage_label(&stage)
+                    super::explain::stage_label(stage)
                 ),
             );
             continue;
         }
+        let mut stage = stage.clone();
         if let Base::Stage(base) = &mut stage.base {
             *base = new_index[*base].unwrap_or(*base);
         }
         for instruction in &mut stage.instructions {
             renumber(&mut instruction.kind, &new_index);
         }
-        program.stages.push(stage);
+        stages.push(stage);
     }
-    program.target = new_index[program.target].unwrap_or(0);
+    Program {
+        args: program.args.clone(),
+        stages,
+        target: new_index[program.target].unwrap_or(0),
+        directives: program.directives.clone(),
+        source_name: program.source_name.clone(),
+    }
 }
 
 fn renumber(kind: &mut InstructionKind, new_index: &[Option<usize>]) {
@@ -120,7 +126,7 @@ mod tests {
 
     #[test]
     fn stages_the_image_does_not_reach_are_dropped_and_references_renumbered() {
-        let mut program = program(
+        let program = program(
             "stage unused from \"busybox:1.35\" {\n    run \"true\"\n}\n\
              stage base from \"busybox:1.35\" {\n    run \"touch /a\"\n}\n\
              stage files from \"busybox:1.35\" {\n    run \"touch /b\"\n}\n\
@@ -128,7 +134,7 @@ mod tests {
              image from base {\n    copy from files \"/b\" to \"/b\"\n    run \"cat /m/c\" bind \"/m\" (from: mounted, source: \"/\")\n}\n",
         );
         let mut explain = Explain::default();
-        unused_stages(&mut program, &mut explain);
+        let program = unused_stages(&program, &mut explain);
         let names: Vec<_> = program.stages.iter().map(|s| s.name.clone().unwrap_or_default()).collect();
         assert_eq!(names, ["base", "files", "mounted", ""]);
         assert_eq!(program.target, 3);
@@ -143,14 +149,13 @@ mod tests {
     #[test]
     fn a_program_whose_stages_are_all_used_is_unchanged() {
         let source = "stage build from \"busybox:1.35\" {\n    run \"touch /a\"\n}\nimage from scratch {\n    copy from build \"/a\" to \"/a\"\n}\n";
-        let mut optimized = program(source);
-        unused_stages(&mut optimized, &mut Explain::default());
-        assert_eq!(optimized, program(source));
+        let written = program(source);
+        assert_eq!(unused_stages(&written, &mut Explain::default()), written);
     }
 
     #[test]
     fn an_unnamed_stage_mounted_by_index_keeps_its_mount_when_earlier_stages_go() {
-        let mut program = program(
+        let program = program(
             "stage unused from \"busybox:1.35\" {\n    run \"true\"\n}\n\
              stage tools from \"busybox:1.35\" as none {\n    run \"touch /c\"\n}\n\
              image from \"busybox:1.35\" {\n    run \"cat /m/c\" bind \"/m\" (from: tools, source: \"/\")\n}\n",
@@ -162,7 +167,7 @@ mod tests {
             _ => None,
         };
         assert_eq!(from(&program), Some(Text::value("1")));
-        unused_stages(&mut program, &mut Explain::default());
+        let program = unused_stages(&program, &mut Explain::default());
         assert_eq!(program.stages.len(), 2);
         assert_eq!(program.stages[0].dockerfile_name, None);
         assert_eq!(from(&program), Some(Text::value("0")));

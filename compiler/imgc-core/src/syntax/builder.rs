@@ -108,7 +108,7 @@ impl Builder {
                     params.push(Param { name, ty, default });
                 }
                 let body = self.block(next(&mut inner));
-                StatementKind::Fn(FnDecl { name, params, parens, body })
+                StatementKind::Fn(Box::new(FnDecl { name, params, parens, body }))
             }
             Rule::stage_decl | Rule::image_decl => {
                 let is_image = rule == Rule::image_decl;
@@ -127,7 +127,7 @@ impl Builder {
                     }
                 }
                 let base = base.unwrap_or(Expr::new(ExprKind::Scratch, span));
-                StatementKind::Stage(StageDecl { name, is_image, base, platform, alias, body })
+                StatementKind::Stage(Box::new(StageDecl { name, is_image, base, platform, alias, body }))
             }
             Rule::run => {
                 let command = self.expr(next(&mut inner));
@@ -272,12 +272,11 @@ impl Builder {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => {
-                let mut terms: Vec<Expr> = pair.into_inner().map(|t| self.term(t)).collect();
-                if terms.len() == 1 {
-                    terms.pop().unwrap_or(Expr::new(ExprKind::Scratch, span))
-                } else {
-                    Expr::new(ExprKind::Concat(terms), span)
+                let mut terms = pair.into_inner();
+                if terms.size_hint().0 == 1 {
+                    return self.term(next(&mut terms));
                 }
+                Expr::new(ExprKind::Concat(terms.map(|t| self.term(t)).collect()), span)
             }
             Rule::term => self.term(pair),
             _ => self.primary(pair),
@@ -289,7 +288,7 @@ impl Builder {
         let first = next(&mut inner);
         if first.as_rule() == Rule::call {
             let span = self.span(&first);
-            return Expr::new(ExprKind::Call(self.call(first)), span);
+            return Expr::new(ExprKind::Call(Box::new(self.call(first))), span);
         }
         let mut expr = self.primary(first);
         for field in inner {
@@ -393,8 +392,10 @@ impl Builder {
     }
 
     fn string_parts(&mut self, pair: Pair<'_>) -> Vec<StrPart> {
-        let mut parts: Vec<StrPart> = Vec::new();
-        for part in pair.into_inner() {
+        let pieces = pair.into_inner();
+        // At most one part a piece (adjacent text and escapes join into one).
+        let mut parts: Vec<StrPart> = Vec::with_capacity(pieces.size_hint().0);
+        for part in pieces {
             match part.as_rule() {
                 Rule::text => push_text(&mut parts, part.as_str()),
                 Rule::escape => {

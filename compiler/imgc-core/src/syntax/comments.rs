@@ -35,6 +35,15 @@ pub fn comments(text: &str) -> Vec<Comment> {
     let mut stack = vec![Mode::Code { braces: 0 }];
     let mut i = 0;
     while i < bytes.len() {
+        // Skip to the next byte that matters: in a string, `\\`, `"` and `$`; in code outside
+        // every string, `#` and `"` (braces are counted only inside an interpolation).
+        let skip = match stack.last() {
+            Some(Mode::Str) => memchr::memchr3(b'\\', b'"', b'$', &bytes[i..]),
+            Some(Mode::Code { .. }) if stack.len() == 1 => memchr::memchr2(b'#', b'"', &bytes[i..]),
+            _ => Some(0),
+        };
+        let Some(skip) = skip else { break };
+        i += skip;
         let byte = bytes[i];
         let nested = stack.len() > 1;
         match stack.last_mut() {

@@ -93,6 +93,18 @@ impl<'t> Iterator for Pairs<'t> {
         self.next = (pair.node().after as usize).max(self.next + 1);
         Some(pair)
     }
+
+    /// The exact count, found by stepping over the siblings' subtrees, so that a `collect`
+    /// allocates once and no more than it needs.
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let mut count = 0;
+        let mut next = self.next;
+        while next < self.end {
+            next = (self.nodes[next].after as usize).max(next + 1);
+            count += 1;
+        }
+        (count, Some(count))
+    }
 }
 
 /// Copies pest's pairs into a tree. `None` when the text is too long for the tree's offsets.

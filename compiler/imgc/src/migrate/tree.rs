@@ -97,7 +97,7 @@ pub fn call(callee: &str, args: Vec<(Option<&str>, Expr)>) -> Call {
 }
 
 pub fn call_expr(call: Call) -> Expr {
-    expr(ExprKind::Call(call))
+    expr(ExprKind::Call(Box::new(call)))
 }
 
 /// A step option: `keyword [value] [(name: value, …)]`.

@@ -17,7 +17,7 @@ impl Checker<'_> {
             Some(expr) => {
                 let ty = decl.ty.as_ref().and_then(|t| self.resolve_type(t)).unwrap_or(Type::String);
                 let typed = self.eval(expr, Some(&ty), env)?;
-                Some(self.instruction_text(&typed, expr.span, "a build argument")?)
+                Some(self.instruction_text(typed, expr.span, "a build argument")?)
             }
             None => None,
         };

@@ -14,7 +14,7 @@ use crate::value::Value;
 /// A `heredoc(…)` call written as a `run` command or a `copy` source.
 pub(super) fn heredoc_call(expr: &Expr) -> Option<&ast::Call> {
     match &expr.kind {
-        ast::ExprKind::Call(call) if call.callee.len() == 1 && call.callee[0].name == "heredoc" => Some(call),
+        ast::ExprKind::Call(call) if call.callee.len() == 1 && call.callee[0].name == "heredoc" => Some(&**call),
         _ => None,
     }
 }
@@ -55,7 +55,7 @@ impl Checker<'_> {
             return None;
         };
         let typed = self.eval(content_expr, Some(&Type::String), env)?;
-        let content = self.instruction_text(&typed, content_expr.span, "a here-document")?;
+        let content = self.instruction_text(typed, content_expr.span, "a here-document")?;
         let name = match name {
             Some(expr) => self.compile_time(expr, &Type::String, env, "a here-document's name")?,
             None => Value::Text(Text::value("EOF")),
@@ -108,8 +108,7 @@ impl Checker<'_> {
         let typed = self.eval(expr, None, env)?;
         match typed.value {
             Value::Text(text) | Value::Raw(text) => {
-                let display = text.display();
-                if display.contains('\0') {
+                if text.literal_parts().any(|s| s.contains('\0')) {
                     self.error(
                         Code::NotExpressible,
                         expr.span,
@@ -119,7 +118,8 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                if display.trim().is_empty() {
+                // Blank: no argument, and white space only (an argument is written `${name}`).
+                if text.args().next().is_none() && text.literal_parts().all(|s| s.trim().is_empty()) {
                     self.error(
                         Code::InvalidLiteral,
                         expr.span,

@@ -69,7 +69,7 @@ impl Checker<'_> {
                 },
             };
             for item in items {
-                let Some(text) = self.instruction_text(&item, source.span, "a source path") else {
+                let Some(text) = self.instruction_text(item, source.span, "a source path") else {
                     ok = false;
                     continue;
                 };

@@ -70,7 +70,7 @@ impl Checker<'_> {
         }
         let mut out = Vec::new();
         for (key, key_span, typed, value_span) in pairs {
-            let Some(text) = self.instruction_text(&typed, value_span, what) else { continue };
+            let Some(text) = self.instruction_text(typed, value_span, what) else { continue };
             if self.check_expressible(&text, value_span, what).is_some() {
                 out.push((key, key_span, text));
             }

@@ -78,7 +78,7 @@ impl Checker<'_> {
     /// One operand of an instruction that the builder expands (`WORKDIR`, `USER`, …).
     pub(super) fn operand(&mut self, expr: &Expr, ty: &Type, env: &Env, what: &str) -> Option<Text> {
         let typed = self.eval(expr, Some(ty), env)?;
-        let text = self.instruction_text(&typed, expr.span, what)?;
+        let text = self.instruction_text(typed, expr.span, what)?;
         self.check_expressible(&text, expr.span, what)?;
         Some(text)
     }
@@ -99,10 +99,10 @@ impl Checker<'_> {
             match &typed.value {
                 Value::List(items) => {
                     for item in items {
-                        out.push(self.instruction_text(&Typed::new(ty.clone(), item.clone()), expr.span, what)?);
+                        out.push(self.instruction_text(Typed::new(ty.clone(), item.clone()), expr.span, what)?);
                     }
                 }
-                _ => out.push(self.instruction_text(&typed, expr.span, what)?),
+                _ => out.push(self.instruction_text(typed, expr.span, what)?),
             }
         }
         if out.is_empty() {
@@ -124,7 +124,8 @@ impl Checker<'_> {
 
     /// Newlines cannot be written in Dockerfile operands (only commands can carry them).
     pub(super) fn check_expressible(&mut self, text: &Text, span: Span, what: &str) -> Option<()> {
-        if text.display().contains('\0') {
+        // An argument's name holds neither.
+        if text.literal_parts().any(|s| s.contains('\0')) {
             self.error(
                 Code::NotExpressible,
                 span,
@@ -134,7 +135,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        if text.display().contains(['\n', '\r']) {
+        if text.literal_parts().any(|s| s.contains(['\n', '\r'])) {
             self.error(
                 Code::NotExpressible,
                 span,

@@ -173,7 +173,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                _ => self.instruction_text(&typed, option.value.span, "a mount setting")?,
+                _ => self.instruction_text(typed, option.value.span, "a mount setting")?,
             };
             let literal = text.as_literal().unwrap_or_default();
             let problem = match name {

@@ -159,7 +159,7 @@ impl<'d> Converter<'d> {
             let mut decl = self.stage_header(from, last);
             let (statements, leftover) = self.stage_body(&instructions, from.span.end.line).finish();
             decl.body = statements;
-            body.push(tree::statement(StatementKind::Stage(decl)));
+            body.push(tree::statement(StatementKind::Stage(Box::new(decl))));
             // Lines a stage's last instructions left without a statement stay after it.
             body.lines(leftover);
         }
