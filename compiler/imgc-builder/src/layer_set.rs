@@ -66,7 +66,7 @@ where
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     #[test]
     fn results_come_back_in_item_order_with_jobs_running_at_once() {
@@ -74,9 +74,14 @@ mod tests {
         let most = AtomicUsize::new(0);
         // Early items take longest, so later ones finish first.
         let items: Vec<u64> = (0..12).collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
         let squares = in_order(items, 3, |index, item| {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             most.fetch_max(now, Ordering::SeqCst);
+            // The first three wait for each other: three jobs run them at once.
+            while index < 3 && most.load(Ordering::SeqCst) < 3 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             std::thread::sleep(Duration::from_millis(5 * (12 - item)));
             running.fetch_sub(1, Ordering::SeqCst);
             Ok::<_, String>((index, item * item))
@@ -89,16 +94,26 @@ mod tests {
     #[test]
     fn the_first_failure_in_order_is_returned_and_no_item_starts_after_one() {
         let started = Mutex::new(Vec::new());
-        // Item 4 fails at once; item 2 fails later, while item 4's failure is known.
+        let failed_four = AtomicBool::new(false);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // Item 4 fails at once; item 2 fails later, once item 4's failure is known.
         let result = in_order((0..40).collect(), 3, |index, item: u32| {
             started.lock().expect("lock").push(index);
             match item {
                 2 => {
-                    std::thread::sleep(Duration::from_millis(50));
+                    while !failed_four.load(Ordering::SeqCst) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
                     Err(format!("item {item}"))
                 }
-                4 => Err(format!("item {item}")),
-                _ => Ok(item),
+                4 => {
+                    failed_four.store(true, Ordering::SeqCst);
+                    Err(format!("item {item}"))
+                }
+                _ => {
+                    std::thread::sleep(Duration::from_millis(1));
+                    Ok(item)
+                }
             }
         });
         assert_eq!(result, Err("item 2".to_string()), "as a one-at-a-time run reports");
