@@ -73,9 +73,6 @@ pub struct Compilation {
     /// The parsed modules (the compiled file first), when the compiled file parsed: what
     /// [`index::Index`] and editors read.
     pub modules: Option<modules::ModuleGraph>,
-    /// The program after the default optimizer passes: what the lints judged, kept so that
-    /// emitting with the default passes does not run them again.
-    optimized: Option<ir::Program>,
 }
 
 impl Compilation {
@@ -92,10 +89,8 @@ impl Compilation {
     /// Emits the Dockerfile with the chosen optimizer passes ([`Optimize::none`] for `-O0`).
     pub fn dockerfile_with(&self, target: Target, optimize: &Optimize) -> Result<String, Vec<Diagnostic>> {
         let program = self.checked(target)?;
-        match &self.optimized {
-            Some(optimized) if *optimize == Optimize::default() => emit::dockerfile::emit(optimized, target),
-            _ => emit::dockerfile::emit(&optimize::optimize(program, optimize).0, target),
-        }
+        let (optimized, _) = optimize::optimize(program, optimize);
+        emit::dockerfile::emit(&optimized, target)
     }
 
     /// What the optimizer did, step by step, beside the Dockerfile it gives (`imgc explain`).
@@ -163,13 +158,12 @@ fn compile(
             check::check(graph, &source_name, &check::ArgValues(options.args.clone()), &mut diagnostics)
         }
     });
-    // Lints about layers judge the RUNs imgc writes by default, after the optimizer.
-    let optimized = program.as_ref().map(|program| {
-        let (optimized, _) = optimize::optimize(program, &Optimize::default());
-        diagnostics.extend(lints::lint(program, &optimized, &sources));
-        optimized
-    });
-    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read, modules: graph, optimized }
+    if let Some(program) = &program {
+        // Lints about layers judge the RUNs imgc writes by default, after the optimizer.
+        let (emitted, _) = optimize::optimize(program, &Optimize::default());
+        diagnostics.extend(lints::lint(program, &emitted, &sources));
+    }
+    Compilation { sources, diagnostics: diagnostics.into_sorted(), program, files_read, modules: graph }
 }
 
 /// Compiles `text` with only the standard library importable (the core's own tests).
