@@ -306,6 +306,11 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
             "{rendered}"
         );
     }
+    // A port with a sign, which the builder refuses: refused, never rewritten as another port
+    // (found by the migrate fuzz target).
+    let signed = migrate("Dockerfile", "FROM alpine\nEXPOSE +080\n");
+    assert_eq!(codes(&signed.diagnostics), ["E0033"]);
+    assert!(signed.program.is_none());
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());

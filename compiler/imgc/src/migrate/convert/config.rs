@@ -182,7 +182,9 @@ fn port_literal(text: &str) -> Option<Expr> {
         Some((n, p)) => (n, Some(p.to_lowercase())),
         None => (text, None),
     };
-    let value: u16 = number.parse().ok().filter(|n| *n >= 1 && number.starts_with(|c: char| c != '0'))?;
+    // Digits only, as Go's `strconv.ParseUint` reads a port (Rust's `parse` also takes a `+`).
+    let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+    let value: u16 = number.parse().ok().filter(|n| digits && *n >= 1 && !number.starts_with('0'))?;
     match protocol.as_deref() {
         None => Some(tree::int(i64::from(value))),
         Some(p @ ("tcp" | "udp" | "sctp")) => Some(tree::port(i64::from(value), p)),
@@ -199,6 +201,10 @@ mod tests {
         assert_eq!(port_literal("80"), Some(tree::int(80)));
         assert_eq!(port_literal("53/UDP"), Some(tree::port(53, "udp")));
         assert_eq!(port_literal("8000-8010"), None);
+        // The builder refuses a sign; a leading zero would be written back without it.
+        assert_eq!(port_literal("+80"), None);
+        assert_eq!(port_literal("+080/tcp"), None);
+        assert_eq!(port_literal("080"), None);
         assert_eq!(go_duration_millis("90s"), Some(90_000));
         assert_eq!(go_duration_millis("0.5s"), Some(500));
         assert_eq!(go_duration_millis("1us"), None);
