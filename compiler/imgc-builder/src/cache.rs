@@ -19,7 +19,7 @@ const VERSION: &str = "imgc-layer-cache-2";
 static TEMPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A temporary name's suffix, unique among this process's threads and other processes.
-fn temp_suffix() -> String {
+pub(crate) fn temp_suffix() -> String {
     let n = TEMPS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     format!("{}-{n}", std::process::id())
 }

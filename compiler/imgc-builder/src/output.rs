@@ -169,16 +169,23 @@ impl Staging {
         std::fs::write(blob_path(&self.layout(), digest), bytes).map_err(|e| self.error(e))
     }
 
-    /// Places an existing blob (a base layer): a hard link when possible, a copy otherwise.
+    /// Places an existing blob (a base layer, a cached one): a hard link when possible, a copy
+    /// otherwise. A blob already there is kept: the same digest is the same bytes, and layers
+    /// written at once may place one at the same moment. A copy is made under a temporary name:
+    /// copying onto the name would truncate the file when the name is already a link to it.
     pub fn put_file(&self, digest: &str, source: &Path) -> Result<(), String> {
         let target = blob_path(&self.layout(), digest);
-        if target.exists() {
-            return Ok(());
+        match std::fs::hard_link(source, &target) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(_) => {
+                let temp = target.with_extension(format!("copy-{}", super::cache::temp_suffix()));
+                std::fs::copy(source, &temp).and_then(|_| std::fs::rename(&temp, &target)).map_err(|e| {
+                    let _ = std::fs::remove_file(&temp);
+                    format!("cannot copy `{}`: {e}", source.display())
+                })
+            }
         }
-        if std::fs::hard_link(source, &target).is_err() {
-            std::fs::copy(source, &target).map_err(|e| format!("cannot copy `{}`: {e}", source.display()))?;
-        }
-        Ok(())
     }
 
     /// Writes the layout's `oci-layout` and `index.json`.
@@ -363,6 +370,37 @@ fn add_to_layout(staging: Staging, dir: &Path, manifest: &Descriptor, tags: &[Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blobs_placed_at_once_stay_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let staging = Staging::beside(&dir.path().join("out")).expect("staging");
+        let sources: Vec<(String, PathBuf)> = (0..200)
+            .map(|i| {
+                let source = dir.path().join(format!("blob-{i}"));
+                std::fs::write(&source, format!("layer {i}")).expect("write");
+                (format!("sha256:{i:064}"), source)
+            })
+            .collect();
+        // Layers written at once may place the same blob at the same moment (identical layers, a
+        // cached layer): each name ends up a whole blob, and no source is truncated.
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for (digest, source) in &sources {
+                        staging.put_file(digest, source).expect("placed");
+                    }
+                });
+            }
+        });
+        for (i, (digest, source)) in sources.iter().enumerate() {
+            assert_eq!(
+                std::fs::read_to_string(blob_path(&staging.layout(), digest)).expect("read"),
+                format!("layer {i}")
+            );
+            assert_eq!(std::fs::read_to_string(source).expect("read"), format!("layer {i}"));
+        }
+    }
 
     #[test]
     fn transports_parse_like_skopeo() {
