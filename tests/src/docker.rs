@@ -44,8 +44,17 @@ pub fn build(
         .args(["-t", tag]);
     options.apply(&mut cmd);
     cmd.arg(context);
-    run_ok(&mut cmd, BUILD_TIMEOUT)
+    let out = run_command(&mut cmd, None, BUILD_TIMEOUT)?;
+    if !buildkit && !out.success() && out.stderr.contains(CACHED_IMAGE_GONE) {
+        return run_ok(&mut cmd, BUILD_TIMEOUT);
+    }
+    out.ok()
 }
+
+/// What docker's classic builder prints when the image it took from its cache for a step was
+/// removed meanwhile: another test, building at the same time, removed its own image, which was
+/// the same image. It says nothing about the Dockerfile, so the build runs once more.
+const CACHED_IMAGE_GONE: &str = "unable to find image \"sha256:";
 
 /// `docker run --rm --network host DOCKER_OPTS... IMAGE ARGS...`. A non-zero
 /// exit of the container is returned as an `Output` (docker's own errors
