@@ -18,10 +18,20 @@ fn cargo_build() -> &'static str {
     DOCKERFILE.get_or_init(|| {
         let dir = example_dir("cargo-app");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("build-script-tests");
+        // The example alone is cleaned (imgc stays built): its build.rs runs now, whatever an
+        // earlier build left (a checkout cleaned of the files it writes would not rerun it).
+        let clean = Command::new(&cargo)
+            .args(["clean", "-p", "cargo-app"])
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .expect("run cargo clean");
+        assert!(clean.status.success(), "cargo clean -p cargo-app:\n{}", String::from_utf8_lossy(&clean.stderr));
         let out = Command::new(cargo)
             .arg("build")
             .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("build-script-tests"))
+            .env("CARGO_TARGET_DIR", &target)
             .env("CARGO_TERM_COLOR", "never")
             .output()
             .expect("run cargo");
