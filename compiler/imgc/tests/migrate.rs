@@ -240,54 +240,43 @@ fn comments_stay_beside_what_they_describe() {
     );
 }
 
+/// Migrates `dockerfile`, which must be refused (E0033, no program) with a rendered diagnostic
+/// that holds each of `expected`.
+fn assert_refused(dockerfile: &str, expected: &[&str]) {
+    let migration = migrate("Dockerfile", dockerfile);
+    assert_eq!(codes(&migration.diagnostics), ["E0033"], "{dockerfile}");
+    assert!(migration.program.is_none(), "{dockerfile}");
+    let rendered = imgc::diagnostics::render_human(&migration.sources, &migration.diagnostics, false);
+    for text in expected {
+        assert!(rendered.contains(text), "{text:?} in:\n{rendered}");
+    }
+}
+
 #[test]
 fn dockerfile_errors_and_constructs_without_a_form_are_located() {
-    let bad = migrate("Dockerfile", "FROM alpine\nCOPY --chmod=$MODE a /b\n");
-    assert_eq!(codes(&bad.diagnostics), ["E0033"]);
-    let rendered = imgc::diagnostics::render_human(&bad.sources, &bad.diagnostics, false);
-    assert!(rendered.contains("Dockerfile:2:6") && rendered.contains("--chmod=$MODE"), "{rendered}");
+    assert_refused("FROM alpine\nCOPY --chmod=$MODE a /b\n", &["Dockerfile:2:6", "--chmod=$MODE"]);
     // BuildKit expands an ARG's name; `.img` names an argument where it declares it.
     for dockerfile in ["ARG NAME=FOO\nFROM alpine\nARG ${NAME}=1\n", "FROM alpine\nARG NAME=FOO\nARG $NAME\n"] {
-        let dynamic = migrate("Dockerfile", dockerfile);
-        assert_eq!(codes(&dynamic.diagnostics), ["E0033"], "{dockerfile}");
-        let rendered = imgc::diagnostics::render_human(&dynamic.sources, &dynamic.diagnostics, false);
-        assert!(rendered.contains("Dockerfile:3:1") && rendered.contains("write the name it stands for"), "{rendered}");
+        assert_refused(dockerfile, &["Dockerfile:3:1", "write the name it stands for"]);
     }
     // A `<<` word on a line whose words BuildKit cannot read is no here-document to it (found by
     // the migrate fuzz target): refused, never dropped.
-    let unread = migrate("Dockerfile", "FROM alpine\nCOPY <<uz ${A_${B}} /x\n");
-    assert_eq!(codes(&unread.diagnostics), ["E0033"]);
-    assert!(unread.program.is_none());
+    assert_refused("FROM alpine\nCOPY <<uz ${A_${B}} /x\n", &["Dockerfile:2:1"]);
     // A `--device` without a name has no `.img` form: refused, never a RUN dropped (found by the
     // migrate fuzz target).
-    let device = migrate("Dockerfile", "FROM alpine\nRUN --device= true\n");
-    assert_eq!(codes(&device.diagnostics), ["E0033"]);
-    let rendered = imgc::diagnostics::render_human(&device.sources, &device.diagnostics, false);
-    assert!(
-        rendered.contains("Dockerfile:2:5")
-            && rendered.contains("without a device name")
-            && rendered.contains("name the CDI device"),
-        "{rendered}"
+    assert_refused(
+        "FROM alpine\nRUN --device= true\n",
+        &["Dockerfile:2:5", "without a device name", "name the CDI device"],
     );
     // A label whose quoted name is empty: refused, never a LABEL dropped.
-    let label = migrate("Dockerfile", "FROM alpine\nLABEL \"\"=x\n");
-    assert_eq!(codes(&label.diagnostics), ["E0033"]);
-    assert!(label.program.is_none());
-    let rendered = imgc::diagnostics::render_human(&label.sources, &label.diagnostics, false);
-    assert!(rendered.contains("Dockerfile:2:1") && rendered.contains("give the label a name"), "{rendered}");
+    assert_refused("FROM alpine\nLABEL \"\"=x\n", &["Dockerfile:2:1", "give the label a name"]);
     // A here-document beside a path that needs quotes (which need the JSON form, which has no
     // here-documents): refused, never a program that does not compile (found by the migrate fuzz
     // target). A plain path and a variable beside one still migrate.
     for path in ["/dir\\\"", "\\$HOME/x", "${A:-x}"] {
-        let quoted = migrate("Dockerfile", &format!("FROM alpine\nCOPY <<one.txt {path} /x/\nhello\none.txt\n"));
-        assert_eq!(codes(&quoted.diagnostics), ["E0033"], "{path}");
-        assert!(quoted.program.is_none());
-        let rendered = imgc::diagnostics::render_human(&quoted.sources, &quoted.diagnostics, false);
-        assert!(
-            rendered.contains("Dockerfile:2:1")
-                && rendered.contains("needs quotes")
-                && rendered.contains("help: copy that path in an instruction of its own"),
-            "{rendered}"
+        assert_refused(
+            &format!("FROM alpine\nCOPY <<one.txt {path} /x/\nhello\none.txt\n"),
+            &["Dockerfile:2:1", "needs quotes", "help: copy that path in an instruction of its own"],
         );
     }
     let plain = migrate("Dockerfile", "FROM alpine\nARG DIR=/x\nCOPY <<one.txt a.txt ${DIR}/\nhello\none.txt\n");
@@ -295,22 +284,17 @@ fn dockerfile_errors_and_constructs_without_a_form_are_located() {
     // An empty volume path (which the builder refuses): refused, never a VOLUME written that
     // does not parse (found by the migrate fuzz target).
     for dockerfile in ["FROM alpine\nVOLUME /data \\ /x\n", "FROM alpine\nVOLUME /data \"\" /x\n"] {
-        let volume = migrate("Dockerfile", dockerfile);
-        assert_eq!(codes(&volume.diagnostics), ["E0033"], "{dockerfile}");
-        assert!(volume.program.is_none());
-        let rendered = imgc::diagnostics::render_human(&volume.sources, &volume.diagnostics, false);
-        assert!(
-            rendered.contains("Dockerfile:2:1")
-                && rendered.contains("an empty volume path has no `.img` form")
-                && rendered.contains("help: remove the empty path"),
-            "{rendered}"
+        assert_refused(
+            dockerfile,
+            &["Dockerfile:2:1", "an empty volume path has no `.img` form", "help: remove the empty path"],
         );
     }
     // A port with a sign, which the builder refuses: refused, never rewritten as another port
     // (found by the migrate fuzz target).
-    let signed = migrate("Dockerfile", "FROM alpine\nEXPOSE +080\n");
-    assert_eq!(codes(&signed.diagnostics), ["E0033"]);
-    assert!(signed.program.is_none());
+    assert_refused(
+        "FROM alpine\nEXPOSE +080\n",
+        &["Dockerfile:2:1", "the port `+080` has no `.img` form", "help: expose the ports one by one"],
+    );
     let syntax = migrate("Dockerfile", "FROM alpine\nRUN --mount=type=cachex,target=/x true\n");
     assert_eq!(codes(&syntax.diagnostics), ["E0032"]);
     assert!(syntax.program.is_none());
