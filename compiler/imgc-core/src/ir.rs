@@ -246,6 +246,16 @@ impl Text {
         out
     }
 
+    /// The bytes of its parts (an argument's name only, not the `${}` written around it).
+    pub fn parts_len(&self) -> usize {
+        self.0
+            .iter()
+            .map(|part| match part {
+                TextPart::Code(s) | TextPart::Value(s) | TextPart::Arg(s) => s.len(),
+            })
+            .sum()
+    }
+
     /// The text's code and values, without its argument references.
     pub fn literal_parts(&self) -> impl Iterator<Item = &str> {
         self.0.iter().filter_map(|p| match p {

@@ -220,24 +220,22 @@ impl<'p> Emitter<'p> {
         if let Some(CopySource::Image(image)) = &copy.from {
             self.refuse_local_image(image, instruction.span);
         }
-        let features = [(copy.chmod.is_some(), "`chmod`"), (copy.link, "`link`"), (copy.parents, "`parents`")];
-        for (_, feature) in features.into_iter().filter(|(used, _)| *used) {
-            self.buildkit_only(instruction, feature);
-        }
-        for _ in &copy.exclude {
-            self.buildkit_only(instruction, "`exclude`");
-        }
-        let features = [
-            (copy.checksum.is_some(), "`checksum`"),
-            (copy.keep_git_dir.is_some(), "`keep_git_dir`"),
-            (copy.unpack.is_some(), "`unpack`"),
-            (
-                copy.is_add && copy.sources.iter().any(|s| s.as_literal().is_some_and(|s| is_git_source(&s))),
-                "adding a git repository",
-            ),
+        // Each feature the step uses, in the order the errors are reported (one an `exclude`).
+        let is_git = |s: &Text| s.as_literal().is_some_and(|s| is_git_source(&s));
+        let used = [
+            (usize::from(copy.chmod.is_some()), "`chmod`"),
+            (usize::from(copy.link), "`link`"),
+            (usize::from(copy.parents), "`parents`"),
+            (copy.exclude.len(), "`exclude`"),
+            (usize::from(copy.checksum.is_some()), "`checksum`"),
+            (usize::from(copy.keep_git_dir.is_some()), "`keep_git_dir`"),
+            (usize::from(copy.unpack.is_some()), "`unpack`"),
+            (usize::from(copy.is_add && copy.sources.iter().any(is_git)), "adding a git repository"),
         ];
-        for (_, feature) in features.into_iter().filter(|(used, _)| *used) {
-            self.buildkit_only(instruction, feature);
+        for (times, feature) in used {
+            for _ in 0..times {
+                self.buildkit_only(instruction, feature);
+            }
         }
         if copy.heredocs.is_empty() {
             return;

@@ -74,9 +74,9 @@ pub(super) fn package_cache(
 }
 
 /// Whether `name` is set to a true value (not empty, `0`, `false`, `no` or `off`) in the
-/// environment `instruction` (its run `read`) runs in: by the command itself (`NAME=1 pip …`), by an `env both` or
-/// `env build` before it in its stage, or by any `env` of a stage it is built `from` (that stage's
-/// runtime env is in the image it starts from).
+/// environment `instruction` (its run `read`) runs in: by the command itself (`NAME=1 pip …`),
+/// by an `env both` or `env build` before it in its stage, or by any `env` of a stage it is built
+/// `from` (that stage's runtime env is in the image it starts from).
 fn env_turns_on(program: &Program, stage: usize, instruction: &Instruction, read: &RunRead, name: &str) -> bool {
     let on = |value: &Text| {
         value

@@ -112,10 +112,8 @@ fn holds_any(text: &Text, names: &[&str]) -> bool {
 /// each argument as `${name}` with at most quotes around it.
 fn letters(text: &Text) -> String {
     let kept = |c: &char| !matches!(c, '\'' | '"' | '\\' | '\n');
-    let written = text.0.iter().map(|part| match part {
-        TextPart::Code(s) | TextPart::Value(s) | TextPart::Arg(s) => s.len() + 3,
-    });
-    let mut out = String::with_capacity(written.sum());
+    // An argument is written `${name}`: three bytes more than its name.
+    let mut out = String::with_capacity(text.parts_len() + 3 * text.0.len());
     for part in &text.0 {
         match part {
             TextPart::Code(s) | TextPart::Value(s) => out.extend(s.chars().filter(kept)),

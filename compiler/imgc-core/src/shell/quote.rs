@@ -102,13 +102,7 @@ pub fn unquotable(text: &Text) -> Option<Unquotable> {
 }
 
 fn rendered(text: &Text) -> Rendered {
-    let written: usize = text
-        .0
-        .iter()
-        .map(|part| match part {
-            TextPart::Code(s) | TextPart::Value(s) | TextPart::Arg(s) => s.len(),
-        })
-        .sum();
+    let written = text.parts_len();
     let mut r = Renderer {
         out: String::with_capacity(written + written / 8 + 8),
         stack: vec![Context::Bare { depth: 0 }],
